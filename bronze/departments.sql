@@ -1,0 +1,14 @@
+-- bronze.departments: Departments per store. Raw, append-only: every value kept as text exactly as it arrived.
+CREATE TABLE IF NOT EXISTS ${bronze}.departments (
+  store_id        STRING COMMENT 'Store ID',
+  department_id   STRING COMMENT 'Department ID',
+  department_name STRING COMMENT 'Department name',
+  _rescued_data   STRING COMMENT 'Raw line when the record did not fit the expected columns (extra/missing fields, bad JSON, unknown keys)',
+  _source_file    STRING COMMENT 'Landing file the row came from',
+  _ingested_at    TIMESTAMP COMMENT 'When the row was ingested',
+  _run_id         STRING COMMENT 'Pipeline run that ingested the row',
+  _record_id      STRING COMMENT 'Unique id of this bronze row (lineage key used by quarantine)'
+)
+USING DELTA
+COMMENT 'Departments per store. Raw text columns plus ingestion lineage.'
+TBLPROPERTIES ('delta.appendOnly' = 'true');

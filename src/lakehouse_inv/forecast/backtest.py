@@ -1,0 +1,166 @@
+"""``backtest_series``: rolling-origin accuracy of one series, as a pandas function for ``applyInPandas``.
+
+Grain of the output: one row per series key and ``model``, where ``model`` is
+
+* ``auto``: the whole procedure of ``forecast_series`` (fallback ladder, selection, refit) re-run at every origin,
+  i.e. the accuracy the published forecasts would have had;
+* each configured candidate (``arima_dow``, ``dow_profile``, ...) and always ``seasonal_naive``, the benchmark
+  every model must beat: refitted on the history before each origin.
+
+``is_selected`` flags the candidate that ``forecast_series`` picks at ``as_of`` itself (the ``auto`` row is never
+flagged; no row is when ``as_of`` falls back). ``status`` is ``ok`` when every origin was evaluated, else the most
+frequent other outcome (``fallback:<reason>`` for ``auto``, ``skipped``/``failed`` for a candidate, with the
+message in ``error``); ``n_origins`` counts the origins that produced a forecast.
+
+Origins are ``as_of - horizon - step * k`` (k = 0 .. origins - 1), so the last window ends on ``as_of``; each
+model sees at most ``history_days`` days before its origin. Errors pool every origin and horizon day; MASE is
+scaled by the in-sample seasonal-naive MAE of the history before the first origin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lakehouse_inv.forecast import metrics
+from lakehouse_inv.forecast.config import ForecastConfig
+from lakehouse_inv.forecast.distribution import count_quantiles
+from lakehouse_inv.forecast.engine import (
+    OK,
+    SeriesForecast,
+    describe_error,
+    fallback_reason,
+    fallback_status,
+    forecast_candidate,
+    forecast_history,
+    mean_forecast,
+    score_candidates,
+    select_and_forecast,
+)
+from lakehouse_inv.forecast.history import InvalidSeriesError, SeriesHistory, as_date, prepare_history
+from lakehouse_inv.forecast.series import series_keys
+
+AUTO_MODEL = "auto"
+BENCHMARK_MODEL = "seasonal_naive"
+INTERVAL_LEVELS = [0.1, 0.9]
+
+ACCURACY_SCHEMA = (
+    "as_of date, model string, n_origins int, mae double, rmse double, mase double, wape double, bias double, "
+    "coverage_80 double, is_selected boolean, status string, error string"
+)
+
+
+def accuracy_output_schema(key_fields_ddl: str) -> str:
+    """Full ``applyInPandas`` schema: the key columns' DDL first, then :data:`ACCURACY_SCHEMA`."""
+    return f"{key_fields_ddl}, {ACCURACY_SCHEMA}"
+
+
+@dataclass
+class _Tally:
+    """What one model produced over the origins: forecasts with their actuals, or why there was none."""
+
+    actual: list[np.ndarray] = field(default_factory=list)
+    mean: list[np.ndarray] = field(default_factory=list)
+    lower: list[np.ndarray] = field(default_factory=list)
+    upper: list[np.ndarray] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, actual: np.ndarray, forecast: SeriesForecast) -> None:
+        bounds = count_quantiles(forecast.mean, forecast.variance, forecast.distribution.family, INTERVAL_LEVELS)
+        self.actual.append(actual)
+        self.mean.append(forecast.mean)
+        self.lower.append(bounds[:, 0])
+        self.upper.append(bounds[:, 1])
+        self.record(forecast.status, forecast.error)
+
+    def record(self, outcome: str, error: str | None) -> None:
+        self.outcomes.append(outcome)
+        if error:
+            self.errors.append(error)
+
+    def row(self, scale: float) -> dict[str, Any]:
+        problems = Counter(o for o in self.outcomes if o != OK)
+        status = problems.most_common(1)[0][0] if problems else (OK if self.outcomes else "skipped")
+        error = self.errors[0] if self.errors else None
+        row: dict[str, Any] = {"n_origins": len(self.actual), "status": status, "error": error}
+        if not self.actual:
+            return row | dict.fromkeys(("mae", "rmse", "mase", "wape", "bias", "coverage_80"), np.nan)
+        actual, mean = np.concatenate(self.actual), np.concatenate(self.mean)
+        return row | {
+            "mae": metrics.mae(actual, mean),
+            "rmse": metrics.rmse(actual, mean),
+            "mase": metrics.mase(actual, mean, scale),
+            "wape": metrics.wape(actual, mean),
+            "bias": metrics.bias(actual, mean),
+            "coverage_80": metrics.interval_coverage(actual, np.concatenate(self.lower), np.concatenate(self.upper)),
+        }
+
+
+def _evaluate_origin(
+    full: SeriesHistory, origin: int, config: ForecastConfig, names: Sequence[str], tallies: dict[str, _Tally]
+) -> None:
+    """Forecast from ``origin`` with the procedure and with every candidate; tally against the actuals."""
+    history = full.window(origin, config.history_days)
+    actual = full.demand[origin : origin + config.horizon]
+    reason = fallback_reason(history, config)
+    if reason:
+        tallies[AUTO_MODEL].add(actual, mean_forecast(history, config, reason))
+        for name in names:
+            tallies[name].record(fallback_status(reason), None)
+        return
+    scores = score_candidates(history, config, names)
+    auto = select_and_forecast(history, config, [s for s in scores if s.name in config.candidates])
+    tallies[AUTO_MODEL].add(actual, auto)
+    for score in scores:
+        if score.status != OK:
+            tallies[score.name].record(score.status, score.error)
+            continue
+        try:
+            tallies[score.name].add(actual, forecast_candidate(history, config, score))
+        except Exception as exc:  # one candidate failing at one origin is a result, not a crash
+            tallies[score.name].record("failed", describe_error(exc))
+
+
+def backtest_series(
+    pdf: pd.DataFrame, *, config: ForecastConfig, key_cols: Sequence[str], as_of: dt.date
+) -> pd.DataFrame:
+    """Rolling-origin accuracy of one series (module docstring for the rows and columns). Never raises."""
+    as_of = as_date(as_of)
+    horizon = config.backtest_horizon
+    step, n_origins = config.backtest.step_days, config.backtest.origins
+    origin_config = config.model_copy(update={"horizon": horizon})
+    names = list(dict.fromkeys([*config.candidates, BENCHMARK_MODEL]))
+    tallies = {name: _Tally() for name in [AUTO_MODEL, *names]}
+    selected, scale = None, np.nan
+    try:
+        span = horizon + step * (n_origins - 1)
+        full = prepare_history(pdf, as_of=as_of, history_days=config.history_days + span, horizon=horizon)
+        origins = full.n_obs - horizon - step * np.arange(n_origins)[::-1]
+        origins = origins[origins >= 1]
+        if not len(origins):
+            raise InvalidSeriesError(f"{full.n_obs} days of history leave no backtest origin before {horizon} days")
+        scale = metrics.seasonal_naive_scale(full.demand[: origins[0]])
+        for origin in origins:
+            _evaluate_origin(full, int(origin), origin_config, names, tallies)
+        selected = forecast_history(full.window(full.n_obs, config.history_days), config).candidate
+    except InvalidSeriesError as exc:
+        for tally in tallies.values():
+            tally.record(fallback_status("invalid_input"), str(exc))
+    except Exception as exc:  # never let one series fail the whole job
+        for tally in tallies.values():
+            tally.record(fallback_status("fit_failed"), describe_error(exc))
+    keys = series_keys(pdf, key_cols)
+    rows = [
+        {**keys, "as_of": as_of, "model": name, **tally.row(scale), "is_selected": name == selected}
+        for name, tally in tallies.items()
+    ]
+    frame = pd.DataFrame(rows)
+    frame["n_origins"] = frame["n_origins"].astype(np.int32)
+    return frame[[*keys, *(column.split()[0] for column in ACCURACY_SCHEMA.split(", "))]]

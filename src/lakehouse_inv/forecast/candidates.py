@@ -1,0 +1,230 @@
+"""The candidate models a series chooses from, all behind one small interface.
+
+``fit_candidate(name, history, end, config)`` estimates a model on days ``[0, end)``; the returned object's
+``forecast(origins, horizon)`` gives the conditional mean after each origin ``o >= end`` using the data before
+``o`` with the parameters fixed at ``end``. One fit therefore serves every origin of the selection backtest, and
+``forecast([n_obs], horizon)`` after a fit at ``n_obs`` is the production forecast.
+
+* ``arima_dow``: weekday dummies (+ log price) with low-order ARMA errors (:mod:`.arma`); the AR root sets how
+  fast the recent level fades into the long-run weekday means, estimated per series.
+* ``dow_profile``: the last ``weeks`` weeks' level times the weekday shape of the last year: a deliberately
+  short level memory, which is what drifting demand needs and what M5-style comparisons reward.
+* ``seasonal_naive``: the same weekday last week.
+* ``croston_sba``: Croston's size/interval smoothing with the Syntetos-Boylan correction, for mostly-zero series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from scipy.signal import lfilter
+
+from lakehouse_inv.forecast.arma import ArmaFit, arma_forecast, arma_innovations, fit_regression_arma
+from lakehouse_inv.forecast.config import ForecastConfig
+from lakehouse_inv.forecast.history import SeriesHistory
+
+WEEK = 7
+
+
+class FittedCandidate(Protocol):
+    @property
+    def label(self) -> str:
+        """The model spec recorded in the ``model`` column."""
+        ...
+
+    def forecast(self, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """Mean forecasts, shape ``(len(origins), horizon)``."""
+        ...
+
+    def params(self) -> dict[str, Any]:
+        """Fitted parameters for ``model_params``."""
+        ...
+
+
+def _horizon_days(origins: np.ndarray, horizon: int) -> np.ndarray:
+    return origins[:, None] + np.arange(horizon)[None, :]
+
+
+@dataclass(frozen=True)
+class ArimaDow:
+    history: SeriesHistory
+    fit: ArmaFit
+    use_price: bool
+    criteria: dict[str, float]
+
+    @property
+    def label(self) -> str:
+        return f"arima({len(self.fit.ar)},0,{len(self.fit.ma)})+dow" + ("+price" if self.use_price else "")
+
+    def forecast(self, origins: np.ndarray, horizon: int) -> np.ndarray:
+        last = int(origins.max())
+        design = _arima_design(self.history, last, self.use_price)
+        u = self.history.demand[:last] - design @ self.fit.beta
+        e = arma_innovations(u, self.fit.ar, self.fit.ma)
+        mean = arma_forecast(u, e, self.fit.ar, self.fit.ma, origins, horizon)
+        mean += self.fit.beta[self.history.weekday(_horizon_days(origins, horizon))]
+        if self.use_price:
+            price_coef = self.fit.beta[WEEK]
+            for row, origin in enumerate(origins):
+                mean[row] += price_coef * self.history.future_log_price(int(origin), horizon)
+        return mean
+
+    def params(self) -> dict[str, Any]:
+        params = {
+            "order": [len(self.fit.ar), 0, len(self.fit.ma)],
+            "ar": self.fit.ar,
+            "ma": self.fit.ma,
+            "dow": self.fit.beta[:WEEK],
+            "sigma2": self.fit.sigma2,
+            "ic": self.criteria,
+            "n_iter": self.fit.n_iter,
+            "converged": self.fit.converged,
+        }
+        if self.use_price:
+            params["log_price"] = self.fit.beta[WEEK]
+        return params
+
+
+def _arima_design(history: SeriesHistory, end: int, use_price: bool) -> np.ndarray:
+    """Weekday dummies (no intercept: each weekday has its own mean) plus log price when it varies."""
+    dummies = np.eye(WEEK)[history.weekday(np.arange(end))]
+    if not use_price:
+        return dummies
+    return np.hstack([dummies, history.log_price[:end, None]])
+
+
+def fit_arima_dow(history: SeriesHistory, end: int, config: ForecastConfig) -> ArimaDow:
+    """Each (p, q) of the configured grid by conditional least squares; the lowest information criterion wins."""
+    use_price = config.arima.use_price and history.price_varies(end)
+    design = _arima_design(history, end, use_price)
+    y = history.demand[:end]
+    fits = [fit_regression_arma(y, design, p, q, max_iter=config.arima.max_iter) for p, q in config.arima.orders]
+    criteria = [fit.information_criterion(config.arima.ic) for fit in fits]
+    best = int(np.argmin(criteria))
+    return ArimaDow(history, fits[best], use_price, {config.arima.ic: criteria[best]})
+
+
+@dataclass(frozen=True)
+class DowProfile:
+    history: SeriesHistory
+    end: int
+    weeks: int
+    shape_days: int
+
+    @property
+    def label(self) -> str:
+        return f"dow_profile_{self.weeks}w"
+
+    def level_and_shape(self, origin: int) -> tuple[float, np.ndarray]:
+        """Recent mean per average weekday, and weekday means over the shape window relative to their average."""
+        first = max(origin - self.shape_days, 0)
+        demand = self.history.demand[first:origin]
+        weekday = self.history.weekday(np.arange(first, origin))
+        means = np.bincount(weekday, demand, WEEK) / np.maximum(np.bincount(weekday, minlength=WEEK), 1)
+        average = means.mean()
+        shape = means / average if average > 0 else np.ones(WEEK)
+        recent = slice(max(origin - WEEK * self.weeks, 0) - first, None)
+        weight = shape[weekday[recent]].mean()
+        level = demand[recent].mean() / weight if weight > 0 else demand[recent].mean()
+        return float(level), shape
+
+    def forecast(self, origins: np.ndarray, horizon: int) -> np.ndarray:
+        weekdays = self.history.weekday(_horizon_days(origins, horizon))
+        mean = np.empty((len(origins), horizon))
+        for row, origin in enumerate(origins):
+            level, shape = self.level_and_shape(int(origin))
+            mean[row] = level * shape[weekdays[row]]
+        return mean
+
+    def params(self) -> dict[str, Any]:
+        level, shape = self.level_and_shape(self.end)
+        return {"weeks": self.weeks, "shape_days": self.shape_days, "level": level, "shape": shape}
+
+
+def fit_dow_profile(history: SeriesHistory, end: int, config: ForecastConfig) -> DowProfile:
+    return DowProfile(history, end, config.dow_profile.weeks, config.dow_profile.shape_days)
+
+
+@dataclass(frozen=True)
+class SeasonalNaive:
+    history: SeriesHistory
+    label: str = "seasonal_naive"
+
+    def forecast(self, origins: np.ndarray, horizon: int) -> np.ndarray:
+        return self.history.demand[origins[:, None] - WEEK + np.arange(horizon)[None, :] % WEEK]
+
+    def params(self) -> dict[str, Any]:
+        return {"season": WEEK}
+
+
+def fit_seasonal_naive(history: SeriesHistory, end: int, config: ForecastConfig) -> SeasonalNaive:
+    return SeasonalNaive(history)
+
+
+@dataclass(frozen=True)
+class CrostonSba:
+    history: SeriesHistory
+    end: int
+    alpha: float
+    label: str = "croston_sba"
+
+    def _ses(self, values: np.ndarray) -> np.ndarray:
+        """Simple exponential smoothing started at the first value."""
+        decay = 1 - self.alpha
+        return lfilter([self.alpha], [1.0, -decay], values, zi=[decay * values[0]])[0]
+
+    def _smoothed(self, last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Event days before ``last`` and the smoothed size and interval after each event."""
+        events = np.flatnonzero(self.history.demand[:last])
+        if not len(events):
+            return events, np.zeros(0), np.zeros(0)
+        intervals = np.diff(events, prepend=-1).astype(float)
+        return events, self._ses(self.history.demand[events]), self._ses(intervals)
+
+    def _rates(self, origins: np.ndarray) -> np.ndarray:
+        events, size, gap = self._smoothed(int(origins.max()))
+        latest = np.searchsorted(events, origins) - 1
+        seen = latest >= 0
+        rates = np.zeros(len(origins))
+        rates[seen] = (1 - self.alpha / 2) * size[latest[seen]] / gap[latest[seen]]
+        return rates
+
+    def forecast(self, origins: np.ndarray, horizon: int) -> np.ndarray:
+        return np.repeat(self._rates(origins)[:, None], horizon, axis=1)
+
+    def params(self) -> dict[str, Any]:
+        events, size, gap = self._smoothed(self.end)
+        if not len(events):
+            return {"alpha": self.alpha, "size": 0.0, "interval": None}
+        return {"alpha": self.alpha, "size": size[-1], "interval": gap[-1]}
+
+
+def fit_croston_sba(history: SeriesHistory, end: int, config: ForecastConfig) -> CrostonSba:
+    return CrostonSba(history, end, config.croston.alpha)
+
+
+FITTERS: dict[str, Callable[[SeriesHistory, int, ForecastConfig], FittedCandidate]] = {
+    "arima_dow": fit_arima_dow,
+    "dow_profile": fit_dow_profile,
+    "seasonal_naive": fit_seasonal_naive,
+    "croston_sba": fit_croston_sba,
+}
+
+
+def ineligibility(name: str, history: SeriesHistory, end: int, config: ForecastConfig) -> str | None:
+    """Why candidate ``name`` should not be fitted on days ``[0, end)``, or None when it may."""
+    if name == "arima_dow" and end < config.arima.min_train_days:
+        return f"needs {config.arima.min_train_days} days of history, has {end}"
+    if name == "croston_sba":
+        recent = history.demand[max(end - config.dow_profile.shape_days, 0) : end]
+        zero_share = float(np.mean(recent == 0))
+        if zero_share < config.croston.min_zero_share:
+            return f"not sparse: {zero_share:.0%} zero days < {config.croston.min_zero_share:.0%}"
+    return None
+
+
+def fit_candidate(name: str, history: SeriesHistory, end: int, config: ForecastConfig) -> FittedCandidate:
+    return FITTERS[name](history, end, config)

@@ -1,0 +1,186 @@
+"""From a prepared daily history to one forecast: fallback ladder, rolling-origin selection, count distribution.
+
+Order of decisions for a series (each one recorded in ``status``):
+
+1. ``fallback:too_short`` (fewer than ``min_history_days``), ``fallback:all_zero``, ``fallback:constant``:
+   no model can be judged on such data, so the forecast is the recent mean ("mean" model).
+2. Every eligible candidate is fitted once at the earliest selection origin and scored on
+   ``selection.origins`` rolling origins over the last weeks (state rolls forward, parameters stay fixed).
+3. The best-scoring candidate is refitted on the whole history; if that fails the next one is tried.
+   ``fallback:no_candidate`` / ``fallback:fit_failed`` when nothing is left.
+4. The count distribution comes from the chosen candidate's backtest residuals (:mod:`.distribution`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lakehouse_inv.forecast import metrics
+from lakehouse_inv.forecast.candidates import WEEK, fit_candidate, ineligibility
+from lakehouse_inv.forecast.config import MIN_TRAIN_DAYS, ForecastConfig
+from lakehouse_inv.forecast.distribution import DEGENERATE, CountDistribution, fit_count_distribution
+from lakehouse_inv.forecast.history import SeriesHistory
+
+OK = "ok"
+FALLBACK_MODEL = "mean"
+
+
+def fallback_status(reason: str) -> str:
+    return f"fallback:{reason}"
+
+
+def describe_error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+@dataclass(frozen=True)
+class SeriesForecast:
+    """Mean path over the horizon with its count distribution, and how it was obtained."""
+
+    mean: np.ndarray
+    distribution: CountDistribution
+    model: str
+    params: dict[str, Any]
+    candidate: str | None = None
+    status: str = OK
+    error: str | None = None
+
+    @property
+    def variance(self) -> np.ndarray:
+        return self.distribution.variance(self.mean)
+
+
+@dataclass(frozen=True)
+class CandidateScore:
+    """A candidate's rolling-origin errors over the selection window (``status`` ok / skipped / failed)."""
+
+    name: str
+    status: str
+    score: float = np.inf
+    actual: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    predicted: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    error: str | None = None
+
+
+def fallback_reason(history: SeriesHistory, config: ForecastConfig) -> str | None:
+    """Why no model should be fitted to this history, or None."""
+    demand = history.demand
+    if history.n_obs < config.min_history_days:
+        return "too_short"
+    if not demand.any():
+        return "all_zero"
+    if np.ptp(demand) == 0:
+        return "constant"
+    return None
+
+
+def mean_forecast(
+    history: SeriesHistory, config: ForecastConfig, reason: str, error: str | None = None
+) -> SeriesForecast:
+    """The recent mean (over the level memory of the weekday profile), Poisson/NB by the recent spread."""
+    window = history.demand[-WEEK * config.dow_profile.weeks :]
+    rate = float(window.mean()) if len(window) else 0.0
+    if rate == 0 or np.ptp(window) == 0:
+        distribution = CountDistribution(DEGENERATE)
+    else:
+        distribution = fit_count_distribution(window, np.full(len(window), rate), **config.distribution.model_dump())
+    return SeriesForecast(
+        mean=np.full(config.horizon, rate),
+        distribution=distribution,
+        model=FALLBACK_MODEL,
+        params={"fit": {"window_days": len(window), "mean": rate}, "distribution": _describe(distribution)},
+        status=fallback_status(reason),
+        error=error,
+    )
+
+
+def selection_origins(n_obs: int, config: ForecastConfig) -> np.ndarray:
+    """Origins of the selection backtest, oldest first, each leaving ``MIN_TRAIN_DAYS`` of training data."""
+    sel = config.selection
+    origins = n_obs - sel.horizon_days - sel.step_days * np.arange(sel.origins)[::-1]
+    return origins[origins >= MIN_TRAIN_DAYS]
+
+
+def score_candidates(history: SeriesHistory, config: ForecastConfig, names: Sequence[str]) -> list[CandidateScore]:
+    """Fit each candidate at the earliest selection origin and score its forecasts from every origin."""
+    origins = selection_origins(history.n_obs, config)
+    horizon = config.selection.horizon_days
+    fit_end = int(origins[0])
+    actual = history.demand[origins[:, None] + np.arange(horizon)[None, :]].ravel()
+    scores = []
+    for name in names:
+        reason = ineligibility(name, history, fit_end, config)
+        if reason:
+            scores.append(CandidateScore(name, "skipped", error=reason))
+            continue
+        try:
+            fitted = fit_candidate(name, history, fit_end, config)
+            predicted = _checked(fitted.forecast(origins, horizon)).ravel()
+        except Exception as exc:  # a candidate failing must not sink the series
+            scores.append(CandidateScore(name, "failed", error=describe_error(exc)))
+            continue
+        value = metrics.score(actual, predicted, config.selection.metric)
+        scores.append(CandidateScore(name, OK, value, actual, predicted))
+    return scores
+
+
+def _checked(mean: np.ndarray) -> np.ndarray:
+    """Counts cannot be negative; a non-finite mean means the fit is unusable."""
+    if not np.all(np.isfinite(mean)):
+        raise FloatingPointError("non-finite forecast")
+    return np.maximum(mean, 0.0)
+
+
+def _describe(distribution: CountDistribution) -> dict[str, Any]:
+    return {"family": distribution.family, "size": distribution.size}
+
+
+def forecast_candidate(history: SeriesHistory, config: ForecastConfig, score: CandidateScore) -> SeriesForecast:
+    """Refit a scored candidate on the whole history; its distribution comes from its backtest residuals."""
+    fitted = fit_candidate(score.name, history, history.n_obs, config)
+    mean = _checked(fitted.forecast(np.array([history.n_obs]), config.horizon)[0])
+    if mean.any():
+        distribution = fit_count_distribution(score.actual, score.predicted, **config.distribution.model_dump())
+    else:
+        distribution = CountDistribution(DEGENERATE)
+    params = {"fit": fitted.params(), "distribution": _describe(distribution)}
+    return SeriesForecast(mean, distribution, fitted.label, params, candidate=score.name)
+
+
+def select_and_forecast(
+    history: SeriesHistory, config: ForecastConfig, scores: Sequence[CandidateScore]
+) -> SeriesForecast:
+    """The best-scoring candidate that also refits on the whole history; a fallback when none does."""
+    selection = {
+        "metric": config.selection.metric,
+        "origins": len(selection_origins(history.n_obs, config)),
+        "horizon_days": config.selection.horizon_days,
+        "scores": {s.name: s.score for s in scores if s.status == OK},
+        "skipped": {s.name: s.error for s in scores if s.status != OK},
+    }
+    errors = [f"{s.name}: {s.error}" for s in scores if s.status == "failed"]
+    for score in sorted((s for s in scores if s.status == OK), key=lambda s: s.score):
+        try:
+            chosen = forecast_candidate(history, config, score)
+        except Exception as exc:  # fall through to the next-best candidate
+            errors.append(f"{score.name}: {describe_error(exc)}")
+            selection["skipped"][score.name] = describe_error(exc)
+            continue
+        chosen.params["selection"] = selection
+        return chosen
+    if errors:
+        return mean_forecast(history, config, "fit_failed", "; ".join(errors))
+    reasons = "; ".join(f"{name}: {why}" for name, why in selection["skipped"].items())
+    return mean_forecast(history, config, "no_candidate", reasons)
+
+
+def forecast_history(history: SeriesHistory, config: ForecastConfig) -> SeriesForecast:
+    """The whole decision sequence of the module docstring for one history."""
+    reason = fallback_reason(history, config)
+    if reason:
+        return mean_forecast(history, config, reason)
+    return select_and_forecast(history, config, score_candidates(history, config, config.candidates))

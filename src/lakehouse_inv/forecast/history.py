@@ -1,0 +1,152 @@
+"""One series' input rows turned into a dense daily history the models can index by day number.
+
+Day ``i`` of the history is ``start + i``; day ``n_obs`` is the first forecast day (``as_of + 1``). Rules:
+
+* Rows after ``as_of`` never feed the history (a forecast must not see the future); their ``price``, when
+  present, is the price plan for the forecast days.
+* A day without a row, or whose demand is null/NaN, has zero demand: the lakehouse builds daily demand from
+  sales, and a day without sales rows (or a left join onto a date spine) is a day nobody bought.
+* Negative or infinite demand is not demand; it counts as zero too and is reported in ``n_invalid``.
+* Duplicate rows for one date are summed (several source rows for the same day).
+* Price is carried forward over days without a price (no sale, no price) and backward before the first one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+DATE_COLUMN = "date"
+DEMAND_COLUMN = "demand"
+PRICE_COLUMN = "price"
+# Without a price plan the forecast assumes the shelf price of the recent weeks (median: promotions are brief).
+ASSUMED_PRICE_DAYS = 28
+
+
+class InvalidSeriesError(ValueError):
+    """The rows of a series cannot be read as a daily history (missing column, no usable date)."""
+
+
+@dataclass(frozen=True)
+class SeriesHistory:
+    """Dense daily demand (and log price) of one series up to its forecast origin."""
+
+    start: np.datetime64
+    demand: np.ndarray
+    log_price: np.ndarray | None = None
+    planned_log_price: np.ndarray | None = None
+    n_missing: int = 0
+    n_invalid: int = 0
+
+    @property
+    def n_obs(self) -> int:
+        return len(self.demand)
+
+    @property
+    def origin_date(self) -> dt.date:
+        """The first forecast day."""
+        return (self.start + np.timedelta64(self.n_obs, "D")).astype(dt.date)
+
+    def weekday(self, days: np.ndarray) -> np.ndarray:
+        """Monday=0 weekday of day numbers (also valid past the end of the history)."""
+        first = (self.start.astype("datetime64[D]").astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
+        return (first + days) % 7
+
+    def window(self, end: int, max_days: int) -> SeriesHistory:
+        """The last ``max_days`` days before day ``end``, as known then (no price plan: nobody had made one)."""
+        first = max(end - max_days, 0)
+        return SeriesHistory(
+            start=self.start + np.timedelta64(first, "D"),
+            demand=self.demand[first:end],
+            log_price=None if self.log_price is None else self.log_price[first:end],
+        )
+
+    def future_log_price(self, origin: int, horizon: int) -> np.ndarray | None:
+        """Log price for days ``origin .. origin + horizon - 1``: the plan where given, else the recent median."""
+        if self.log_price is None:
+            return None
+        recent = self.log_price[max(origin - ASSUMED_PRICE_DAYS, 0) : origin]
+        future = np.full(horizon, np.median(recent))
+        if origin == self.n_obs and self.planned_log_price is not None:
+            planned = self.planned_log_price[:horizon]
+            known = np.isfinite(planned)
+            future[: len(planned)][known] = planned[known]
+        return future
+
+    def price_varies(self, end: int) -> bool:
+        return self.log_price is not None and np.ptp(self.log_price[:end]) > 1e-9
+
+
+def as_date(value: dt.date) -> dt.date:
+    """A plain date (a pandas Timestamp or datetime is a date subclass that carries a time of day)."""
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _day_numbers(values: pd.Series) -> np.ndarray:
+    """Dates as integer days since the epoch; NaT becomes the int64 minimum, below every real date.
+
+    Fast paths for what Spark hands over (``datetime.date`` objects) and for datetime64 columns; strings and
+    anything else go through ``pd.to_datetime`` (unparseable -> NaT).
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        days = values.to_numpy().astype("datetime64[D]")
+    else:
+        try:
+            days = values.to_numpy().astype("datetime64[D]")
+        except (TypeError, ValueError):
+            days = pd.to_datetime(values, errors="coerce").to_numpy().astype("datetime64[D]")
+    return days.astype(np.int64)
+
+
+def _daily_log_price(days: np.ndarray, price: np.ndarray, n_days: int) -> np.ndarray | None:
+    """Last known price of each day (carried forward, back-filled at the start), or None without any price."""
+    usable = np.isfinite(price) & (price > 0)
+    if not usable.any():
+        return None
+    daily = np.full(n_days, np.nan)
+    daily[days[usable]] = np.log(price[usable])
+    return pd.Series(daily).ffill().bfill().to_numpy()
+
+
+def prepare_history(pdf: pd.DataFrame, *, as_of: dt.date, history_days: int, horizon: int) -> SeriesHistory:
+    """Dense daily history of ``pdf`` (one series) for the origin ``as_of``; see the module rules."""
+    missing = [c for c in (DATE_COLUMN, DEMAND_COLUMN) if c not in pdf.columns]
+    if missing:
+        raise InvalidSeriesError(f"missing column(s) {missing}; got {list(pdf.columns)}")
+    day = _day_numbers(pdf[DATE_COLUMN])
+    valid_date = day != np.datetime64("NaT").astype(np.int64)
+    end = int(np.datetime64(as_of, "D").astype(np.int64))
+    past = valid_date & (day <= end)
+    if not past.any():
+        raise InvalidSeriesError(f"no row dated on or before as_of={as_of}")
+    first = max(int(day[past].min()), end - history_days + 1)
+    in_window = past & (day >= first)
+    n_days = end - first + 1
+    index = day[in_window] - first
+
+    demand = pd.to_numeric(pdf[DEMAND_COLUMN], errors="coerce").to_numpy(dtype=float)[in_window]
+    present = ~np.isnan(demand)
+    invalid = present & (~np.isfinite(demand) | (demand < 0))
+    usable = present & ~invalid
+    daily = np.bincount(index[usable], weights=demand[usable], minlength=n_days)
+    n_missing = n_days - len(np.unique(index[present]))
+
+    log_price = planned = None
+    if PRICE_COLUMN in pdf.columns:
+        price = pd.to_numeric(pdf[PRICE_COLUMN], errors="coerce").to_numpy(dtype=float)
+        log_price = _daily_log_price(index, price[in_window], n_days)
+        ahead = valid_date & (day > end) & (day <= end + horizon) & np.isfinite(price) & (price > 0)
+        if log_price is not None and ahead.any():
+            planned = np.full(horizon, np.nan)
+            planned[day[ahead] - end - 1] = np.log(price[ahead])
+    return SeriesHistory(
+        start=np.datetime64(first, "D"),
+        demand=daily,
+        log_price=log_price,
+        planned_log_price=planned,
+        n_missing=int(n_missing),
+        n_invalid=int(invalid.sum()),
+    )

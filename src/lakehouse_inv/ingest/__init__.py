@@ -1,0 +1,1 @@
+"""Landing files -> bronze: incremental, append-only, nothing dropped."""

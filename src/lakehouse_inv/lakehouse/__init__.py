@@ -1,0 +1,1 @@
+"""The lakehouse mechanics shared by every job: table catalog + DDL, contracts, Delta writes, run log."""

@@ -1,0 +1,101 @@
+"""Table names and DDL: every table is created from its ``<layer>/<table>.sql`` file, never from code.
+
+DDL files reference schemas as ``${bronze}``, ``${silver}``, ``${gold}``; they are replaced by the
+configured (optionally catalog-qualified) schema names, so the same files serve a laptop's
+``./warehouse/silver.db/...`` and a Unity Catalog ``main.inv_silver``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+from pyspark.sql.types import StructType
+
+from lakehouse_inv.config import SchemaNames
+from lakehouse_inv.resources import layer_dir
+
+LAYERS = ("bronze", "silver", "gold")
+VIEW_PREFIX = "v_"
+_CREATE = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?\$\{(\w+)\}\.(\w+)", re.I)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Resolves logical ``layer.table`` names to the physical names of this deployment."""
+
+    schemas: SchemaNames
+
+    def name(self, layer: str, table: str) -> str:
+        return f"{self.schemas.qualified(layer)}.{table}"
+
+    def render(self, sql: str) -> str:
+        for layer in LAYERS:
+            sql = sql.replace("${" + layer + "}", self.schemas.qualified(layer))
+        return sql
+
+    def ensure_schemas(self, spark: SparkSession) -> None:
+        for layer in LAYERS:
+            spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.schemas.qualified(layer)}")
+
+    def attach_existing(self, spark: SparkSession) -> int:
+        """Re-register the warehouse's Delta tables in a fresh local session.
+
+        Local Spark keeps its catalog in memory, so a new session does not know the tables an earlier
+        one created under ``<warehouse>/<schema>.db/<table>``. Unity Catalog (``schemas.catalog`` set)
+        persists them itself and is left alone.
+        """
+        if self.schemas.catalog:
+            return 0
+        warehouse = Path(spark.conf.get("spark.sql.warehouse.dir").removeprefix("file:"))
+        self.ensure_schemas(spark)
+        attached = 0
+        for layer in LAYERS:
+            schema = self.schemas.qualified(layer)
+            folder = warehouse / f"{schema}.db"
+            known = {row.tableName for row in spark.sql(f"SHOW TABLES IN {schema}").collect()}
+            for location in sorted(folder.glob("*/_delta_log")):
+                table = location.parent.name
+                if table not in known:
+                    spark.sql(f"CREATE TABLE IF NOT EXISTS {schema}.{table} USING DELTA LOCATION '{location.parent}'")
+                    attached += 1
+        return attached
+
+    def ensure_tables(self, spark: SparkSession, layer: str, tables: list[str] | None = None) -> list[str]:
+        """Run the layer's table DDL (``CREATE TABLE IF NOT EXISTS``) for ``tables`` (default: all)."""
+        self.ensure_schemas(spark)
+        existing = {row.tableName for row in spark.sql(f"SHOW TABLES IN {self.schemas.qualified(layer)}").collect()}
+        created = []
+        for table in tables or table_names(layer):
+            if table in existing:
+                continue
+            spark.sql(self.render(ddl_text(layer, table)))
+            created.append(table)
+        return created
+
+    def ensure_views(self, spark: SparkSession, layer: str = "gold") -> list[str]:
+        views = sorted(p.stem for p in layer_dir(layer).glob(f"{VIEW_PREFIX}*.sql"))
+        for view in views:
+            spark.sql(self.render(ddl_text(layer, view)))
+        return views
+
+    def schema(self, spark: SparkSession, layer: str, table: str) -> StructType:
+        return spark.table(self.name(layer, table)).schema
+
+
+def table_names(layer: str) -> list[str]:
+    """Tables (not views) declared in a layer folder, in file-name order."""
+    return sorted(p.stem for p in layer_dir(layer).glob("*.sql") if not p.stem.startswith(VIEW_PREFIX))
+
+
+@cache
+def ddl_text(layer: str, table: str) -> str:
+    path: Path = layer_dir(layer) / f"{table}.sql"
+    text = path.read_text()
+    match = _CREATE.search(text)
+    if not match or match.group(1) != layer or match.group(2) != table:
+        raise ValueError(f"{path}: expected 'CREATE ... ${{{layer}}}.{table}', found {match.group(0) if match else None}")
+    return text

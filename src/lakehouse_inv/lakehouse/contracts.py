@@ -1,0 +1,194 @@
+"""Table contracts (``<layer>/<table>.yml``): grain, keys and checks, evaluated before every write.
+
+A check never drops a row: :func:`evaluate_checks` adds an ``_errors`` array (one readable message per
+failed check, naming the column and the offending value) and :func:`split_valid` separates the rows
+that may be written from the ones that go to quarantine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
+
+from lakehouse_inv.config import describe_validation_error
+from lakehouse_inv.resources import layer_dir
+
+ERRORS = "_errors"
+
+
+class ContractViolation(ValueError):
+    """Raised when rows that must be valid (e.g. a gold table's output) break their contract."""
+
+
+class ForeignKey(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    columns: list[str]
+    table: str  # "<layer>.<table>"
+    ref_columns: list[str] | None = None
+
+    @property
+    def references(self) -> list[str]:
+        return self.ref_columns or self.columns
+
+
+class Check(BaseModel):
+    """One named rule. Exactly one kind of rule per check."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    column: str | None = None
+    not_null: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    accepted_values: list[Any] | None = None
+    foreign_key: ForeignKey | None = None
+    not_after_as_of: str | None = None  # a date/timestamp column that must not be later than the run's as-of
+    expression: str | None = None  # SQL boolean that must hold
+    message: str | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Check:
+        kinds = [
+            self.not_null is not None,
+            self.min is not None or self.max is not None,
+            self.accepted_values is not None,
+            self.foreign_key is not None,
+            self.not_after_as_of is not None,
+            self.expression is not None,
+        ]
+        if sum(kinds) != 1:
+            raise ValueError(f"check {self.name!r} must define exactly one rule")
+        if (self.min is not None or self.max is not None or self.accepted_values is not None) and not self.column:
+            raise ValueError(f"check {self.name!r} needs 'column'")
+        return self
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    table: str
+    layer: str = Field(pattern="^(bronze|silver|gold)$")
+    description: str
+    grain: str
+    keys: list[str] = Field(min_length=1)
+    source: dict[str, Any] | None = None
+    checks: list[Check] = Field(default_factory=list)
+
+    @property
+    def foreign_tables(self) -> set[str]:
+        return {c.foreign_key.table for c in self.checks if c.foreign_key}
+
+
+@cache
+def load_contract(layer: str, table: str) -> Contract:
+    path = layer_dir(layer) / f"{table}.yml"
+    try:
+        contract = Contract.model_validate(yaml.safe_load(path.read_text()))
+    except FileNotFoundError as exc:
+        raise ContractViolation(f"no contract for {layer}.{table}: {path} is missing") from exc
+    except yaml.YAMLError as exc:
+        raise ContractViolation(f"{path}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        raise ContractViolation(describe_validation_error(str(path), exc)) from exc
+    if (contract.layer, contract.table) != (layer, table):
+        raise ContractViolation(f"{path}: declares {contract.layer}.{contract.table}, expected {layer}.{table}")
+    return contract
+
+
+def _show(column: str) -> Column:
+    return F.coalesce(F.col(column).cast("string"), F.lit("null"))
+
+
+def _failure(condition: Column, message: Column) -> Column:
+    return F.when(condition, message)
+
+
+def _check_columns(check: Check, as_of: dt.date) -> list[Column]:
+    """Messages (or nulls) for the row-local rules of one check."""
+    label = F.lit(f"[{check.name}] ")
+    if check.not_null is not None:
+        return [_failure(F.col(c).isNull(), F.concat(label, F.lit(f"{c} is null"))) for c in check.not_null]
+    if check.min is not None or check.max is not None:
+        col, out = check.column, []
+        if check.min is not None:
+            out.append(_failure(F.col(col) < check.min, F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" below minimum {check.min:g}"))))
+        if check.max is not None:
+            out.append(_failure(F.col(col) > check.max, F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" above maximum {check.max:g}"))))
+        return out
+    if check.accepted_values is not None:
+        col = check.column
+        allowed = ", ".join(map(str, check.accepted_values))
+        return [_failure(~F.col(col).isin(check.accepted_values), F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" not in [{allowed}]")))]
+    if check.not_after_as_of is not None:
+        col = check.not_after_as_of
+        return [_failure(F.to_date(F.col(col)) > F.lit(as_of), F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" is after the run date {as_of}")))]
+    if check.expression is not None:
+        text = check.message or f"violates {check.expression}"
+        return [_failure(~F.coalesce(F.expr(check.expression), F.lit(False)), F.concat(label, F.lit(text)))]
+    return []
+
+
+def evaluate_checks(
+    df: DataFrame,
+    contract: Contract,
+    *,
+    as_of: dt.date,
+    reference: Callable[[str], DataFrame],
+    target_schema: StructType | None = None,
+) -> DataFrame:
+    """Append the contract's failures to ``_errors`` (created if absent).
+
+    ``reference(name)`` returns the DataFrame of a foreign-key target ("silver.stores"). Columns that are
+    NOT NULL in ``target_schema`` (or, without a schema, the contract's keys) are checked for nulls
+    implicitly, so a write never trips Delta's constraint.
+    """
+    if ERRORS not in df.columns:
+        df = df.withColumn(ERRORS, F.array().cast("array<string>"))
+    if target_schema is None:
+        required = list(contract.keys)
+    else:  # a key column may be nullable by design (inventory_snapshot.expiry_date); the DDL decides
+        required = [f.name for f in target_schema.fields if not f.nullable and f.name in df.columns]
+    messages = [_failure(F.col(c).isNull(), F.lit(f"[not_null] {c} is null")) for c in required]
+    for check in contract.checks:
+        messages += _check_columns(check, as_of)
+    for i, check in enumerate(c for c in contract.checks if c.foreign_key):
+        fk = check.foreign_key
+        flag = f"_fk_{i}"
+        keys = reference(fk.table).select(*[F.col(r).alias(c) for r, c in zip(fk.references, fk.columns, strict=True)])
+        keys = keys.dropDuplicates().withColumn(flag, F.lit(True))
+        df = df.join(F.broadcast(keys), on=fk.columns, how="left")
+        present = F.lit(True)
+        for c in fk.columns:
+            present = present & F.col(c).isNotNull()
+        shown = F.concat_ws(", ", *[F.concat(F.lit(f"{c}="), _show(c)) for c in fk.columns])
+        msg = F.concat(F.lit(f"[{check.name}] unknown key in {fk.table}: "), shown)
+        messages.append(_failure(present & F.col(flag).isNull(), msg))
+    new = F.filter(F.array(*messages), lambda m: m.isNotNull()) if messages else F.array().cast("array<string>")
+    result = df.withColumn(ERRORS, F.concat(F.col(ERRORS), new))
+    return result.drop(*[c for c in result.columns if c.startswith("_fk_")])
+
+
+def mark_duplicates(df: DataFrame, keys: list[str], order: list[Column]) -> DataFrame:
+    """Keep the first row per key (by ``order``) clean; flag the others in ``_errors``.
+
+    Only rows without other errors compete, so a broken row never shadows a good one.
+    """
+    valid = F.size(ERRORS) == 0
+    window = Window.partitionBy(*keys, valid).orderBy(*order)
+    ranked = df.withColumn("_dup_rank", F.row_number().over(window))
+    shown = F.concat_ws(", ", *[F.concat(F.lit(f"{k}="), _show(k)) for k in keys])
+    dup = F.concat(F.lit("[unique] duplicate of key "), shown, F.lit(" (an earlier/newer row was kept)"))
+    flagged = F.when(valid & (F.col("_dup_rank") > 1), F.array_append(F.col(ERRORS), dup)).otherwise(F.col(ERRORS))
+    return ranked.withColumn(ERRORS, flagged).drop("_dup_rank")
+
+
+def split_valid(df: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """(rows without errors, rows with errors)."""
+    return df.filter(F.size(ERRORS) == 0).drop(ERRORS), df.filter(F.size(ERRORS) > 0)

@@ -1,0 +1,81 @@
+"""What a step receives: the as-of date, run id, validated configuration and (lazily) a Spark session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+
+from lakehouse_inv.config import PipelineConfig, SimulatorConfig
+from lakehouse_inv.lakehouse.catalog import Catalog
+
+
+@dataclass
+class StepResult:
+    """What a step did, for the progress line, the summary and ``gold.job_runs``."""
+
+    rows_in: int = 0
+    rows_out: int = 0
+    rows_quarantined: int = 0
+    tables: dict[str, int] = field(default_factory=dict)  # table -> rows written (inserted + updated)
+    message: str = ""
+
+    def wrote(self, table: str, rows: int) -> None:
+        self.tables[table] = self.tables.get(table, 0) + rows
+        self.rows_out += rows
+
+
+def new_run_id(as_of: dt.date) -> str:
+    return f"{as_of:%Y%m%d}-{dt.datetime.now(dt.UTC):%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class JobContext:
+    configs: dict[str, Any]
+    conf_dir: Path
+    as_of: dt.date
+    run_id: str
+    options: dict[str, Any] = field(default_factory=dict)
+    spark_session: SparkSession | None = None
+
+    @property
+    def pipeline(self) -> PipelineConfig:
+        return self.configs["pipeline"]
+
+    @property
+    def simulator(self) -> SimulatorConfig:
+        return self.configs["simulator"]
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.pipeline.schemas)
+
+    @property
+    def spark(self) -> SparkSession:
+        if self.spark_session is None:
+            from lakehouse_inv.spark import build_spark
+
+            cfg = self.pipeline
+            self.spark_session = build_spark(
+                "lakehouse_inv", master=cfg.spark_master, warehouse_dir=cfg.warehouse_dir, conf=cfg.spark_conf
+            )
+            self.catalog.attach_existing(self.spark_session)
+        return self.spark_session
+
+    def table(self, layer: str, name: str) -> str:
+        return self.catalog.name(layer, name)
+
+    def read(self, layer: str, name: str) -> DataFrame:
+        return self.spark.table(self.table(layer, name))
+
+    @property
+    def landing_dir(self) -> Path:
+        return Path(self.pipeline.landing_dir)
+
+    def checkpoint(self, *parts: str) -> str:
+        return str(Path(self.pipeline.checkpoint_dir).absolute().joinpath(*parts))

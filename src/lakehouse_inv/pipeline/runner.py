@@ -1,0 +1,116 @@
+"""Run steps in DAG order with one Spark session, progress lines, a run log row per step and a summary."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lakehouse_inv.config import ConfigError
+from lakehouse_inv.lakehouse.runs import record_run
+from lakehouse_inv.pipeline.configs import default_as_of, load_configs
+from lakehouse_inv.pipeline.context import JobContext, StepResult, new_run_id
+from lakehouse_inv.pipeline.steps import Step, resolve
+
+
+@dataclass(frozen=True)
+class StepReport:
+    step: str
+    seconds: float
+    result: StepResult | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, help="business date of the run (YYYY-MM-DD)")
+    parser.add_argument("--conf-dir", type=Path, help="configuration folder holding base/ (default: ./conf)")
+    parser.add_argument("--env", help="configuration overlay folder under --conf-dir, e.g. databricks")
+    parser.add_argument("--run-id", help="run id recorded on every row (default: generated)")
+    parser.add_argument("--full-refresh", action="store_true", help="rebuild derived tables over all dates")
+
+
+def make_context(args: argparse.Namespace) -> JobContext:
+    """Validate all configuration first: a bad config stops the run before anything is written."""
+    configs = load_configs(args.conf_dir, args.env)
+    as_of = args.as_of or default_as_of(configs)
+    return JobContext(
+        configs=configs,
+        conf_dir=args.conf_dir or Path("conf"),
+        as_of=as_of,
+        run_id=args.run_id or new_run_id(as_of),
+        options={"full_refresh": args.full_refresh},
+    )
+
+
+def run_steps(ctx: JobContext, steps: Sequence[Step], *, out=print) -> list[StepReport]:
+    reports: list[StepReport] = []
+    out(f"lakehouse_inv run {ctx.run_id}  as-of {ctx.as_of}  steps: {', '.join(s.name for s in steps)}")
+    for index, step in enumerate(steps, 1):
+        out(f"[{index}/{len(steps)}] {step.name}: {step.description} ...")
+        started = dt.datetime.now(dt.UTC)
+        t0 = time.perf_counter()
+        try:
+            result = step.load()(ctx)
+            report = StepReport(step.name, time.perf_counter() - t0, result)
+        except Exception as exc:  # a failed step is recorded and stops the DAG; the error is shown in full
+            report = StepReport(step.name, time.perf_counter() - t0, None, f"{type(exc).__name__}: {exc}")
+            traceback.print_exc(file=sys.stderr)
+        record_run(ctx, step.name, started, report.seconds, report.result, report.error)
+        reports.append(report)
+        if not report.ok:
+            out(f"    FAILED after {report.seconds:.1f}s: {report.error}")
+            break
+        res = report.result
+        detail = f"  ({res.message})" if res.message else ""
+        out(f"    done in {report.seconds:.1f}s: {res.rows_in:,} rows in, {res.rows_out:,} written, "
+            f"{res.rows_quarantined:,} quarantined{detail}")
+    out(summary(reports))
+    return reports
+
+
+def summary(reports: list[StepReport]) -> str:
+    lines = ["", f"{'step':<18}{'status':<8}{'seconds':>9}{'rows in':>12}{'written':>12}{'quarant.':>10}"]
+    for r in reports:
+        res = r.result or StepResult()
+        status = "ok" if r.ok else "FAILED"
+        lines.append(
+            f"{r.step:<18}{status:<8}{r.seconds:>9.1f}{res.rows_in:>12,}{res.rows_out:>12,}{res.rows_quarantined:>10,}"
+        )
+    tables: dict[str, int] = {}
+    for r in reports:
+        for table, rows in (r.result.tables if r.result else {}).items():
+            tables[table] = tables.get(table, 0) + rows
+    if tables:
+        lines += ["", "rows written per table:"] + [f"  {t:<40}{n:>12,}" for t, n in sorted(tables.items())]
+    lines.append(f"total {sum(r.seconds for r in reports):.1f}s")
+    return "\n".join(lines)
+
+
+def main_for(step_names: list[str] | None, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """Entry point shared by ``lakehouse-inv run`` and every single-step ``main()``."""
+    parser = argparse.ArgumentParser(prog=prog, description="Run lakehouse_inv pipeline steps.")
+    add_common_arguments(parser)
+    if step_names is None:
+        parser.add_argument("--steps", default="all", help="comma-separated steps (default: all)")
+    args = parser.parse_args(argv)
+    try:
+        steps = resolve(step_names if step_names is not None else args.steps.split(","))
+        ctx = make_context(args)
+    except (ConfigError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        reports = run_steps(ctx, steps)
+    finally:
+        if ctx.spark_session is not None:
+            ctx.spark_session.stop()
+    return 0 if all(r.ok for r in reports) else 1

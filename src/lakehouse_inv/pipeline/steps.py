@@ -1,0 +1,40 @@
+"""The pipeline's steps in DAG order. Each points at a ``run(ctx) -> StepResult`` imported on demand."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lakehouse_inv.pipeline.context import JobContext, StepResult
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    target: str  # "module:function"
+    description: str
+
+    def load(self) -> Callable[[JobContext], StepResult]:
+        module, function = self.target.split(":")
+        return getattr(importlib.import_module(module), function)
+
+
+STEPS: dict[str, Step] = {
+    s.name: s
+    for s in (
+        Step("simulate", "lakehouse_inv.simulate.job:run", "simulate the store chain up to --as-of into landing/"),
+        Step("ingest", "lakehouse_inv.ingest.job:run", "landing files -> bronze (incremental, lineage columns)"),
+        Step("refine", "lakehouse_inv.refine.job:run", "bronze -> silver (types, dedup, contracts, quarantine)"),
+        Step("gold", "lakehouse_inv.publish.job:run", "silver -> gold daily_sales, inventory_status + views"),
+    )
+}
+
+
+def resolve(names: list[str] | None) -> list[Step]:
+    if not names or names == ["all"]:
+        return list(STEPS.values())
+    unknown = [n for n in names if n not in STEPS]
+    if unknown:
+        raise ValueError(f"unknown step(s) {unknown}; choose from {list(STEPS)}")
+    return [STEPS[n] for n in STEPS if n in names]  # DAG order, whatever order they were given in

@@ -1,0 +1,248 @@
+"""Validation of batch-interface inputs (policies.md names) into solvable problems.
+
+Every error names the field: ``sQ.inputs.L: must be an integer >= 0, got -1``. Unknown fields are errors too, so a
+typo never silently falls back to a default.
+
+Optional fields beyond policies.md:
+
+* ``demand`` (sQ, sQ_perishable, RS, nvbudget): ``{"family": "poisson"}`` (default),
+  ``{"family": "negative_binomial", "variance": v}`` (per-day variance v > a), or
+  ``{"family": "empirical", "pmf": [...]}`` (per-day pmf whose mean must equal ``a``). For nvbudget the spec
+  describes the single period (mean ``d[i]``) and may be one spec for all items or a list of n specs.
+* ``couplings`` (sQ, sQ_perishable, RS): ``[{"usage": "peak" | "average", "capacity": X, "weight": w}]`` caps on
+  the item's own stock (weight defaults to 1).
+* ``R_max`` (RS): largest review period considered, default 365.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lakehouse_inv.policies.ceoq import CeoqItem
+from lakehouse_inv.policies.distributions import DailyDemand
+from lakehouse_inv.policies.lotsizing import LotSizingData
+from lakehouse_inv.policies.newsvendor import NewsvendorItem
+from lakehouse_inv.policies.options import USAGE_KINDS, Coupling, ItemOptions
+from lakehouse_inv.policies.rs import DEFAULT_R_MAX, RSItem
+from lakehouse_inv.policies.sq import SQItem
+
+
+class PolicyInputError(ValueError):
+    """Invalid problem input; the message starts with the offending field, e.g. ``sQ.inputs.L``."""
+
+
+@dataclass(frozen=True)
+class OptionProblem:
+    """Items choosing one option each (MCK) under couplings; ``list_decisions`` for n-item types (ceoq, nvbudget)."""
+
+    items: list[ItemOptions]
+    couplings: list[Coupling] = field(default_factory=list)
+    list_decisions: bool = False
+
+
+@dataclass(frozen=True)
+class LotSizingProblem:
+    """A ww (``per_product_lists=False``: decision ``x`` is one list) or clsp problem."""
+
+    data: LotSizingData
+    per_product_lists: bool
+
+
+Problem = OptionProblem | LotSizingProblem
+
+
+class _Fields:
+    """Reads one problem's inputs, remembering which fields were used."""
+
+    def __init__(self, type_id: str, inputs: Any) -> None:
+        if not isinstance(inputs, Mapping):
+            raise PolicyInputError(f"{type_id}.inputs: must be an object, got {type(inputs).__name__}")
+        self.prefix = f"{type_id}.inputs"
+        self.inputs = inputs
+        self.used: set[str] = set()
+
+    def fail(self, name: str, requirement: str, value: Any) -> PolicyInputError:
+        return PolicyInputError(f"{self.prefix}.{name}: {requirement}, got {value!r}")
+
+    def raw(self, name: str, default: Any = ...) -> Any:
+        self.used.add(name)
+        if name not in self.inputs or self.inputs[name] is None:
+            if default is ...:
+                raise PolicyInputError(f"{self.prefix}.{name}: is required")
+            return default
+        return self.inputs[name]
+
+    def check_number(self, name: str, value: Any, minimum: float, strict: bool) -> float:
+        sign = ">" if strict else ">="
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise self.fail(name, f"must be a number {sign} {minimum:g}", value)
+        if value < minimum or (strict and value == minimum):
+            raise self.fail(name, f"must be a number {sign} {minimum:g}", value)
+        return float(value)
+
+    def number(self, name: str, minimum: float = 0.0, strict: bool = False, default: Any = ...) -> float:
+        return self.check_number(name, self.raw(name, default), minimum, strict)
+
+    def integer(self, name: str, minimum: int = 0, default: Any = ...) -> int:
+        value = self.raw(name, default)
+        integral = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not integral or value < minimum:
+            raise self.fail(name, f"must be an integer >= {minimum}", value)
+        return int(value)
+
+    def numbers(self, name: str, length: int, minimum: float = 0.0, strict: bool = False) -> np.ndarray:
+        values = self.raw(name)
+        if not isinstance(values, list | tuple) or len(values) != length:
+            raise self.fail(name, f"must be a list of {length} numbers", values)
+        return np.array([self.check_number(f"{name}[{j}]", v, minimum, strict) for j, v in enumerate(values)])
+
+    def matrix(self, name: str, rows: int, columns: int) -> np.ndarray:
+        values = self.raw(name)
+        if not isinstance(values, list | tuple) or len(values) != rows:
+            raise self.fail(name, f"must be a list of {rows} lists", values)
+        result = np.zeros((rows, columns))
+        for i, row in enumerate(values):
+            if not isinstance(row, list | tuple) or len(row) != columns:
+                raise self.fail(f"{name}[{i}]", f"must be a list of {columns} numbers", row)
+            result[i] = [self.check_number(f"{name}[{i}][{t}]", v, 0.0, False) for t, v in enumerate(row)]
+        return result
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.inputs) - self.used)
+        if unknown:
+            raise PolicyInputError(f"{self.prefix}.{unknown[0]}: unknown field")
+
+
+def _daily_demand(fields: _Fields, name: str, spec: Any, mean: float, mean_name: str) -> DailyDemand:
+    """Per-day demand from a ``demand`` spec (None = Poisson) whose mean must be ``mean`` (field ``mean_name``)."""
+    families = {"poisson": set(), "negative_binomial": {"variance"}, "empirical": {"pmf"}}
+    if spec is None:
+        return DailyDemand.poisson(mean)
+    if not isinstance(spec, Mapping) or spec.get("family", "poisson") not in families:
+        raise fields.fail(name, 'must be {"family": "poisson" | "negative_binomial" | "empirical", ...}', spec)
+    family = spec.get("family", "poisson")
+    unknown = sorted(set(spec) - {"family"} - families[family])
+    if unknown:
+        raise PolicyInputError(f"{fields.prefix}.{name}.{unknown[0]}: unknown field for family {family}")
+    if family == "poisson":
+        return DailyDemand.poisson(mean)
+    if family == "negative_binomial":
+        variance = fields.check_number(f"{name}.variance", spec.get("variance"), 0.0, True)
+        if not variance > mean > 0:
+            raise fields.fail(f"{name}.variance", f"must exceed {mean_name} = {mean:g} (which must be > 0)", variance)
+        return DailyDemand.negative_binomial(mean, variance)
+    try:
+        demand = DailyDemand.empirical(spec.get("pmf"))
+    except (TypeError, ValueError) as exc:
+        raise fields.fail(f"{name}.pmf", f"must be a per-day pmf ({exc})", spec.get("pmf")) from None
+    if abs(demand.mean - mean) > 1e-6 * max(1.0, mean):
+        raise fields.fail(f"{name}.pmf", f"mean {demand.mean:.9g} must equal {mean_name} = {mean:g}", spec.get("pmf"))
+    return demand
+
+
+def _item_couplings(fields: _Fields) -> list[Coupling]:
+    specs = fields.raw("couplings", [])
+    if not isinstance(specs, list):
+        raise fields.fail("couplings", "must be a list", specs)
+    couplings = []
+    for k, spec in enumerate(specs):
+        name = f"couplings[{k}]"
+        if (
+            not isinstance(spec, Mapping)
+            or spec.get("usage") not in USAGE_KINDS
+            or set(spec)
+            - {
+                "usage",
+                "capacity",
+                "weight",
+            }
+        ):
+            raise fields.fail(name, 'must be {"usage": "peak" | "average", "capacity": X, "weight": w}', spec)
+        capacity = fields.check_number(f"{name}.capacity", spec.get("capacity"), 0.0, False)
+        weight = fields.check_number(f"{name}.weight", spec.get("weight", 1.0), 0.0, False)
+        couplings.append(Coupling(spec["usage"], capacity, np.array([weight])))
+    return couplings
+
+
+def _continuous_review(fields: _Fields, perishable: bool) -> OptionProblem:
+    a = fields.number("a")
+    L = fields.integer("L")
+    h = fields.number("h", strict=True)
+    K, pi = fields.number("K"), fields.number("pi")
+    terms = (fields.number("W"), fields.integer("life")) if perishable else None
+    demand = _daily_demand(fields, "demand", fields.raw("demand", None), a, "a")
+    return OptionProblem([SQItem(a, L, h, K, pi, demand, terms)], _item_couplings(fields))
+
+
+def _periodic_review(fields: _Fields) -> OptionProblem:
+    a = fields.number("a")
+    L = fields.integer("L")
+    h = fields.number("h", strict=True)
+    K, pi = fields.number("K"), fields.number("pi")
+    R_max = fields.integer("R_max", minimum=1, default=DEFAULT_R_MAX)
+    demand = _daily_demand(fields, "demand", fields.raw("demand", None), a, "a")
+    return OptionProblem([RSItem(a, L, h, K, pi, demand, R_max)], _item_couplings(fields))
+
+
+def _ceoq(fields: _Fields) -> OptionProblem:
+    n = fields.integer("n", minimum=1)
+    lam, K = fields.numbers("lam", n), fields.numbers("K", n)
+    C = fields.numbers("C", n, strict=True)
+    b = fields.number("b")
+    items: list[ItemOptions] = [CeoqItem(lam[i], K[i], C[i]) for i in range(n)]
+    return OptionProblem(items, [Coupling("average", b, C)], list_decisions=True)
+
+
+def _nvbudget(fields: _Fields) -> OptionProblem:
+    n = fields.integer("n", minimum=1)
+    d, h, b, c = (fields.numbers(name, n) for name in ("d", "h", "b", "c"))
+    V = fields.number("V")
+    spec = fields.raw("demand", None)
+    if isinstance(spec, list) and len(spec) != n:
+        raise fields.fail("demand", f"must be one spec or a list of {n} specs", spec)
+    specs = [(f"demand[{i}]", spec[i]) for i in range(n)] if isinstance(spec, list) else [("demand", spec)] * n
+    items: list[ItemOptions] = [
+        NewsvendorItem(h[i], b[i], _daily_demand(fields, specs[i][0], specs[i][1], d[i], f"d[{i}]")) for i in range(n)
+    ]
+    return OptionProblem(items, [Coupling("peak", V, c)], list_decisions=True)
+
+
+def _ww(fields: _Fields) -> LotSizingProblem:
+    T = fields.integer("T", minimum=1)
+    data = LotSizingData(
+        fields.numbers("d", T)[None, :], np.array([fields.number("K")]), np.array([fields.number("h")])
+    )
+    return LotSizingProblem(data, per_product_lists=False)
+
+
+def _clsp(fields: _Fields) -> LotSizingProblem:
+    P, T = fields.integer("P", minimum=1), fields.integer("T", minimum=1)
+    data = LotSizingData(fields.matrix("d", P, T), fields.numbers("K", P), fields.numbers("h", P), fields.number("C"))
+    return LotSizingProblem(data, per_product_lists=True)
+
+
+PARSERS: dict[str, Callable[[_Fields], Problem]] = {
+    "sQ": lambda fields: _continuous_review(fields, perishable=False),
+    "sQ_perishable": lambda fields: _continuous_review(fields, perishable=True),
+    "RS": _periodic_review,
+    "ceoq": _ceoq,
+    "ww": _ww,
+    "clsp": _clsp,
+    "nvbudget": _nvbudget,
+}
+POLICY_TYPES = tuple(PARSERS)
+
+
+def parse_problem(type_id: Any, inputs: Any) -> Problem:
+    """Validate ``inputs`` of policy ``type_id`` and build the problem; raises :class:`PolicyInputError`."""
+    if type_id not in PARSERS:
+        raise PolicyInputError(f"type: unknown policy type {type_id!r}; expected one of {', '.join(POLICY_TYPES)}")
+    fields = _Fields(type_id, inputs)
+    problem = PARSERS[type_id](fields)
+    fields.finish()
+    return problem

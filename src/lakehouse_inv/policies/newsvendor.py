@@ -1,0 +1,53 @@
+"""Option generator for ``nvbudget``: multi-product newsvendor with a purchase budget (policies.md).
+
+``min Σ_i h_i·E[(s_i − X_i)^+] + b_i·E[(X_i − s_i)^+]  s.t.  Σ_i c_i·s_i ≤ V``, ``s_i ≥ 0`` integers, X_i the
+single-period demand with mean d_i. Using ``E[(s − X)^+] = s − μ + L(s; X)`` one item's cost is
+``h·(s − μ) + (h + b)·L(s; X)``, convex in s with minimiser s* = smallest s with ``(h + b)·P(X > s) ≤ h`` (the
+critical fractile b/(h+b)). Usage (``peak`` = ``average`` = s) grows with s, so only 0 ≤ s ≤ s* are efficient;
+the budget is a ``peak`` coupling with weights c_i.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from lakehouse_inv.policies.distributions import DailyDemand
+from lakehouse_inv.policies.options import OptionSet, Prices, slack
+
+
+class NewsvendorItem:
+    """One product: single-period demand ``demand`` (mean d), overage cost ``h``, underage cost ``b``."""
+
+    decision_names = ("s",)
+
+    def __init__(self, h: float, b: float, demand: DailyDemand) -> None:
+        self.h, self.b = float(h), float(b)
+        self.period_demand = demand.over_days(1)
+
+    def cost(self, s: np.ndarray) -> np.ndarray:
+        return self.h * (s - self.period_demand.mean) + (self.h + self.b) * self.period_demand.loss(s)
+
+    def critical_fractile_s(self) -> int:
+        return int(self.period_demand.smallest_k_with_sf_at_most(self.h + self.b, np.array([self.h]))[0])
+
+    def _options(self, s: np.ndarray) -> OptionSet:
+        usage = s.astype(float)
+        return OptionSet({"s": s}, self.cost(s), {"peak": usage, "average": usage})
+
+    def usage_lower_bounds(self) -> dict[str, float]:
+        return {"peak": 0.0, "average": 0.0}
+
+    def best(self, max_usage: Mapping[str, float], prices: Prices | None = None) -> OptionSet:
+        """s* without prices; with prices the priced argmin over 0 … s* (prices only lower the minimiser)."""
+        s_star = self.critical_fractile_s()
+        if not prices or not any(prices.values()):
+            return self._options(np.arange(s_star, s_star + 1, dtype=np.int64))
+        return self._options(np.arange(0, s_star + 1, dtype=np.int64)).cheapest(prices)
+
+    def options(self, limit: float, max_usage: Mapping[str, float], prices: Prices | None = None) -> OptionSet:
+        """0 ≤ s ≤ min(s*, usage caps) with priced cost ≤ ``limit``."""
+        top = min([self.critical_fractile_s(), *(np.floor(cap + 1e-9) for cap in max_usage.values())])
+        options = self._options(np.arange(0, int(top) + 1, dtype=np.int64))
+        return options.take(options.priced_cost(prices or {}) <= limit + slack(limit))

@@ -1,0 +1,93 @@
+"""``solve_problem``: one batch-interface problem (policies.md types and names) in, one :class:`PolicyResult` out.
+
+sQ, sQ_perishable, RS, ceoq and nvbudget go through the option lists + multiple-choice knapsack
+(:mod:`~lakehouse_inv.policies.mck`); ww and clsp through the lot-sizing MILP
+(:mod:`~lakehouse_inv.policies.lotsizing`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lakehouse_inv.policies.inputs import OptionProblem, Problem, parse_problem
+from lakehouse_inv.policies.lotsizing import solve_lot_sizing
+from lakehouse_inv.policies.mck import solve_option_partition
+from lakehouse_inv.policies.solver import SolveOutcome, SolverOptions
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """Outcome of one problem. ``decision`` uses policies.md names (sQ: s, Q; RS: R, S; ceoq: Q list; ww: x list;
+    clsp: x[i][t]; nvbudget: s list) and is None without a solution; ``cost`` is the objective value."""
+
+    status: str
+    decision: dict[str, Any] | None = None
+    cost: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    solve_ms: float = 0.0
+    solver: str = ""
+    message: str = ""
+    item_costs: list[float] | None = field(default=None, repr=False)
+    """Each item's (product's) share of ``cost``; internal to the partition API."""
+
+
+def solve_problem(
+    type_id: str,
+    inputs: Mapping[str, Any],
+    *,
+    time_limit_s: float | None = None,
+    solver_options: Mapping[str, Any] | None = None,
+) -> PolicyResult:
+    """Validate and solve one problem. Invalid input raises :class:`~lakehouse_inv.policies.inputs.PolicyInputError`;
+    infeasibility, time limits and solver failures are reported in the result's status."""
+    started = time.perf_counter()
+    problem = parse_problem(type_id, inputs)
+    return solve_parsed(problem, SolverOptions(time_limit_s, dict(solver_options or {})), started)
+
+
+def solve_parsed(problem: Problem, options: SolverOptions, started: float) -> PolicyResult:
+    """Solve an already validated problem; ``started`` is the perf_counter time that ``solve_ms`` counts from."""
+    if isinstance(problem, OptionProblem):
+        solution = solve_option_partition(problem.items, problem.couplings, options)
+        decision = None
+        if all(item.decision is not None for item in solution.items):
+            decisions = [item.decision for item in solution.items]
+            names = list(decisions[0])
+            if problem.list_decisions:
+                decision = {name: [d[name] for d in decisions] for name in names}
+            else:
+                decision = decisions[0]
+        item_costs = [item.cost for item in solution.items] if decision is not None else None
+        return _result(solution.outcome, decision, item_costs, started)
+    lot_sizing = solve_lot_sizing(problem.data, options)
+    decision = None
+    item_costs = None
+    if lot_sizing.orders is not None:
+        orders = [[_plain_number(x) for x in row] for row in lot_sizing.orders]
+        decision = {"x": orders if problem.per_product_lists else orders[0]}
+        item_costs = lot_sizing.product_costs.tolist()
+    return _result(lot_sizing.outcome, decision, item_costs, started)
+
+
+def _plain_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _result(
+    outcome: SolveOutcome, decision: dict[str, Any] | None, item_costs: list[float] | None, started: float
+) -> PolicyResult:
+    return PolicyResult(
+        status=outcome.status,
+        decision=decision,
+        cost=outcome.objective,
+        bound=outcome.bound,
+        gap=outcome.gap,
+        solve_ms=(time.perf_counter() - started) * 1e3,
+        solver=outcome.solver,
+        message=outcome.message,
+        item_costs=item_costs,
+    )

@@ -1,0 +1,113 @@
+"""Option generator for the periodic-review (R,S) policy ``RS`` (policies.md).
+
+X_R is demand over L + R days, per day::
+
+    C(R,S) = h·(a·R/2 + S − a(L+R)) + K/R + (π/R)·L(S; X_R),   1 ≤ R ≤ R_max,  S ≥ ⌈a(L+R)⌉ integers,
+
+where a(L+R) is rounded to 9 decimals before the ceiling (so 0.1·30 = 3.0000000000000004 gives 3, not 4).
+
+For fixed R the cost is convex in S; its minimiser is S*(R) = max(⌈a(L+R)⌉, smallest S with π·P(X_R > S) ≤ h·R),
+and each review period contributes the options ⌈a(L+R)⌉ ≤ S ≤ S*(R) (a few standard deviations wide).
+Because S ≥ a(L+R), ``C ≥ h·a·R/2 + K/R ≥ h·a·R/2``, so a known cost U bounds ``R ≤ 2U/(h·a)`` when a > 0.
+``R_max`` (default 365 days) caps the review period; it matters only when a = 0 (then C = h·S + K/R keeps falling
+in R, and the optimum is S = 0, R = R_max) or for extremely slow movers. S > S*(R) is dominated (costlier, and both
+usages grow with S). Prices on usage (Lagrange multipliers) keep the bound: they only add non-negative terms.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from lakehouse_inv.policies.distributions import DailyDemand, DemandDistribution
+from lakehouse_inv.policies.options import OptionSet, Prices, slack
+
+DEFAULT_R_MAX = 365
+
+
+def min_order_up_to(a: float, L: int, R: int) -> int:
+    """⌈a(L+R)⌉ with a(L+R) rounded to 9 decimals first."""
+    return math.ceil(round(a * (L + R), 9))
+
+
+class RSItem:
+    """One SKU under the (R,S) policy."""
+
+    decision_names = ("R", "S")
+
+    def __init__(
+        self, a: float, L: int, h: float, K: float, pi: float, demand: DailyDemand, R_max: int = DEFAULT_R_MAX
+    ) -> None:
+        self.a, self.L, self.h, self.K, self.pi, self.R_max = float(a), int(L), float(h), float(K), float(pi), R_max
+        self.demand = demand
+        self._review_demand: list[DemandDistribution] = []
+
+    def review_demand(self, R: int) -> DemandDistribution:
+        """X_R, built incrementally (the empirical family convolves one more day at a time)."""
+        if len(self._review_demand) < R:
+            start = len(self._review_demand) + 1
+            self._review_demand += self.demand.over_day_range(self.L + start, R - start + 1)
+        return self._review_demand[R - 1]
+
+    def cost(self, R: int, S: np.ndarray) -> np.ndarray:
+        return (
+            self.h * (self.a * R / 2.0 + S - self.a * (self.L + R))
+            + self.K / R
+            + self.pi / R * self.review_demand(R).loss(S)
+        )
+
+    def best_S(self, R: int) -> int:
+        threshold = int(self.review_demand(R).smallest_k_with_sf_at_most(self.pi, np.array([self.h * R]))[0])
+        return max(min_order_up_to(self.a, self.L, R), threshold)
+
+    def usage(self, R: np.ndarray, S: np.ndarray) -> dict[str, np.ndarray]:
+        return {"peak": S.astype(float), "average": self.a * R / 2.0 + S - self.a * (self.L + R)}
+
+    def usage_lower_bounds(self) -> dict[str, float]:
+        return {"peak": float(min_order_up_to(self.a, self.L, 1)), "average": self.a / 2.0}
+
+    def max_review_period(self, limit: float) -> int:
+        """R ≤ 2U/(h·a) from C ≥ h·a·R/2 (prices only add non-negative terms); R_max when a = 0."""
+        if self.a <= 0:
+            return self.R_max
+        return int(min(self.R_max, max(1, math.floor(2.0 * limit / (self.h * self.a) + 1e-9))))
+
+    def _row(self, R: int) -> OptionSet:
+        """Options of one review period: S from ⌈a(L+R)⌉ to S*(R) (larger S is dominated)."""
+        S = np.arange(min_order_up_to(self.a, self.L, R), self.best_S(R) + 1, dtype=np.int64)
+        R_column = np.full(len(S), R, dtype=np.int64)
+        return OptionSet({"R": R_column, "S": S}, self.cost(R, S), self.usage(R_column, S))
+
+    def _rows(self, limit: float) -> list[OptionSet]:
+        return [self._row(R) for R in range(1, self.max_review_period(limit) + 1)]
+
+    def _starting_bound(self, prices: Prices) -> float:
+        R = 1 if self.a <= 0 or self.K <= 0 else round(math.sqrt(2.0 * self.K / (self.h * self.a)))
+        R = int(min(self.R_max, max(1, R)))
+        return float(np.min(self._row(R).priced_cost(prices)))
+
+    def best(self, max_usage: Mapping[str, float], prices: Prices | None = None) -> OptionSet:
+        """Priced argmin over every R the bound allows (``max_usage`` not needed: the minimum exists)."""
+        prices = prices or {}
+        rows = self._rows(self._starting_bound(prices))
+        return _concatenate([row.cheapest(prices) for row in rows]).cheapest(prices)
+
+    def options(self, limit: float, max_usage: Mapping[str, float], prices: Prices | None = None) -> OptionSet:
+        """Options with priced cost ≤ ``limit`` whose usages fit ``max_usage``."""
+        prices = prices or {}
+        threshold = limit + slack(limit)
+        options = _concatenate(self._rows(threshold))
+        fits = options.priced_cost(prices) <= threshold
+        for kind, cap in max_usage.items():
+            fits &= options.usage[kind] <= cap + slack(cap)
+        return options.take(fits)
+
+
+def _concatenate(sets: list[OptionSet]) -> OptionSet:
+    return OptionSet(
+        {name: np.concatenate([s.decisions[name] for s in sets]) for name in sets[0].decisions},
+        np.concatenate([s.cost for s in sets]),
+        {kind: np.concatenate([s.usage[kind] for s in sets]) for kind in sets[0].usage},
+    )

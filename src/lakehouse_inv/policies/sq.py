@@ -1,0 +1,185 @@
+"""Option generators for the continuous-review (s,Q) policies ``sQ`` and ``sQ_perishable`` (policies.md).
+
+``sQ`` (Hadley–Whitin, X = demand over the lead time L, μ = aL), per day::
+
+    C(s,Q) = h·(Q/2 + s − μ) + K·a/Q + (π·a/Q)·L(s; X),        s ≥ 0, Q ≥ 1 integers.
+
+``sQ_perishable`` (Chiu 1999, Y = demand over L + life)::
+
+    ER(s,Q) = E[(s+Q−Y)^+] − E[(s−Y)^+] = Q − (L(s; Y) − L(s+Q; Y))
+    C(s,Q)  = (K + π·L(s; X) + W·ER(s,Q)) · a/(Q − ER(s,Q)) + h·(Q/2 + s − μ),   with Q − ER(s,Q) > 0.
+
+Exactness rests on three facts:
+
+1. For fixed Q the sQ cost is convex in s (L is convex); its minimiser is the smallest s with
+   ``π·a·P(X > s) ≤ h·Q`` (a quantile, found with ``searchsorted``). Call it s*(Q) and g(Q) = C(s*(Q), Q).
+2. ``C ≥ h·(Q/2 − μ)`` because s ≥ 0 and the other terms are ≥ 0, so a known cost U bounds ``Q ≤ 2(U/h + μ)``.
+3. The perishable cost is ≥ the sQ cost at the same (s,Q) (ER ≥ 0 and Q − ER ≤ Q), so every perishable option with
+   cost ≤ U lies in the sQ *band* {C_sQ(s,Q) ≤ U}: for each Q an interval of s around s*(Q).
+
+With a coupling, options with s > s*(Q) are dominated for sQ (costlier and using more), so the sQ band stops at
+s*(Q); the perishable band keeps both sides. Zero demand (a = 0) makes the sQ cost h·(Q/2 + s): the optimum is
+s = 0, Q = 1. For sQ_perishable a = 0 gives Q − ER ≡ 0, so no option is feasible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from lakehouse_inv.policies.distributions import DailyDemand, DemandDistribution
+from lakehouse_inv.policies.options import OptionSet, Prices, slack
+
+_MIN_CYCLE_DEMAND = 1e-12
+"""Q − ER(s,Q) below this is treated as 0 (the constraint ``Q − ER > 0`` fails; the cost would exceed 1e12·K·a)."""
+
+
+class SQItem:
+    """One SKU under the sQ policy (``perishable=None``) or sQ_perishable (``perishable=(W, life)``)."""
+
+    decision_names = ("s", "Q")
+
+    def __init__(
+        self,
+        a: float,
+        L: int,
+        h: float,
+        K: float,
+        pi: float,
+        demand: DailyDemand,
+        perishable: tuple[float, int] | None = None,
+    ) -> None:
+        self.a, self.L, self.h, self.K, self.pi = float(a), int(L), float(h), float(K), float(pi)
+        self.mu = self.a * self.L
+        self.lead_demand: DemandDistribution = demand.over_days(self.L)
+        self.perishable = perishable
+        self.life_demand: DemandDistribution | None = None
+        if perishable is not None:
+            self.W = float(perishable[0])
+            self.life_demand = demand.over_days(self.L + int(perishable[1]))
+
+    # ----- costs ---------------------------------------------------------------------------------------------------
+    def sq_cost(self, s: np.ndarray, Q: np.ndarray) -> np.ndarray:
+        """C_sQ(s,Q); a lower bound on the perishable cost."""
+        return self.h * (Q / 2.0 + s - self.mu) + self.a * (self.K + self.pi * self.lead_demand.loss(s)) / Q
+
+    def cost(self, s: np.ndarray, Q: np.ndarray) -> np.ndarray:
+        """The policy's exact cost; ``inf`` where sQ_perishable's ``Q − ER(s,Q) > 0`` fails."""
+        if self.life_demand is None:
+            return self.sq_cost(s, Q)
+        cycle_demand = self.life_demand.loss(s) - self.life_demand.loss(s + Q)  # = Q − ER(s,Q)
+        outdated = Q - cycle_demand
+        feasible = cycle_demand > _MIN_CYCLE_DEMAND
+        per_cycle = self.K + self.pi * self.lead_demand.loss(s) + self.W * outdated
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ordering = per_cycle * self.a / cycle_demand
+        return np.where(feasible, ordering + self.h * (Q / 2.0 + s - self.mu), np.inf)
+
+    def usage(self, s: np.ndarray, Q: np.ndarray) -> dict[str, np.ndarray]:
+        return {"peak": (s + Q).astype(float), "average": np.maximum(0.0, Q / 2.0 + s - self.mu)}
+
+    def usage_lower_bounds(self) -> dict[str, float]:
+        return {"peak": 1.0, "average": max(0.0, 0.5 - self.mu)}
+
+    # ----- the sQ curve and band -----------------------------------------------------------------------------------
+    def best_s(self, Q: np.ndarray) -> np.ndarray:
+        """s*(Q): smallest s ≥ 0 with π·a·P(X > s) ≤ h·Q."""
+        return self.lead_demand.smallest_k_with_sf_at_most(self.pi * self.a, self.h * Q)
+
+    def max_order_quantity(self, limit: float) -> int:
+        """Q ≤ 2(U/h + μ) from C ≥ h(Q/2 − μ) (prices only add non-negative terms)."""
+        return max(1, math.floor(2.0 * (limit / self.h + self.mu) + 1e-9))
+
+    def _options(self, s: np.ndarray, Q: np.ndarray) -> OptionSet:
+        return OptionSet({"s": s, "Q": Q}, self.cost(s, Q), self.usage(s, Q))
+
+    def _priced_bound(self, s: np.ndarray, Q: np.ndarray, prices: Prices) -> np.ndarray:
+        """C_sQ(s,Q) + Σ_k prices[k]·usage_k(s,Q): convex in s, a lower bound on the priced exact cost."""
+        value = self.sq_cost(s, Q)
+        for kind, usage in self.usage(s, Q).items():
+            if prices.get(kind, 0.0):
+                value = value + prices[kind] * usage
+        return value
+
+    def _row_minimiser(self, Q: np.ndarray, prices: Prices) -> np.ndarray:
+        """Per Q, the minimiser of the priced bound over s ≥ 0: s*(Q) without prices, else the first s in
+        [0, s*(Q)] where its forward difference turns ≥ 0 (prices only move the minimiser down)."""
+        s_star = self.best_s(Q)
+        if not any(prices.values()):
+            return s_star
+        lo, hi = np.zeros_like(s_star), s_star.copy()
+        while np.any(lo < hi):
+            mid = (lo + hi) // 2
+            rising = self._priced_bound(mid + 1, Q, prices) >= self._priced_bound(mid, Q, prices)
+            hi, lo = np.where(rising, mid, hi), np.where(rising, lo, mid + 1)
+        return lo
+
+    def _bisect(
+        self, Q: np.ndarray, lo: np.ndarray, hi: np.ndarray, limit: float, prices: Prices, first_ok: bool
+    ) -> np.ndarray:
+        """Per row, the first s in [lo, hi] with priced bound ≤ limit (non-increasing there) or, with
+        ``first_ok=False``, the last one (non-decreasing there)."""
+        lo, hi = lo.copy(), hi.copy()
+        while np.any(lo < hi):
+            mid = (lo + hi) // 2 if first_ok else (lo + hi + 1) // 2
+            ok = self._priced_bound(mid, Q, prices) <= limit
+            if first_ok:
+                hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid + 1)
+            else:
+                lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid - 1)
+        return lo
+
+    def _band(self, limit: float, max_usage: Mapping[str, float], prices: Prices) -> OptionSet:
+        """All (s,Q) whose priced bound is ≤ limit and usages fit ``max_usage``, as one s-interval per Q around the
+        row minimiser (vectorised bisection on both monotone sides). sQ stops each interval at s*(Q) (beyond it an
+        option is dominated); the exact cost is evaluated on the band and filtered."""
+        limit = limit + slack(limit)
+        Q = np.arange(1, self.max_order_quantity(limit) + 1, dtype=np.int64)
+        s_min = self._row_minimiser(Q, prices)
+        peak_cap, average_cap = max_usage.get("peak", np.inf), max_usage.get("average", np.inf)
+        s_cap = np.clip(np.floor(np.minimum(peak_cap - Q, average_cap + self.mu - Q / 2.0) + 1e-9), -1, 2**40)
+        rows = (self._priced_bound(s_min, Q, prices) <= limit) & (s_cap >= 0)
+        Q, s_min, s_cap = Q[rows], s_min[rows], s_cap[rows].astype(np.int64)
+        if self.life_demand is None:
+            s_top = self.best_s(Q)
+        else:
+            s_top = np.maximum(np.floor(limit / self.h + self.mu - Q / 2.0 + 1.0).astype(np.int64), s_min)
+        s_lo = self._bisect(Q, np.zeros_like(s_min), s_min, limit, prices, first_ok=True)
+        s_hi = np.minimum(self._bisect(Q, s_min, s_top, limit, prices, first_ok=False), s_cap)
+        counts = np.maximum(s_hi - s_lo + 1, 0)
+        Q_flat = np.repeat(Q, counts)
+        s_flat = np.repeat(s_lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        options = self._options(s_flat, Q_flat)
+        return options.take(options.priced_cost(prices) <= limit)
+
+    def _starting_bound(self, prices: Prices) -> float:
+        """Priced cost of good feasible guesses: Q at the EOQ without and with backorders (sQ); for sQ_perishable the
+        whole sQ curve up to the Q bound those guesses give, at s = row minimiser and s = 0."""
+        eoq = math.sqrt(2.0 * self.a * self.K / self.h)
+        eoq_backorders = math.sqrt(2.0 * self.a * (self.K + self.pi * self.mu) / self.h)
+        Q = np.unique(np.array([1, max(1, round(eoq)), max(1, round(eoq_backorders))], dtype=np.int64))
+        s = self._row_minimiser(Q, prices)
+        if self.life_demand is None:
+            return float(np.min(self._priced_bound(s, Q, prices)))
+        Q = np.arange(1, self.max_order_quantity(float(np.min(self._priced_bound(s, Q, prices)))) + 1, dtype=np.int64)
+        s = self._row_minimiser(Q, prices)
+        candidates = self._options(np.concatenate([s, np.zeros_like(Q)]), np.concatenate([Q, Q]))
+        return float(np.min(candidates.priced_cost(prices)))
+
+    # ----- ItemOptions ---------------------------------------------------------------------------------------------
+    def best(self, max_usage: Mapping[str, float], prices: Prices | None = None) -> OptionSet:
+        """Minimiser of the priced cost (``max_usage`` is not needed: the minimum exists). sQ: argmin over the row
+        minimisers of the provable Q range; perishable: argmin over the band of a bound found on the sQ curve."""
+        prices = prices or {}
+        upper = self._starting_bound(prices)
+        if not math.isfinite(upper):
+            return self._options(np.zeros(0, np.int64), np.zeros(0, np.int64))
+        if self.life_demand is None:
+            Q = np.arange(1, self.max_order_quantity(upper) + 1, dtype=np.int64)
+            return self._options(self._row_minimiser(Q, prices), Q).cheapest(prices)
+        return self._band(upper, {}, prices).cheapest(prices)
+
+    def options(self, limit: float, max_usage: Mapping[str, float], prices: Prices | None = None) -> OptionSet:
+        return self._band(limit, max_usage, prices or {})

@@ -1,0 +1,1 @@
+"""Bronze -> silver: typed, deduplicated, conformed tables checked against their contracts."""

@@ -1,0 +1,79 @@
+"""Turn bronze text columns into typed silver columns, recording every value that does not parse.
+
+Pure ``DataFrame -> DataFrame`` functions. A value that fails to parse becomes NULL *and* adds a message
+to ``_errors`` (``[type] units='twelve' is not a valid int``), so the row is quarantined with the
+original text instead of silently losing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse_inv.lakehouse.contracts import ERRORS
+
+RESCUED = "_rescued_data"
+LINEAGE = ("_record_id", "_source_file", "_ingested_at")
+RAW = "_raw"
+DURATION_PATTERN = r"^\s*(\d+)\s*(d|day|days|w|wk|week|weeks|m|month|months)\s*$"
+
+
+@dataclass(frozen=True)
+class ConformSpec:
+    """How one bronze table becomes its silver table.
+
+    ``types``: column -> Spark SQL type for values to parse. ``durations``: new column -> source text
+    column such as "3 days"/"1 week", parsed to days. ``minus_one_is_null``: columns where the export
+    writes -1 for "no limit". ``derive``: extra columns computed from the typed ones.
+    """
+
+    target: str
+    types: dict[str, str] = field(default_factory=dict)
+    durations: dict[str, str] = field(default_factory=dict)
+    minus_one_is_null: tuple[str, ...] = ()
+    derive: Callable[[DataFrame], DataFrame] | None = None
+
+
+def blank_to_null(column: str) -> Column:
+    trimmed = F.trim(F.col(column))
+    return F.when(trimmed != "", trimmed)
+
+
+def duration_days(text: Column) -> Column:
+    """"3 days" -> 3, "1 week" -> 7, "2 months" -> 60; NULL for anything else."""
+    amount = F.regexp_extract(F.lower(text), DURATION_PATTERN, 1)
+    unit = F.regexp_extract(F.lower(text), DURATION_PATTERN, 2)
+    factor = F.when(unit.startswith("w"), 7).when(unit.startswith("m"), 30).otherwise(1)
+    return F.when(amount != "", amount.cast("int") * factor)
+
+
+def conform(bronze: DataFrame, spec: ConformSpec) -> DataFrame:
+    """Typed silver columns + lineage + ``_raw`` (JSON of the bronze values) + ``_errors``."""
+    data_columns = [c for c in bronze.columns if not c.startswith("_")]
+    df = bronze.withColumn(RAW, F.to_json(F.struct(*data_columns, RESCUED)))
+    df = df.select(*[blank_to_null(c).alias(c) for c in data_columns], RESCUED, RAW, *LINEAGE)
+
+    messages: list[Column] = [
+        F.when(F.col(RESCUED).isNotNull(), F.concat(F.lit("[malformed] record does not match the export layout: "), F.col(RESCUED)))
+    ]
+    typed: dict[str, Column] = {}
+    for column, sql_type in spec.types.items():
+        value = F.col(column).try_cast(sql_type)
+        typed[column] = value
+        messages.append(
+            F.when(F.col(column).isNotNull() & value.isNull(), F.concat(F.lit(f"[type] {column}='"), F.col(column), F.lit(f"' is not a valid {sql_type}")))
+        )
+    for new_column, text_column in spec.durations.items():
+        days = duration_days(F.col(text_column))
+        typed[new_column] = days
+        messages.append(
+            F.when(F.col(text_column).isNotNull() & days.isNull(), F.concat(F.lit(f"[type] {text_column}='"), F.col(text_column), F.lit("' is not a duration like '3 days' or '1 week'")))
+        )
+    errors = F.filter(F.array(*messages), lambda m: m.isNotNull())
+    df = df.withColumn(ERRORS, errors).withColumns(typed)  # messages read the raw text, so before the casts
+    for column in spec.minus_one_is_null:
+        df = df.withColumn(column, F.when(F.col(column) != -1, F.col(column)))
+    return spec.derive(df) if spec.derive else df

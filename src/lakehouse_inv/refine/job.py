@@ -1,0 +1,168 @@
+"""``refine`` job: bronze -> silver with types, deduplication, contract checks and quarantine.
+
+Each silver table reads its bronze table incrementally (Delta streaming source, ``availableNow``,
+checkpoint) and processes every micro-batch with :func:`refine_batch`: conform types, run the contract
+(keys not null, ranges, accepted values, foreign keys, no dates after ``--as-of``), keep one row per key,
+MERGE the valid rows and quarantine the rest. Tables run in waves so foreign keys see their parents.
+Then ``silver.daily_demand`` is rebuilt for the dates whose sources changed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse_inv.lakehouse.contracts import ERRORS, Contract, evaluate_checks, load_contract, mark_duplicates, split_valid
+from lakehouse_inv.lakehouse.increments import rebuild_window
+from lakehouse_inv.lakehouse.quarantine import QUARANTINE, quarantine_rows, write_quarantine
+from lakehouse_inv.lakehouse.writes import merge_into
+from lakehouse_inv.pipeline.context import JobContext, StepResult
+from lakehouse_inv.refine.conform import RAW, conform
+from lakehouse_inv.refine.daily_demand import build_daily_demand, series_first_dates
+from lakehouse_inv.refine.tables import SPECS
+
+DERIVED = ("daily_demand", QUARANTINE)
+
+
+def newest_first() -> list:
+    """Among rows sharing a key, the most recently ingested wins (ties: later file, then record id)."""
+    return [F.col("_ingested_at").desc(), F.col("_source_file").desc(), F.col("_record_id")]
+
+
+@dataclass
+class BatchCounts:
+    rows_in: int = 0
+    written: int = 0
+    quarantined: int = 0
+
+
+def waves(tables: Sequence[str]) -> list[list[str]]:
+    """Group tables so each one's foreign-key parents are refined in an earlier wave."""
+    parents = {t: {ref.split(".", 1)[1] for ref in load_contract("silver", t).foreign_tables} & set(tables) for t in tables}
+    done: set[str] = set()
+    out = []
+    while len(done) < len(tables):
+        ready = sorted(t for t in tables if t not in done and parents[t] <= done)
+        if not ready:
+            raise ValueError(f"circular foreign keys among {sorted(set(tables) - done)}")
+        out.append(ready)
+        done |= set(ready)
+    return out
+
+
+def check_batch(ctx: JobContext, table: str, contract: Contract, bronze_rows: DataFrame) -> DataFrame:
+    """Conformed rows of one bronze batch with every contract failure listed in ``_errors``."""
+    conformed = conform(bronze_rows, SPECS[table])
+    checked = evaluate_checks(
+        conformed,
+        contract,
+        as_of=ctx.as_of,
+        reference=lambda name: ctx.read(*name.split(".")),
+        target_schema=ctx.spark.table(ctx.table("silver", table)).schema,
+    )
+    return mark_duplicates(checked, contract.keys, newest_first())
+
+
+def refine_batch(ctx: JobContext, table: str, bronze_rows: DataFrame, counts: BatchCounts, lock: threading.Lock) -> None:
+    contract = load_contract("silver", table)
+    checked = check_batch(ctx, table, contract, bronze_rows).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        sizes = dict(checked.groupBy(F.size(ERRORS) > 0).count().collect())
+        rows_in, n_rejected = sum(sizes.values()), sizes.get(True, 0)
+        valid, rejected = split_valid(checked)
+        written = merge_into(ctx.spark, valid, ctx.table("silver", table), contract.keys, run_id=ctx.run_id)
+        quarantined = 0
+        if n_rejected:
+            rows = quarantine_rows(
+                rejected,
+                source_table=f"bronze.{contract.source['bronze']}",
+                target_table=f"silver.{table}",
+                as_of=ctx.as_of,
+                run_id=ctx.run_id,
+                raw_column=RAW,
+            )
+            with lock:  # one quarantine table shared by concurrent queries: serialise its commits
+                quarantined = write_quarantine(ctx.spark, rows, ctx.table("silver", QUARANTINE), ctx.run_id).inserted
+    finally:
+        checked.unpersist()
+    with lock:  # foreachBatch callbacks of concurrent queries run on different threads
+        counts.rows_in += rows_in
+        counts.written += written.written
+        counts.quarantined += quarantined
+
+
+def refine_tables(ctx: JobContext, tables: Sequence[str]) -> dict[str, BatchCounts]:
+    counts = {t: BatchCounts() for t in tables}
+    lock = threading.Lock()
+    for wave in waves(tables):
+        queries = []
+        for table in wave:
+            source = ctx.table("bronze", load_contract("silver", table).source["bronze"])
+            query = (
+                ctx.spark.readStream.format("delta")
+                .table(source)
+                .writeStream.queryName(f"refine_{table}")
+                .option("checkpointLocation", ctx.checkpoint("silver", table))
+                .foreachBatch(lambda rows, _id, t=table: refine_batch(ctx, t, rows, counts[t], lock))
+                .trigger(availableNow=True)
+                .start()
+            )
+            queries.append(query)
+        for query in queries:
+            query.awaitTermination()
+    return counts
+
+
+def refresh_daily_demand(ctx: JobContext) -> int:
+    """Rebuild ``silver.daily_demand`` over the dates whose sales, stock counts or requests changed."""
+    sales, inventory, requests = ctx.read("silver", "sales"), ctx.read("silver", "inventory_snapshot"), ctx.read("silver", "demand_requests")
+    target = ctx.table("silver", "daily_demand")
+    window = rebuild_window(
+        ctx.spark.table(target),
+        [(sales, "sale_date"), (inventory, "snapshot_date"), (requests, "request_date")],
+        as_of=ctx.as_of,
+        lookback_days=ctx.pipeline.daily_demand_lookback_days,
+        full_refresh=ctx.options.get("full_refresh", False),
+    )
+    if window is None:
+        return 0
+    start, end = window
+    has_requests = requests.limit(1).count() > 0
+    demand = build_daily_demand(
+        ctx.read("silver", "store_product"),
+        series_first_dates(sales, inventory),
+        sales,
+        inventory,
+        requests if has_requests else None,
+        start=start,
+        end=end,
+    )
+    scope = f"t.date BETWEEN DATE'{start}' AND DATE'{end}'"
+    contract = load_contract("silver", "daily_demand")
+    stats = merge_into(ctx.spark, demand, target, contract.keys, run_id=ctx.run_id, scope=scope)
+    return stats.written
+
+
+def run(ctx: JobContext) -> StepResult:
+    spark = ctx.spark
+    ctx.catalog.ensure_tables(spark, "silver")
+    counts = refine_tables(ctx, list(SPECS))
+    result = StepResult()
+    for table, c in counts.items():
+        result.rows_in += c.rows_in
+        result.rows_quarantined += c.quarantined
+        result.wrote(f"silver.{table}", c.written)
+    result.wrote("silver.daily_demand", refresh_daily_demand(ctx))
+    result.message = f"{len(counts)} tables refined, daily_demand through {ctx.as_of}"
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from lakehouse_inv.pipeline.runner import main_for
+
+    return main_for(["refine"], argv, prog="lakehouse-inv-refine")

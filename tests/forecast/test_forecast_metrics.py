@@ -1,0 +1,46 @@
+"""Accuracy metrics on tiny cases computed by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lakehouse_inv.forecast import metrics
+
+ACTUAL = np.array([0.0, 2.0, 4.0])
+FORECAST = np.array([1.0, 2.0, 1.0])  # errors (forecast - actual): +1, 0, -3
+
+
+def test_point_metrics_by_hand() -> None:
+    assert metrics.mae(ACTUAL, FORECAST) == pytest.approx(4 / 3)
+    assert metrics.rmse(ACTUAL, FORECAST) == pytest.approx(math.sqrt(10 / 3))
+    assert metrics.bias(ACTUAL, FORECAST) == pytest.approx(-2 / 3)  # under-forecast on balance
+    assert metrics.wape(ACTUAL, FORECAST) == pytest.approx(4 / 6)
+
+
+def test_mase_uses_in_sample_seasonal_naive_scale() -> None:
+    history = np.array([1.0, 3.0, 2.0, 3.0])
+    scale = metrics.seasonal_naive_scale(history, season=2)  # |2 - 1|, |3 - 3| -> 0.5
+    assert scale == pytest.approx(0.5)
+    assert metrics.mase(ACTUAL, FORECAST, scale) == pytest.approx((4 / 3) / 0.5)
+
+
+def test_zero_denominators_give_nan_not_inf() -> None:
+    assert math.isnan(metrics.wape(np.zeros(3), FORECAST))
+    repeating = np.tile([1.0, 5.0, 0.0, 2.0, 2.0, 3.0, 9.0], 3)
+    assert metrics.seasonal_naive_scale(repeating) == 0
+    assert math.isnan(metrics.mase(ACTUAL, FORECAST, 0.0))
+    assert math.isnan(metrics.seasonal_naive_scale(np.ones(7)))  # no full season to compare against
+    assert math.isnan(metrics.mae(np.array([]), np.array([])))
+
+
+def test_interval_coverage_includes_both_bounds() -> None:
+    actual = np.array([1.0, 2.0, 3.0])
+    assert metrics.interval_coverage(actual, np.array([1, 3, 2]), np.array([1, 3, 4])) == pytest.approx(2 / 3)
+
+
+def test_selection_score_names() -> None:
+    assert metrics.score(ACTUAL, FORECAST, "mae") == metrics.mae(ACTUAL, FORECAST)
+    assert metrics.score(ACTUAL, FORECAST, "rmse") == metrics.rmse(ACTUAL, FORECAST)
