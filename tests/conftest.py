@@ -1,13 +1,23 @@
-"""One Spark + Delta session for the whole test session: local[2], few partitions, UI off, tmp warehouse."""
+"""One Spark + Delta session for the whole test session (local[2], few partitions, UI off, tmp warehouse),
+and a factory for job contexts that keep each test's tables in their own schemas."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from pyspark.sql import SparkSession
 
+from lakehouse_inv.config import PipelineConfig, SchemaNames, SimulatorConfig
+from lakehouse_inv.pipeline.context import JobContext
 from lakehouse_inv.spark import build_spark
+
+_schema_ids = itertools.count()
+
+TINY_WORLD = {"n_stores": 2, "n_brands": 4, "n_departments": 2, "n_suppliers": 2, "n_storage_spaces": 2, "days": 14}
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +31,30 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     )
     yield session
     session.stop()
+
+
+ContextFactory = Callable[..., JobContext]
+
+
+@pytest.fixture(scope="session")
+def make_context(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> ContextFactory:
+    """Build a JobContext on the shared session with its own schemas, landing and checkpoint folders."""
+
+    def factory(as_of: dt.date | None = None, run_id: str | None = None, **simulator: object) -> JobContext:
+        prefix = f"t{next(_schema_ids)}"
+        root = tmp_path_factory.mktemp(prefix)
+        sim = SimulatorConfig(**{**TINY_WORLD, **simulator})
+        pipeline = PipelineConfig(
+            landing_dir=str(root / "landing"),
+            checkpoint_dir=str(root / "checkpoints"),
+            schemas=SchemaNames(bronze=f"{prefix}_bronze", silver=f"{prefix}_silver", gold=f"{prefix}_gold"),
+        )
+        return JobContext(
+            configs={"pipeline": pipeline, "simulator": sim},
+            conf_dir=Path("conf"),
+            as_of=as_of or sim.end_date,
+            run_id=run_id or f"test-{prefix}",
+            spark_session=spark,
+        )
+
+    return factory

@@ -125,8 +125,8 @@ def load_raw(name: str, conf_dir: Path | str | None = None, env: str | None = No
     return data
 
 
-def describe_validation_error(source: str, exc: ValidationError) -> str:
-    lines = [f"{source}: invalid configuration"]
+def describe_validation_error(source: str, exc: ValidationError, what: str = "configuration") -> str:
+    lines = [f"{source}: invalid {what}"]
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "(top level)"
         got = err.get("input")

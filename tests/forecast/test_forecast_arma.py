@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from scipy.signal import lfilter
 
-from lakehouse_inv.forecast.arma import ArmaFit, arma_forecast, arma_innovations, fit_regression_arma, is_stable
+from lakehouse_inv.forecast.arma import (
+    ArmaFit,
+    arma_forecast,
+    arma_innovations,
+    fit_regression_arma,
+    half_life_days,
+    is_stable,
+)
 
 DOW_MEANS = np.array([5.0, 4.0, 4.0, 5.0, 7.0, 9.0, 8.0])
 
@@ -88,3 +95,9 @@ def test_stationarity_and_invertibility_are_enforced() -> None:
 def test_too_few_observations_are_refused() -> None:
     with pytest.raises(ValueError, match="cannot identify"):
         fit_regression_arma(np.arange(9.0), np.eye(7)[np.arange(9) % 7], 1, 1)
+
+
+def test_half_life_is_the_level_memory() -> None:
+    assert half_life_days(np.array([0.5])) == pytest.approx(1.0)
+    assert half_life_days(np.array([0.9])) == pytest.approx(np.log(0.5) / np.log(0.9))
+    assert half_life_days(np.zeros(0)) == 0.0

@@ -49,7 +49,8 @@ def test_bad_rows_are_reported_with_file_line_numbers(tmp_path: Path) -> None:
 
 
 def test_missing_required_columns_are_named(tmp_path: Path) -> None:
-    with pytest.raises(DemandFileError, match=r"missing required column\(s\) series_id, demand \(found: id, date, qty\)"):
+    expected = r"missing required column\(s\) series_id, demand \(found: id, date, qty\)"
+    with pytest.raises(DemandFileError, match=expected):
         read_demand_csv(write(tmp_path, "id,date,qty\nA,2025-01-01,1\n"))
     with pytest.raises(DemandFileError, match="no header"):
         read_demand_csv(write(tmp_path, ""))

@@ -47,7 +47,8 @@ def test_quantiles_are_the_scipy_count_quantiles() -> None:
     assert np.all(np.diff(nb, axis=1) >= 0) and np.all(nb[:, 2] >= poisson[:, 2])
     expected = stats.nbinom.ppf(0.9, 2.0, 2.0 / (2.0 + mean[1:]))
     np.testing.assert_array_equal(nb[1:, 2], expected)
-    np.testing.assert_array_equal(count_quantiles(np.array([0.0, 5.0]), np.zeros(2), DEGENERATE, levels), [[0] * 3, [5] * 3])
+    point_masses = count_quantiles(np.array([0.0, 5.0]), np.zeros(2), DEGENERATE, levels)
+    np.testing.assert_array_equal(point_masses, [[0, 0, 0], [5, 5, 5]])
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ def test_gaps_nulls_and_bad_values_are_zero_demand() -> None:
     # day 2, 7, 8 missing; day 1 null; day 4 negative, day 5 infinite; day 6 duplicated; day 12 is after as_of
     np.testing.assert_array_equal(history.demand, [2, 0, 0, 4, 0, 0, 3, 0, 0, 5])
     assert history.n_missing == 4 and history.n_invalid == 2
-    assert history.start == np.datetime64("2024-01-01") and history.origin_date == dt.date(2024, 1, 11)
+    assert history.start == np.datetime64("2024-01-01") and history.n_obs == 10
 
 
 def test_date_columns_of_any_spark_or_pandas_flavour_agree() -> None:
@@ -62,3 +62,8 @@ def test_unreadable_series_raise_a_named_error() -> None:
         prepare(pd.DataFrame({"date": [AS_OF]}))
     with pytest.raises(InvalidSeriesError, match="on or before"):
         prepare(rows([20], [1.0]))
+
+
+def test_rows_without_a_readable_date_are_ignored() -> None:
+    frame = pd.DataFrame({"date": [dt.date(2024, 1, 8), None, "garbage", "2024-01-10"], "demand": [1.0, 5, 5, 2]})
+    np.testing.assert_array_equal(prepare(frame).demand, [1, 0, 2])

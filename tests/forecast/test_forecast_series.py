@@ -186,8 +186,9 @@ def test_arima_parameters_are_recorded(config, monkeypatch) -> None:
     out = run(simulated(10.0), ForecastConfig(candidates=["arima_dow"], arima={"p": [0, 1], "q": [1]}))
     params = json.loads(out["model_params"].iloc[0])
     assert set(calls) == {(0, 1), (1, 1)}
-    assert params["fit"]["order"] in ([0, 0, 1], [1, 0, 1]) and len(params["fit"]["dow"]) == 7
-    assert out["model"].iloc[0] == "arima({},0,{})+dow+price".format(params["fit"]["order"][0], params["fit"]["order"][2])
+    p, d, q = params["fit"]["order"]
+    assert (p, d, q) in {(0, 0, 1), (1, 0, 1)} and len(params["fit"]["dow"]) == 7
+    assert out["model"].iloc[0] == f"arima({p},{d},{q})+dow+price"
 
 
 def test_as_of_may_be_a_timestamp(config) -> None:
@@ -195,3 +196,10 @@ def test_as_of_may_be_a_timestamp(config) -> None:
     as_of = frame["date"].max()
     out = forecast_series(frame, config=config, key_cols=KEYS, as_of=as_of)
     assert out["as_of"].iloc[0] == as_of.date() and type(out["target_date"].iloc[0]) is dt.date
+
+
+def test_key_columns_keep_their_type_and_missing_keys_are_null(config) -> None:
+    frame = simulated(2.0).assign(store_id=7)
+    out = forecast_series(frame, config=config, key_cols=["store_id", "region"], as_of=frame["date"].max().date())
+    assert out["store_id"].dtype == np.int64 and out["store_id"].eq(7).all()
+    assert out["region"].isna().all()

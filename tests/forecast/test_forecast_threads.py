@@ -10,7 +10,13 @@ import sys
 import numpy as np
 import pytest
 
-from lakehouse_inv.forecast.threads import BLAS_THREAD_ENV_VARS, blas_thread_env, limit_blas_threads
+from lakehouse_inv.forecast.threads import (
+    BLAS_THREAD_ENV_VARS,
+    _loaded_openblas,
+    blas_thread_env,
+    limit_blas_threads,
+    pin_blas_threads,
+)
 
 
 def test_env_mapping_covers_the_common_runtimes() -> None:
@@ -35,8 +41,6 @@ def test_pinning_before_numpy_import_reaches_openblas() -> None:
 
 def test_runtime_limit_sets_and_restores_thread_count() -> None:
     np.ones((2, 2)) @ np.ones((2, 2))  # make sure numpy's BLAS is loaded
-    from lakehouse_inv.forecast.threads import _loaded_openblas
-
     libraries = _loaded_openblas()
     if not libraries:
         pytest.skip("numpy is not linked against OpenBLAS here")
@@ -45,3 +49,22 @@ def test_runtime_limit_sets_and_restores_thread_count() -> None:
         assert limited == len(libraries)
         assert all(lib.get() == 1 for lib in libraries)
     assert [lib.get() for lib in libraries] == before
+
+
+def test_pinning_at_run_time_is_done_once_per_process() -> None:
+    libraries = _loaded_openblas()
+    if not libraries:
+        pytest.skip("numpy is not linked against OpenBLAS here")
+    before = [lib.get() for lib in libraries]
+    pin_blas_threads.cache_clear()
+    try:
+        assert pin_blas_threads(1) == len(libraries)
+        assert all(lib.get() == 1 for lib in libraries)
+        libraries[0].set(2)
+        changed = libraries[0].get()
+        pin_blas_threads(1)  # cached: does not touch the libraries again
+        assert libraries[0].get() == changed
+    finally:
+        pin_blas_threads.cache_clear()
+        for lib, count in zip(libraries, before, strict=True):
+            lib.set(count)

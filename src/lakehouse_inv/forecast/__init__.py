@@ -32,6 +32,7 @@ _EXPORTS = {
     "DemandFileError": "csv_io",
     "blas_thread_env": "threads",
     "pin_blas_threads_env": "threads",
+    "pin_blas_threads": "threads",
     "limit_blas_threads": "threads",
 }
 

@@ -44,7 +44,7 @@ from lakehouse_inv.forecast.engine import (
     select_and_forecast,
 )
 from lakehouse_inv.forecast.history import InvalidSeriesError, SeriesHistory, as_date, prepare_history
-from lakehouse_inv.forecast.series import series_keys
+from lakehouse_inv.forecast.series import key_columns
 
 AUTO_MODEL = "auto"
 BENCHMARK_MODEL = "seasonal_naive"
@@ -156,11 +156,11 @@ def backtest_series(
     except Exception as exc:  # never let one series fail the whole job
         for tally in tallies.values():
             tally.record(fallback_status("fit_failed"), describe_error(exc))
-    keys = series_keys(pdf, key_cols)
     rows = [
-        {**keys, "as_of": as_of, "model": name, **tally.row(scale), "is_selected": name == selected}
+        {"as_of": as_of, "model": name, **tally.row(scale), "is_selected": name == selected}
         for name, tally in tallies.items()
     ]
-    frame = pd.DataFrame(rows)
-    frame["n_origins"] = frame["n_origins"].astype(np.int32)
-    return frame[[*keys, *(column.split()[0] for column in ACCURACY_SCHEMA.split(", "))]]
+    frame = pd.DataFrame(rows).astype({"n_origins": np.int32})
+    keys = pd.DataFrame(key_columns(pdf, key_cols, len(frame)))
+    columns = [column.split()[0] for column in ACCURACY_SCHEMA.split(", ")]
+    return pd.concat([keys, frame[columns]], axis=1)

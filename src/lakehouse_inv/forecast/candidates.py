@@ -22,7 +22,13 @@ from typing import Any, Protocol
 import numpy as np
 from scipy.signal import lfilter
 
-from lakehouse_inv.forecast.arma import ArmaFit, arma_forecast, arma_innovations, fit_regression_arma
+from lakehouse_inv.forecast.arma import (
+    ArmaFit,
+    arma_forecast,
+    arma_innovations,
+    fit_regression_arma,
+    half_life_days,
+)
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.history import SeriesHistory
 
@@ -50,6 +56,8 @@ def _horizon_days(origins: np.ndarray, horizon: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ArimaDow:
+    """``arima(p,0,q)+dow[+price]`` fitted on days ``[0, end)``."""
+
     history: SeriesHistory
     fit: ArmaFit
     use_price: bool
@@ -77,6 +85,7 @@ class ArimaDow:
             "order": [len(self.fit.ar), 0, len(self.fit.ma)],
             "ar": self.fit.ar,
             "ma": self.fit.ma,
+            "level_half_life_days": half_life_days(self.fit.ar),
             "dow": self.fit.beta[:WEEK],
             "sigma2": self.fit.sigma2,
             "ic": self.criteria,
@@ -109,6 +118,8 @@ def fit_arima_dow(history: SeriesHistory, end: int, config: ForecastConfig) -> A
 
 @dataclass(frozen=True)
 class DowProfile:
+    """``dow_profile_<weeks>w``: recent level x long-run weekday shape, recomputed at every origin."""
+
     history: SeriesHistory
     end: int
     weeks: int
@@ -150,6 +161,8 @@ def fit_dow_profile(history: SeriesHistory, end: int, config: ForecastConfig) ->
 
 @dataclass(frozen=True)
 class SeasonalNaive:
+    """The same weekday one week earlier."""
+
     history: SeriesHistory
     label: str = "seasonal_naive"
 
@@ -166,6 +179,8 @@ def fit_seasonal_naive(history: SeriesHistory, end: int, config: ForecastConfig)
 
 @dataclass(frozen=True)
 class CrostonSba:
+    """Flat rate ``(1 - alpha/2) * size / interval`` from the smoothed non-zero sizes and inter-demand intervals."""
+
     history: SeriesHistory
     end: int
     alpha: float

@@ -56,9 +56,12 @@ def forecast_output_schema(key_fields_ddl: str, quantiles: Sequence[float] = DEF
     return f"{key_fields_ddl}, {forecast_schema(quantiles)}"
 
 
-def series_keys(pdf: pd.DataFrame, key_cols: Sequence[str]) -> dict[str, Any]:
-    """The group's key values (every row of a group shares them); None where absent."""
-    return {col: pdf[col].iloc[0] if col in pdf.columns and len(pdf) else None for col in key_cols}
+def key_columns(pdf: pd.DataFrame, key_cols: Sequence[str], n_rows: int) -> dict[str, np.ndarray]:
+    """The group's key values repeated ``n_rows`` times, in their input dtype (None where a key is absent)."""
+    return {
+        col: np.repeat(pdf[col].to_numpy()[:1], n_rows) if col in pdf.columns and len(pdf) else _repeated(None, n_rows)
+        for col in key_cols
+    }
 
 
 def to_json(params: dict[str, Any]) -> str:
@@ -105,14 +108,14 @@ def _repeated(value: Any, n: int) -> np.ndarray:
 
 
 def forecast_frame(
-    keys: dict[str, Any], as_of: dt.date, forecast: SeriesForecast, config: ForecastConfig, n_obs: int
+    keys: dict[str, np.ndarray], as_of: dt.date, forecast: SeriesForecast, config: ForecastConfig, n_obs: int
 ) -> pd.DataFrame:
-    """Output rows of one series in :func:`forecast_schema` order."""
+    """Output rows of one series in :func:`forecast_schema` order (``keys`` from :func:`key_columns`)."""
     horizon = config.horizon
     family = forecast.distribution.family
     variance = forecast.variance
     quantiles = count_quantiles(forecast.mean, variance, family, config.quantiles).astype(np.int32)
-    columns: dict[str, Any] = {col: _repeated(value, horizon) for col, value in keys.items()}
+    columns: dict[str, Any] = dict(keys)
     columns |= {
         "as_of": _repeated(as_of, horizon),
         "target_date": _object_column([as_of + dt.timedelta(days=h) for h in range(1, horizon + 1)]),
@@ -151,4 +154,4 @@ def forecast_series(
     except Exception as exc:  # never let one series fail the whole job
         forecast = _failed_forecast(history, config, fallback_status("fit_failed"), describe_error(exc))
     n_obs = history.n_obs if history is not None else 0
-    return forecast_frame(series_keys(pdf, key_cols), as_of, forecast, config, n_obs)
+    return forecast_frame(key_columns(pdf, key_cols, config.horizon), as_of, forecast, config, n_obs)

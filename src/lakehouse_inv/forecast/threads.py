@@ -8,11 +8,13 @@ executor runs 256 threads fighting over 16 cores, and the small least-squares pr
   is loaded. :func:`blas_thread_env` gives them as a mapping for ``spark.executorEnv.<VAR>`` (the reliable
   route for Spark: set before the executor's Python workers start); :func:`pin_blas_threads_env` sets them in
   ``os.environ`` for a process that has not imported numpy yet (a benchmark, a CLI entry point).
-* :func:`limit_blas_threads` changes the thread count of an already loaded OpenBLAS at run time, through
-  ``ctypes`` and the library's own ``openblas_set_num_threads`` entry point (found via ``/proc/self/maps``),
-  and restores it on exit. This is what works inside an ``applyInPandas`` worker, where pyarrow/pandas have
-  already loaded numpy. It deliberately avoids ``threadpoolctl`` (not a declared dependency); on platforms
-  without ``/proc`` or without OpenBLAS it does nothing and says so through its return value.
+* :func:`pin_blas_threads` and :func:`limit_blas_threads` change the thread count of an already loaded OpenBLAS
+  at run time, through ``ctypes`` and the library's own ``openblas_set_num_threads`` entry point (libraries found
+  via ``/proc/self/maps``). This is what works inside an ``applyInPandas`` worker, where pyarrow/pandas have
+  already loaded numpy. Finding the libraries costs ~1 ms, so ``pin_blas_threads`` does it once per process
+  (call it first thing in the UDF; later calls are free), while the context manager restores the old count on
+  exit (tests, notebooks). Both deliberately avoid ``threadpoolctl`` (not a declared dependency); without
+  ``/proc`` or without OpenBLAS they do nothing and say so by returning 0.
 
 This module imports nothing heavy, so it can be imported before numpy.
 """
@@ -20,6 +22,7 @@ This module imports nothing heavy, so it can be imported before numpy.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -90,6 +93,15 @@ def _loaded_openblas() -> list[_OpenBlas]:
                 continue
             break
     return found
+
+
+@functools.cache
+def pin_blas_threads(n_threads: int = 1) -> int:
+    """Set every loaded OpenBLAS to ``n_threads`` for the rest of the process; returns how many were set."""
+    libraries = _loaded_openblas()
+    for lib in libraries:
+        lib.set(n_threads)
+    return len(libraries)
 
 
 @contextmanager

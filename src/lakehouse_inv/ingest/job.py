@@ -85,10 +85,16 @@ def start_ingest(ctx: JobContext, table: str) -> StreamingQuery:
     )
 
 
-def run(ctx: JobContext) -> StepResult:
-    tables = table_names("bronze")
+def _rows_written(progress: dict) -> int:
+    """Rows the Delta sink committed; it reports -1 when unknown, then the source's row count stands in."""
+    written = progress["sink"].get("numOutputRows", -1)
+    return written if written >= 0 else progress["numInputRows"]
+
+
+def ingest_tables(ctx: JobContext, tables: list[str]) -> StepResult:
+    """Ingest the new landing files of ``tables``; the streams run concurrently to hide their start-up."""
     ctx.catalog.ensure_tables(ctx.spark, "bronze", tables)
-    queries = {table: start_ingest(ctx, table) for table in tables}  # concurrent: hides per-query overhead
+    queries = {table: start_ingest(ctx, table) for table in tables}
     result, failures = StepResult(), []
     for table, query in queries.items():
         try:
@@ -96,11 +102,17 @@ def run(ctx: JobContext) -> StepResult:
         except Exception as exc:  # keep waiting for the others; report every failing table
             failures.append(f"{table}: {exc}")
             continue
-        rows = sum(p["sink"].get("numOutputRows", 0) for p in query.recentProgress)
+        rows = sum(_rows_written(p) for p in query.recentProgress)
         result.rows_in += rows
         result.wrote(f"bronze.{table}", rows)
     if failures:
         raise RuntimeError("ingest failed for " + "; ".join(failures))
+    return result
+
+
+def run(ctx: JobContext) -> StepResult:
+    tables = table_names("bronze")
+    result = ingest_tables(ctx, tables)
     files = sum(1 for t in tables for _ in Path(ctx.landing_dir, load_contract("bronze", t).source["landing"]).glob("*"))
     result.message = f"{len(tables)} bronze tables, {files} landing files known"
     return result

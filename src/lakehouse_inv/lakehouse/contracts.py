@@ -96,7 +96,7 @@ def load_contract(layer: str, table: str) -> Contract:
     except yaml.YAMLError as exc:
         raise ContractViolation(f"{path}: not valid YAML: {exc}") from exc
     except ValidationError as exc:
-        raise ContractViolation(describe_validation_error(str(path), exc)) from exc
+        raise ContractViolation(describe_validation_error(str(path), exc, "contract")) from exc
     if (contract.layer, contract.table) != (layer, table):
         raise ContractViolation(f"{path}: declares {contract.layer}.{contract.table}, expected {layer}.{table}")
     return contract

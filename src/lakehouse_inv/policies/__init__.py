@@ -1,0 +1,33 @@
+"""Exact solvers for the seven inventory policies of policies.md (sQ, sQ_perishable, RS, ceoq, ww, clsp, nvbudget).
+
+Two mechanisms, both Pyomo models solved by HiGHS: option lists + a multiple-choice knapsack (``mck``) for sQ,
+sQ_perishable, RS, ceoq and nvbudget, and a lot-sizing MILP (``lotsizing``) for ww and clsp.
+
+Entry points: :func:`solve_problem` (one batch-interface problem), :func:`optimize_partition` (the Spark job's
+per-partition pandas function, output schema :data:`POLICY_RESULT_SCHEMA`) and the batch CLI
+``python -m lakehouse_inv.policies`` (:func:`lakehouse_inv.policies.batch.main`).
+"""
+
+from __future__ import annotations
+
+from lakehouse_inv.policies.inputs import POLICY_TYPES, PolicyInputError
+from lakehouse_inv.policies.partition import (
+    POLICY_RESULT_SCHEMA,
+    CouplingSpec,
+    PartitionSpec,
+    optimize_partition,
+    policy_result_schema,
+)
+from lakehouse_inv.policies.problems import PolicyResult, solve_problem
+
+__all__ = [
+    "POLICY_RESULT_SCHEMA",
+    "POLICY_TYPES",
+    "CouplingSpec",
+    "PartitionSpec",
+    "PolicyInputError",
+    "PolicyResult",
+    "optimize_partition",
+    "policy_result_schema",
+    "solve_problem",
+]

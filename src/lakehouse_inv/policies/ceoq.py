@@ -20,8 +20,6 @@ from lakehouse_inv.policies.options import OptionSet, Prices, slack
 class CeoqItem:
     """One product of a ceoq instance: demand ``lam`` in the period, order cost ``K``, storage cost ``C``."""
 
-    decision_names = ("Q",)
-
     def __init__(self, lam: float, K: float, C: float) -> None:
         self.ordering_weight = float(lam) * float(K)
         self.C = float(C)

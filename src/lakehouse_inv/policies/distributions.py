@@ -51,11 +51,6 @@ class DemandDistribution:
     def point_mass_at_zero(cls) -> DemandDistribution:
         return cls.from_survival(0.0, 0, np.zeros(1))
 
-    @property
-    def hi(self) -> int:
-        """Largest value kept in the table."""
-        return self.lo + len(self.sf_table) - 2
-
     def sf(self, k: np.ndarray | int) -> np.ndarray:
         """``P(X > k)`` for integer ``k ≥ 0`` (vectorised)."""
         k = np.asarray(k, dtype=np.int64)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -67,7 +68,8 @@ class _Fields:
         self.used: set[str] = set()
 
     def fail(self, name: str, requirement: str, value: Any) -> PolicyInputError:
-        return PolicyInputError(f"{self.prefix}.{name}: {requirement}, got {value!r}")
+        shown = value.item() if isinstance(value, np.generic) else value
+        return PolicyInputError(f"{self.prefix}.{name}: {requirement}, got {shown!r}")
 
     def raw(self, name: str, default: Any = ...) -> Any:
         self.used.add(name)
@@ -79,7 +81,7 @@ class _Fields:
 
     def check_number(self, name: str, value: Any, minimum: float, strict: bool) -> float:
         sign = ">" if strict else ">="
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, Real) or not math.isfinite(value):
             raise self.fail(name, f"must be a number {sign} {minimum:g}", value)
         if value < minimum or (strict and value == minimum):
             raise self.fail(name, f"must be a number {sign} {minimum:g}", value)
@@ -90,8 +92,8 @@ class _Fields:
 
     def integer(self, name: str, minimum: int = 0, default: Any = ...) -> int:
         value = self.raw(name, default)
-        integral = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-        if isinstance(value, bool) or not integral or value < minimum:
+        integral = isinstance(value, Integral) or (isinstance(value, Real) and float(value).is_integer())
+        if isinstance(value, bool | np.bool_) or not integral or value < minimum:
             raise self.fail(name, f"must be an integer >= {minimum}", value)
         return int(value)
 
@@ -145,6 +147,9 @@ def _daily_demand(fields: _Fields, name: str, spec: Any, mean: float, mean_name:
     return demand
 
 
+_COUPLING_FIELDS = {"usage", "capacity", "weight"}
+
+
 def _item_couplings(fields: _Fields) -> list[Coupling]:
     specs = fields.raw("couplings", [])
     if not isinstance(specs, list):
@@ -152,16 +157,7 @@ def _item_couplings(fields: _Fields) -> list[Coupling]:
     couplings = []
     for k, spec in enumerate(specs):
         name = f"couplings[{k}]"
-        if (
-            not isinstance(spec, Mapping)
-            or spec.get("usage") not in USAGE_KINDS
-            or set(spec)
-            - {
-                "usage",
-                "capacity",
-                "weight",
-            }
-        ):
+        if not isinstance(spec, Mapping) or spec.get("usage") not in USAGE_KINDS or set(spec) - _COUPLING_FIELDS:
             raise fields.fail(name, 'must be {"usage": "peak" | "average", "capacity": X, "weight": w}', spec)
         capacity = fields.check_number(f"{name}.capacity", spec.get("capacity"), 0.0, False)
         weight = fields.check_number(f"{name}.weight", spec.get("weight", 1.0), 0.0, False)
@@ -169,21 +165,21 @@ def _item_couplings(fields: _Fields) -> list[Coupling]:
     return couplings
 
 
+def _single_sku(fields: _Fields) -> tuple[float, int, float, float, float]:
+    """``a, L, h, K, pi`` shared by sQ, sQ_perishable and RS (h > 0, else stock would be free)."""
+    a, L = fields.number("a"), fields.integer("L")
+    return a, L, fields.number("h", strict=True), fields.number("K"), fields.number("pi")
+
+
 def _continuous_review(fields: _Fields, perishable: bool) -> OptionProblem:
-    a = fields.number("a")
-    L = fields.integer("L")
-    h = fields.number("h", strict=True)
-    K, pi = fields.number("K"), fields.number("pi")
+    a, L, h, K, pi = _single_sku(fields)
     terms = (fields.number("W"), fields.integer("life")) if perishable else None
     demand = _daily_demand(fields, "demand", fields.raw("demand", None), a, "a")
     return OptionProblem([SQItem(a, L, h, K, pi, demand, terms)], _item_couplings(fields))
 
 
 def _periodic_review(fields: _Fields) -> OptionProblem:
-    a = fields.number("a")
-    L = fields.integer("L")
-    h = fields.number("h", strict=True)
-    K, pi = fields.number("K"), fields.number("pi")
+    a, L, h, K, pi = _single_sku(fields)
     R_max = fields.integer("R_max", minimum=1, default=DEFAULT_R_MAX)
     demand = _daily_demand(fields, "demand", fields.raw("demand", None), a, "a")
     return OptionProblem([RSItem(a, L, h, K, pi, demand, R_max)], _item_couplings(fields))

@@ -42,10 +42,11 @@ from lakehouse_inv.policies.solver import (
 )
 
 _INITIAL_SLACK_SHARE = 0.1
-_SLACK_GROWTH = 4.0
+_SLACK_GROWTH = 8.0
 _MAX_DEEPENING = 12
-_BISECTION_STEPS = 40
+_BISECTION_STEPS = 30
 _MAX_PAIR_CANDIDATES = 4_000_000
+_KNAPSACK_GRID = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,10 @@ def _tighten(
     bounds = _lagrangian_bounds(sets, couplings, weights, capacity)
     if bounds.choice is not None and bounds.upper < upper:
         upper, start = bounds.upper, bounds.choice
+    if len(couplings) == 1:
+        rounded = _rounded_knapsack(sets, couplings[0], weights[0], float(capacity[0]))
+        if rounded is not None and rounded[0] < upper:
+            upper, start = rounded
     upper, start = _improve(sets, couplings, weights, capacity, start)
     cost, usage = _padded(sets, couplings, weights)
     value = cost + np.tensordot(bounds.theta, usage, axes=1)
@@ -320,16 +325,18 @@ def _lagrangian_bounds(
     ``LB(θ) = Σ_i min_o (cost + θ·usage) − θ·cap`` is a lower bound for every θ ≥ 0; every feasible Lagrangian
     choice met while searching t (doubling, then bisection on feasibility) gives an upper bound.
     """
+    best = _LagrangianBounds(None, None, -math.inf, np.zeros(len(capacity)))
+    if any(len(s) == 0 for s in sets):
+        return best
     cost, usage = _padded(sets, couplings, weights)
     rows = np.arange(len(sets))
     direction = 1.0 / np.maximum(capacity, 1e-12)
     tolerance = capacity + np.array([slack(c) for c in capacity])
-    best = _LagrangianBounds(None, None, -math.inf, np.zeros(len(capacity)))
 
     def evaluate(t: float) -> bool:
         nonlocal best
         theta = t * direction
-        value = cost + np.tensordot(theta, usage, axes=1)
+        value = cost + (theta[0] * usage[0] if len(theta) == 1 else np.tensordot(theta, usage, axes=1))
         choice = np.argmin(value, axis=1)
         lower = float(value[rows, choice].sum() - theta @ capacity)
         used = usage[:, rows, choice].sum(axis=1)
@@ -348,7 +355,7 @@ def _lagrangian_bounds(
     low, high = 0.0, scale * 1e-6
     evaluate(0.0)
     while not evaluate(high):
-        low, high = high, high * 4.0
+        low, high = high, high * 8.0
         if high > scale * 1e15:
             return best
     for _ in range(_BISECTION_STEPS):
@@ -358,6 +365,38 @@ def _lagrangian_bounds(
         else:
             low = middle
     return best
+
+
+def _rounded_knapsack(
+    sets: Sequence[OptionSet], coupling: Coupling, weights: np.ndarray, capacity: float
+) -> tuple[float, np.ndarray] | None:
+    """Upper bound for one coupling: exact dynamic program over the items with every usage rounded *up* to a grid of
+    capacity/_KNAPSACK_GRID (so its solution is feasible for the true usages), with the choice recovered."""
+    if capacity <= 0:
+        return None
+    unit = capacity / _KNAPSACK_GRID
+    best = np.zeros(_KNAPSACK_GRID + 1)
+    picks = []
+    for i, options in enumerate(sets):
+        size = np.ceil(weights[i] * options.usage[coupling.usage] / unit - 1e-9).astype(np.int64)
+        following = np.full(_KNAPSACK_GRID + 1, np.inf)
+        pick = np.full(_KNAPSACK_GRID + 1, -1, dtype=np.int64)
+        for o in np.flatnonzero(size <= _KNAPSACK_GRID):
+            candidate = np.full(_KNAPSACK_GRID + 1, np.inf)
+            candidate[size[o] :] = best[: _KNAPSACK_GRID + 1 - size[o]] + options.cost[o]
+            better = candidate < following
+            following[better], pick[better] = candidate[better], o
+        best = following
+        picks.append(pick)
+    state = int(np.argmin(best))
+    if not np.isfinite(best[state]):
+        return None
+    total = float(best[state])
+    choice = np.zeros(len(sets), dtype=np.int64)
+    for i in range(len(sets) - 1, -1, -1):
+        choice[i] = picks[i][state]
+        state -= int(np.ceil(weights[i] * sets[i].usage[coupling.usage][choice[i]] / unit - 1e-9))
+    return total, choice
 
 
 def _improve(

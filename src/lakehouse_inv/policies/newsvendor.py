@@ -20,8 +20,6 @@ from lakehouse_inv.policies.options import OptionSet, Prices, slack
 class NewsvendorItem:
     """One product: single-period demand ``demand`` (mean d), overage cost ``h``, underage cost ``b``."""
 
-    decision_names = ("s",)
-
     def __init__(self, h: float, b: float, demand: DailyDemand) -> None:
         self.h, self.b = float(h), float(b)
         self.period_demand = demand.over_days(1)

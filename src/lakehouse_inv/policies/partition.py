@@ -28,15 +28,15 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from lakehouse_inv.policies.inputs import LotSizingProblem, OptionProblem, PolicyInputError, parse_problem
 from lakehouse_inv.policies.lotsizing import LotSizingData
-from lakehouse_inv.policies.mck import ItemResult, solve_option_partition
-from lakehouse_inv.policies.options import USAGE_KINDS, Coupling
+from lakehouse_inv.policies.mck import solve_option_partition
+from lakehouse_inv.policies.options import USAGE_KINDS, Coupling, ItemOptions
 from lakehouse_inv.policies.problems import PolicyResult, solve_parsed
 from lakehouse_inv.policies.solver import ERROR, SolverOptions
 
@@ -75,6 +75,7 @@ _ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _OPTIONAL_COLUMNS = ("demand_variance", "demand_pmf", "R_max")
 _PERIOD_TYPES = ("ww", "clsp")
+_SINGLE_SKU_TYPES = ("sQ", "sQ_perishable", "RS")
 
 
 def policy_result_schema(key_columns: Sequence[tuple[str, str]]) -> str:
@@ -115,90 +116,88 @@ class PartitionSpec:
 def optimize_partition(items: pd.DataFrame, spec: PartitionSpec) -> pd.DataFrame:
     """Solve one partition (e.g. all products of one store) and return one result row per item."""
     started = time.perf_counter()
+    records = items.to_dict("records")
     try:
         keys = spec.resolved_key_columns(items)
-        groups = _item_groups(items, keys, spec.policy_type)
+        groups = _item_groups(records, keys, spec.policy_type)
     except Exception as exc:  # a malformed frame still yields rows
-        return _frame(
-            [_error_row(spec, items.iloc[[j]], [], f"{type(exc).__name__}: {exc}") for j in range(len(items))]
-        )
-    try:
-        rows = _solve(items, groups, keys, spec, started)
-    except Exception as exc:  # the Spark job must get rows back, not an exception
         message = f"{type(exc).__name__}: {exc}"
-        rows = [_error_row(spec, items.loc[index[:1]], keys, message) for index in groups]
+        return _frame([_error_row(spec, {}, message) for _ in records], [], items)
+    heads = [{key: records[group[0]][key] for key in keys} for group in groups]
+    try:
+        rows = _solve(records, groups, heads, spec, started)
+    except Exception as exc:  # the Spark job must get rows back, not an exception
+        rows = [_error_row(spec, head, f"{type(exc).__name__}: {exc}") for head in heads]
     return _frame(rows, keys, items)
 
 
-def _item_groups(items: pd.DataFrame, keys: list[str], policy_type: str) -> list[pd.Index]:
-    """Row labels of each item: one row each, or for ww/clsp the rows of one item's periods (sorted by t)."""
+def _item_groups(records: list[dict[str, Any]], keys: list[str], policy_type: str) -> list[list[int]]:
+    """Row positions of each item: one row each, or for ww/clsp the rows of one item's periods (sorted by t), items
+    in order of first appearance."""
     if policy_type not in _PERIOD_TYPES:
-        return [items.index[[j]] for j in range(len(items))]
-    if not keys:
-        return [items.sort_values("t").index]
-    grouped = items.groupby(keys, sort=False, dropna=False)
-    return [items.loc[index].sort_values("t").index for index in grouped.groups.values()]
+        return [[j] for j in range(len(records))]
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for j, record in enumerate(records):
+        groups.setdefault(tuple(record[key] for key in keys), []).append(j)
+    return [sorted(group, key=lambda j: records[j]["t"]) for group in groups.values()]
 
 
 def _solve(
-    items: pd.DataFrame, groups: list[pd.Index], keys: list[str], spec: PartitionSpec, started: float
+    records: list[dict[str, Any]],
+    groups: list[list[int]],
+    heads: list[dict[str, Any]],
+    spec: PartitionSpec,
+    started: float,
 ) -> list[dict[str, Any]]:
     if spec.policy_type not in _ITEM_COLUMNS:
         raise PolicyInputError(f"spec.policy_type: unknown policy type {spec.policy_type!r}")
-    missing = [c for c in _ITEM_COLUMNS[spec.policy_type] if c not in items.columns]
+    missing = [c for c in _ITEM_COLUMNS[spec.policy_type] if records and c not in records[0]]
     if missing:
         raise PolicyInputError(f"{spec.policy_type}: missing column {missing[0]!r}")
     options = SolverOptions(spec.time_limit_s, dict(spec.solver_options))
-    if spec.policy_type in ("sQ", "sQ_perishable", "RS"):
-        return _solve_single_item_policy(items, groups, keys, spec, options, started)
-    inputs = _partition_inputs(items, groups, spec)
+    if spec.policy_type in _SINGLE_SKU_TYPES:
+        return _solve_single_sku_policy(records, heads, spec, options, started)
+    inputs = _partition_inputs(records, groups, spec)
     try:
         problem = _independent_ww(inputs) if spec.policy_type == "ww" else parse_problem(spec.policy_type, inputs)
     except PolicyInputError as exc:
-        return [_error_row(spec, items.loc[index[:1]], keys, str(exc)) for index in groups]
+        return [_error_row(spec, head, str(exc)) for head in heads]
     result = solve_parsed(problem, options, started)
-    return [
-        _row(spec, items.loc[index[:1]], keys, result, _item_decision(result, i), i) for i, index in enumerate(groups)
-    ]
+    return [_row(spec, head, result, _item_decision(result, i), i) for i, head in enumerate(heads)]
 
 
-def _solve_single_item_policy(
-    items: pd.DataFrame,
-    groups: list[pd.Index],
-    keys: list[str],
+def _solve_single_sku_policy(
+    records: list[dict[str, Any]],
+    heads: list[dict[str, Any]],
     spec: PartitionSpec,
     options: SolverOptions,
     started: float,
 ) -> list[dict[str, Any]]:
     """sQ / sQ_perishable / RS: each row is a problem of its own; couplings (if any) join them in one MCK."""
-    parsed: dict[int, OptionProblem] = {}
+    items: dict[int, ItemOptions] = {}
     errors: dict[int, str] = {}
-    for i, index in enumerate(groups):
-        row = items.loc[index[0]]
+    for i, record in enumerate(records):
         try:
-            problem = parse_problem(spec.policy_type, _row_inputs(row, spec.policy_type))
-            assert isinstance(problem, OptionProblem)
-            parsed[i] = problem
+            problem = cast(OptionProblem, parse_problem(spec.policy_type, _row_inputs(record, spec.policy_type)))
+            items[i] = problem.items[0]
         except (PolicyInputError, ValueError) as exc:
             errors[i] = f"row {i}: {exc}"
-    couplings = _couplings(items, spec)
+    couplings = _couplings(records, spec)
     if errors and couplings:
         message = "coupled partition not solved: " + "; ".join(errors.values())
-        return [_error_row(spec, items.loc[index[:1]], keys, message) for index in groups]
-    solved = sorted(parsed)
+        return [_error_row(spec, head, message) for head in heads]
+    solved = sorted(items)
     solution = solve_option_partition(
-        [parsed[i].items[0] for i in solved],
-        [Coupling(c.usage, c.capacity, c.weights[solved]) for c in couplings],
-        options,
+        [items[i] for i in solved], [Coupling(c.usage, c.capacity, c.weights[solved]) for c in couplings], options
     )
     outcome = solution.outcome
+    results = dict(zip(solved, solution.items, strict=True))
     rows = []
-    for i, index in enumerate(groups):
-        head = items.loc[index[:1]]
+    for i, head in enumerate(heads):
         if i in errors:
-            rows.append(_error_row(spec, head, keys, errors[i]))
+            rows.append(_error_row(spec, head, errors[i]))
             continue
-        item: ItemResult = solution.items[solved.index(i)]
+        item = results[i]
         result = PolicyResult(
             item.status,
             item.decision,
@@ -210,49 +209,49 @@ def _solve_single_item_policy(
             item.message,
             [item.cost] if item.cost is not None else None,
         )
-        rows.append(_row(spec, head, keys, result, item.decision, 0))
+        rows.append(_row(spec, head, result, item.decision, 0))
     return rows
 
 
-def _row_inputs(row: pd.Series, policy_type: str) -> dict[str, Any]:
-    inputs = {name: _plain(row[name]) for name in _ITEM_COLUMNS[policy_type]}
-    if policy_type == "RS" and "R_max" in row.index and _present(row["R_max"]):
-        inputs["R_max"] = _plain(row["R_max"])
-    demand = _demand_spec(row, inputs["a"])
+def _row_inputs(record: dict[str, Any], policy_type: str) -> dict[str, Any]:
+    inputs = {name: _plain(record[name]) for name in _ITEM_COLUMNS[policy_type]}
+    if policy_type == "RS" and _present(record.get("R_max")):
+        inputs["R_max"] = _plain(record["R_max"])
+    demand = _demand_spec(record, inputs["a"])
     if demand is not None:
         inputs["demand"] = demand
     return inputs
 
 
-def _demand_spec(row: pd.Series, mean: Any) -> dict[str, Any] | None:
-    if "demand_pmf" in row.index and _present(row["demand_pmf"]):
-        pmf = row["demand_pmf"]
+def _demand_spec(record: dict[str, Any], mean: Any) -> dict[str, Any] | None:
+    """``demand_pmf`` (list or JSON string) → empirical; ``demand_variance`` above the mean → negative binomial."""
+    pmf = record.get("demand_pmf")
+    if _present(pmf):
         return {"family": "empirical", "pmf": json.loads(pmf) if isinstance(pmf, str) else [float(p) for p in pmf]}
-    if "demand_variance" in row.index and _present(row["demand_variance"]):
-        variance = float(row["demand_variance"])
-        if isinstance(mean, int | float) and variance > mean > 0:
-            return {"family": "negative_binomial", "variance": variance}
+    variance = record.get("demand_variance")
+    if _present(variance) and isinstance(mean, int | float) and float(variance) > mean > 0:
+        return {"family": "negative_binomial", "variance": float(variance)}
     return None
 
 
-def _partition_inputs(items: pd.DataFrame, groups: list[pd.Index], spec: PartitionSpec) -> dict[str, Any]:
-    """Batch-interface inputs of the whole partition (ceoq, nvbudget, clsp; ww as a clsp without capacity)."""
-    heads = items.loc[[index[0] for index in groups]]
-    column = {name: [_plain(v) for v in heads[name]] for name in _ITEM_COLUMNS[spec.policy_type] if name != "t"}
+def _partition_inputs(records: list[dict[str, Any]], groups: list[list[int]], spec: PartitionSpec) -> dict[str, Any]:
+    """Batch-interface inputs of the whole partition (ceoq, nvbudget, clsp, and ww's per-product data)."""
+    heads = [records[group[0]] for group in groups]
+    column = {name: [_plain(h[name]) for h in heads] for name in _ITEM_COLUMNS[spec.policy_type] if name != "t"}
     if spec.policy_type == "ceoq":
         return {"n": len(groups), "lam": column["lam"], "K": column["K"], "C": column["C"], "b": spec.b}
     if spec.policy_type == "nvbudget":
         inputs = {"n": len(groups), **{name: column[name] for name in ("d", "h", "b", "c")}, "V": spec.V}
-        demands = [_demand_spec(heads.iloc[i], column["d"][i]) for i in range(len(groups))]
+        demands = [_demand_spec(head, d) for head, d in zip(heads, column["d"], strict=True)]
         if any(demands):
             inputs["demand"] = demands
         return inputs
-    periods = sorted({_plain(t) for t in items["t"]})
+    periods = sorted({_plain(record["t"]) for record in records})
     position = {t: j for j, t in enumerate(periods)}
     demand = np.zeros((len(groups), len(periods)))
-    for i, index in enumerate(groups):
-        for t, d in zip(items.loc[index, "t"], items.loc[index, "d"], strict=True):
-            demand[i, position[_plain(t)]] += d
+    for i, group in enumerate(groups):
+        for j in group:
+            demand[i, position[_plain(records[j]["t"])]] += records[j]["d"]
     inputs = {"P": len(groups), "T": len(periods), "d": demand.tolist(), "K": column["K"], "h": column["h"]}
     return inputs | {"C": spec.C} if spec.policy_type == "clsp" else inputs
 
@@ -261,10 +260,9 @@ def _independent_ww(inputs: dict[str, Any]) -> LotSizingProblem:
     """Each item validated as its own ww problem, then solved together in one uncapacitated lot-sizing model."""
     parts = []
     for i in range(inputs["P"]):
+        single = {"T": inputs["T"], "d": inputs["d"][i], "K": inputs["K"][i], "h": inputs["h"][i]}
         try:
-            parts.append(
-                parse_problem("ww", {"T": inputs["T"], "d": inputs["d"][i], "K": inputs["K"][i], "h": inputs["h"][i]})
-            )
+            parts.append(cast(LotSizingProblem, parse_problem("ww", single)))
         except PolicyInputError as exc:
             raise PolicyInputError(f"item {i}: {exc}") from None
     data = LotSizingData(
@@ -275,16 +273,15 @@ def _independent_ww(inputs: dict[str, Any]) -> LotSizingProblem:
     return LotSizingProblem(data, per_product_lists=True)
 
 
-def _couplings(items: pd.DataFrame, spec: PartitionSpec) -> list[Coupling]:
+def _couplings(records: list[dict[str, Any]], spec: PartitionSpec) -> list[Coupling]:
     couplings = []
     for k, coupling in enumerate(spec.couplings):
-        if coupling.usage not in USAGE_KINDS or not (coupling.capacity >= 0):
+        if coupling.usage not in USAGE_KINDS or not coupling.capacity >= 0:
             raise PolicyInputError(f"spec.couplings[{k}]: usage must be peak/average and capacity >= 0")
-        weights = (
-            np.ones(len(items)) if coupling.weight_column is None else items[coupling.weight_column].to_numpy(float)
-        )
+        column = coupling.weight_column
+        weights = np.array([1.0 if column is None else float(r[column]) for r in records])
         if not np.all(np.isfinite(weights) & (weights >= 0)):
-            raise PolicyInputError(f"spec.couplings[{k}]: column {coupling.weight_column!r} must be finite and >= 0")
+            raise PolicyInputError(f"spec.couplings[{k}]: column {column!r} must be finite and >= 0")
         couplings.append(Coupling(coupling.usage, float(coupling.capacity), weights))
     return couplings
 
@@ -297,15 +294,11 @@ def _item_decision(result: PolicyResult, i: int) -> dict[str, Any] | None:
 
 
 def _row(
-    spec: PartitionSpec,
-    head: pd.DataFrame,
-    keys: list[str],
-    result: PolicyResult,
-    decision: dict[str, Any] | None,
-    i: int,
+    spec: PartitionSpec, head: dict[str, Any], result: PolicyResult, decision: dict[str, Any] | None, i: int
 ) -> dict[str, Any]:
-    row = {key: head[key].iloc[0] for key in keys}
+    """One output row: the item's keys (``head``), then POLICY_RESULT_COLUMNS."""
     convenience = _NEWSVENDOR_CONVENIENCE if spec.policy_type == "nvbudget" else _CONVENIENCE_COLUMNS
+    row = dict(head)
     row.update(
         policy_type=spec.policy_type,
         status=result.status,
@@ -324,26 +317,23 @@ def _row(
     return row
 
 
-def _error_row(spec: PartitionSpec, head: pd.DataFrame, keys: list[str], message: str) -> dict[str, Any]:
-    return _row(spec, head, keys, PolicyResult(ERROR, message=message), None, 0)
+def _error_row(spec: PartitionSpec, head: dict[str, Any], message: str) -> dict[str, Any]:
+    return _row(spec, head, PolicyResult(ERROR, message=message), None, 0)
 
 
-def _frame(rows: list[dict[str, Any]], keys: Sequence[str] = (), items: pd.DataFrame | None = None) -> pd.DataFrame:
-    columns = list(keys) + [name for name, _ in POLICY_RESULT_COLUMNS]
-    frame = pd.DataFrame(rows, columns=columns)
+def _frame(rows: list[dict[str, Any]], keys: Sequence[str], items: pd.DataFrame) -> pd.DataFrame:
+    """Rows → frame with the key columns (their input dtypes kept) and POLICY_RESULT_COLUMNS."""
+    frame = pd.DataFrame(rows, columns=[*keys, *(name for name, _ in POLICY_RESULT_COLUMNS)])
+    for key in keys:
+        frame[key] = frame[key].astype(items[key].dtype)
     for name, kind in POLICY_RESULT_COLUMNS:
         frame[name] = frame[name].astype("float64" if kind == "double" else "object")
-    if items is not None:
-        for key in keys:
-            frame[key] = frame[key].astype(items[key].dtype, copy=False) if len(frame) else frame[key]
     return frame
 
 
 def _plain(value: Any) -> Any:
     """numpy scalars → Python numbers so validation messages and JSON look like the batch interface."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _present(value: Any) -> bool:

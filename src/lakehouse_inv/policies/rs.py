@@ -35,8 +35,6 @@ def min_order_up_to(a: float, L: int, R: int) -> int:
 class RSItem:
     """One SKU under the (R,S) policy."""
 
-    decision_names = ("R", "S")
-
     def __init__(
         self, a: float, L: int, h: float, K: float, pi: float, demand: DailyDemand, R_max: int = DEFAULT_R_MAX
     ) -> None:

@@ -9,23 +9,28 @@
     ER(s,Q) = E[(s+Q−Y)^+] − E[(s−Y)^+] = Q − (L(s; Y) − L(s+Q; Y))
     C(s,Q)  = (K + π·L(s; X) + W·ER(s,Q)) · a/(Q − ER(s,Q)) + h·(Q/2 + s − μ),   with Q − ER(s,Q) > 0.
 
-Exactness rests on three facts:
+Exactness rests on four facts:
 
 1. For fixed Q the sQ cost is convex in s (L is convex); its minimiser is the smallest s with
    ``π·a·P(X > s) ≤ h·Q`` (a quantile, found with ``searchsorted``). Call it s*(Q) and g(Q) = C(s*(Q), Q).
+   Without prices the optimum is the argmin of g over the Q range of fact 2.
 2. ``C ≥ h·(Q/2 − μ)`` because s ≥ 0 and the other terms are ≥ 0, so a known cost U bounds ``Q ≤ 2(U/h + μ)``.
 3. The perishable cost is ≥ the sQ cost at the same (s,Q) (ER ≥ 0 and Q − ER ≤ Q), so every perishable option with
-   cost ≤ U lies in the sQ *band* {C_sQ(s,Q) ≤ U}: for each Q an interval of s around s*(Q).
+   cost ≤ U lies in the sQ *band* {C_sQ(s,Q) ≤ U}: for each Q an interval of s around the row minimiser.
+4. With D = Q − ER ≤ min(Q, L(s;Y)) and ER ≥ Q − L(s;Y), the perishable cost is also ≥ a bound that grows with s
+   and, past Q ≈ E[Y], steeply with Q (every extra unit expires); it trims the perishable band.
 
-With a coupling, options with s > s*(Q) are dominated for sQ (costlier and using more), so the sQ band stops at
-s*(Q); the perishable band keeps both sides. Zero demand (a = 0) makes the sQ cost h·(Q/2 + s): the optimum is
-s = 0, Q = 1. For sQ_perishable a = 0 gives Q − ER ≡ 0, so no option is feasible.
+Prices (Lagrange multipliers of couplings, cost per unit of usage) add ``Σ_k price_k·usage_k``, convex and
+non-decreasing in s and Q, so the same bands apply to priced costs. With a coupling, options with s > s*(Q) are
+dominated for sQ (costlier and using more), so the sQ band stops at s*(Q); the perishable band keeps both sides.
+Zero demand (a = 0) makes the sQ cost h·(Q/2 + s): the optimum is s = 0, Q = 1. For sQ_perishable a = 0 gives
+Q − ER ≡ 0, so no option is feasible (reported infeasible).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -38,8 +43,6 @@ _MIN_CYCLE_DEMAND = 1e-12
 
 class SQItem:
     """One SKU under the sQ policy (``perishable=None``) or sQ_perishable (``perishable=(W, life)``)."""
-
-    decision_names = ("s", "Q")
 
     def __init__(
         self,
@@ -54,7 +57,6 @@ class SQItem:
         self.a, self.L, self.h, self.K, self.pi = float(a), int(L), float(h), float(K), float(pi)
         self.mu = self.a * self.L
         self.lead_demand: DemandDistribution = demand.over_days(self.L)
-        self.perishable = perishable
         self.life_demand: DemandDistribution | None = None
         if perishable is not None:
             self.W = float(perishable[0])
@@ -116,15 +118,32 @@ class SQItem:
             hi, lo = np.where(rising, mid, hi), np.where(rising, lo, mid + 1)
         return lo
 
+    def _outdating_bound(self, s: np.ndarray, Q: np.ndarray, prices: Prices) -> np.ndarray:
+        """Lower bound on the priced perishable cost that is non-decreasing in s: with D = Q − ER(s,Q) ≤
+        min(Q, L(s;Y)) and ER ≥ max(0, Q − L(s;Y)), ``C ≥ (K + W·max(0, Q − L(s;Y)))·a / min(Q, L(s;Y)) +
+        h(Q/2 + s − μ)``. Past Q ≈ E[Y] every extra unit expires, so it also caps Q."""
+        life_loss = self.life_demand.loss(s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ordering = (self.K + self.W * np.maximum(0.0, Q - life_loss)) * self.a / np.minimum(Q, life_loss)
+        ordering = np.where(life_loss > _MIN_CYCLE_DEMAND, ordering, np.inf)
+        return ordering + self._priced_bound(s, Q, prices) - self.sq_cost(s, Q) + self.h * (Q / 2.0 + s - self.mu)
+
     def _bisect(
-        self, Q: np.ndarray, lo: np.ndarray, hi: np.ndarray, limit: float, prices: Prices, first_ok: bool
+        self,
+        bound: Callable[[np.ndarray, np.ndarray, Prices], np.ndarray],
+        Q: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        limit: float,
+        prices: Prices,
+        first_ok: bool,
     ) -> np.ndarray:
-        """Per row, the first s in [lo, hi] with priced bound ≤ limit (non-increasing there) or, with
-        ``first_ok=False``, the last one (non-decreasing there)."""
+        """Per row, the first s in [lo, hi] with ``bound ≤ limit`` (bound non-increasing there) or, with
+        ``first_ok=False``, the last one (bound non-decreasing there)."""
         lo, hi = lo.copy(), hi.copy()
         while np.any(lo < hi):
             mid = (lo + hi) // 2 if first_ok else (lo + hi + 1) // 2
-            ok = self._priced_bound(mid, Q, prices) <= limit
+            ok = bound(mid, Q, prices) <= limit
             if first_ok:
                 hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid + 1)
             else:
@@ -132,22 +151,29 @@ class SQItem:
         return lo
 
     def _band(self, limit: float, max_usage: Mapping[str, float], prices: Prices) -> OptionSet:
-        """All (s,Q) whose priced bound is ≤ limit and usages fit ``max_usage``, as one s-interval per Q around the
-        row minimiser (vectorised bisection on both monotone sides). sQ stops each interval at s*(Q) (beyond it an
-        option is dominated); the exact cost is evaluated on the band and filtered."""
+        """All (s,Q) whose priced lower bounds are ≤ limit and usages fit ``max_usage``, as one s-interval per Q
+        around the row minimiser of the convex sQ bound (vectorised bisection on both monotone sides). sQ stops each
+        interval at s*(Q) (beyond it an option is dominated); sQ_perishable also cuts rows and interval ends with the
+        outdating bound. The exact cost is then evaluated on the band and filtered."""
         limit = limit + slack(limit)
         Q = np.arange(1, self.max_order_quantity(limit) + 1, dtype=np.int64)
+        if self.life_demand is not None:
+            Q = Q[self._outdating_bound(np.zeros_like(Q), Q, prices) <= limit]
         s_min = self._row_minimiser(Q, prices)
         peak_cap, average_cap = max_usage.get("peak", np.inf), max_usage.get("average", np.inf)
         s_cap = np.clip(np.floor(np.minimum(peak_cap - Q, average_cap + self.mu - Q / 2.0) + 1e-9), -1, 2**40)
         rows = (self._priced_bound(s_min, Q, prices) <= limit) & (s_cap >= 0)
         Q, s_min, s_cap = Q[rows], s_min[rows], s_cap[rows].astype(np.int64)
+        s_lo = self._bisect(self._priced_bound, Q, np.zeros_like(s_min), s_min, limit, prices, first_ok=True)
         if self.life_demand is None:
-            s_top = self.best_s(Q)
+            s_hi = self._bisect(self._priced_bound, Q, s_min, self.best_s(Q), limit, prices, first_ok=False)
         else:
             s_top = np.maximum(np.floor(limit / self.h + self.mu - Q / 2.0 + 1.0).astype(np.int64), s_min)
-        s_lo = self._bisect(Q, np.zeros_like(s_min), s_min, limit, prices, first_ok=True)
-        s_hi = np.minimum(self._bisect(Q, s_min, s_top, limit, prices, first_ok=False), s_cap)
+            s_hi = np.minimum(
+                self._bisect(self._priced_bound, Q, s_min, s_top, limit, prices, first_ok=False),
+                self._bisect(self._outdating_bound, Q, np.zeros_like(s_min), s_top, limit, prices, first_ok=False),
+            )
+        s_hi = np.minimum(s_hi, s_cap)
         counts = np.maximum(s_hi - s_lo + 1, 0)
         Q_flat = np.repeat(Q, counts)
         s_flat = np.repeat(s_lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))

@@ -13,13 +13,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_inv.lakehouse.contracts import ERRORS, Contract, evaluate_checks, load_contract, mark_duplicates, split_valid
+from lakehouse_inv.lakehouse.checked_write import write_checked
+from lakehouse_inv.lakehouse.contracts import Contract, evaluate_checks, load_contract, mark_duplicates
 from lakehouse_inv.lakehouse.increments import rebuild_window
-from lakehouse_inv.lakehouse.quarantine import QUARANTINE, quarantine_rows, write_quarantine
+from lakehouse_inv.lakehouse.quarantine import QUARANTINE
 from lakehouse_inv.lakehouse.writes import merge_into
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.refine.conform import RAW, conform
@@ -70,30 +70,24 @@ def check_batch(ctx: JobContext, table: str, contract: Contract, bronze_rows: Da
 
 def refine_batch(ctx: JobContext, table: str, bronze_rows: DataFrame, counts: BatchCounts, lock: threading.Lock) -> None:
     contract = load_contract("silver", table)
-    checked = check_batch(ctx, table, contract, bronze_rows).persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        sizes = dict(checked.groupBy(F.size(ERRORS) > 0).count().collect())
-        rows_in, n_rejected = sum(sizes.values()), sizes.get(True, 0)
-        valid, rejected = split_valid(checked)
-        written = merge_into(ctx.spark, valid, ctx.table("silver", table), contract.keys, run_id=ctx.run_id)
-        quarantined = 0
-        if n_rejected:
-            rows = quarantine_rows(
-                rejected,
-                source_table=f"bronze.{contract.source['bronze']}",
-                target_table=f"silver.{table}",
-                as_of=ctx.as_of,
-                run_id=ctx.run_id,
-                raw_column=RAW,
-            )
-            with lock:  # one quarantine table shared by concurrent queries: serialise its commits
-                quarantined = write_quarantine(ctx.spark, rows, ctx.table("silver", QUARANTINE), ctx.run_id).inserted
-    finally:
-        checked.unpersist()
+    outcome = write_checked(
+        ctx.spark,
+        check_batch(ctx, table, contract, bronze_rows),
+        table=ctx.table("silver", table),
+        keys=contract.keys,
+        quarantine_table=ctx.table("silver", QUARANTINE),
+        source_label=f"bronze.{contract.source['bronze']}",
+        target_label=f"silver.{table}",
+        as_of=ctx.as_of,
+        run_id=ctx.run_id,
+        raw_column=RAW,
+        record_id_column="_record_id",
+        quarantine_lock=lock,
+    )
     with lock:  # foreachBatch callbacks of concurrent queries run on different threads
-        counts.rows_in += rows_in
-        counts.written += written.written
-        counts.quarantined += quarantined
+        counts.rows_in += outcome.rows_in
+        counts.written += outcome.written
+        counts.quarantined += outcome.quarantined
 
 
 def refine_tables(ctx: JobContext, tables: Sequence[str]) -> dict[str, BatchCounts]:

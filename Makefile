@@ -1,0 +1,34 @@
+# Two commands do all set-up on a fresh machine (Python 3.11+, Java 17+):
+#   make demo   -> venv + install, simulate a year of demo data, run the whole pipeline
+#   make test   -> venv + install, run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench lint clean install
+
+$(STAMP): pyproject.toml
+	@scripts/check_java.sh
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/lakehouse-inv run $(ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest -q $(ARGS)
+
+bench: $(STAMP)
+	$(PY) -m benchmarks $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+clean:
+	rm -rf landing warehouse checkpoints mlruns mlruns.db spark-warehouse metastore_db derby.log

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Spark 4 needs Java 17 or 21 on PATH (or JAVA_HOME). Fail early with a clear message.
+set -euo pipefail
+java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+if ! command -v "$java_bin" >/dev/null 2>&1; then
+  echo "error: Java not found. Install a JDK 17 (e.g. 'apt-get install openjdk-17-jdk-headless') or set JAVA_HOME." >&2
+  exit 1
+fi
+version=$("$java_bin" -version 2>&1 | awk -F'"' '/version/ {print $2}')
+major=${version%%.*}
+if [ "$major" -lt 17 ]; then
+  echo "error: Java $version found; Spark 4 needs Java 17 or newer." >&2
+  exit 1
+fi

@@ -1,0 +1,67 @@
+"""Write rows that carry contract results (``_errors``): valid rows MERGE, the rest go to quarantine."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from lakehouse_inv.lakehouse.contracts import ERRORS, split_valid
+from lakehouse_inv.lakehouse.quarantine import quarantine_rows, write_quarantine
+from lakehouse_inv.lakehouse.writes import merge_into
+
+
+@dataclass(frozen=True)
+class CheckedWrite:
+    rows_in: int
+    written: int
+    quarantined: int
+
+
+def write_checked(
+    spark: SparkSession,
+    checked: DataFrame,
+    *,
+    table: str,
+    keys: list[str],
+    quarantine_table: str,
+    source_label: str,
+    target_label: str,
+    as_of: dt.date,
+    run_id: str,
+    scope: str | None = None,
+    raw_column: str | None = None,
+    record_id_column: str | None = None,
+    quarantine_lock: threading.Lock | None = None,
+) -> CheckedWrite:
+    """Materialise ``checked`` once, MERGE its valid rows into ``table`` and quarantine the others.
+
+    ``quarantine_lock`` serialises commits to the shared quarantine table when several streaming
+    queries write at the same time.
+    """
+    checked = checked.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        sizes = dict(checked.groupBy(F.size(ERRORS) > 0).count().collect())
+        valid, rejected = split_valid(checked)
+        written = merge_into(spark, valid, table, keys, run_id=run_id, scope=scope)
+        quarantined = 0
+        if sizes.get(True, 0):
+            rows = quarantine_rows(
+                rejected,
+                source_table=source_label,
+                target_table=target_label,
+                as_of=as_of,
+                run_id=run_id,
+                raw_column=raw_column,
+                record_id_column=record_id_column,
+            )
+            with quarantine_lock or contextlib.nullcontext():
+                quarantined = write_quarantine(spark, rows, quarantine_table, run_id).inserted
+        return CheckedWrite(sum(sizes.values()), written.written, quarantined)
+    finally:
+        checked.unpersist()

@@ -1,0 +1,1 @@
+"""Silver -> gold: analyst-facing tables and SQL views."""

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from lakehouse_inv.lakehouse.catalog import Catalog, table_names
+from lakehouse_inv.lakehouse.contracts import (
+    ERRORS,
+    Check,
+    Contract,
+    ContractViolation,
+    evaluate_checks,
+    load_contract,
+    mark_duplicates,
+    split_valid,
+)
+from lakehouse_inv.config import SchemaNames
+
+AS_OF = dt.date(2025, 3, 31)
+
+SALES = Contract(
+    table="sales",
+    layer="silver",
+    description="test",
+    grain="one row per transaction_id",
+    keys=["transaction_id"],
+    checks=[
+        Check(name="units_positive", column="units", min=1),
+        Check(name="not_in_future", not_after_as_of="sale_date"),
+        Check(name="known_store", foreign_key={"columns": ["store_id"], "table": "silver.stores"}),
+        Check(name="channel_known", column="channel", accepted_values=["pos", "web"]),
+        Check(name="price_vs_units", expression="price >= 0", message="price is negative"),
+    ],
+)
+
+
+@pytest.fixture
+def stores(spark: SparkSession):
+    return spark.createDataFrame([("S1",), ("S2",)], "store_id string")
+
+
+def _errors_by_id(df):
+    return df.select("transaction_id", F.array_sort(ERRORS).alias(ERRORS)).orderBy("transaction_id")
+
+
+def test_each_kind_of_bad_row_gets_a_message_naming_column_and_value(spark, stores):
+    rows = spark.createDataFrame(
+        [
+            ("T1", "S1", 2, dt.date(2025, 3, 30), "pos", 1.0),  # clean
+            ("T2", "S1", -3, dt.date(2025, 3, 30), "pos", 1.0),  # negative quantity
+            ("T3", "S9", 1, dt.date(2025, 3, 30), "pos", 1.0),  # unknown store
+            ("T4", "S1", 1, dt.date(2025, 4, 2), "pos", 1.0),  # future date
+            (None, "S1", 1, dt.date(2025, 3, 30), "pos", 1.0),  # null key
+            ("T6", "S2", 1, dt.date(2025, 3, 30), "fax", -1.0),  # unknown value + failed expression
+        ],
+        "transaction_id string, store_id string, units int, sale_date date, channel string, price double",
+    )
+    checked = evaluate_checks(rows, SALES, as_of=AS_OF, reference=lambda name: stores)
+    expected = spark.createDataFrame(
+        [
+            (None, ["[not_null] transaction_id is null"]),
+            ("T1", []),
+            ("T2", ["[units_positive] units=-3 below minimum 1"]),
+            ("T3", ["[known_store] unknown key in silver.stores: store_id=S9"]),
+            ("T4", ["[not_in_future] sale_date=2025-04-02 is after the run date 2025-03-31"]),
+            ("T6", ["[channel_known] channel=fax not in [pos, web]", "[price_vs_units] price is negative"]),
+        ],
+        f"transaction_id string, {ERRORS} array<string>",
+    )
+    assert_df_equality(_errors_by_id(checked), expected, ignore_nullable=True)
+
+
+def test_not_null_follows_the_target_schema_so_nullable_keys_are_allowed(spark):
+    contract = Contract(table="inv", layer="silver", description="d", grain="g", keys=["store_id", "expiry_date"])
+    rows = spark.createDataFrame([("S1", None)], "store_id string, expiry_date date")
+    schema = spark.createDataFrame([], "store_id string not null, expiry_date date").schema
+    checked = evaluate_checks(rows, contract, as_of=AS_OF, reference=lambda _: None, target_schema=schema)
+    assert checked.first()[ERRORS] == []
+
+
+def test_duplicates_keep_the_first_by_order_and_flag_the_rest(spark):
+    rows = spark.createDataFrame(
+        [("T1", 1, 10), ("T1", 2, 20), ("T2", 3, 30)], "transaction_id string, seq int, units int"
+    ).withColumn(ERRORS, F.array().cast("array<string>"))
+    marked = mark_duplicates(rows, ["transaction_id"], [F.col("seq").desc()])
+    valid, rejected = split_valid(marked)
+    assert sorted((r.transaction_id, r.seq) for r in valid.collect()) == [("T1", 2), ("T2", 3)]
+    assert [r[ERRORS] for r in rejected.collect()] == [
+        ["[unique] duplicate of key transaction_id=T1 (an earlier/newer row was kept)"]
+    ]
+
+
+def test_a_broken_row_never_shadows_a_valid_duplicate(spark):
+    rows = spark.createDataFrame(
+        [("T1", 2, ["[type] units='x' is not a valid int"]), ("T1", 1, [])],
+        f"transaction_id string, seq int, {ERRORS} array<string>",
+    )
+    valid, rejected = split_valid(mark_duplicates(rows, ["transaction_id"], [F.col("seq").desc()]))
+    assert [r.seq for r in valid.collect()] == [1]
+    assert rejected.count() == 1
+
+
+def test_check_needs_exactly_one_rule():
+    with pytest.raises(ValueError, match="exactly one rule"):
+        Check(name="bad", column="x", min=1, accepted_values=[1])
+
+
+@pytest.mark.parametrize("layer", ["bronze", "silver", "gold"])
+def test_every_table_has_a_contract_whose_columns_exist_in_its_ddl(spark, layer):
+    catalog = Catalog(SchemaNames(bronze="ddl_bronze", silver="ddl_silver", gold="ddl_gold"))
+    catalog.ensure_tables(spark, layer)
+    for table in table_names(layer):
+        contract = load_contract(layer, table)
+        columns = set(catalog.schema(spark, layer, table).fieldNames())
+        named = set(contract.keys)
+        for check in contract.checks:
+            named |= {c for c in [check.column, check.not_after_as_of] if c}
+            named |= set(check.not_null or [])
+            if check.foreign_key:
+                named |= set(check.foreign_key.columns)
+                ref_layer, ref_table = check.foreign_key.table.split(".")
+                assert ref_table in table_names(ref_layer), f"{layer}.{table}: {check.name} references a missing table"
+        assert named <= columns, f"{layer}.{table}: contract names columns missing from the DDL: {named - columns}"
+
+
+def test_contract_file_errors_name_the_file(tmp_path, monkeypatch):
+    (tmp_path / "silver").mkdir()
+    (tmp_path / "silver" / "broken.yml").write_text("table: broken\nlayer: silver\ngrain: g\nkeys: []\n")
+    monkeypatch.setenv("LAKEHOUSE_INV_PROJECT_ROOT", str(tmp_path))
+    from lakehouse_inv import resources
+
+    resources.project_root.cache_clear()
+    load_contract.cache_clear()
+    try:
+        with pytest.raises(ContractViolation, match=r"broken.yml: invalid contract\n  - description: Field required"):
+            load_contract("silver", "broken")
+    finally:
+        monkeypatch.delenv("LAKEHOUSE_INV_PROJECT_ROOT")
+        resources.project_root.cache_clear()
+        load_contract.cache_clear()

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from chispa import assert_df_equality
+from pyspark.sql import functions as F
+
+from lakehouse_inv.lakehouse.contracts import ERRORS
+from lakehouse_inv.refine.conform import ConformSpec, conform
+from lakehouse_inv.refine.tables import SPECS
+
+BRONZE_COLUMNS = "_rescued_data string, _source_file string, _ingested_at timestamp, _run_id string, _record_id string"
+
+
+def _bronze(spark, rows, columns):
+    schema = f"{columns}, {BRONZE_COLUMNS}"
+    return spark.createDataFrame([(*r, None, "f.csv", None, "run", f"r{i}") for i, r in enumerate(rows)], schema)
+
+
+def test_unparseable_values_become_null_and_are_reported_with_the_raw_text(spark):
+    bronze = _bronze(spark, [("T1", "3", " 2.50 "), ("T2", "twelve", "1"), ("T3", "", "x")], "id string, units string, price string")
+    out = conform(bronze, ConformSpec("t", {"units": "int", "price": "double"}))
+    expected = spark.createDataFrame(
+        [
+            ("T1", 3, 2.5, []),
+            ("T2", None, 1.0, ["[type] units='twelve' is not a valid int"]),
+            ("T3", None, None, ["[type] price='x' is not a valid double"]),
+        ],
+        f"id string, units int, price double, {ERRORS} array<string>",
+    )
+    assert_df_equality(out.select("id", "units", "price", ERRORS).orderBy("id"), expected, ignore_nullable=True)
+
+
+def test_durations_and_minus_one_sentinels(spark):
+    bronze = _bronze(
+        spark,
+        [("P1", "3 days", "-1"), ("P2", "1 week", "500"), ("P3", "", "-1"), ("P4", "soon", "7"), ("P5", "2 Weeks", "1")],
+        "id string, shelf_life string, max_qty string",
+    )
+    spec = ConformSpec("t", {"max_qty": "int"}, durations={"days": "shelf_life"}, minus_one_is_null=("max_qty",))
+    rows = {r.id: (r.days, r.max_qty, r[ERRORS]) for r in conform(bronze, spec).collect()}
+    assert rows["P1"] == (3, None, [])
+    assert rows["P2"] == (7, 500, [])
+    assert rows["P3"] == (None, None, [])
+    assert rows["P4"][0] is None and "is not a duration" in rows["P4"][2][0]
+    assert rows["P5"][0] == 14
+
+
+def test_rescued_records_are_reported_as_malformed(spark):
+    bronze = _bronze(spark, [("T1", "1")], "id string, units string").withColumn("_rescued_data", F.lit("T1,1,extra"))
+    out = conform(bronze, ConformSpec("t", {"units": "int"})).first()
+    assert out[ERRORS] == ["[malformed] record does not match the export layout: T1,1,extra"]
+
+
+def test_sales_derive_date_and_revenue(spark):
+    bronze = _bronze(spark, [("T1", "S1", "P1", "2025-03-01 09:15:00", "2", "1.25")],
+                     "transaction_id string, store_id string, product_id string, transaction_ts string, units string, unit_price string")
+    row = conform(bronze, SPECS["sales"]).first()
+    assert (str(row.sale_date), row.revenue, row[ERRORS]) == ("2025-03-01", 2.5, [])
+    assert "_raw" in conform(bronze, SPECS["sales"]).columns
