@@ -149,7 +149,7 @@ def demo_instances(skus: pd.DataFrame, rng: np.random.Generator) -> dict[str, tu
             "h": np.repeat(7 * demo["h"] * 10, DEMO_PERIODS),
         }
     )
-    capacity = float(weekly.sum(axis=0).max() * 1.2)
+    capacity = float(weekly.sum(axis=0).max())  # binding: the unconstrained plans need more in some weeks
     return {
         "sQ": (demo[base], PartitionSpec("sQ")),
         "sQ_perishable": (demo[[*base, "W", "life"]], PartitionSpec("sQ_perishable")),

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from lakehouse_inv.pipeline.steps import STEPS
 
 # extra tools: name -> ("module:main", help)
-TOOLS: dict[str, tuple[str, str]] = {}
+TOOLS: dict[str, tuple[str, str]] = {
+    "forecast-file": ("lakehouse_inv.forecast.file_tool:main", "forecast a long CSV (series_id,date,demand) without a lakehouse"),
+}
 
 
 def _usage() -> str:

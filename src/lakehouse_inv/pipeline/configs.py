@@ -13,6 +13,7 @@ from lakehouse_inv.config import ConfigError, load_config
 CONFIG_MODELS: dict[str, str] = {
     "pipeline": "lakehouse_inv.config:PipelineConfig",
     "simulator": "lakehouse_inv.config:SimulatorConfig",
+    "forecast": "lakehouse_inv.forecast.config:ForecastConfig",
 }
 
 

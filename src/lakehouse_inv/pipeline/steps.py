@@ -27,6 +27,8 @@ STEPS: dict[str, Step] = {
         Step("ingest", "lakehouse_inv.ingest.job:run", "landing files -> bronze (incremental, lineage columns)"),
         Step("refine", "lakehouse_inv.refine.job:run", "bronze -> silver (types, dedup, contracts, quarantine)"),
         Step("gold", "lakehouse_inv.publish.job:run", "silver -> gold daily_sales, inventory_status + views"),
+        Step("forecast", "lakehouse_inv.forecast.job:run", "ARIMA-family forecast per store x product -> gold.demand_forecast"),
+        Step("backtest", "lakehouse_inv.forecast.job:run_backtest", "rolling-origin accuracy vs seasonal naive -> gold.forecast_accuracy"),
     )
 }
 

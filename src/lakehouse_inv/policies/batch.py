@@ -68,7 +68,10 @@ def _error(problem_id: Any, number: int, message: str, type_id: Any = None) -> d
 
 def main(argv: list[str] | None = None) -> int:
     """Solve every problem of ``--input`` into ``--output``; exit code 0 unless the files cannot be read/written."""
-    parser = argparse.ArgumentParser(prog="lakehouse-inv solve-policies", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="lakehouse-inv solve-policies",
+        description="Solve inventory-policy problems (JSON lines) exactly; one result line per problem line.",
+    )
     parser.add_argument("--input", required=True, type=Path, help="problems, one JSON object per line")
     parser.add_argument("--output", required=True, type=Path, help="results, one JSON object per line")
     parser.add_argument("--time-limit-s", type=float, default=None, help="HiGHS time limit per problem")

@@ -110,13 +110,6 @@ class DailyDemand:
         values = values / total
         return cls("empirical", float(np.dot(np.arange(len(values)), values)), pmf=tuple(values.tolist()))
 
-    @classmethod
-    def from_mean_variance(cls, mean: float, variance: float | None) -> DailyDemand:
-        """Negative binomial when ``variance > mean``, Poisson otherwise (the partition API's rule)."""
-        if variance is not None and math.isfinite(variance) and variance > mean > 0:
-            return cls.negative_binomial(mean, variance)
-        return cls.poisson(mean)
-
     def over_days(self, days: int) -> DemandDistribution:
         """Distribution of total demand over ``days`` independent days (``days = 0`` gives ``X ≡ 0``)."""
         if days == 0 or self.mean == 0:

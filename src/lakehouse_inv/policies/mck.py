@@ -16,9 +16,13 @@ decisions:
   ``cost + Σ_k θ_k·w_ik·usage_k`` with exact minimum m_i(θ) over all its options, and
   ``LB(θ) = Σ_i m_i(θ) − θ·cap`` bounds the optimum from below. If UB is the cost of a feasible combination, every
   combination costing ≤ UB uses, for each item, an option whose priced cost is ≤ m_i(θ) + UB − LB(θ) (the reduced
-  costs of a combination add up to at most UB − LB). θ and UB come from a Lagrangian search plus greedy descent on
-  short lists around each item's optimum; the generators then enumerate exactly the options within that reduced
-  cost, and the Pareto-efficient ones go to HiGHS.
+  costs of a combination add up to at most UB − LB). θ and UB come from a Lagrangian search on short lists around
+  each item's optimum (widened until a feasible combination appears) and a local search of single and paired
+  switches; the generators then enumerate exactly the options within that reduced cost. Those lists are complete
+  for every combination costing ≤ UB, so a second Lagrangian pass on them sharpens θ, LB and UB and drops more.
+  The Pareto-efficient survivors go to HiGHS with the incumbent as MIP start.
+
+Proven infeasibility (the smallest possible usages already exceed a capacity) is reported without a solver call.
 """
 
 from __future__ import annotations
@@ -46,7 +50,6 @@ _SLACK_GROWTH = 8.0
 _MAX_DEEPENING = 12
 _BISECTION_STEPS = 30
 _MAX_PAIR_CANDIDATES = 4_000_000
-_KNAPSACK_GRID = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class MckData:
     item_of_option: np.ndarray
     cost: np.ndarray
     usage: np.ndarray
+    """``usage[k, o]``: option o's weighted usage ``w_{i(o),k}·usage_k(o)`` of coupling k."""
     capacity: np.ndarray
     start: np.ndarray | None = None
     """Optional feasible choice (flat option index per item), passed to HiGHS as a MIP start."""
@@ -266,10 +270,6 @@ def _tighten(
     bounds = _lagrangian_bounds(sets, couplings, weights, capacity)
     if bounds.choice is not None and bounds.upper < upper:
         upper, start = bounds.upper, bounds.choice
-    if len(couplings) == 1:
-        rounded = _rounded_knapsack(sets, couplings[0], weights[0], float(capacity[0]))
-        if rounded is not None and rounded[0] < upper:
-            upper, start = rounded
     upper, start = _improve(sets, couplings, weights, capacity, start)
     cost, usage = _padded(sets, couplings, weights)
     value = cost + np.tensordot(bounds.theta, usage, axes=1)
@@ -365,38 +365,6 @@ def _lagrangian_bounds(
         else:
             low = middle
     return best
-
-
-def _rounded_knapsack(
-    sets: Sequence[OptionSet], coupling: Coupling, weights: np.ndarray, capacity: float
-) -> tuple[float, np.ndarray] | None:
-    """Upper bound for one coupling: exact dynamic program over the items with every usage rounded *up* to a grid of
-    capacity/_KNAPSACK_GRID (so its solution is feasible for the true usages), with the choice recovered."""
-    if capacity <= 0:
-        return None
-    unit = capacity / _KNAPSACK_GRID
-    best = np.zeros(_KNAPSACK_GRID + 1)
-    picks = []
-    for i, options in enumerate(sets):
-        size = np.ceil(weights[i] * options.usage[coupling.usage] / unit - 1e-9).astype(np.int64)
-        following = np.full(_KNAPSACK_GRID + 1, np.inf)
-        pick = np.full(_KNAPSACK_GRID + 1, -1, dtype=np.int64)
-        for o in np.flatnonzero(size <= _KNAPSACK_GRID):
-            candidate = np.full(_KNAPSACK_GRID + 1, np.inf)
-            candidate[size[o] :] = best[: _KNAPSACK_GRID + 1 - size[o]] + options.cost[o]
-            better = candidate < following
-            following[better], pick[better] = candidate[better], o
-        best = following
-        picks.append(pick)
-    state = int(np.argmin(best))
-    if not np.isfinite(best[state]):
-        return None
-    total = float(best[state])
-    choice = np.zeros(len(sets), dtype=np.int64)
-    for i in range(len(sets) - 1, -1, -1):
-        choice[i] = picks[i][state]
-        state -= int(np.ceil(weights[i] * sets[i].usage[coupling.usage][choice[i]] / unit - 1e-9))
-    return total, choice
 
 
 def _improve(

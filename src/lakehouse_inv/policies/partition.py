@@ -28,6 +28,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, cast
 
 import numpy as np
@@ -94,7 +95,12 @@ class CouplingSpec:
 
 @dataclass(frozen=True)
 class PartitionSpec:
-    """What to solve for one partition. ``b`` (ceoq), ``V`` (nvbudget) and ``C`` (clsp) are the native couplings."""
+    """What to solve for one partition. ``b`` (ceoq), ``V`` (nvbudget) and ``C`` (clsp) are the native couplings.
+
+    ``key_columns`` defaults to every column that is not an input of the policy type. For ww/clsp the keys must
+    identify the item, not the period: pass them explicitly when the frame carries other per-period columns (a date).
+    ``solver_options`` are raw HiGHS options (they override ``threads = 1``, ``mip_rel_gap = 0``).
+    """
 
     policy_type: str
     couplings: tuple[CouplingSpec, ...] = ()
@@ -332,7 +338,9 @@ def _frame(rows: list[dict[str, Any]], keys: Sequence[str], items: pd.DataFrame)
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars → Python numbers so validation messages and JSON look like the batch interface."""
+    """numpy scalars and Spark decimals → Python numbers, so validation and JSON match the batch interface."""
+    if isinstance(value, Decimal):
+        return float(value)
     return value.item() if isinstance(value, np.generic) else value
 
 

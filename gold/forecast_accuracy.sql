@@ -1,0 +1,21 @@
+-- gold.forecast_accuracy: rolling-origin backtest per series and model. Grain: one row per store_id, product_id, as_of, model.
+CREATE TABLE IF NOT EXISTS ${gold}.forecast_accuracy (
+  store_id    STRING  NOT NULL COMMENT 'Store ID',
+  product_id  STRING  NOT NULL COMMENT 'Product ID',
+  as_of       DATE    NOT NULL COMMENT 'Backtest date: the last origin window ends here',
+  model       STRING  NOT NULL COMMENT 'auto (the published method) or a candidate; seasonal_naive is always present',
+  n_origins   INT              COMMENT 'Rolling origins that produced a forecast',
+  mae         DOUBLE           COMMENT 'Mean absolute error (units/day)',
+  rmse        DOUBLE           COMMENT 'Root mean squared error (units/day)',
+  mase        DOUBLE           COMMENT 'MAE scaled by the in-sample seasonal-naive (7-day) MAE',
+  wape        DOUBLE           COMMENT 'Sum |error| / sum actual (NULL when nothing was sold)',
+  bias        DOUBLE           COMMENT 'Mean (forecast - actual): positive = over-forecast',
+  coverage_80 DOUBLE           COMMENT 'Share of actuals inside [p10, p90] (target 0.8)',
+  is_selected BOOLEAN          COMMENT 'The candidate the published forecast chose at as_of',
+  status      STRING           COMMENT 'ok, skipped, failed or fallback:<reason>',
+  error       STRING           COMMENT 'What went wrong, if anything',
+  _run_id     STRING           COMMENT 'Run that last changed this row',
+  _updated_at TIMESTAMP        COMMENT 'When this row was last changed'
+)
+USING DELTA
+COMMENT 'Forecast accuracy per series and model from rolling-origin backtests. Grain: one row per store_id, product_id, as_of, model.';
