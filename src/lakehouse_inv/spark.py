@@ -9,6 +9,7 @@ import glob
 import os
 import sys
 from collections.abc import Mapping
+from importlib import metadata
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -76,5 +77,19 @@ def build_spark(
 
 
 def _local_delta_jars() -> list[str]:
+    """Delta jars already on disk: ``$LAKEHOUSE_INV_JARS`` / ``./.jars``, else the Ivy cache of an earlier run.
+
+    Reusing Ivy's resolved jars skips a dependency resolution (and its console noise) on every start;
+    the first run on a fresh machine resolves them from Maven through ``configure_spark_with_delta_pip``.
+    """
     folder = os.environ.get("LAKEHOUSE_INV_JARS", ".jars")
-    return sorted(glob.glob(os.path.join(folder, "*.jar")))
+    jars = sorted(glob.glob(os.path.join(folder, "*.jar")))
+    if jars:
+        return jars
+    delta = metadata.version("delta-spark")
+    ivy = Path.home() / ".ivy2.5.2" / "jars"
+    wanted = [ivy / f"io.delta_delta-spark_2.13-{delta}.jar", ivy / f"io.delta_delta-storage-{delta}.jar"]
+    antlr = sorted(ivy.glob("org.antlr_antlr4-runtime-*.jar"))
+    if all(p.is_file() for p in wanted) and antlr:
+        return [str(p) for p in [*wanted, antlr[-1]]]
+    return []

@@ -87,7 +87,7 @@ class SupplierTerms:
         )
 
     def apply(self, need: np.ndarray, room: np.ndarray | None = None) -> TermsStages:
-        """The rules of the module docstring, element-wise; ``room`` NaN/None = unlimited."""
+        """The rules of the module docstring, element-wise; ``room`` +inf (or None) = unlimited, never NaN."""
         m = self.multiple
         rounded = np.ceil(need / m - _ROUNDING_TOLERANCE) * m
         raised = np.maximum(rounded, self.moq_level)
@@ -96,8 +96,7 @@ class SupplierTerms:
         if room is None:
             capped_room = capped_max
         else:
-            room_level = np.floor(np.nan_to_num(room, nan=np.inf) / m + _ROUNDING_TOLERANCE) * m
-            capped_room = np.minimum(capped_max, room_level)
+            capped_room = np.minimum(capped_max, np.floor(room / m + _ROUNDING_TOLERANCE) * m)
         ordering = need > 0
         blocked = ordering & ((capped_room < self.moq) | (capped_room <= 0))
         status = np.where(
@@ -112,10 +111,7 @@ def apply_supplier_terms_array(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised terms: ``(quantity, status_code)`` per element (codes index ORDER_STATUSES). Arguments broadcast
     like numpy arrays; None/NaN = no limit."""
-    need_a = _as_array(need)
-    if np.any(np.isnan(need_a)):
-        raise ValueError("need must not be NaN")
-    stages = SupplierTerms.from_limits(moq, max_qty, multiple).apply(need_a, _as_array(room))
+    stages = SupplierTerms.from_limits(moq, max_qty, multiple).apply(_need_array(need), _room_array(room))
     return stages.quantity, stages.status
 
 
@@ -129,41 +125,51 @@ def apply_supplier_terms(
 ) -> OrderLine:
     """One order line with a reason listing every adjustment (see the module docstring for the rules)."""
     terms = SupplierTerms.from_limits(moq, max_qty, multiple)
-    need_a = _as_array(need)
-    if np.any(np.isnan(need_a)):
-        raise ValueError("need must not be NaN")
-    stages = terms.apply(need_a, _as_array(room))
+    room_a = _room_array(room)
+    stages = terms.apply(_need_array(need), room_a)
     code = int(stages.status[0])
-    quantity = float(stages.quantity[0])
-    return OrderLine(quantity, ORDER_STATUSES[code], _reason(stages, terms, code, float(_as_array(room)[0])))
+    return OrderLine(float(stages.quantity[0]), ORDER_STATUSES[code], _reason(stages, terms, float(room_a[0])))
 
 
-def _reason(stages: TermsStages, terms: SupplierTerms, code: int, room: float) -> str:
-    need, rounded, raised, capped_max, capped_room = (
-        float(a[0]) for a in (stages.need, stages.rounded, stages.raised_to_moq, stages.capped_by_max, stages.capped_by_room)
-    )
+def _reason(stages: TermsStages, terms: SupplierTerms, room: float) -> str:
+    """Every rule that changed the quantity of the (one-element) ``stages``, in the order the rules apply."""
+    code = int(stages.status[0])
+    need, rounded, raised = float(stages.need[0]), float(stages.rounded[0]), float(stages.raised_to_moq[0])
+    capped_max, capped_room = float(stages.capped_by_max[0]), float(stages.capped_by_room[0])
     m, moq, max_qty = float(terms.multiple[0]), float(terms.moq[0]), float(terms.max_qty[0])
     if code == NO_ORDER:
         return f"nothing needed (need {need:g})"
+    if code == PLACED:
+        return f"ordered as needed ({need:g} units)"
     steps = []
     if rounded != need:
         steps.append(f"rounded {need:g} up to {rounded:g}, a multiple of {m:g}")
     if raised != rounded:
-        steps.append(f"raised to MOQ {moq:g}" + (f" (smallest multiple of {m:g}: {raised:g})" if raised != moq else ""))
+        steps.append(f"raised to MOQ {moq:g}" + _multiple_note(raised, moq, m, "smallest"))
     if capped_max != raised:
-        steps.append(f"capped at max order quantity {max_qty:g}" + _multiple_note(capped_max, max_qty, m))
+        steps.append(f"capped at max order quantity {max_qty:g}" + _multiple_note(capped_max, max_qty, m, "largest"))
     if capped_room != capped_max:
-        steps.append(f"max inventory leaves room for {room:g} units" + _multiple_note(capped_room, room, m))
+        steps.append(f"max inventory leaves room for {room:g} units" + _multiple_note(capped_room, room, m, "largest"))
     if code == BLOCKED:
-        limit = f"below MOQ {moq:g}" if capped_room > 0 else "nothing can be ordered"
-        steps.append(f"blocked: {max(capped_room, 0.0):g} units is {limit}")
-    if code == PLACED:
-        return f"ordered as needed ({need:g} units)"
+        left = max(capped_room, 0.0)
+        steps.append(f"blocked: {left:g} units left after capping" + (f", below MOQ {moq:g}" if left < moq else ""))
     return "; ".join(steps)
 
 
-def _multiple_note(capped: float, limit: float, m: float) -> str:
-    return f" (largest multiple of {m:g}: {max(capped, 0.0):g})" if capped != limit else ""
+def _multiple_note(level: float, limit: float, m: float, which: str) -> str:
+    """Mention the multiple when it moved the quantity off the limit itself (e.g. MOQ 10, multiple 6 → 12)."""
+    return f" ({which} multiple of {m:g}: {max(level, 0.0):g})" if level != limit else ""
+
+
+def _need_array(need: object) -> np.ndarray:
+    need_a = _as_array(need)
+    if np.any(np.isnan(need_a)):
+        raise ValueError("need must not be NaN")
+    return need_a
+
+
+def _room_array(room: object) -> np.ndarray:
+    return np.nan_to_num(_as_array(room), nan=np.inf)
 
 
 def _as_array(value: object) -> np.ndarray:
