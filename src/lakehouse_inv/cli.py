@@ -16,6 +16,7 @@ from lakehouse_inv.pipeline.steps import STEPS
 # extra tools: name -> ("module:main", help)
 TOOLS: dict[str, tuple[str, str]] = {
     "forecast-file": ("lakehouse_inv.forecast.file_tool:main", "forecast a long CSV (series_id,date,demand) without a lakehouse"),
+    "solve-policies": ("lakehouse_inv.policies.batch:main", "solve policy problems from JSON lines (policies.md batch interface)"),
 }
 
 

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -58,6 +58,10 @@ REVIEW_KINDS = (ORDER_UP_TO, REPLACEMENT, DAYS_OF_COVER)
 
 BASELINE_REVIEW_DAYS = 7
 SALES_HISTORY_DAYS = 28
+
+OPTIMIZED_TYPES = ("sQ", "sQ_perishable", "ceoq", "RS", "nvbudget", "ww", "clsp")
+BASELINE_TYPES = ("replacement", "days_of_cover", "none")
+"""Policy types :func:`rule_from_decision` knows: policies.md's optimized types, and baselines (no decision)."""
 
 RULE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rule_kind", "string"),
@@ -76,7 +80,11 @@ lettered: Spark resolves column names case-insensitively, so ``s`` and ``S`` wou
 RULE_PARAMETERS: dict[str, dict[str, str]] = {
     "reorder_point": {"reorder_point": "finite", "order_quantity": "positive"},
     "order_up_to": {"review_period": "whole_positive", "order_up_to": "finite", "review_offset": "whole_or_missing"},
-    "replacement": {"review_period": "whole_positive", "initial_order": "non_negative", "review_offset": "whole_or_missing"},
+    "replacement": {
+        "review_period": "whole_positive",
+        "initial_order": "non_negative",
+        "review_offset": "whole_or_missing",
+    },
     "days_of_cover": {
         "review_period": "whole_positive",
         "cover_days": "positive",
@@ -91,9 +99,10 @@ pass; a missing review_offset is 0."""
 
 @dataclass(frozen=True)
 class Rule:
-    """One item's rule: ``kind`` (one of RULE_KINDS) and the parameters that kind uses (NaN otherwise)."""
+    """One item's rule: ``rule_kind`` (one of RULE_KINDS; None = no executable rule, e.g. an unsolved policy) and
+    the parameters that kind uses (NaN otherwise)."""
 
-    rule_kind: str
+    rule_kind: str | None
     reorder_point: float = math.nan
     order_quantity: float = math.nan
     review_period: float = math.nan
@@ -109,20 +118,24 @@ class Rule:
 
 
 def reorder_point_rule(s: float, Q: float) -> Rule:
+    """(s, Q): order multiples of Q once IP ≤ s."""
     return Rule("reorder_point", reorder_point=float(s), order_quantity=float(Q))
 
 
 def order_up_to_rule(R: int, S: float, offset: int = 0) -> Rule:
+    """(R, S): every R days from day ``offset``, order up to S."""
     return Rule("order_up_to", review_period=float(R), order_up_to=float(S), review_offset=float(offset))
 
 
 def replacement_rule(initial_order: float, R: int = BASELINE_REVIEW_DAYS, offset: int = 0) -> Rule:
+    """Baseline: every R days, reorder what sold since the last review (first: ``initial_order``)."""
     return Rule("replacement", review_period=float(R), initial_order=float(initial_order), review_offset=float(offset))
 
 
 def days_of_cover_rule(
     cover_days: float, prior_daily_sales: float, R: int = BASELINE_REVIEW_DAYS, offset: int = 0
 ) -> Rule:
+    """Baseline: every R days, order up to ``cover_days`` of the average daily sales of the last 28 days."""
     return Rule(
         "days_of_cover",
         review_period=float(R),
@@ -164,7 +177,7 @@ def rule_from_decision(policy_type: str, decision: Mapping[str, Any] | None, *, 
         return days_of_cover_rule(cover, a, R, _number(decision, "offset", policy_type, 0))
     if policy_type == "none":
         return NO_ORDERS
-    known = "sQ, sQ_perishable, ceoq, RS, nvbudget, ww, clsp, replacement, days_of_cover, none"
+    known = ", ".join((*OPTIMIZED_TYPES, *BASELINE_TYPES))
     raise ValueError(f"unknown policy type {policy_type!r}; expected one of {known}")
 
 
@@ -212,11 +225,12 @@ def attach_rules(
         zip(frame[type_column], frame[decision_column], frame[a_column], frame[L_column], strict=True)
     ):
         parsed = json.loads(decision) if isinstance(decision, str) else decision
-        if parsed is None and policy_type not in ("replacement", "days_of_cover", "none"):
-            rows.append(Rule(None).columns())  # type: ignore[arg-type]
+        if not isinstance(parsed, Mapping) and policy_type not in BASELINE_TYPES:  # None / NaN: nothing solved
+            rows.append(Rule(None).columns())
             continue
         try:
-            rows.append(rule_from_decision(policy_type, parsed, a=float(a), L=int(L)).columns())
+            decision_or_none = parsed if isinstance(parsed, Mapping) else None
+            rows.append(rule_from_decision(policy_type, decision_or_none, a=float(a), L=int(L)).columns())
         except ValueError as exc:
             raise ValueError(f"row {position}: {exc}") from None
     rules = pd.DataFrame(rows, columns=[name for name, _ in RULE_COLUMNS], index=frame.index)
@@ -278,8 +292,3 @@ class RuleExecutor:
             return np.where(due, self._sold_since_review, 0.0)
         target = np.ceil(np.round(p["cover_days"] * self._sales_sum / SALES_HISTORY_DAYS, 9))
         return np.where(due, target - position, 0.0)
-
-
-def rules_frame(rules: Sequence[Rule]) -> pd.DataFrame:
-    """RULE_COLUMNS of several rules, one row each (for building replay items frames)."""
-    return pd.DataFrame([rule.columns() for rule in rules], columns=[name for name, _ in RULE_COLUMNS])

@@ -14,6 +14,7 @@ CONFIG_MODELS: dict[str, str] = {
     "pipeline": "lakehouse_inv.config:PipelineConfig",
     "simulator": "lakehouse_inv.config:SimulatorConfig",
     "forecast": "lakehouse_inv.forecast.config:ForecastConfig",
+    "policies": "lakehouse_inv.policies.config:PoliciesConfig",
 }
 
 
@@ -30,9 +31,20 @@ def load_configs(conf_dir: Path | str | None = None, env: str | None = None) -> 
             loaded[name] = load_config(_model(target), name, conf_dir, env)
         except ConfigError as exc:
             problems.append(str(exc))
+    if not problems:
+        problems = cross_file_problems(loaded)
     if problems:
         raise ConfigError("\n".join(problems))
     return loaded
+
+
+def cross_file_problems(configs: dict[str, Any]) -> list[str]:
+    """Rules that involve two files."""
+    problems = []
+    planning, horizon = configs["policies"].planning_horizon_days, configs["forecast"].horizon
+    if planning > horizon:
+        problems.append(f"policies.yml: planning_horizon_days ({planning}) exceeds forecast.yml horizon ({horizon})")
+    return problems
 
 
 def default_as_of(configs: dict[str, Any]) -> dt.date:

@@ -1,0 +1,294 @@
+"""Replay replenishment rules day by day on known demand: the evaluation's inventory simulation.
+
+:func:`replay` is a plain pandas function of two frames, items and demand, so in Spark it runs as a cogrouped map::
+
+    keys = ["policy_id", "store_id", "product_id"]
+    items.groupBy("store_id").cogroup(demand.groupBy("store_id")).applyInPandas(
+        functools.partial(replay, start=start, end=end, key_columns=keys),
+        replay_schema([(key, "string") for key in keys]),
+    )
+
+A group is any set of items (one store-product under several policies, or a whole store), simulated together
+with numpy operations over the items and a Python loop over the days only, so larger groups amortise the loop.
+Every policy is replayed on the same demand (common random numbers), so differences come from the policies.
+
+Semantics of day t (t = start … end; an item's lead time L ≥ 1 and shelf life ``life`` days, or none):
+
+1. Start of day: the units ordered on day t − L arrive as one batch whose last sellable day is t + life − 1.
+   A delivery closes the item's running replenishment cycle (see below) and opens a new one.
+2. Demand (``requests`` units, each request one unit) is served first-in-first-out from the oldest batch; a
+   request that finds no stock is a lost sale (no backorders). Each sold unit spent ``t − arrival day + 1`` days in
+   inventory (``unit_days_sold``, summed per day).
+3. End of day: batches whose last sellable day is ≤ t are disposed (``disposed``).
+4. End of day: the rule (:mod:`lakehouse_inv.evaluate.rules`) looks at the inventory position IP = on hand + on
+   order and states a need; supplier terms (:mod:`lakehouse_inv.orders.terms`, room = max inventory − IP) turn
+   it into an order that arrives at the start of day t + L (deterministic lead time).
+
+The replay starts with nothing on hand and nothing on order, so a rule that never orders sells nothing.
+
+A replenishment cycle runs from one delivery to the day before the next one. It is counted on the day it closes
+(the next delivery's day) in ``cycles_closed``, and in ``cycles_with_stockout`` if any sale was lost during it.
+Lost sales before an item's first delivery belong to no cycle; a cycle still open on the last day is not counted.
+
+Output grain: one row per item × day, items in input order, days ascending; the item's key columns first, then
+REPLAY_COLUMNS. Money columns: revenue = sold × price, inventory_value_end = on_hand_end × unit_cost,
+holding_cost = on_hand_end × h, ordering_cost = orders × K, stockout_cost = lost × missed_sale_cost,
+disposal_cost = disposed × disposal_cost.
+
+Bad input (see :mod:`lakehouse_inv.evaluate.items`): an item with an invalid value is not simulated; its rows have
+status ``invalid``, an ``error`` naming the item, column and value, and null measures. The other items are
+replayed as usual. Missing columns or demand that matches no item raise ValueError.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from lakehouse_inv.evaluate.items import ItemInputs, demand_matrix, prepare_items, resolve_key_columns
+from lakehouse_inv.evaluate.rules import RuleExecutor
+from lakehouse_inv.orders.terms import ADJUSTED, BLOCKED, SupplierTerms
+
+OK, INVALID = "ok", "invalid"
+
+_UNIT_COLUMNS = (
+    "demand",
+    "sold",
+    "lost",
+    "received",
+    "disposed",
+    "on_hand_end",
+    "on_order_end",
+    "ordered",
+    "orders",
+    "orders_adjusted",
+    "orders_blocked",
+    "unit_days_sold",
+    "cycles_closed",
+    "cycles_with_stockout",
+)
+_MONEY_COLUMNS = {  # output column → (unit column, item cost column)
+    "revenue": ("sold", "price"),
+    "inventory_value_end": ("on_hand_end", "unit_cost"),
+    "holding_cost": ("on_hand_end", "h"),
+    "ordering_cost": ("orders", "K"),
+    "stockout_cost": ("lost", "missed_sale_cost"),
+    "disposal_cost": ("disposed", "disposal_cost"),
+}
+REPLAY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("date", "date"),
+    ("status", "string"),
+    ("error", "string"),
+    *((name, "bigint") for name in _UNIT_COLUMNS),
+    *((name, "double") for name in _MONEY_COLUMNS),
+)
+"""Output columns after the key columns (name, Spark type). ``orders`` is 1 on a day an order was placed,
+``orders_adjusted`` 1 when supplier terms changed its quantity, ``orders_blocked`` 1 when the rule needed units
+but the terms allowed none."""
+REPLAY_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in REPLAY_COLUMNS)
+"""Spark DDL of REPLAY_COLUMNS: "date date, status string, error string, demand bigint, … disposal_cost double"."""
+
+
+def replay_schema(key_columns: Sequence[tuple[str, str]]) -> str:
+    """The full applyInPandas schema: key columns first, e.g. ``[("policy_id", "string"), ("store_id", "string")]``."""
+    return ", ".join([f"{name} {kind}" for name, kind in key_columns] + [REPLAY_SCHEMA])
+
+
+def replay(
+    items: pd.DataFrame,
+    demand: pd.DataFrame,
+    *,
+    start: dt.date,
+    end: dt.date,
+    key_columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Replay every item of ``items`` on ``demand`` over [start, end] (module docstring for the semantics; input
+    columns in :mod:`lakehouse_inv.evaluate.items`). ``key_columns`` default: the items columns that are not
+    inputs."""
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    n_days = (end - start).days + 1
+    inputs = prepare_items(items, resolve_key_columns(items, key_columns))
+    matrix = demand_matrix(inputs, demand, start, n_days) if len(items) else np.zeros((n_days, 0))
+    errors = inputs.errors()
+    valid = np.array([e is None for e in errors], dtype=bool)
+    daily = {name: np.full((n_days, len(items)), np.nan) for name in _UNIT_COLUMNS}
+    simulated = _simulate(
+        inputs.kinds[valid], {name: values[valid] for name, values in inputs.values.items()}, matrix[:, valid]
+    )
+    for name, values in simulated.items():
+        daily[name][:, valid] = values
+    return _frame(inputs, errors, valid, daily, start, n_days)
+
+
+def _simulate(kinds: np.ndarray, values: Mapping[str, np.ndarray], demand: np.ndarray) -> dict[str, np.ndarray]:
+    """The day loop for valid items: ``demand`` is (days, items); returns every _UNIT_COLUMNS measure as a
+    (days, items) float array. Only what the next day depends on is computed in the loop; lost sales, order
+    counts and cycles follow from the recorded days afterwards."""
+    n_days, n = demand.shape
+    items = np.arange(n)
+    lead = values["L"].astype(np.int64)
+    pipeline = np.zeros((int(lead.max(initial=0)) + 1, n))  # units arriving on day d sit in row d % len
+    life = values["shelf_life_days"]
+    perishable = np.isfinite(life)
+    # A batch arriving on day a is sold through day a + life − 1 and disposed after closing that day; items
+    # without a shelf life get an age no batch reaches.
+    disposal_age = np.where(perishable, life - 1, n_days + 1)
+    stock = _BatchQueues(n)
+    terms = SupplierTerms.from_limits(values["moq"], values["max_qty"], values["multiple"])
+    max_inventory = np.nan_to_num(values["max_inventory"], nan=np.inf)
+    storage_limited = bool(np.isfinite(max_inventory).any())
+    any_perishable = bool(perishable.any())
+    rules = RuleExecutor(kinds, values, n_days)
+
+    out = {name: np.zeros((n_days, n)) for name in _UNIT_COLUMNS}
+    received, sold_out, unit_days, disposed_out = out["received"], out["sold"], out["unit_days_sold"], out["disposed"]
+    ordered, adjusted, blocked = out["ordered"], out["orders_adjusted"], out["orders_blocked"]
+    on_hand_out, on_order_out = out["on_hand_end"], out["on_order_end"]
+    on_hand, on_order = np.zeros(n), np.zeros(n)
+    for day in range(n_days):
+        arriving = received[day]
+        arriving[:] = pipeline[day % len(pipeline)]
+        pipeline[day % len(pipeline)] = 0.0
+        on_order -= arriving
+        on_hand += arriving
+        stock.receive(day, arriving)
+
+        sold = sold_out[day]
+        np.minimum(demand[day], on_hand, out=sold)
+        if sold.any():
+            unit_days[day] = stock.sell(day, sold)
+            on_hand -= sold
+        if any_perishable:
+            disposed_out[day] = stock.dispose(day, day - disposal_age)
+            on_hand -= disposed_out[day]
+
+        rules.record_sales(day, sold)
+        position = on_hand + on_order
+        need = rules.needed(day, position)
+        if (need > 0).any():
+            order = terms.apply(need, max_inventory - position if storage_limited else None)
+            pipeline[(day + lead) % len(pipeline), items] += order.quantity
+            on_order += order.quantity
+            ordered[day] = order.quantity
+            adjusted[day] = order.status == ADJUSTED
+            blocked[day] = order.status == BLOCKED
+        on_hand_out[day] = on_hand
+        on_order_out[day] = on_order
+    out["demand"] = demand.astype(np.float64)
+    out["lost"] = out["demand"] - sold_out
+    out["orders"] = (ordered > 0).astype(np.float64)
+    out["cycles_closed"], out["cycles_with_stockout"] = _cycles(received, out["lost"])
+    return out
+
+
+def _cycles(received: np.ndarray, lost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(cycles_closed, cycles_with_stockout)`` per day and item: a delivery on day t closes the cycle opened by
+    the previous delivery p (if any), with a stockout when units were lost on days p … t − 1."""
+    n_days, n = received.shape
+    delivered = received > 0
+    latest = np.maximum.accumulate(np.where(delivered, np.arange(n_days)[:, None], -1), axis=0)
+    previous = np.vstack([np.full((1, n), -1), latest[:-1]])  # latest delivery day before t
+    closes = delivered & (previous >= 0)
+    lost_before = np.vstack([np.zeros((1, n)), np.cumsum(lost, axis=0)])  # row t: units lost on days < t
+    lost_in_cycle = lost_before[:-1] - np.take_along_axis(lost_before, np.maximum(previous, 0), axis=0)
+    return closes.astype(np.float64), (closes & (lost_in_cycle > 0)).astype(np.float64)
+
+
+class _BatchQueues:
+    """Each item's on-hand batches, oldest first: a ring of ``capacity`` slots per item (``units`` and ``arrival``
+    day, capacity × items), the oldest batch at slot ``head`` and ``count`` batches in use.
+
+    An item receives at most one batch a day and all its batches share one shelf life, so arrival order is expiry
+    order: selling takes from the head, and the only batch that can expire is the head. The capacity doubles when
+    an item with a full ring receives a batch (a slow mover holding many batches). An emptied batch leaves the
+    queue at once, so a head batch always holds units."""
+
+    def __init__(self, n_items: int, capacity: int = 8) -> None:
+        self.units = np.zeros((capacity, n_items))
+        self.arrival = np.zeros((capacity, n_items))
+        self.head = np.zeros(n_items, dtype=np.int64)
+        self.count = np.zeros(n_items, dtype=np.int64)
+        self._columns = np.arange(n_items)
+
+    def receive(self, day: int, units: np.ndarray) -> None:
+        delivered = np.flatnonzero(units > 0)
+        if len(delivered) == 0:
+            return
+        if np.any(self.count[delivered] == len(self.units)):
+            self._grow()
+        tail = (self.head[delivered] + self.count[delivered]) % len(self.units)
+        self.units[tail, delivered] = units[delivered]
+        self.arrival[tail, delivered] = day
+        self.count[delivered] += 1
+
+    def _grow(self) -> None:
+        capacity = len(self.units)
+        in_order = (self.head + np.arange(capacity)[:, None]) % capacity  # slot of each item's k-th oldest batch
+        for name in ("units", "arrival"):
+            grown = np.zeros((2 * capacity, len(self.head)))
+            grown[:capacity] = getattr(self, name)[in_order, self._columns]
+            setattr(self, name, grown)
+        self.head[:] = 0
+
+    def _pop(self, done: np.ndarray) -> None:
+        """Drop the head batch of the items ``done`` (indices)."""
+        if len(done):
+            self.head[done] = (self.head[done] + 1) % len(self.units)
+            self.count[done] -= 1
+
+    def sell(self, day: int, sold: np.ndarray) -> np.ndarray:
+        """Take ``sold`` units per item oldest first (sold ≤ on hand); returns the unit-days of the units sold,
+        each unit counting day − arrival day + 1. Each pass empties at most one batch per item, so the passes
+        after the first only touch the few items whose sale spans several batches."""
+        unit_days = np.zeros_like(sold)
+        selling, remaining = self._columns, sold
+        while len(selling):
+            heads = self.head[selling]
+            head_units = self.units[heads, selling]
+            taken = np.minimum(head_units, remaining)
+            self.units[heads, selling] = head_units - taken
+            unit_days[selling] += taken * (day + 1 - self.arrival[heads, selling])
+            emptied = (taken == head_units) & (taken > 0)
+            self._pop(selling[emptied])
+            more = emptied & (taken < remaining)
+            selling, remaining = selling[more], (remaining - taken)[more]
+        return unit_days
+
+    def dispose(self, day: int, last_arrival_to_dispose: np.ndarray) -> np.ndarray:
+        """Remove and return each item's head batch if it arrived on or before ``last_arrival_to_dispose``."""
+        expired = (self.count > 0) & (self.arrival[self.head, self._columns] <= last_arrival_to_dispose)
+        disposed = np.where(expired, self.units[self.head, self._columns], 0.0)
+        self.units[self.head, self._columns] -= disposed
+        self._pop(np.flatnonzero(expired))
+        return disposed
+
+
+def _frame(
+    inputs: ItemInputs,
+    errors: np.ndarray,
+    valid: np.ndarray,
+    daily: dict[str, np.ndarray],
+    start: dt.date,
+    n_days: int,
+) -> pd.DataFrame:
+    """Item-major output rows: key columns repeated per day, dates tiled per item, measures transposed."""
+    n_items = len(valid)
+    columns: dict[str, object] = {name: np.repeat(inputs.keys[name].to_numpy(), n_days) for name in inputs.keys.columns}
+    dates = np.array([start + dt.timedelta(days=d) for d in range(n_days)], dtype=object)
+    columns["date"] = np.tile(dates, n_items)
+    columns["status"] = np.repeat(np.where(valid, OK, INVALID).astype(object), n_days)
+    columns["error"] = np.repeat(errors, n_days)
+    missing = np.repeat(~valid, n_days)
+    for name in _UNIT_COLUMNS:
+        values = np.nan_to_num(daily[name].T.ravel(), nan=0.0).astype(np.int64)
+        columns[name] = pd.arrays.IntegerArray(values, missing)
+    for name, (units, cost) in _MONEY_COLUMNS.items():
+        columns[name] = (daily[units] * inputs.values[cost]).T.ravel()
+    frame = pd.DataFrame(columns, copy=False)
+    for name in inputs.keys.columns:
+        frame[name] = frame[name].astype(inputs.keys[name].dtype)
+    return frame

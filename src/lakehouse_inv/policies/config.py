@@ -1,0 +1,124 @@
+"""``conf/base/policies.yml``: which inventory policies run, on what, how often and with which solver.
+
+Seed 004's InventoryPolicyConfig (ActiveFlag, InventoryPolicyID, ScheduleID_Optimization,
+ScheduleID_GenerateOrder, SolverName, PartitionFields, OptimizationTimeout) as one validated model.
+Unknown policy types, bad cron expressions, unknown partition fields or capacity sources are rejected
+with the field named, before any job starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from croniter import croniter
+from pydantic import Field, field_validator, model_validator
+
+from lakehouse_inv.config import StrictModel
+
+PolicyType = Literal["sQ", "sQ_perishable", "RS", "ceoq", "ww", "clsp", "nvbudget"]
+PARTITION_FIELDS = ("store_id", "product_id", "supplier_id", "storage_id", "department_id")
+ITEM_KEYS = ("store_id", "product_id")
+SINGLE_ITEM_TYPES = ("sQ", "sQ_perishable", "RS")
+LOT_SIZING_TYPES = ("ww", "clsp")
+# partition-level capacities a coupling may use, and the table column they come from
+CAPACITY_SOURCES = {"storage_volume": "storage_id", "storage_cost_budget": "storage_id"}
+WEIGHT_COLUMNS = ("product_volume", "unit_cost", "storage_cost")
+
+
+class SolverConfig(StrictModel):
+    """HiGHS through Pyomo's persistent appsi interface; ``options`` are raw HiGHS options."""
+
+    name: Literal["appsi_highs"] = "appsi_highs"
+    options: dict[str, float | int | str | bool] = Field(default_factory=dict)
+    time_limit_s: float = Field(30.0, gt=0, description="wall-clock limit per partition")
+
+
+class CouplingConfig(StrictModel):
+    """A store-level constraint Σ_i weight_i · usage_i ≤ capacity for sQ / sQ_perishable / RS partitions.
+
+    ``usage``: ``peak`` (stock right after a delivery: s+Q or S) or ``average`` (expected average stock).
+    ``capacity``: a column of ``silver.store_storage`` (needs ``storage_id`` in the partition) or a number.
+    ``weight``: per-item column (``product_volume``, ``unit_cost``, ``storage_cost``) or None for units.
+    """
+
+    usage: Literal["peak", "average"]
+    capacity: float | Literal["storage_volume", "storage_cost_budget"]
+    weight: Literal["product_volume", "unit_cost", "storage_cost"] | None = None
+    capacity_factor: float = Field(1.0, gt=0, description="scales a capacity read from a table")
+
+
+class PolicyConfig(StrictModel):
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    type: PolicyType
+    active: bool = True
+    description: str = ""
+    items: Literal["all", "perishable", "non_perishable"] = "all"
+    partition_fields: list[str] = Field(min_length=1)
+    optimization_schedule: str = "0 2 * * *"
+    order_schedule: str = "0 6 * * *"
+    solver: SolverConfig = SolverConfig()
+    couplings: list[CouplingConfig] = Field(default_factory=list)
+    budget_factor: float = Field(1.0, gt=0, description="nvbudget: V = factor x expected daily purchase cost")
+    capacity_factor: float = Field(1.5, gt=0, description="clsp: C = factor x mean demand per period of the partition")
+    period_days: int = Field(1, ge=1, le=28, description="ww/clsp: days per planning period (7 = weekly buckets)")
+
+    @field_validator("partition_fields")
+    @classmethod
+    def _known_fields(cls, fields: list[str]) -> list[str]:
+        unknown = [f for f in fields if f not in PARTITION_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown partition field(s) {unknown}; choose from {list(PARTITION_FIELDS)}")
+        if "store_id" not in fields:
+            raise ValueError("partition_fields must include store_id (stores never share a model)")
+        if len(set(fields)) != len(fields):
+            raise ValueError(f"duplicate partition fields {fields}")
+        return fields
+
+    @field_validator("optimization_schedule", "order_schedule")
+    @classmethod
+    def _cron(cls, expression: str) -> str:
+        if not croniter.is_valid(expression):
+            raise ValueError(f"not a valid cron expression: {expression!r} (e.g. '0 2 * * 1' = Mondays 02:00)")
+        return expression
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PolicyConfig:
+        if self.couplings and self.type not in SINGLE_ITEM_TYPES:
+            raise ValueError(f"couplings apply to {list(SINGLE_ITEM_TYPES)}; {self.type} has its own budget/capacity")
+        for coupling in self.couplings:
+            if isinstance(coupling.capacity, str) and CAPACITY_SOURCES[coupling.capacity] not in self.partition_fields:
+                raise ValueError(
+                    f"coupling capacity {coupling.capacity!r} is per {CAPACITY_SOURCES[coupling.capacity]}: "
+                    f"add it to partition_fields {self.partition_fields}"
+                )
+        if self.type == "ceoq" and "storage_id" not in self.partition_fields:
+            raise ValueError("ceoq shares a storage budget: partition_fields must include storage_id")
+        if self.period_days != 1 and self.type not in LOT_SIZING_TYPES:
+            raise ValueError(f"period_days applies to lot sizing ({list(LOT_SIZING_TYPES)}), not {self.type}")
+        if self.type == "clsp" and "supplier_id" not in self.partition_fields:
+            raise ValueError("clsp shares a supplier's delivery capacity: partition_fields must include supplier_id")
+        return self
+
+    def fires_on(self, day: dt.date, schedule: str) -> bool:
+        """True when the cron ``schedule`` has a firing time on ``day``."""
+        start = dt.datetime.combine(day, dt.time.min) - dt.timedelta(seconds=1)
+        return croniter(schedule, start).get_next(dt.datetime).date() == day
+
+
+class PoliciesConfig(StrictModel):
+    planning_horizon_days: int = Field(28, ge=1, description="days of forecast the policies plan over")
+    policies: list[PolicyConfig]
+
+    @field_validator("policies")
+    @classmethod
+    def _unique(cls, policies: list[PolicyConfig]) -> list[PolicyConfig]:
+        ids = [p.id for p in policies]
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicated:
+            raise ValueError(f"duplicate policy id(s) {duplicated}")
+        return policies
+
+    @property
+    def active(self) -> list[PolicyConfig]:
+        return [p for p in self.policies if p.active]

@@ -1,0 +1,46 @@
+"""One Pyomo model per partition on the executors: ``groupBy(partition_fields).applyInPandas``."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
+from pyspark.sql import DataFrame
+
+from lakehouse_inv.forecast.threads import pin_blas_threads
+from lakehouse_inv.policies.config import ITEM_KEYS, PolicyConfig
+from lakehouse_inv.policies.partition import CouplingSpec, PartitionSpec, optimize_partition, policy_result_schema
+
+PARTITION_CONSTANTS = ("_b", "_V", "_C")
+
+
+def partition_spec(policy: PolicyConfig, group: pd.DataFrame, keys: list[str]) -> PartitionSpec:
+    """The spec of one group: the policy's settings plus the group's capacities (constant columns)."""
+    first = group.iloc[0] if len(group) else {}
+    couplings = tuple(
+        CouplingSpec(c.usage, float(first[f"_cap{i}"]), c.weight) for i, c in enumerate(policy.couplings)
+    )
+    constants = {name[1:]: float(first[name]) for name in PARTITION_CONSTANTS if name in group.columns}
+    return PartitionSpec(
+        policy.type,
+        couplings=couplings,
+        key_columns=tuple(keys),
+        time_limit_s=policy.solver.time_limit_s,
+        solver_options=dict(policy.solver.options),
+        **constants,
+    )
+
+
+def _solve_group(group: pd.DataFrame, *, policy: PolicyConfig, keys: list[str]) -> pd.DataFrame:
+    pin_blas_threads()
+    spec = partition_spec(policy, group, keys)
+    items = group.drop(columns=[c for c in group.columns if c.startswith("_")])
+    return optimize_partition(items, spec)
+
+
+def optimize_frame(inputs: DataFrame, policy: PolicyConfig) -> DataFrame:
+    """Solve every partition of ``inputs`` (from :func:`policy_inputs`); one result row per item."""
+    keys = list(dict.fromkeys([*ITEM_KEYS, *policy.partition_fields]))
+    schema = policy_result_schema([(k, inputs.schema[k].dataType.simpleString()) for k in keys])
+    fn = partial(_solve_group, policy=policy, keys=keys)
+    return inputs.groupBy(*policy.partition_fields).applyInPandas(fn, schema)

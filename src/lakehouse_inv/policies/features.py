@@ -1,0 +1,88 @@
+"""Policy inputs from the lakehouse (policies.md, "From forecasts to policy inputs"). Pure DataFrame transforms.
+
+Per store-product: ``a`` = mean forecast demand per day over the planning window, ``demand_variance`` = mean
+forecast variance per day (negative binomial when above ``a``), ``L`` = primary supplier lead time,
+``h`` = storage cost per unit per day, ``K`` = the supplier's cost per shipment, ``pi`` = missed-sale cost,
+``W`` = unit cost + disposal cost (an expired unit loses both), ``life`` = shelf life in days.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from lakehouse_inv.policies.config import ITEM_KEYS, PolicyConfig
+
+def item_inputs(
+    store_product: DataFrame, products: DataFrame, terms: DataFrame, suppliers: DataFrame, forecast: DataFrame, *, horizon_days: int
+) -> DataFrame:
+    """One row per store-product with a forecast: every per-item input any policy type needs."""
+    window = forecast.where(F.col("horizon_day") <= horizon_days).groupBy(*ITEM_KEYS).agg(
+        F.mean("mean").alias("a"), F.mean("variance").alias("demand_variance")
+    )
+    primary = terms.where("is_primary").select(
+        *ITEM_KEYS, "supplier_id", F.col("lead_time_days").alias("L"), "unit_cost",
+        F.col("min_order_qty").alias("moq"), F.col("max_order_qty").alias("max_qty"), F.col("qty_multiple").alias("multiple"),
+    )
+    return (
+        store_product.join(products.select("product_id", "is_perishable", F.col("shelf_life_days").alias("life"), "product_volume"), "product_id")
+        .join(primary, list(ITEM_KEYS))
+        .join(suppliers.select("supplier_id", F.col("shipping_cost").alias("K")), "supplier_id")
+        .join(window, list(ITEM_KEYS))
+        .select(
+            *ITEM_KEYS, "supplier_id", "storage_id", "department_id", F.coalesce("is_perishable", F.lit(False)).alias("is_perishable"),
+            "life", "a", "demand_variance", "L", F.col("storage_cost").alias("h"), "K", F.col("missed_sale_cost").alias("pi"),
+            (F.col("unit_cost") + F.coalesce("disposal_cost", F.lit(0.0))).alias("W"), "unit_cost", "product_volume",
+            "storage_cost", "price", "moq", "max_qty", "multiple", F.col("max_inventory"),
+        )
+    )
+
+
+def in_scope(items: DataFrame, policy: PolicyConfig) -> DataFrame:
+    if policy.items == "perishable":
+        return items.where("is_perishable")
+    if policy.items == "non_perishable":
+        return items.where("NOT is_perishable")
+    return items
+
+
+def _partition_total(value: Column, policy: PolicyConfig) -> Column:
+    return F.sum(value).over(Window.partitionBy(*policy.partition_fields))
+
+
+def policy_inputs(items: DataFrame, forecast: DataFrame, storage: DataFrame, policy: PolicyConfig, *, horizon_days: int) -> DataFrame:
+    """The rows one policy's partitions are solved from, in the column names of :func:`optimize_partition`.
+
+    Partition-level capacities travel as constant columns ``_b`` (ceoq), ``_V`` (nvbudget), ``_C`` (clsp) and
+    ``_cap<i>`` (couplings), read once per group by the UDF.
+    """
+    items = in_scope(items, policy)
+    keys = list(dict.fromkeys([*ITEM_KEYS, *policy.partition_fields]))
+    kind = policy.type
+    if kind in ("sQ", "sQ_perishable", "RS"):
+        columns = ["a", "L", "h", "K", "pi", "demand_variance"] + (["W", "life"] if kind == "sQ_perishable" else [])
+        weights = sorted({c.weight for c in policy.couplings if c.weight})
+        frame = items.select(*keys, *columns, *weights)
+        for i, coupling in enumerate(policy.couplings):
+            if isinstance(coupling.capacity, str):
+                capacity = storage.select("store_id", "storage_id", (F.col(coupling.capacity) * coupling.capacity_factor).alias(f"_cap{i}"))
+                frame = frame.join(capacity, ["store_id", "storage_id"], "left")
+            else:
+                frame = frame.withColumn(f"_cap{i}", F.lit(float(coupling.capacity)))
+        return frame
+    if kind == "ceoq":
+        budget = storage.select("store_id", "storage_id", F.col("storage_cost_budget").alias("_b"))
+        return items.select(*keys, F.col("a").alias("lam"), "K", F.col("h").alias("C")).join(budget, ["store_id", "storage_id"], "left")
+    if kind == "nvbudget":
+        frame = items.select(*keys, F.col("a").alias("d"), F.col("W").alias("h"), F.col("pi").alias("b"), F.col("unit_cost").alias("c"), "demand_variance")
+        return frame.withColumn("_V", policy.budget_factor * _partition_total(F.col("c") * F.col("d"), policy))
+    # ww / clsp: one row per item x planning period (period_days days) with the period's forecast demand;
+    # holding is charged per period, so h scales with the period length
+    period = F.ceil(F.col("horizon_day") / policy.period_days).cast("int")
+    periods = horizon_days // policy.period_days
+    daily = forecast.where(F.col("horizon_day") <= periods * policy.period_days)
+    demand = daily.groupBy(*ITEM_KEYS, period.alias("t")).agg(F.sum("mean").alias("d"))
+    frame = items.select(*keys, "K", (F.col("h") * policy.period_days).alias("h")).join(demand, list(ITEM_KEYS))
+    if kind == "clsp":
+        frame = frame.withColumn("_C", policy.capacity_factor * _partition_total(F.col("d"), policy) / periods)
+    return frame

@@ -1,0 +1,140 @@
+"""``optimize`` job: solve every due policy, one Pyomo model per partition, into ``gold.policy_parameters``.
+
+A policy is due when its ``optimization_schedule`` fires on ``--as-of`` or it has never been optimized.
+Inputs come from the latest forecast at or before ``--as-of`` and the silver master data
+(:mod:`.features`). Each policy's rows for ``(policy_id, as_of)`` are replaced, so a re-run is idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import reduce
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse_inv.lakehouse.checked_write import write_checked
+from lakehouse_inv.lakehouse.contracts import evaluate_checks, load_contract
+from lakehouse_inv.lakehouse.quarantine import QUARANTINE
+from lakehouse_inv.pipeline.context import JobContext, StepResult
+from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
+from lakehouse_inv.policies.distributed import optimize_frame
+from lakehouse_inv.policies.features import item_inputs, policy_inputs
+
+TABLE = "policy_parameters"
+INPUT_FIELDS = ["a", "demand_variance", "L", "h", "K", "pi", "W", "life", "unit_cost", "price", "moq", "max_qty", "multiple", "max_inventory"]
+
+
+class MissingForecast(RuntimeError):
+    """No demand forecast exists at or before the run date."""
+
+
+def latest_forecast_origin(ctx: JobContext) -> dt.date:
+    origin = (
+        ctx.read("gold", "demand_forecast").where(F.col("as_of") <= F.lit(ctx.as_of)).agg(F.max("as_of")).first()[0]
+    )
+    if origin is None:
+        raise MissingForecast(f"gold.demand_forecast has no forecast on or before {ctx.as_of}: run the forecast step first")
+    return origin
+
+
+def due_policies(ctx: JobContext, config: PoliciesConfig) -> list[PolicyConfig]:
+    optimized = {
+        row.policy_id
+        for row in ctx.read("gold", TABLE).where(F.col("as_of") <= F.lit(ctx.as_of)).select("policy_id").distinct().collect()
+    }
+    forced = ctx.options.get("full_refresh", False)
+    return [
+        p for p in config.active if forced or p.id not in optimized or p.fires_on(ctx.as_of, p.optimization_schedule)
+    ]
+
+
+def parameters_rows(results: DataFrame, items: DataFrame, policy: PolicyConfig, as_of: dt.date, forecast_as_of: dt.date) -> DataFrame:
+    """Solver rows + the item's inputs and identifiers, in ``gold.policy_parameters`` terms."""
+    partition_key = F.concat_ws("/", *[F.concat(F.lit(f"{f}="), F.col(f)) for f in policy.partition_fields])
+    details = items.select(*ITEM_KEYS, "supplier_id", F.to_json(F.struct(*INPUT_FIELDS)).alias("inputs_json"))
+    extra_keys = [f for f in policy.partition_fields if f not in ITEM_KEYS]  # folded into partition_key
+    return (
+        results.withColumn("partition_key", partition_key)
+        .drop(*extra_keys)
+        .join(details, list(ITEM_KEYS), "left")
+        .withColumn("policy_id", F.lit(policy.id))
+        .withColumn("as_of", F.lit(as_of))
+        .withColumn("forecast_as_of", F.lit(forecast_as_of))
+    )
+
+
+def optimize_rows(ctx: JobContext, policy: PolicyConfig, items: DataFrame, forecast: DataFrame, forecast_as_of: dt.date, horizon: int) -> DataFrame:
+    """``gold.policy_parameters`` rows of one policy (lazy: solved when written)."""
+    storage = ctx.read("silver", "store_storage")
+    inputs = policy_inputs(items, forecast, storage, policy, horizon_days=horizon)
+    return parameters_rows(optimize_frame(inputs, policy), items, policy, ctx.as_of, forecast_as_of)
+
+
+def write_parameters(ctx: JobContext, rows: DataFrame, policy_ids: list[str]) -> int:
+    """Check and write the rows of ``policy_ids`` for this as-of, replacing what an earlier run wrote."""
+    contract = load_contract("gold", TABLE)
+    target = ctx.table("gold", TABLE)
+    checked = evaluate_checks(
+        rows, contract, as_of=ctx.as_of, reference=lambda name: ctx.read(*name.split(".")), target_schema=ctx.spark.table(target).schema
+    )
+    ids = ", ".join(f"'{p}'" for p in policy_ids)
+    outcome = write_checked(
+        ctx.spark,
+        checked,
+        table=target,
+        keys=contract.keys,
+        quarantine_table=ctx.table("silver", QUARANTINE),
+        source_label="gold.demand_forecast",
+        target_label=f"gold.{TABLE}",
+        as_of=ctx.as_of,
+        run_id=ctx.run_id,
+        scope=f"t.as_of = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})",
+    )
+    return outcome.written
+
+
+def run(ctx: JobContext) -> StepResult:
+    config: PoliciesConfig = ctx.configs["policies"]
+    ctx.catalog.ensure_tables(ctx.spark, "gold", [TABLE])
+    result = StepResult()
+    policies = due_policies(ctx, config)
+    if not policies:
+        result.message = "no policy due"
+        return result
+    forecast_as_of = latest_forecast_origin(ctx)
+    forecast = ctx.read("gold", "demand_forecast").where(F.col("as_of") == F.lit(forecast_as_of)).cache()
+    horizon = config.planning_horizon_days
+    items = item_inputs(
+        ctx.read("silver", "store_product"),
+        ctx.read("silver", "products"),
+        ctx.read("silver", "store_product_supplier"),
+        ctx.read("silver", "suppliers"),
+        forecast,
+        horizon_days=horizon,
+    ).cache()
+    try:
+        # one union, one write: the policies' partitions are solved side by side on the executors
+        rows = reduce(DataFrame.unionByName, [optimize_rows(ctx, p, items, forecast, forecast_as_of, horizon) for p in policies])
+        result.wrote(f"gold.{TABLE}", write_parameters(ctx, rows, [p.id for p in policies]))
+    finally:
+        items.unpersist()
+        forecast.unpersist()
+    summary = (
+        ctx.read("gold", TABLE)
+        .where(F.col("as_of") == F.lit(ctx.as_of))
+        .groupBy("policy_id", "status")
+        .agg(F.count("*").alias("items"))
+        .orderBy("policy_id", "status")
+        .collect()
+    )
+    result.rows_in = sum(r["items"] for r in summary)
+    result.message = "; ".join(f"{r.policy_id}: {r['items']} {r.status}" for r in summary)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from lakehouse_inv.pipeline.runner import main_for
+
+    return main_for(["optimize"], argv, prog="lakehouse-inv-optimize")

@@ -1,0 +1,92 @@
+"""Policy decisions → executable rules: the formula of every policy type, and the frame helper."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from lakehouse_inv.evaluate.rules import (
+    NO_ORDERS,
+    RULE_COLUMNS,
+    attach_rules,
+    days_of_cover_rule,
+    order_up_to_rule,
+    reorder_point_rule,
+    replacement_rule,
+    rule_from_decision,
+)
+
+
+@pytest.mark.parametrize("policy_type", ["sQ", "sQ_perishable"])
+def test_continuous_review_policies_keep_s_and_q(policy_type: str) -> None:
+    assert rule_from_decision(policy_type, {"s": 7, "Q": 20}, a=3.0, L=2) == reorder_point_rule(7, 20)
+
+
+def test_ceoq_reorders_at_the_lead_time_demand() -> None:
+    assert rule_from_decision("ceoq", {"Q": 40}, a=2.4, L=3) == reorder_point_rule(8, 40)  # ⌈7.2⌉
+    assert rule_from_decision("ceoq", {"Q": 40}, a=0.1, L=30).reorder_point == 3  # 3.0000000000000004 is 3
+
+
+def test_rs_keeps_review_period_and_level() -> None:
+    assert rule_from_decision("RS", {"R": 4, "S": 31}, a=5.0, L=2) == order_up_to_rule(4, 31, 0)
+
+
+def test_newsvendor_orders_up_daily_covering_the_days_in_transit() -> None:
+    assert rule_from_decision("nvbudget", {"s": 7}, a=2.5, L=3) == order_up_to_rule(1, 7 + 5)  # s + ⌈a(L − 1)⌉
+    assert rule_from_decision("nvbudget", {"s": 7}, a=2.5, L=1) == order_up_to_rule(1, 7)
+
+
+def test_lot_sizing_plan_becomes_a_periodic_order_up_to() -> None:
+    x = [10, 0, 0, 12, 0, 0, 0, 9, 0, 0]  # orders on days 0, 3, 7: spacings 3 and 4, median 3.5 → R = 4
+    rule = rule_from_decision("ww", {"x": x}, a=99.0, L=2)  # the plan's own rate (31/10 a day), not a, sizes S
+    assert rule == order_up_to_rule(4, math.ceil(3.1 * (2 + 4)), offset=(0 - 2) % 4)  # S = ⌈18.6⌉ = 19, offset 2
+
+
+def test_lot_sizing_plan_with_one_order_reviews_once_per_plan_length() -> None:
+    rule = rule_from_decision("clsp", {"x": [0, 0, 8, 0]}, a=1.0, L=1)
+    assert rule == order_up_to_rule(4, math.ceil(8 / 4 * (1 + 4)), offset=1)
+
+
+def test_empty_lot_sizing_plan_never_needs_stock() -> None:
+    assert rule_from_decision("ww", {"x": [0, 0, 0]}, a=1.0, L=1) == order_up_to_rule(3, 0, 0)
+
+
+def test_baselines() -> None:
+    assert rule_from_decision("replacement", None, a=3.0, L=2) == replacement_rule(27, 7)  # ⌈3 × (2 + 7)⌉
+    assert rule_from_decision("replacement", {"R": 14}, a=1.0, L=1) == replacement_rule(15, 14)
+    assert rule_from_decision("days_of_cover", None, a=2.0, L=3) == days_of_cover_rule(10, 2.0, 7)
+    assert rule_from_decision("days_of_cover", {"cover_days": 5}, a=2.0, L=3) == days_of_cover_rule(5, 2.0, 7)
+    assert rule_from_decision("none", None, a=2.0, L=3) == NO_ORDERS
+
+
+def test_malformed_decisions_and_unknown_types_raise() -> None:
+    with pytest.raises(ValueError, match="unknown policy type 'EOQ'"):
+        rule_from_decision("EOQ", {"Q": 3}, a=1.0, L=1)
+    with pytest.raises(ValueError, match="sQ decision: missing 'Q'"):
+        rule_from_decision("sQ", {"s": 3}, a=1.0, L=1)
+    with pytest.raises(ValueError, match="this item's own value"):
+        rule_from_decision("nvbudget", {"s": [3, 4]}, a=1.0, L=1)
+    with pytest.raises(ValueError, match="this item's own plan"):
+        rule_from_decision("clsp", {"x": [[1, 0], [0, 2]]}, a=1.0, L=1)
+
+
+def test_attach_rules_reads_policy_results() -> None:
+    policies = pd.DataFrame(
+        {
+            "store_id": ["S1", "S1", "S1"],
+            "policy_type": ["sQ", "RS", "sQ"],
+            "decision_json": [json.dumps({"s": 3, "Q": 9}), json.dumps({"R": 2, "S": 12}), None],
+            "a": [1.0, 1.0, 1.0],
+            "L": [2, 2, 2],
+        }
+    )
+    framed = attach_rules(policies)
+    assert list(framed.columns) == [*policies.columns, *(name for name, _ in RULE_COLUMNS)]
+    assert framed["rule_kind"].tolist() == ["reorder_point", "order_up_to", None]  # unsolved: no rule
+    assert framed.loc[0, ["reorder_point", "order_quantity"]].tolist() == [3, 9]
+    assert framed.loc[1, ["review_period", "order_up_to", "review_offset"]].tolist() == [2, 12, 0]
+    with pytest.raises(ValueError, match="row 0: sQ decision: missing 'Q'"):
+        attach_rules(policies.assign(decision_json=json.dumps({"s": 1})))
