@@ -17,6 +17,7 @@ from lakehouse_inv.pipeline.steps import STEPS
 TOOLS: dict[str, tuple[str, str]] = {
     "forecast-file": ("lakehouse_inv.forecast.file_tool:main", "forecast a long CSV (series_id,date,demand) without a lakehouse"),
     "solve-policies": ("lakehouse_inv.policies.batch:main", "solve policy problems from JSON lines (policies.md batch interface)"),
+    "export-orders": ("lakehouse_inv.orders.export:main", "export gold.orders of stores and a date range to CSV"),
 }
 
 

@@ -25,7 +25,8 @@ decimals, so 0.1·30 = 3.0000000000000004 gives 3):
 * ``nvbudget``: order_up_to(R = 1, S = s + ⌈a·(L − 1)⌉, offset 0). The newsvendor level s is the stock wanted on
   the shelf each morning; IP also counts the L − 1 further days already in transit, which the daily order covers
   again, so S = s exactly when L = 1.
-* ``ww``, ``clsp`` (plan x over T days, period t = replay day t; order days t_1 < … < t_m where x_t > 0):
+* ``ww``, ``clsp`` (plan x over T days, period t = replay day t — a plan over longer periods is first spread to
+  days, each period's quantity on its first day; order days t_1 < … < t_m where x_t > 0):
   R = max(1, ⌊median(t_{k+1} − t_k) + ½⌋) if m ≥ 2, else T; S = ⌈(Σ x / T)·(L + R)⌉, the plan's average
   daily quantity over lead time + review period; offset = (t_1 − L) mod R, so the first review falls L days
   before the plan's first delivery (0 when m = 0; then S = 0 and nothing is ordered).
@@ -153,10 +154,13 @@ def ceil_units(x: float) -> int:
     return math.ceil(round(x, 9))
 
 
-def rule_from_decision(policy_type: str, decision: Mapping[str, Any] | None, *, a: float, L: int) -> Rule:
+def rule_from_decision(
+    policy_type: str, decision: Mapping[str, Any] | None, *, a: float, L: int, period_days: int = 1
+) -> Rule:
     """The executable rule of one item (module docstring for the formulas). ``decision`` is the item's own decision
     (policies.md names; list types give this item's entry, ww/clsp its plan ``x``); ``a`` is the forecast demand per
-    day and ``L`` the lead time in days. Raises ValueError for an unknown type or a malformed decision."""
+    day, ``L`` the lead time in days and ``period_days`` the length of a ww/clsp plan period (the plan is read as
+    daily, each period's quantity on its first day). Raises ValueError for an unknown type or a malformed decision."""
     decision = decision or {}
     if policy_type in ("sQ", "sQ_perishable"):
         return reorder_point_rule(_number(decision, "s", policy_type), _number(decision, "Q", policy_type))
@@ -167,7 +171,7 @@ def rule_from_decision(policy_type: str, decision: Mapping[str, Any] | None, *, 
     if policy_type == "nvbudget":
         return order_up_to_rule(1, _number(decision, "s", policy_type) + ceil_units(a * (L - 1)))
     if policy_type in ("ww", "clsp"):
-        return _plan_rule(_plan(decision, policy_type), L)
+        return _plan_rule(_daily_plan(_plan(decision, policy_type), period_days), L)
     if policy_type == "replacement":
         R = _number(decision, "R", policy_type, BASELINE_REVIEW_DAYS)
         return replacement_rule(ceil_units(a * (L + R)), R, _number(decision, "offset", policy_type, 0))
@@ -189,6 +193,15 @@ def _plan_rule(x: np.ndarray, L: int) -> Rule:
     S = ceil_units(float(x.sum()) / T * (L + R))
     offset = (int(order_days[0]) - L) % R if len(order_days) else 0
     return order_up_to_rule(R, S, offset)
+
+
+def _daily_plan(x: np.ndarray, period_days: int) -> np.ndarray:
+    """A plan over periods of ``period_days`` days as a daily plan: each period's quantity on its first day."""
+    if period_days == 1:
+        return x
+    daily = np.zeros(len(x) * period_days)
+    daily[::period_days] = x
+    return daily
 
 
 def _number(decision: Mapping[str, Any], name: str, policy_type: str, default: float | None = None) -> float:
@@ -216,13 +229,15 @@ def attach_rules(
     decision_column: str = "decision_json",
     a_column: str = "a",
     L_column: str = "L",
+    period_column: str | None = None,
 ) -> pd.DataFrame:
     """``frame`` with RULE_COLUMNS added from each row's policy type and decision (a dict or JSON text, as in
     policy results). A row without a decision (an unsolved policy) gets ``rule_kind`` None, which the replay reports
     as an invalid item; a malformed decision raises ValueError naming the row."""
     rows = []
-    for position, (policy_type, decision, a, L) in enumerate(
-        zip(frame[type_column], frame[decision_column], frame[a_column], frame[L_column], strict=True)
+    periods = frame[period_column] if period_column else pd.Series(1, index=frame.index)
+    for position, (policy_type, decision, a, L, period_days) in enumerate(
+        zip(frame[type_column], frame[decision_column], frame[a_column], frame[L_column], periods, strict=True)
     ):
         parsed = json.loads(decision) if isinstance(decision, str) else decision
         if not isinstance(parsed, Mapping) and policy_type not in BASELINE_TYPES:  # None / NaN: nothing solved
@@ -230,7 +245,8 @@ def attach_rules(
             continue
         try:
             decision_or_none = parsed if isinstance(parsed, Mapping) else None
-            rows.append(rule_from_decision(policy_type, decision_or_none, a=float(a), L=int(L)).columns())
+            rule = rule_from_decision(policy_type, decision_or_none, a=float(a), L=int(L), period_days=int(period_days))
+            rows.append(rule.columns())
         except ValueError as exc:
             raise ValueError(f"row {position}: {exc}") from None
     rules = pd.DataFrame(rows, columns=[name for name, _ in RULE_COLUMNS], index=frame.index)

@@ -1,0 +1,114 @@
+"""``generate_orders`` job: each due policy's orders for ``--as-of`` into ``gold.orders``.
+
+A policy is due when its ``order_schedule`` fires on ``--as-of``. Its latest solved parameters (on or before
+``--as-of``) meet each item's inventory position (silver stock count + open orders) in
+:func:`~lakehouse_inv.orders.proposals.propose_orders`, one store per pandas call. Order ids are deterministic
+and the day's rows are replaced, so a re-run for the same date never duplicates orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from lakehouse_inv.lakehouse.checked_write import write_checked
+from lakehouse_inv.lakehouse.contracts import evaluate_checks, load_contract
+from lakehouse_inv.lakehouse.positions import on_hand, on_order
+from lakehouse_inv.lakehouse.quarantine import QUARANTINE
+from lakehouse_inv.orders.proposals import ORDER_SCHEMA, propose_orders
+from lakehouse_inv.pipeline.context import JobContext, StepResult
+from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
+from lakehouse_inv.policies.features import item_inputs
+from lakehouse_inv.policies.job import latest_forecast_origin
+
+TABLE = "orders"
+SOLVED = ("optimal", "feasible")
+
+
+def current_items(ctx: JobContext) -> DataFrame:
+    """Per store-product inputs (terms, costs, forecast rate ``a``) from the latest forecast and master data."""
+    origin = latest_forecast_origin(ctx)
+    forecast = ctx.read("gold", "demand_forecast").where(F.col("as_of") == F.lit(origin))
+    return item_inputs(
+        ctx.read("silver", "store_product"),
+        ctx.read("silver", "products"),
+        ctx.read("silver", "store_product_supplier"),
+        ctx.read("silver", "suppliers"),
+        forecast,
+        horizon_days=ctx.configs["policies"].planning_horizon_days,
+    )
+
+
+def latest_parameters(ctx: JobContext, policies: list[PolicyConfig]) -> DataFrame:
+    """Each policy's most recent solved decision per item, on or before ``--as-of``, with its plan period."""
+    params = ctx.read("gold", "policy_parameters").where(
+        (F.col("as_of") <= F.lit(ctx.as_of)) & F.col("policy_id").isin([p.id for p in policies]) & F.col("status").isin(*SOLVED)
+    )
+    newest = params.withColumn("_newest", F.max("as_of").over(Window.partitionBy("policy_id", *ITEM_KEYS)))
+    periods = ctx.spark.createDataFrame([(p.id, p.period_days) for p in policies], "policy_id string, period_days int")
+    return (
+        newest.where(F.col("as_of") == F.col("_newest"))
+        .select("policy_id", "policy_type", *ITEM_KEYS, "decision_json", F.col("as_of").alias("parameters_as_of"))
+        .join(F.broadcast(periods), "policy_id")
+    )
+
+
+def order_inputs(ctx: JobContext, policies: list[PolicyConfig]) -> DataFrame:
+    items = current_items(ctx).select(*ITEM_KEYS, "supplier_id", "a", "L", "moq", "max_qty", "multiple", "max_inventory", "unit_cost")
+    stock = on_hand(ctx.read("silver", "inventory_snapshot"), ctx.as_of)
+    pending = on_order(ctx.read("silver", "orders"), ctx.read("silver", "deliveries"), ctx.as_of)
+    return (
+        latest_parameters(ctx, policies)
+        .join(items, list(ITEM_KEYS))
+        .join(stock, list(ITEM_KEYS), "left")
+        .join(pending, list(ITEM_KEYS), "left")
+        .fillna(0.0, ["on_hand", "on_order"])
+    )
+
+
+def run(ctx: JobContext) -> StepResult:
+    config: PoliciesConfig = ctx.configs["policies"]
+    ctx.catalog.ensure_tables(ctx.spark, "gold", [TABLE])
+    result = StepResult()
+    forced = ctx.options.get("full_refresh", False)
+    policies = [p for p in config.active if forced or p.fires_on(ctx.as_of, p.order_schedule)]
+    if not policies:
+        result.message = "no policy orders today"
+        return result
+    proposals = order_inputs(ctx, policies).groupBy("store_id").applyInPandas(
+        partial(propose_orders, as_of=ctx.as_of), ORDER_SCHEMA
+    )
+    contract = load_contract("gold", TABLE)
+    target = ctx.table("gold", TABLE)
+    checked = evaluate_checks(
+        proposals, contract, as_of=ctx.as_of, reference=lambda name: ctx.read(*name.split(".")), target_schema=ctx.spark.table(target).schema
+    )
+    ids = ", ".join(f"'{p.id}'" for p in policies)
+    outcome = write_checked(
+        ctx.spark,
+        checked,
+        table=target,
+        keys=contract.keys,
+        quarantine_table=ctx.table("silver", QUARANTINE),
+        source_label="gold.policy_parameters",
+        target_label=f"gold.{TABLE}",
+        as_of=ctx.as_of,
+        run_id=ctx.run_id,
+        scope=f"t.order_date = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})",
+    )
+    result.rows_in, result.rows_quarantined = outcome.rows_in, outcome.quarantined
+    result.wrote(f"gold.{TABLE}", outcome.written)
+    summary = (
+        ctx.read("gold", TABLE).where(F.col("order_date") == F.lit(ctx.as_of)).groupBy("policy_id", "status").count().orderBy("policy_id", "status").collect()
+    )
+    result.message = "; ".join(f"{r.policy_id}: {r['count']} {r.status}" for r in summary) or "no orders needed"
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from lakehouse_inv.pipeline.runner import main_for
+
+    return main_for(["generate_orders"], argv, prog="lakehouse-inv-generate-orders")
