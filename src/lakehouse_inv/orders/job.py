@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_inv.lakehouse.checked_write import write_checked
@@ -21,43 +21,13 @@ from lakehouse_inv.lakehouse.quarantine import QUARANTINE
 from lakehouse_inv.orders.proposals import ORDER_SCHEMA, propose_orders
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
-from lakehouse_inv.policies.features import item_inputs
-from lakehouse_inv.policies.job import latest_forecast_origin
+from lakehouse_inv.policies.sources import current_items, latest_forecast, latest_parameters
 
 TABLE = "orders"
-SOLVED = ("optimal", "feasible")
-
-
-def current_items(ctx: JobContext) -> DataFrame:
-    """Per store-product inputs (terms, costs, forecast rate ``a``) from the latest forecast and master data."""
-    origin = latest_forecast_origin(ctx)
-    forecast = ctx.read("gold", "demand_forecast").where(F.col("as_of") == F.lit(origin))
-    return item_inputs(
-        ctx.read("silver", "store_product"),
-        ctx.read("silver", "products"),
-        ctx.read("silver", "store_product_supplier"),
-        ctx.read("silver", "suppliers"),
-        forecast,
-        horizon_days=ctx.configs["policies"].planning_horizon_days,
-    )
-
-
-def latest_parameters(ctx: JobContext, policies: list[PolicyConfig]) -> DataFrame:
-    """Each policy's most recent solved decision per item, on or before ``--as-of``, with its plan period."""
-    params = ctx.read("gold", "policy_parameters").where(
-        (F.col("as_of") <= F.lit(ctx.as_of)) & F.col("policy_id").isin([p.id for p in policies]) & F.col("status").isin(*SOLVED)
-    )
-    newest = params.withColumn("_newest", F.max("as_of").over(Window.partitionBy("policy_id", *ITEM_KEYS)))
-    periods = ctx.spark.createDataFrame([(p.id, p.period_days) for p in policies], "policy_id string, period_days int")
-    return (
-        newest.where(F.col("as_of") == F.col("_newest"))
-        .select("policy_id", "policy_type", *ITEM_KEYS, "decision_json", F.col("as_of").alias("parameters_as_of"))
-        .join(F.broadcast(periods), "policy_id")
-    )
 
 
 def order_inputs(ctx: JobContext, policies: list[PolicyConfig]) -> DataFrame:
-    items = current_items(ctx).select(*ITEM_KEYS, "supplier_id", "a", "L", "moq", "max_qty", "multiple", "max_inventory", "unit_cost")
+    items = current_items(ctx, latest_forecast(ctx)[1]).select(*ITEM_KEYS, "supplier_id", "a", "L", "moq", "max_qty", "multiple", "max_inventory", "unit_cost")
     stock = on_hand(ctx.read("silver", "inventory_snapshot"), ctx.as_of)
     pending = on_order(ctx.read("silver", "orders"), ctx.read("silver", "deliveries"), ctx.as_of)
     return (

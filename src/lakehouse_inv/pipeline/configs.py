@@ -15,6 +15,7 @@ CONFIG_MODELS: dict[str, str] = {
     "simulator": "lakehouse_inv.config:SimulatorConfig",
     "forecast": "lakehouse_inv.forecast.config:ForecastConfig",
     "policies": "lakehouse_inv.policies.config:PoliciesConfig",
+    "evaluate": "lakehouse_inv.evaluate.config:EvaluateConfig",
 }
 
 

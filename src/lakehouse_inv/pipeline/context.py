@@ -24,6 +24,7 @@ class StepResult:
     rows_quarantined: int = 0
     tables: dict[str, int] = field(default_factory=dict)  # table -> rows written (inserted + updated)
     message: str = ""
+    report: str = ""  # a longer text shown after the run summary (e.g. the policy comparison)
 
     def wrote(self, table: str, rows: int) -> None:
         self.tables[table] = self.tables.get(table, 0) + rows

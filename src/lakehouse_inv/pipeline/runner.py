@@ -92,6 +92,7 @@ def summary(reports: list[StepReport]) -> str:
     if tables:
         lines += ["", "rows written per table:"] + [f"  {t:<40}{n:>12,}" for t, n in sorted(tables.items())]
     lines.append(f"total {sum(r.seconds for r in reports):.1f}s")
+    lines += ["\n" + r.result.report for r in reports if r.result and r.result.report]
     return "\n".join(lines)
 
 

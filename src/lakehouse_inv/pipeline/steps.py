@@ -31,6 +31,7 @@ STEPS: dict[str, Step] = {
         Step("backtest", "lakehouse_inv.forecast.job:run_backtest", "rolling-origin accuracy vs seasonal naive -> gold.forecast_accuracy"),
         Step("optimize", "lakehouse_inv.policies.job:run", "solve due policies, one Pyomo model per partition -> gold.policy_parameters"),
         Step("generate_orders", "lakehouse_inv.orders.job:run", "apply policies to inventory positions -> gold.orders"),
+        Step("evaluate", "lakehouse_inv.evaluate.job:run", "replay policies and baselines on true demand -> gold.policy_metrics"),
     )
 }
 

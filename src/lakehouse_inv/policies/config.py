@@ -22,7 +22,7 @@ ITEM_KEYS = ("store_id", "product_id")
 SINGLE_ITEM_TYPES = ("sQ", "sQ_perishable", "RS")
 LOT_SIZING_TYPES = ("ww", "clsp")
 # partition-level capacities a coupling may use, and the table column they come from
-CAPACITY_SOURCES = {"storage_volume": "storage_id", "storage_cost_budget": "storage_id"}
+CAPACITY_SOURCES = {"storage_volume": "storage_id", "storage_cost_budget": "storage_id", "max_inventory": "product_id"}
 WEIGHT_COLUMNS = ("product_volume", "unit_cost", "storage_cost")
 
 
@@ -38,12 +38,14 @@ class CouplingConfig(StrictModel):
     """A store-level constraint Σ_i weight_i · usage_i ≤ capacity for sQ / sQ_perishable / RS partitions.
 
     ``usage``: ``peak`` (stock right after a delivery: s+Q or S) or ``average`` (expected average stock).
-    ``capacity``: a column of ``silver.store_storage`` (needs ``storage_id`` in the partition) or a number.
+    ``capacity``: a column of ``silver.store_storage`` (needs ``storage_id`` in the partition), the item's
+    ``max_inventory`` (needs ``product_id``: one item per partition, so peak stock stays within the shelf), or
+    a number.
     ``weight``: per-item column (``product_volume``, ``unit_cost``, ``storage_cost``) or None for units.
     """
 
     usage: Literal["peak", "average"]
-    capacity: float | Literal["storage_volume", "storage_cost_budget"]
+    capacity: float | Literal["storage_volume", "storage_cost_budget", "max_inventory"]
     weight: Literal["product_volume", "unit_cost", "storage_cost"] | None = None
     capacity_factor: float = Field(1.0, gt=0, description="scales a capacity read from a table")
 

@@ -2,7 +2,9 @@
 
 Per store-product: ``a`` = mean forecast demand per day over the planning window, ``demand_variance`` = mean
 forecast variance per day (negative binomial when above ``a``), ``L`` = primary supplier lead time,
-``h`` = storage cost per unit per day, ``K`` = the supplier's cost per shipment, ``pi`` = missed-sale cost,
+``h`` = storage cost per unit per day, ``K`` = the item's share of a shipment: the supplier's cost per shipment
+divided by the number of the store's products it delivers (one truck brings them all, so charging each item the
+whole truck would make every policy order months of stock at once), ``pi`` = missed-sale cost,
 ``W`` = unit cost + disposal cost (an expired unit loses both), ``life`` = shelf life in days.
 """
 
@@ -24,10 +26,12 @@ def item_inputs(
         *ITEM_KEYS, "supplier_id", F.col("lead_time_days").alias("L"), "unit_cost",
         F.col("min_order_qty").alias("moq"), F.col("max_order_qty").alias("max_qty"), F.col("qty_multiple").alias("multiple"),
     )
+    shared_shipment = F.col("shipping_cost") / F.count("*").over(Window.partitionBy("store_id", "supplier_id"))
     return (
         store_product.join(products.select("product_id", "is_perishable", F.col("shelf_life_days").alias("life"), "product_volume"), "product_id")
         .join(primary, list(ITEM_KEYS))
-        .join(suppliers.select("supplier_id", F.col("shipping_cost").alias("K")), "supplier_id")
+        .join(suppliers.select("supplier_id", "shipping_cost"), "supplier_id")
+        .withColumn("K", shared_shipment)
         .join(window, list(ITEM_KEYS))
         .select(
             *ITEM_KEYS, "supplier_id", "storage_id", "department_id", F.coalesce("is_perishable", F.lit(False)).alias("is_perishable"),
@@ -64,7 +68,9 @@ def policy_inputs(items: DataFrame, forecast: DataFrame, storage: DataFrame, pol
         weights = sorted({c.weight for c in policy.couplings if c.weight})
         frame = items.select(*keys, *columns, *weights)
         for i, coupling in enumerate(policy.couplings):
-            if isinstance(coupling.capacity, str):
+            if coupling.capacity == "max_inventory":
+                frame = frame.join(items.select(*ITEM_KEYS, F.col("max_inventory").cast("double").alias(f"_cap{i}")), list(ITEM_KEYS))
+            elif isinstance(coupling.capacity, str):
                 capacity = storage.select("store_id", "storage_id", (F.col(coupling.capacity) * coupling.capacity_factor).alias(f"_cap{i}"))
                 frame = frame.join(capacity, ["store_id", "storage_id"], "left")
             else:

@@ -20,23 +20,11 @@ from lakehouse_inv.lakehouse.quarantine import QUARANTINE
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
 from lakehouse_inv.policies.distributed import optimize_frame
-from lakehouse_inv.policies.features import item_inputs, policy_inputs
+from lakehouse_inv.policies.features import policy_inputs
+from lakehouse_inv.policies.sources import current_items, latest_forecast
 
 TABLE = "policy_parameters"
 INPUT_FIELDS = ["a", "demand_variance", "L", "h", "K", "pi", "W", "life", "unit_cost", "price", "moq", "max_qty", "multiple", "max_inventory"]
-
-
-class MissingForecast(RuntimeError):
-    """No demand forecast exists at or before the run date."""
-
-
-def latest_forecast_origin(ctx: JobContext) -> dt.date:
-    origin = (
-        ctx.read("gold", "demand_forecast").where(F.col("as_of") <= F.lit(ctx.as_of)).agg(F.max("as_of")).first()[0]
-    )
-    if origin is None:
-        raise MissingForecast(f"gold.demand_forecast has no forecast on or before {ctx.as_of}: run the forecast step first")
-    return origin
 
 
 def due_policies(ctx: JobContext, config: PoliciesConfig) -> list[PolicyConfig]:
@@ -103,17 +91,10 @@ def run(ctx: JobContext) -> StepResult:
     if not policies:
         result.message = "no policy due"
         return result
-    forecast_as_of = latest_forecast_origin(ctx)
-    forecast = ctx.read("gold", "demand_forecast").where(F.col("as_of") == F.lit(forecast_as_of)).cache()
+    forecast_as_of, forecast = latest_forecast(ctx)
+    forecast = forecast.cache()
     horizon = config.planning_horizon_days
-    items = item_inputs(
-        ctx.read("silver", "store_product"),
-        ctx.read("silver", "products"),
-        ctx.read("silver", "store_product_supplier"),
-        ctx.read("silver", "suppliers"),
-        forecast,
-        horizon_days=horizon,
-    ).cache()
+    items = current_items(ctx, forecast).cache()
     try:
         # one union, one write: the policies' partitions are solved side by side on the executors
         rows = reduce(DataFrame.unionByName, [optimize_rows(ctx, p, items, forecast, forecast_as_of, horizon) for p in policies])

@@ -1,0 +1,45 @@
+"""``conf/base/evaluate.yml``: the replay window, the baseline policies and the reported periods."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from lakehouse_inv.config import StrictModel
+from lakehouse_inv.evaluate.metrics import PERIODS
+
+
+class BaselineConfig(StrictModel):
+    """A rule a store uses without optimization, replayed on the same demand as the policies.
+
+    ``replacement``: every ``review_days`` order what sold since the last order ("order last week's sales").
+    ``days_of_cover``: every ``review_days`` order up to lead time + review period + ``safety_days`` days of
+    the average daily sales of the last 28 days.
+    """
+
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    rule: Literal["replacement", "days_of_cover"]
+    review_days: int = Field(7, ge=1)
+    safety_days: float = Field(0.0, ge=0, description="days_of_cover: extra days of cover on top of L + R")
+
+
+class EvaluateConfig(StrictModel):
+    horizon_days: int = Field(364, ge=7, description="replay window ending on --as-of")
+    baseline: BaselineConfig = BaselineConfig(id="baseline", rule="days_of_cover", safety_days=3)
+    references: list[BaselineConfig] = Field(default_factory=lambda: [BaselineConfig(id="last_week_sales", rule="replacement")])
+    periods: list[Literal["last_week", "last_month", "last_quarter", "horizon"]] = Field(default_factory=lambda: list(PERIODS))
+    report_period: Literal["last_week", "last_month", "last_quarter", "horizon"] = "horizon"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EvaluateConfig:
+        ids = [self.baseline.id, *(r.id for r in self.references)]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"baseline and reference ids must be distinct, got {ids}")
+        if self.report_period not in self.periods:
+            raise ValueError(f"report_period {self.report_period!r} is not one of periods {self.periods}")
+        return self
+
+    @property
+    def baselines(self) -> list[BaselineConfig]:
+        return [self.baseline, *self.references]
