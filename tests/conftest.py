@@ -12,10 +12,12 @@ import pytest
 from pyspark.sql import SparkSession
 
 from lakehouse_inv.config import PipelineConfig, SchemaNames, SimulatorConfig
+from lakehouse_inv.pipeline.configs import load_configs
 from lakehouse_inv.pipeline.context import JobContext
 from lakehouse_inv.spark import build_spark
 
 _schema_ids = itertools.count()
+PROJECT_CONF = Path(__file__).resolve().parents[1] / "conf"
 
 TINY_WORLD = {"n_stores": 2, "n_brands": 4, "n_departments": 2, "n_suppliers": 2, "n_storage_spaces": 2, "days": 14}
 
@@ -48,9 +50,10 @@ def make_context(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) 
             landing_dir=str(root / "landing"),
             checkpoint_dir=str(root / "checkpoints"),
             schemas=SchemaNames(bronze=f"{prefix}_bronze", silver=f"{prefix}_silver", gold=f"{prefix}_gold"),
+            mlflow_tracking_uri=f"sqlite:///{root / 'mlflow.db'}",
         )
         return JobContext(
-            configs={"pipeline": pipeline, "simulator": sim},
+            configs={**load_configs(PROJECT_CONF), "pipeline": pipeline, "simulator": sim},
             conf_dir=Path("conf"),
             as_of=as_of or sim.end_date,
             run_id=run_id or f"test-{prefix}",

@@ -116,7 +116,7 @@ def test_every_table_has_a_contract_whose_columns_exist_in_its_ddl(spark, layer)
     for table in table_names(layer):
         contract = load_contract(layer, table)
         columns = set(catalog.schema(spark, layer, table).fieldNames())
-        named = set(contract.keys)
+        named = set(contract.keys) | set(contract.volatile)
         for check in contract.checks:
             named |= {c for c in [check.column, check.not_after_as_of] if c}
             named |= set(check.not_null or [])

@@ -1,4 +1,5 @@
-"""The foundation DAG on a tiny simulated world: simulate -> ingest -> refine -> gold."""
+"""The whole DAG on a tiny simulated world: simulate -> ingest -> refine -> gold -> forecast -> backtest ->
+optimize -> generate_orders -> evaluate."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import pytest
 
 from lakehouse_inv.lakehouse.catalog import table_names
 from lakehouse_inv.pipeline.runner import run_steps
-from lakehouse_inv.pipeline.steps import resolve
+from lakehouse_inv.pipeline.steps import STEPS, resolve
 from lakehouse_inv.refine.reconcile import unaccounted_rows
 from lakehouse_inv.refine.tables import SPECS
 
 FOUNDATION = ["simulate", "ingest", "refine", "gold"]
+ALL_STEPS = list(STEPS)
 QUIET = {"out": lambda *_: None}
 
 
@@ -31,7 +33,7 @@ def _snapshot(ctx) -> dict[str, list]:
 @pytest.fixture(scope="module")
 def ran(make_context):
     ctx = make_context(dirty_row_share=0.02)
-    _run(ctx, FOUNDATION)
+    ctx.reports = _run(ctx, ALL_STEPS)
     return ctx
 
 
@@ -47,12 +49,31 @@ def test_dag_fills_every_layer_and_loses_no_row(ran):
     assert reasons and all(e.startswith("[") for e in reasons)
     assert any("[unique] duplicate" in e for e in reasons)
     runs = ctx.read("gold", "job_runs").collect()
-    assert sorted(r.job for r in runs) == sorted(FOUNDATION) and {r.status for r in runs} == {"succeeded"}
+    assert sorted(r.job for r in runs) == sorted(ALL_STEPS) and {r.status for r in runs} == {"succeeded"}
+
+
+def test_forecasts_policies_orders_and_metrics_reach_gold(ran):
+    ctx = ran
+    n_series, horizon = 2 * 4, ctx.configs["forecast"].horizon
+    assert ctx.read("gold", "demand_forecast").count() == n_series * horizon
+    params = ctx.read("gold", "policy_parameters").toPandas()
+    assert set(params["policy_id"]) == {p.id for p in ctx.configs["policies"].active if params["policy_id"].eq(p.id).any()}
+    assert params["status"].eq("optimal").mean() > 0.9
+    orders = ctx.read("gold", "orders").toPandas()
+    assert not orders.empty and set(orders["status"]) <= {"placed", "adjusted", "blocked"}
+    assert (orders.loc[orders["status"] == "blocked", "quantity"] == 0).all()
+    metrics = ctx.read("gold", "policy_metrics").toPandas()
+    assert {"baseline", "last_week_sales"} <= set(metrics["policy_id"])
+    assert set(metrics["period"]) == {"last_week", "last_month", "last_quarter", "horizon"}
+    levels = ctx.read("gold", "inventory_levels")
+    assert levels.where("on_hand_end < 0").count() == 0
+    report = next(r.result.report for r in ctx.reports if r.step == "evaluate")
+    assert "Policy comparison" in report and "baseline" in report
 
 
 def test_rerunning_the_same_as_of_leaves_tables_identical(ran):
     before = _snapshot(ran)
-    _run(dataclasses.replace(ran, run_id="second-run"), ["ingest", "refine", "gold"])
+    _run(dataclasses.replace(ran, run_id="second-run"), [s for s in ALL_STEPS if s != "simulate"])
     after = _snapshot(ran)
     assert after == before
 

@@ -89,6 +89,7 @@ def publish(ctx: JobContext, table: str, rows: DataFrame, scope: str, result: St
         checked,
         table=target,
         keys=contract.keys,
+        volatile=contract.volatile,
         quarantine_table=ctx.table("silver", QUARANTINE),
         source_label="replay",
         target_label=f"gold.{table}",

@@ -47,6 +47,7 @@ def publish(ctx: JobContext, table: str, rows: DataFrame, result: StepResult) ->
         checked,
         table=target,
         keys=contract.keys,
+        volatile=contract.volatile,
         quarantine_table=ctx.table("silver", QUARANTINE),
         source_label="silver.daily_demand",
         target_label=f"gold.{table}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pyspark import StorageLevel
@@ -38,6 +39,7 @@ def write_checked(
     raw_column: str | None = None,
     record_id_column: str | None = None,
     quarantine_lock: threading.Lock | None = None,
+    volatile: Sequence[str] = (),
 ) -> CheckedWrite:
     """Materialise ``checked`` once, MERGE its valid rows into ``table`` and quarantine the others.
 
@@ -48,7 +50,7 @@ def write_checked(
     try:
         sizes = dict(checked.groupBy(F.size(ERRORS) > 0).count().collect())
         valid, rejected = split_valid(checked)
-        written = merge_into(spark, valid, table, keys, run_id=run_id, scope=scope)
+        written = merge_into(spark, valid, table, keys, run_id=run_id, scope=scope, volatile=volatile)
         quarantined = 0
         if sizes.get(True, 0):
             rows = quarantine_rows(

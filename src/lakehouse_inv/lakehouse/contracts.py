@@ -80,6 +80,7 @@ class Contract(BaseModel):
     keys: list[str] = Field(min_length=1)
     source: dict[str, Any] | None = None
     checks: list[Check] = Field(default_factory=list)
+    volatile: list[str] = Field(default_factory=list)  # columns that change on every run without meaning a change
 
     @property
     def foreign_tables(self) -> set[str]:

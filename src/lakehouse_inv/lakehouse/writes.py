@@ -8,6 +8,7 @@ scope that the source no longer produces are deleted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from delta.tables import DeltaTable
@@ -48,8 +49,12 @@ def merge_into(
     run_id: str,
     scope: str | None = None,
     insert_only: bool = False,
+    volatile: Sequence[str] = (),
 ) -> WriteStats:
-    """Upsert ``df`` into ``table`` on ``keys``; ``df`` must be unique on ``keys``."""
+    """Upsert ``df`` into ``table`` on ``keys``; ``df`` must be unique on ``keys``.
+
+    ``volatile`` columns (e.g. a solve time) are rewritten with the row but never count as a change themselves.
+    """
     target = DeltaTable.forName(spark, table)
     schema = spark.table(table).schema
     has_audit = all(c in schema.fieldNames() for c in AUDIT_COLUMNS)
@@ -60,7 +65,7 @@ def merge_into(
         append(source, table)
         return WriteStats(table, inserted=_last_output_rows(target))
     # lineage columns (leading underscore) never count as a change: re-sent identical rows are no-ops
-    business = [c for c in source.columns if c not in keys and not c.startswith("_")]
+    business = [c for c in source.columns if c not in keys and not c.startswith("_") and c not in volatile]
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
     assignments = {f"`{c}`": f"s.`{c}`" for c in source.columns}
     builder = target.alias("t").merge(source.alias("s"), on)

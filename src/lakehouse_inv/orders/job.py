@@ -62,6 +62,7 @@ def run(ctx: JobContext) -> StepResult:
         checked,
         table=target,
         keys=contract.keys,
+        volatile=contract.volatile,
         quarantine_table=ctx.table("silver", QUARANTINE),
         source_label="gold.policy_parameters",
         target_label=f"gold.{TABLE}",

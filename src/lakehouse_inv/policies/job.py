@@ -73,6 +73,7 @@ def write_parameters(ctx: JobContext, rows: DataFrame, policy_ids: list[str]) ->
         checked,
         table=target,
         keys=contract.keys,
+        volatile=contract.volatile,
         quarantine_table=ctx.table("silver", QUARANTINE),
         source_label="gold.demand_forecast",
         target_label=f"gold.{TABLE}",

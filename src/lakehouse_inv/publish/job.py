@@ -28,6 +28,7 @@ def publish_checked(ctx: JobContext, table: str, rows: DataFrame, scope: str | N
         checked,
         table=target,
         keys=contract.keys,
+        volatile=contract.volatile,
         quarantine_table=ctx.table("silver", QUARANTINE),
         source_label="silver",
         target_label=f"gold.{table}",

@@ -75,6 +75,7 @@ def refine_batch(ctx: JobContext, table: str, bronze_rows: DataFrame, counts: Ba
         check_batch(ctx, table, contract, bronze_rows),
         table=ctx.table("silver", table),
         keys=contract.keys,
+        volatile=contract.volatile,
         quarantine_table=ctx.table("silver", QUARANTINE),
         source_label=f"bronze.{contract.source['bronze']}",
         target_label=f"silver.{table}",

@@ -1,0 +1,63 @@
+"""The Spark metrics agree with the pandas definitions, and the improvement is measured on the same items."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lakehouse_inv.evaluate.aggregate import ALL_STORES, period_metrics, with_improvement
+from lakehouse_inv.evaluate.metrics import HIGHER_IS_BETTER, LOWER_IS_BETTER, metrics_by_period, period_bounds
+from lakehouse_inv.evaluate.replay import replay
+from lakehouse_inv.evaluate.rules import attach_rules
+
+AS_OF = dt.date(2025, 3, 31)
+START = dt.date(2025, 1, 1)
+KEYS = ["policy_id", "store_id", "product_id"]
+
+
+@pytest.fixture(scope="module")
+def replay_rows() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    terms = {"L": 2, "moq": 4, "max_qty": 200, "multiple": 2, "max_inventory": 120, "price": 3.0, "unit_cost": 2.0,
+             "h": 0.01, "K": 5.0, "missed_sale_cost": 1.0, "disposal_cost": 2.2, "a": 4.0}
+    items, demand = [], []
+    for store in ("S1", "S2"):
+        for product, life in (("P1", np.nan), ("P2", 4.0)):
+            items.append({"policy_id": "sQ", "store_id": store, "product_id": product, "policy_type": "sQ",
+                          "decision_json": '{"s": 8, "Q": 20}', "shelf_life_days": life, **terms})
+            items.append({"policy_id": "baseline", "store_id": store, "product_id": product, "policy_type": "days_of_cover",
+                          "decision_json": '{"R": 7, "cover_days": 12}', "shelf_life_days": life, **terms})
+            days = pd.date_range(START, AS_OF).date
+            demand.append(pd.DataFrame({"store_id": store, "product_id": product, "date": days, "requests": rng.poisson(4, len(days))}))
+    frame = attach_rules(pd.DataFrame(items).assign(period_days=1))
+    return replay(frame, pd.concat(demand), start=START, end=AS_OF, key_columns=KEYS)
+
+
+def test_spark_metrics_equal_the_pandas_definitions(spark, replay_rows):
+    horizon = (AS_OF - START).days + 1
+    periods = [(p, *period_bounds(p, AS_OF, horizon_days=horizon)) for p in ("last_week", "last_quarter", "horizon")]
+    spark_rows = period_metrics(spark.createDataFrame(replay_rows), periods).toPandas()
+    expected = metrics_by_period(replay_rows, ["policy_id", "store_id"], as_of=AS_OF, periods=[p for p, *_ in periods], horizon_days=horizon)
+    merged = spark_rows.merge(expected, on=["policy_id", "store_id", "period"], suffixes=("", "_pandas"))
+    assert len(merged) == len(expected) == 2 * 2 * 3
+    for metric in (*HIGHER_IS_BETTER, *LOWER_IS_BETTER):
+        np.testing.assert_allclose(merged[metric], merged[f"{metric}_pandas"], rtol=1e-9, err_msg=metric)
+    chain = spark_rows[spark_rows["store_id"] == ALL_STORES]
+    assert set(chain["policy_id"]) == {"sQ", "baseline"} and (chain["items"] == 4).all()
+
+
+def test_improvement_compares_with_the_baseline_on_the_policy_items(spark, replay_rows):
+    rows = spark.createDataFrame(replay_rows[~((replay_rows["policy_id"] == "sQ") & (replay_rows["product_id"] == "P2"))])
+    periods = [("horizon", START, AS_OF)]
+    policy_items = rows.select(*KEYS).distinct()
+    same_items = rows.where("policy_id = 'baseline'").drop("policy_id").join(policy_items, ["store_id", "product_id"])
+    scored = with_improvement(period_metrics(rows, periods), period_metrics(same_items, periods), "baseline").toPandas()
+    sq = scored[(scored["policy_id"] == "sQ") & (scored["store_id"] == ALL_STORES)].iloc[0]
+    base_p1 = replay_rows[(replay_rows["policy_id"] == "baseline") & (replay_rows["product_id"] == "P1")]
+    assert sq["items"] == 2
+    assert sq["total_revenue_baseline"] == pytest.approx(base_p1["revenue"].sum())
+    assert sq["total_revenue_improvement"] == pytest.approx((sq["total_revenue"] - base_p1["revenue"].sum()) / base_p1["revenue"].sum())
+    assert sq["total_cost_improvement"] == pytest.approx((sq["total_cost_baseline"] - sq["total_cost"]) / sq["total_cost_baseline"])
