@@ -33,6 +33,9 @@ def partition_spec(policy: PolicyConfig, group: pd.DataFrame, keys: list[str]) -
 
 def _solve_group(group: pd.DataFrame, *, policy: PolicyConfig, keys: list[str]) -> pd.DataFrame:
     pin_blas_threads()
+    # a shuffle delivers rows in any order; solving them in key order makes ties break the same way every run
+    order = [*keys, "t"] if "t" in group.columns else keys
+    group = group.sort_values(order, kind="mergesort", ignore_index=True)
     spec = partition_spec(policy, group, keys)
     items = group.drop(columns=[c for c in group.columns if c.startswith("_")])
     return optimize_partition(items, spec)
