@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@scripts/check_java.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[local,dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)

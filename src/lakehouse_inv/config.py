@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -103,8 +104,14 @@ def _deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    """Parse a YAML file; ``${VAR}`` in it is replaced from the environment (e.g. the catalog a Databricks job
+    cluster sets), and an unset variable is an error rather than an empty string."""
+    text = path.read_text()
+    missing = sorted({name for name in re.findall(r"\$\{(\w+)\}", text) if name not in os.environ})
+    if missing:
+        raise ConfigError(f"{path}: environment variable(s) {', '.join(missing)} not set")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(os.path.expandvars(text)) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -113,13 +120,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def load_raw(name: str, conf_dir: Path | str | None = None, env: str | None = None) -> dict[str, Any]:
-    """Read ``<conf_dir>/base/<name>.yml`` deep-merged with ``<conf_dir>/<env>/<name>.yml`` if present."""
+    """Read ``<conf_dir>/base/<name>.yml`` deep-merged with ``<conf_dir>/<env>/<name>.yml`` for each overlay in
+    ``env`` (comma-separated, applied in order; default ``$LAKEHOUSE_INV_ENV``)."""
     root = Path(conf_dir) if conf_dir is not None else default_conf_dir()
     base = root / "base" / f"{name}.yml"
     data = _read_yaml(base) if base.exists() else {}
     env = env or os.environ.get("LAKEHOUSE_INV_ENV")
-    if env:
-        overlay = root / env / f"{name}.yml"
+    for overlay_env in filter(None, (e.strip() for e in (env or "").split(","))):
+        overlay = root / overlay_env / f"{name}.yml"
         if overlay.exists():
             data = _deep_merge(data, _read_yaml(overlay))
     return data
