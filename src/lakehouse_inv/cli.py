@@ -1,8 +1,8 @@
 """``lakehouse-inv``: one command for the pipeline and its tools.
 
-    lakehouse-inv run [--steps simulate,ingest,...] [--as-of DATE]   # the DAG, locally
-    lakehouse-inv <step> [--as-of DATE]                               # one step (same as lakehouse-inv-<step>)
-    lakehouse-inv solve-policies --input problems.jsonl --output results.jsonl
+lakehouse-inv run [--steps simulate,ingest,...] [--as-of DATE]   # the DAG, locally
+lakehouse-inv <step> [--as-of DATE]                               # one step (same as lakehouse-inv-<step>)
+lakehouse-inv solve-policies --input problems.jsonl --output results.jsonl
 """
 
 from __future__ import annotations
@@ -15,14 +15,25 @@ from lakehouse_inv.pipeline.steps import STEPS
 
 # extra tools: name -> ("module:main", help)
 TOOLS: dict[str, tuple[str, str]] = {
-    "forecast-file": ("lakehouse_inv.forecast.file_tool:main", "forecast a long CSV (series_id,date,demand) without a lakehouse"),
-    "solve-policies": ("lakehouse_inv.policies.batch:main", "solve policy problems from JSON lines (policies.md batch interface)"),
+    "forecast-file": (
+        "lakehouse_inv.forecast.file_tool:main",
+        "forecast a long CSV (series_id,date,demand) without a lakehouse",
+    ),
+    "solve-policies": (
+        "lakehouse_inv.policies.batch:main",
+        "solve policy problems from JSON lines (policies.md batch interface)",
+    ),
     "export-orders": ("lakehouse_inv.orders.export:main", "export gold.orders of stores and a date range to CSV"),
 }
 
 
 def _usage() -> str:
-    lines = ["usage: lakehouse-inv <command> [options]", "", "commands:", "  run               run pipeline steps in DAG order (--steps, default all)"]
+    lines = [
+        "usage: lakehouse-inv <command> [options]",
+        "",
+        "commands:",
+        "  run               run pipeline steps in DAG order (--steps, default all)",
+    ]
     lines += [f"  {name:<18}{step.description}" for name, step in STEPS.items()]
     lines += [f"  {name:<18}{help_}" for name, (_, help_) in TOOLS.items()]
     lines.append("\n`lakehouse-inv <command> --help` shows a command's options.")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from lakehouse_inv.resources import default_conf_dir
 
+
 class ConfigError(ValueError):
     """A configuration file is missing, unreadable or invalid; the message names file and field."""
 
@@ -150,7 +151,5 @@ def parse_model(model: type[ModelT], data: dict[str, Any], source: str) -> Model
         raise ConfigError(describe_validation_error(source, exc)) from exc
 
 
-def load_config(
-    model: type[ModelT], name: str, conf_dir: Path | str | None = None, env: str | None = None
-) -> ModelT:
+def load_config(model: type[ModelT], name: str, conf_dir: Path | str | None = None, env: str | None = None) -> ModelT:
     return parse_model(model, load_raw(name, conf_dir, env), f"{name}.yml")

@@ -21,17 +21,51 @@ KEYS = ["policy_id", "store_id", "product_id"]
 @pytest.fixture(scope="module")
 def replay_rows() -> pd.DataFrame:
     rng = np.random.default_rng(3)
-    terms = {"L": 2, "moq": 4, "max_qty": 200, "multiple": 2, "max_inventory": 120, "price": 3.0, "unit_cost": 2.0,
-             "h": 0.01, "K": 5.0, "missed_sale_cost": 1.0, "disposal_cost": 2.2, "a": 4.0}
+    terms = {
+        "L": 2,
+        "moq": 4,
+        "max_qty": 200,
+        "multiple": 2,
+        "max_inventory": 120,
+        "price": 3.0,
+        "unit_cost": 2.0,
+        "h": 0.01,
+        "K": 5.0,
+        "missed_sale_cost": 1.0,
+        "disposal_cost": 2.2,
+        "a": 4.0,
+    }
     items, demand = [], []
     for store in ("S1", "S2"):
         for product, life in (("P1", np.nan), ("P2", 4.0)):
-            items.append({"policy_id": "sQ", "store_id": store, "product_id": product, "policy_type": "sQ",
-                          "decision_json": '{"s": 8, "Q": 20}', "shelf_life_days": life, **terms})
-            items.append({"policy_id": "baseline", "store_id": store, "product_id": product, "policy_type": "days_of_cover",
-                          "decision_json": '{"R": 7, "cover_days": 12}', "shelf_life_days": life, **terms})
+            items.append(
+                {
+                    "policy_id": "sQ",
+                    "store_id": store,
+                    "product_id": product,
+                    "policy_type": "sQ",
+                    "decision_json": '{"s": 8, "Q": 20}',
+                    "shelf_life_days": life,
+                    **terms,
+                }
+            )
+            items.append(
+                {
+                    "policy_id": "baseline",
+                    "store_id": store,
+                    "product_id": product,
+                    "policy_type": "days_of_cover",
+                    "decision_json": '{"R": 7, "cover_days": 12}',
+                    "shelf_life_days": life,
+                    **terms,
+                }
+            )
             days = pd.date_range(START, AS_OF).date
-            demand.append(pd.DataFrame({"store_id": store, "product_id": product, "date": days, "requests": rng.poisson(4, len(days))}))
+            demand.append(
+                pd.DataFrame(
+                    {"store_id": store, "product_id": product, "date": days, "requests": rng.poisson(4, len(days))}
+                )
+            )
     frame = attach_rules(pd.DataFrame(items).assign(period_days=1))
     return replay(frame, pd.concat(demand), start=START, end=AS_OF, key_columns=KEYS)
 
@@ -40,7 +74,9 @@ def test_spark_metrics_equal_the_pandas_definitions(spark, replay_rows):
     horizon = (AS_OF - START).days + 1
     periods = [(p, *period_bounds(p, AS_OF, horizon_days=horizon)) for p in ("last_week", "last_quarter", "horizon")]
     spark_rows = period_metrics(spark.createDataFrame(replay_rows), periods).toPandas()
-    expected = metrics_by_period(replay_rows, ["policy_id", "store_id"], as_of=AS_OF, periods=[p for p, *_ in periods], horizon_days=horizon)
+    expected = metrics_by_period(
+        replay_rows, ["policy_id", "store_id"], as_of=AS_OF, periods=[p for p, *_ in periods], horizon_days=horizon
+    )
     merged = spark_rows.merge(expected, on=["policy_id", "store_id", "period"], suffixes=("", "_pandas"))
     assert len(merged) == len(expected) == 2 * 2 * 3
     for metric in (*HIGHER_IS_BETTER, *LOWER_IS_BETTER):
@@ -50,7 +86,9 @@ def test_spark_metrics_equal_the_pandas_definitions(spark, replay_rows):
 
 
 def test_improvement_compares_with_the_baseline_on_the_policy_items(spark, replay_rows):
-    rows = spark.createDataFrame(replay_rows[~((replay_rows["policy_id"] == "sQ") & (replay_rows["product_id"] == "P2"))])
+    rows = spark.createDataFrame(
+        replay_rows[~((replay_rows["policy_id"] == "sQ") & (replay_rows["product_id"] == "P2"))]
+    )
     periods = [("horizon", START, AS_OF)]
     policy_items = rows.select(*KEYS).distinct()
     same_items = rows.where("policy_id = 'baseline'").drop("policy_id").join(policy_items, ["store_id", "product_id"])
@@ -59,5 +97,9 @@ def test_improvement_compares_with_the_baseline_on_the_policy_items(spark, repla
     base_p1 = replay_rows[(replay_rows["policy_id"] == "baseline") & (replay_rows["product_id"] == "P1")]
     assert sq["items"] == 2
     assert sq["total_revenue_baseline"] == pytest.approx(base_p1["revenue"].sum())
-    assert sq["total_revenue_improvement"] == pytest.approx((sq["total_revenue"] - base_p1["revenue"].sum()) / base_p1["revenue"].sum())
-    assert sq["total_cost_improvement"] == pytest.approx((sq["total_cost_baseline"] - sq["total_cost"]) / sq["total_cost_baseline"])
+    assert sq["total_revenue_improvement"] == pytest.approx(
+        (sq["total_revenue"] - base_p1["revenue"].sum()) / base_p1["revenue"].sum()
+    )
+    assert sq["total_cost_improvement"] == pytest.approx(
+        (sq["total_cost_baseline"] - sq["total_cost"]) / sq["total_cost_baseline"]
+    )

@@ -25,7 +25,11 @@ def _history(n_series: int = 3, days: int = 150) -> pd.DataFrame:
     frames = []
     for i in range(n_series):
         rate = [0.3, 4.0, 12.0][i % 3] * (1 + 0.3 * (dates.dayofweek >= 5))
-        frames.append(pd.DataFrame({"store_id": "S1", "product_id": f"P{i}", "date": dates.date, "demand": rng.poisson(rate).astype(float)}))
+        frames.append(
+            pd.DataFrame(
+                {"store_id": "S1", "product_id": f"P{i}", "date": dates.date, "demand": rng.poisson(rate).astype(float)}
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -33,10 +37,15 @@ def test_spark_path_returns_exactly_the_pandas_function_rows(spark):
     config = ForecastConfig(horizon=7)
     history = _history()
     expected = pd.concat(
-        [forecast_series(g, config=config, key_cols=["store_id", "product_id"], as_of=AS_OF) for _, g in history.groupby("product_id")],
+        [
+            forecast_series(g, config=config, key_cols=["store_id", "product_id"], as_of=AS_OF)
+            for _, g in history.groupby("product_id")
+        ],
         ignore_index=True,
     )
-    actual = forecast_frame(spark.createDataFrame(history), key_cols=["store_id", "product_id"], config=config, as_of=AS_OF)
+    actual = forecast_frame(
+        spark.createDataFrame(history), key_cols=["store_id", "product_id"], config=config, as_of=AS_OF
+    )
     columns = ["store_id", "product_id", "target_date", "mean", "p10", "p50", "p90", "model", "status"]
     assert_approx_df_equality(
         actual.select(columns).orderBy("product_id", "target_date"),
@@ -55,12 +64,22 @@ def demand_context(make_context, tmp_path):
     ctx.catalog.ensure_tables(spark, "silver", ["daily_demand", "store_product"])
     history = _history().rename(columns={"demand": "units_sold"})
     rows = history.assign(
-        units_sold=history["units_sold"].astype("int32"), revenue=0.0, transactions=0, avg_price=1.0, on_hand_end=None,
-        requests=None, lost_requests=None, stockout=False,
+        units_sold=history["units_sold"].astype("int32"),
+        revenue=0.0,
+        transactions=0,
+        avg_price=1.0,
+        on_hand_end=None,
+        requests=None,
+        lost_requests=None,
+        stockout=False,
     )
-    spark.createDataFrame(rows, spark.table(ctx.table("silver", "daily_demand")).drop("_run_id", "_updated_at").schema) \
-        .write.format("delta").mode("append").saveAsTable(ctx.table("silver", "daily_demand"))
-    spark.sql(f"INSERT INTO {ctx.table('silver', 'store_product')} (store_id, product_id, price) VALUES ('S1','P0',1.0), ('S1','P1',1.0), ('S1','P2',1.0)")
+    spark.createDataFrame(
+        rows, spark.table(ctx.table("silver", "daily_demand")).drop("_run_id", "_updated_at").schema
+    ).write.format("delta").mode("append").saveAsTable(ctx.table("silver", "daily_demand"))
+    spark.sql(
+        f"INSERT INTO {ctx.table('silver', 'store_product')} (store_id, product_id, price) "
+        "VALUES ('S1','P0',1.0), ('S1','P1',1.0), ('S1','P2',1.0)"
+    )
     return ctx
 
 
@@ -91,7 +110,9 @@ def test_forecast_and_backtest_jobs_write_gold_and_track_mlflow(demand_context):
 def test_forecast_file_reports_bad_lines_and_forecasts_the_good_series(tmp_path, spark, capsys):
     history = _history(n_series=2, days=60)
     source = tmp_path / "demand.csv"
-    pd.DataFrame({"series_id": history["product_id"], "date": history["date"].astype(str), "demand": history["demand"]}).to_csv(source, index=False)
+    pd.DataFrame(
+        {"series_id": history["product_id"], "date": history["date"].astype(str), "demand": history["demand"]}
+    ).to_csv(source, index=False)
     with source.open("a") as f:
         f.write("P0,2025-02-30,1\nP1,2025-06-01,-2\n")
     out = tmp_path / "forecasts.csv"

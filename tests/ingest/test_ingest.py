@@ -15,7 +15,10 @@ def _write(path, text):
 def test_files_are_ingested_once_with_lineage_and_rescued_lines(make_context):
     ctx = make_context()
     sales_dir = ctx.landing_dir / "sales"
-    _write(sales_dir / "sales_2025-01-01.csv", SALES_HEADER + "T1,S01,P01,2025-01-01 10:00:00,1,2.5\nT2,S01,P01,2025-01-01 11:00:00,1,2.5,oops\n")
+    _write(
+        sales_dir / "sales_2025-01-01.csv",
+        SALES_HEADER + "T1,S01,P01,2025-01-01 10:00:00,1,2.5\nT2,S01,P01,2025-01-01 11:00:00,1,2.5,oops\n",
+    )
     first = ingest_tables(ctx, ["sales"])
     assert first.tables == {"bronze.sales": 2}
 
@@ -45,7 +48,10 @@ def test_json_lines_keep_unknown_keys_and_broken_lines(spark):
 
 def test_a_changed_export_header_fails_loudly_and_loses_nothing(make_context):
     ctx = make_context()
-    _write(ctx.landing_dir / "sales" / "sales_2025-01-01.csv", "transaction_id,product_id,store_id,transaction_ts,units,unit_price\nT1,P1,S1,x,1,1\n")
+    _write(
+        ctx.landing_dir / "sales" / "sales_2025-01-01.csv",
+        "transaction_id,product_id,store_id,transaction_ts,units,unit_price\nT1,P1,S1,x,1,1\n",
+    )
     with pytest.raises(RuntimeError, match="sales"):
         ingest_tables(ctx, ["sales"])
     assert ctx.read("bronze", "sales").count() == 0

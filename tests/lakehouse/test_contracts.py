@@ -7,6 +7,7 @@ from chispa import assert_df_equality
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse_inv.config import SchemaNames
 from lakehouse_inv.lakehouse.catalog import Catalog, table_names
 from lakehouse_inv.lakehouse.contracts import (
     ERRORS,
@@ -18,7 +19,6 @@ from lakehouse_inv.lakehouse.contracts import (
     mark_duplicates,
     split_valid,
 )
-from lakehouse_inv.config import SchemaNames
 
 AS_OF = dt.date(2025, 3, 31)
 

@@ -12,9 +12,23 @@ AS_OF = dt.date(2025, 12, 31)
 
 def _item(policy_type: str, decision: dict, **overrides) -> dict:
     item = dict(
-        policy_id=policy_type, policy_type=policy_type, store_id="S1", product_id="P1", supplier_id="X",
-        decision_json=json.dumps(decision), parameters_as_of=dt.date(2025, 12, 29), period_days=1, a=2.0, L=3,
-        on_hand=3.0, on_order=0.0, moq=6, max_qty=100, multiple=6, max_inventory=None, unit_cost=2.0,
+        policy_id=policy_type,
+        policy_type=policy_type,
+        store_id="S1",
+        product_id="P1",
+        supplier_id="X",
+        decision_json=json.dumps(decision),
+        parameters_as_of=dt.date(2025, 12, 29),
+        period_days=1,
+        a=2.0,
+        L=3,
+        on_hand=3.0,
+        on_order=0.0,
+        moq=6,
+        max_qty=100,
+        multiple=6,
+        max_inventory=None,
+        unit_cost=2.0,
     )
     return {**item, **overrides}
 

@@ -26,7 +26,9 @@ def _run(ctx, steps):
 
 
 def _snapshot(ctx) -> dict[str, list]:
-    tables = [("silver", t) for t in table_names("silver")] + [("gold", t) for t in table_names("gold") if t != "job_runs"]
+    tables = [("silver", t) for t in table_names("silver")] + [
+        ("gold", t) for t in table_names("gold") if t != "job_runs"
+    ]
     return {f"{layer}.{t}": sorted(map(repr, ctx.read(layer, t).collect())) for layer, t in tables}
 
 
@@ -44,7 +46,9 @@ def test_dag_fills_every_layer_and_loses_no_row(ran):
     assert ctx.read("gold", "daily_sales").count() == n_series * days
     assert ctx.read("gold", "inventory_status").count() == 2 * days
     for table in SPECS:
-        assert unaccounted_rows(ctx, table).count() == 0, f"bronze rows of silver.{table} neither in silver nor quarantine"
+        assert unaccounted_rows(ctx, table).count() == 0, (
+            f"bronze rows of silver.{table} neither in silver nor quarantine"
+        )
     reasons = [r.error for r in ctx.read("silver", "quarantine").collect()]
     assert reasons and all(e.startswith("[") for e in reasons)
     assert any("[unique] duplicate" in e for e in reasons)
@@ -57,7 +61,9 @@ def test_forecasts_policies_orders_and_metrics_reach_gold(ran):
     n_series, horizon = 2 * 4, ctx.configs["forecast"].horizon
     assert ctx.read("gold", "demand_forecast").count() == n_series * horizon
     params = ctx.read("gold", "policy_parameters").toPandas()
-    assert set(params["policy_id"]) == {p.id for p in ctx.configs["policies"].active if params["policy_id"].eq(p.id).any()}
+    assert set(params["policy_id"]) == {
+        p.id for p in ctx.configs["policies"].active if params["policy_id"].eq(p.id).any()
+    }
     assert params["status"].eq("optimal").mean() > 0.9
     orders = ctx.read("gold", "orders").toPandas()
     assert not orders.empty and set(orders["status"]) <= {"placed", "adjusted", "blocked"}
@@ -83,6 +89,13 @@ def test_daily_increments_give_the_same_tables_as_one_run(ran, make_context):
     for day in (9, 14):
         as_of = daily.simulator.start_date + dt.timedelta(days=day - 1)
         _run(dataclasses.replace(daily, as_of=as_of, run_id=f"day-{day}"), FOUNDATION)
-    for layer, table in [("silver", "daily_demand"), ("silver", "sales"), ("gold", "daily_sales"), ("gold", "inventory_status")]:
+    for layer, table in [
+        ("silver", "daily_demand"),
+        ("silver", "sales"),
+        ("gold", "daily_sales"),
+        ("gold", "inventory_status"),
+    ]:
         columns = [c for c in ran.read(layer, table).columns if not c.startswith("_")]
-        assert sorted(ran.read(layer, table).select(columns).collect()) == sorted(daily.read(layer, table).select(columns).collect()), table
+        assert sorted(ran.read(layer, table).select(columns).collect()) == sorted(
+            daily.read(layer, table).select(columns).collect()
+        ), table

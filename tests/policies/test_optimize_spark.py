@@ -35,7 +35,9 @@ def _load(tmp_path, text: str) -> PoliciesConfig:
 )
 def test_bad_policy_config_is_rejected_naming_the_field(tmp_path, policy, message):
     entry = {**BASE, **policy}
-    lines = "\n".join(f"    {k}: {v!r}" if isinstance(v, str) else f"    {k}: {v}" for k, v in entry.items() if k != "id")
+    lines = "\n".join(
+        f"    {k}: {v!r}" if isinstance(v, str) else f"    {k}: {v}" for k, v in entry.items() if k != "id"
+    )
     with pytest.raises(ConfigError) as err:
         _load(tmp_path, f"policies:\n  - id: p\n{lines}\n")
     assert "policies.yml" in str(err.value) and message in str(err.value)
@@ -43,7 +45,12 @@ def test_bad_policy_config_is_rejected_naming_the_field(tmp_path, policy, messag
 
 def test_duplicate_ids_are_rejected(tmp_path):
     with pytest.raises(ConfigError, match=r"duplicate policy id\(s\) \['p'\]"):
-        _load(tmp_path, "policies:\n  - {id: p, type: sQ, partition_fields: [store_id]}\n  - {id: p, type: RS, partition_fields: [store_id]}\n")
+        _load(
+            tmp_path,
+            "policies:\n"
+            "  - {id: p, type: sQ, partition_fields: [store_id]}\n"
+            "  - {id: p, type: RS, partition_fields: [store_id]}\n",
+        )
 
 
 def test_schedule_fires_on_matching_days():
@@ -56,7 +63,18 @@ def _items() -> pd.DataFrame:
     rows = []
     for s in ("S1", "S2"):
         for i, a in enumerate([0.5, 3.0, 12.0]):
-            rows.append({"store_id": s, "product_id": f"P{i}", "a": a, "L": 2 + i, "h": 0.02, "K": 40.0, "pi": 3.0, "demand_variance": a})
+            rows.append(
+                {
+                    "store_id": s,
+                    "product_id": f"P{i}",
+                    "a": a,
+                    "L": 2 + i,
+                    "h": 0.02,
+                    "K": 40.0,
+                    "pi": 3.0,
+                    "demand_variance": a,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -64,7 +82,10 @@ def test_grouped_udf_equals_the_pandas_function_per_partition(spark):
     policy = PolicyConfig(id="sq", type="sQ", partition_fields=["store_id"])
     items = _items()
     expected = pd.concat(
-        [optimize_partition(g, partition_spec(policy, g, ["store_id", "product_id"])) for _, g in items.groupby("store_id")],
+        [
+            optimize_partition(g, partition_spec(policy, g, ["store_id", "product_id"]))
+            for _, g in items.groupby("store_id")
+        ],
         ignore_index=True,
     )
     actual = optimize_frame(spark.createDataFrame(items), policy)
@@ -87,7 +108,9 @@ def test_a_bad_partition_returns_error_rows_and_the_others_still_solve(spark):
 
 def test_coupled_partition_gets_its_capacity_from_the_group(spark):
     policy = PolicyConfig(
-        id="sq", type="sQ", partition_fields=["store_id", "storage_id"],
+        id="sq",
+        type="sQ",
+        partition_fields=["store_id", "storage_id"],
         couplings=[{"usage": "peak", "capacity": "storage_volume", "weight": "product_volume"}],
     )
     items = _items().assign(storage_id="ST1", product_volume=1.0)

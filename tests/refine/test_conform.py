@@ -16,7 +16,9 @@ def _bronze(spark, rows, columns):
 
 
 def test_unparseable_values_become_null_and_are_reported_with_the_raw_text(spark):
-    bronze = _bronze(spark, [("T1", "3", " 2.50 "), ("T2", "twelve", "1"), ("T3", "", "x")], "id string, units string, price string")
+    bronze = _bronze(
+        spark, [("T1", "3", " 2.50 "), ("T2", "twelve", "1"), ("T3", "", "x")], "id string, units string, price string"
+    )
     out = conform(bronze, ConformSpec("t", {"units": "int", "price": "double"}))
     expected = spark.createDataFrame(
         [
@@ -32,7 +34,13 @@ def test_unparseable_values_become_null_and_are_reported_with_the_raw_text(spark
 def test_durations_and_minus_one_sentinels(spark):
     bronze = _bronze(
         spark,
-        [("P1", "3 days", "-1"), ("P2", "1 week", "500"), ("P3", "", "-1"), ("P4", "soon", "7"), ("P5", "2 Weeks", "1")],
+        [
+            ("P1", "3 days", "-1"),
+            ("P2", "1 week", "500"),
+            ("P3", "", "-1"),
+            ("P4", "soon", "7"),
+            ("P5", "2 Weeks", "1"),
+        ],
         "id string, shelf_life string, max_qty string",
     )
     spec = ConformSpec("t", {"max_qty": "int"}, durations={"days": "shelf_life"}, minus_one_is_null=("max_qty",))
@@ -51,8 +59,12 @@ def test_rescued_records_are_reported_as_malformed(spark):
 
 
 def test_sales_derive_date_and_revenue(spark):
-    bronze = _bronze(spark, [("T1", "S1", "P1", "2025-03-01 09:15:00", "2", "1.25")],
-                     "transaction_id string, store_id string, product_id string, transaction_ts string, units string, unit_price string")
+    bronze = _bronze(
+        spark,
+        [("T1", "S1", "P1", "2025-03-01 09:15:00", "2", "1.25")],
+        "transaction_id string, store_id string, product_id string, transaction_ts string, units string, "
+        "unit_price string",
+    )
     row = conform(bronze, SPECS["sales"]).first()
     assert (str(row.sale_date), row.revenue, row[ERRORS]) == ("2025-03-01", 2.5, [])
     assert "_raw" in conform(bronze, SPECS["sales"]).columns

@@ -10,21 +10,38 @@ D = dt.date
 
 
 def test_zero_fill_stockouts_and_true_demand(spark):
-    store_product = spark.createDataFrame([("S1", "P1", 2.0), ("S1", "P2", 5.0)], "store_id string, product_id string, price double")
+    store_product = spark.createDataFrame(
+        [("S1", "P1", 2.0), ("S1", "P2", 5.0)], "store_id string, product_id string, price double"
+    )
     sales = spark.createDataFrame(
         [("S1", "P1", D(2025, 1, 1), 2, 4.0), ("S1", "P1", D(2025, 1, 1), 1, 1.5), ("S1", "P1", D(2025, 1, 3), 1, 2.0)],
         "store_id string, product_id string, sale_date date, units int, revenue double",
     )
     inventory = spark.createDataFrame(
-        [("S1", "P1", D(2025, 1, 1), 4), ("S1", "P1", D(2025, 1, 2), 0), ("S1", "P1", D(2025, 1, 3), 3), ("S1", "P2", D(2025, 1, 2), 9)],
+        [
+            ("S1", "P1", D(2025, 1, 1), 4),
+            ("S1", "P1", D(2025, 1, 2), 0),
+            ("S1", "P1", D(2025, 1, 3), 3),
+            ("S1", "P2", D(2025, 1, 2), 9),
+        ],
         "store_id string, product_id string, snapshot_date date, units int",
     )
     requests = spark.createDataFrame(
-        [("S1", "P1", D(2025, 1, 1), 1, True), ("S1", "P1", D(2025, 1, 2), 2, False), ("S1", "P1", D(2025, 1, 3), 1, True)],
+        [
+            ("S1", "P1", D(2025, 1, 1), 1, True),
+            ("S1", "P1", D(2025, 1, 2), 2, False),
+            ("S1", "P1", D(2025, 1, 3), 1, True),
+        ],
         "store_id string, product_id string, request_date date, units int, fulfilled boolean",
     )
     out = build_daily_demand(
-        store_product, series_first_dates(sales, inventory), sales, inventory, requests, start=D(2025, 1, 1), end=D(2025, 1, 3)
+        store_product,
+        series_first_dates(sales, inventory),
+        sales,
+        inventory,
+        requests,
+        start=D(2025, 1, 1),
+        end=D(2025, 1, 3),
     )
     expected = spark.createDataFrame(
         [
@@ -35,8 +52,8 @@ def test_zero_fill_stockouts_and_true_demand(spark):
             ("S1", "P2", D(2025, 1, 2), 0, 0.0, 0, 5.0, 9, 0, 0, False),
             ("S1", "P2", D(2025, 1, 3), 0, 0.0, 0, 5.0, None, 0, 0, False),
         ],
-        "store_id string, product_id string, date date, units_sold int, revenue double, transactions int, avg_price double, "
-        "on_hand_end int, requests int, lost_requests int, stockout boolean",
+        "store_id string, product_id string, date date, units_sold int, revenue double, transactions int, "
+        "avg_price double, on_hand_end int, requests int, lost_requests int, stockout boolean",
     )
     assert_df_equality(out.orderBy("product_id", "date"), expected, ignore_nullable=True)
 
@@ -44,8 +61,16 @@ def test_zero_fill_stockouts_and_true_demand(spark):
 def test_without_true_demand_requests_are_null_and_stockout_is_empty_shelf(spark):
     store_product = spark.createDataFrame([("S1", "P1", 2.0)], "store_id string, product_id string, price double")
     sales = spark.createDataFrame([], "store_id string, product_id string, sale_date date, units int, revenue double")
-    inventory = spark.createDataFrame([("S1", "P1", D(2025, 1, 1), 0)], "store_id string, product_id string, snapshot_date date, units int")
+    inventory = spark.createDataFrame(
+        [("S1", "P1", D(2025, 1, 1), 0)], "store_id string, product_id string, snapshot_date date, units int"
+    )
     out = build_daily_demand(
-        store_product, series_first_dates(sales, inventory), sales, inventory, None, start=D(2025, 1, 1), end=D(2025, 1, 1)
+        store_product,
+        series_first_dates(sales, inventory),
+        sales,
+        inventory,
+        None,
+        start=D(2025, 1, 1),
+        end=D(2025, 1, 1),
     ).first()
     assert (out.units_sold, out.requests, out.lost_requests, out.stockout) == (0, None, None, True)

@@ -42,7 +42,9 @@ def test_another_seed_gives_other_data(tmp_path):
     simulate(CFG, tmp_path / "a", CFG.start_date + dt.timedelta(days=2))
     other = CFG.model_copy(update={"seed": 7})
     simulate(other, tmp_path / "b", other.start_date + dt.timedelta(days=2))
-    assert _digest(tmp_path / "a")["sales/sales_2025-01-01.csv"] != _digest(tmp_path / "b")["sales/sales_2025-01-01.csv"]
+    assert (
+        _digest(tmp_path / "a")["sales/sales_2025-01-01.csv"] != _digest(tmp_path / "b")["sales/sales_2025-01-01.csv"]
+    )
 
 
 def test_changed_settings_refuse_to_mix_with_existing_landing(tmp_path):

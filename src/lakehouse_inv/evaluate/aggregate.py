@@ -32,7 +32,10 @@ def period_metrics(rows: DataFrame, periods: Sequence[tuple[str, dt.date, dt.dat
             F.countDistinct("store_id", "product_id").alias("items"),
             F.countDistinct("date").alias("n_days"),
             *[F.sum(c).alias(c) for c in ("demand", "sold", "lost", "disposed", "orders", "revenue", "unit_days_sold")],
-            *[F.sum(c).alias(c) for c in ("inventory_value_end", "cycles_closed", "cycles_with_stockout", *COST_COLUMNS)],
+            *[
+                F.sum(c).alias(c)
+                for c in ("inventory_value_end", "cycles_closed", "cycles_with_stockout", *COST_COLUMNS)
+            ],
         )
         average_value = F.col("inventory_value_end") / F.col("n_days")
         frames.append(
@@ -75,7 +78,11 @@ def with_improvement(metrics: DataFrame, baseline: DataFrame, baseline_id: str) 
     out = metrics.join(base, [*GROUP, "period"], "left").withColumn("baseline_id", F.lit(baseline_id))
     for name in COMPARED:
         value, reference = F.col(name), F.col(f"{name}_baseline")
-        change = (value - reference) / F.abs(reference) if name in HIGHER_IS_BETTER else (reference - value) / F.abs(reference)
+        change = (
+            (value - reference) / F.abs(reference)
+            if name in HIGHER_IS_BETTER
+            else (reference - value) / F.abs(reference)
+        )
         improvement = F.when(reference == 0, F.when(value == 0, F.lit(0.0))).otherwise(change)
         out = out.withColumn(f"{name}_improvement", improvement)
     return out

@@ -27,8 +27,12 @@ class BaselineConfig(StrictModel):
 class EvaluateConfig(StrictModel):
     horizon_days: int = Field(364, ge=7, description="replay window ending on --as-of")
     baseline: BaselineConfig = BaselineConfig(id="baseline", rule="days_of_cover", safety_days=3)
-    references: list[BaselineConfig] = Field(default_factory=lambda: [BaselineConfig(id="last_week_sales", rule="replacement")])
-    periods: list[Literal["last_week", "last_month", "last_quarter", "horizon"]] = Field(default_factory=lambda: list(PERIODS))
+    references: list[BaselineConfig] = Field(
+        default_factory=lambda: [BaselineConfig(id="last_week_sales", rule="replacement")]
+    )
+    periods: list[Literal["last_week", "last_month", "last_quarter", "horizon"]] = Field(
+        default_factory=lambda: list(PERIODS)
+    )
     report_period: Literal["last_week", "last_month", "last_quarter", "horizon"] = "horizon"
 
     @model_validator(mode="after")

@@ -39,16 +39,29 @@ def replay_terms(items: DataFrame) -> DataFrame:
     morning at the earliest, so lead times below one day count as one. An expired unit costs its purchase
     price plus disposal (``W``), as in the optimizer."""
     return items.select(
-        *ITEM_KEYS, "a", F.greatest("L", F.lit(1)).alias("L"), "moq", "max_qty", "multiple", "max_inventory",
-        F.col("life").alias("shelf_life_days"), "price", "unit_cost", "h", "K",
-        F.col("pi").alias("missed_sale_cost"), F.col("W").alias("disposal_cost"),
+        *ITEM_KEYS,
+        "a",
+        F.greatest("L", F.lit(1)).alias("L"),
+        "moq",
+        "max_qty",
+        "multiple",
+        "max_inventory",
+        F.col("life").alias("shelf_life_days"),
+        "price",
+        "unit_cost",
+        "h",
+        "K",
+        F.col("pi").alias("missed_sale_cost"),
+        F.col("W").alias("disposal_cost"),
     )
 
 
 def baseline_items(terms: DataFrame, baseline: BaselineConfig) -> DataFrame:
     """Every store-product under a baseline rule (decision as :func:`rule_from_decision` reads it)."""
     cover = F.col("L") + F.lit(baseline.review_days + baseline.safety_days)
-    fields = [F.lit(baseline.review_days).alias("R")] + ([cover.alias("cover_days")] if baseline.rule == "days_of_cover" else [])
+    fields = [F.lit(baseline.review_days).alias("R")] + (
+        [cover.alias("cover_days")] if baseline.rule == "days_of_cover" else []
+    )
     return terms.select(
         F.lit(baseline.id).alias("policy_id"),
         F.lit(baseline.rule).alias("policy_type"),
@@ -59,7 +72,9 @@ def baseline_items(terms: DataFrame, baseline: BaselineConfig) -> DataFrame:
 
 
 def _replay_store(items: pd.DataFrame, demand: pd.DataFrame, *, start: dt.date, end: dt.date) -> pd.DataFrame:
-    return replay(attach_rules(items, period_column="period_days"), demand, start=start, end=end, key_columns=REPLAY_KEYS)
+    return replay(
+        attach_rules(items, period_column="period_days"), demand, start=start, end=end, key_columns=REPLAY_KEYS
+    )
 
 
 def replay_frame(items: DataFrame, demand: DataFrame, start: dt.date, end: dt.date) -> DataFrame:
@@ -82,7 +97,11 @@ def publish(ctx: JobContext, table: str, rows: DataFrame, scope: str, result: St
     contract = load_contract("gold", table)
     target = ctx.table("gold", table)
     checked = evaluate_checks(
-        rows, contract, as_of=ctx.as_of, reference=lambda name: ctx.read(*name.split(".")), target_schema=ctx.spark.table(target).schema
+        rows,
+        contract,
+        as_of=ctx.as_of,
+        reference=lambda name: ctx.read(*name.split(".")),
+        target_schema=ctx.spark.table(target).schema,
     )
     outcome = write_checked(
         ctx.spark,
@@ -103,13 +122,17 @@ def publish(ctx: JobContext, table: str, rows: DataFrame, scope: str, result: St
 
 def describe(baseline: BaselineConfig) -> str:
     if baseline.rule == "days_of_cover":
-        return f"every {baseline.review_days} days order up to lead time + {baseline.review_days} + {baseline.safety_days:g} days of recent sales"
+        cover = f"lead time + {baseline.review_days} + {baseline.safety_days:g} days"
+        return f"every {baseline.review_days} days order up to {cover} of recent sales"
     return f"every {baseline.review_days} days reorder what sold since the last order"
 
 
 def comparison_table(metrics: pd.DataFrame) -> str:
     """The chain-wide comparison printed at the end of a run (policy, TR, NR, NSE, TOR, fill rate, improvement)."""
-    header = f"{'policy':<16}{'items':>6}{'TR':>13}{'NR':>8}{'NSE':>9}{'TOR':>8}{'fill':>7}{'CSL':>7}{'cost':>11}{'TR vs base':>12}{'cost vs base':>13}"
+    header = (
+        f"{'policy':<16}{'items':>6}{'TR':>13}{'NR':>8}{'NSE':>9}{'TOR':>8}{'fill':>7}{'CSL':>7}{'cost':>11}"
+        f"{'TR vs base':>12}{'cost vs base':>13}"
+    )
     lines = [header, "-" * len(header)]
     for row in metrics.itertuples():
         lines.append(
@@ -133,12 +156,16 @@ def run(ctx: JobContext) -> StepResult:
     horizon = (ctx.as_of - start).days + 1
 
     terms = replay_terms(current_items(ctx, latest_forecast(ctx)[1]))
-    solved = latest_parameters(ctx, policies).select("policy_id", "policy_type", *ITEM_KEYS, "decision_json", "period_days")
+    solved = latest_parameters(ctx, policies).select(
+        "policy_id", "policy_type", *ITEM_KEYS, "decision_json", "period_days"
+    )
     items = reduce(
         DataFrame.unionByName,
         [solved.join(terms, list(ITEM_KEYS)), *(baseline_items(terms, b) for b in config.baselines)],
     ).persist(StorageLevel.MEMORY_AND_DISK)
-    rows = replay_frame(items, true_demand(ctx, start, ctx.as_of), start, ctx.as_of).persist(StorageLevel.MEMORY_AND_DISK)
+    rows = replay_frame(items, true_demand(ctx, start, ctx.as_of), start, ctx.as_of).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
     try:
         result.rows_in = rows.count()
         levels = rows.withColumn("as_of", F.lit(ctx.as_of))
@@ -156,14 +183,17 @@ def run(ctx: JobContext) -> StepResult:
 
     report = (
         ctx.read("gold", METRICS)
-        .where((F.col("as_of") == F.lit(ctx.as_of)) & (F.col("store_id") == ALL_STORES) & (F.col("period") == config.report_period))
+        .where(
+            (F.col("as_of") == F.lit(ctx.as_of))
+            & (F.col("store_id") == ALL_STORES)
+            & (F.col("period") == config.report_period)
+        )
         .orderBy(F.col("total_revenue_improvement").desc_nulls_last())
         .toPandas()
     )
     result.report = (
         f"Policy comparison, all stores, {config.report_period} ({start} .. {ctx.as_of}, replayed from empty stock on "
-        f"true demand; baseline '{config.baseline.id}' = {describe(config.baseline)})\n"
-        + comparison_table(report)
+        f"true demand; baseline '{config.baseline.id}' = {describe(config.baseline)})\n" + comparison_table(report)
     )
     result.message = f"{len(report)} policies and baselines replayed over {horizon} days"
     return result

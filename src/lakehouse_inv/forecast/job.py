@@ -31,7 +31,9 @@ def demand_history(ctx: JobContext, config: ForecastConfig, extra_days: int = 0)
     return (
         ctx.read("silver", "daily_demand")
         .where((F.col("date") <= F.lit(ctx.as_of)) & (F.col("date") > first))
-        .select(*SERIES_KEYS, "date", F.col("units_sold").cast("double").alias("demand"), F.col("avg_price").alias("price"))
+        .select(
+            *SERIES_KEYS, "date", F.col("units_sold").cast("double").alias("demand"), F.col("avg_price").alias("price")
+        )
     )
 
 
@@ -40,7 +42,11 @@ def publish(ctx: JobContext, table: str, rows: DataFrame, result: StepResult) ->
     contract = load_contract("gold", table)
     target = ctx.table("gold", table)
     checked = evaluate_checks(
-        rows, contract, as_of=ctx.as_of, reference=lambda name: ctx.read(*name.split(".")), target_schema=ctx.spark.table(target).schema
+        rows,
+        contract,
+        as_of=ctx.as_of,
+        reference=lambda name: ctx.read(*name.split(".")),
+        target_schema=ctx.spark.table(target).schema,
     )
     outcome = write_checked(
         ctx.spark,
@@ -64,10 +70,14 @@ def _check_quantile_columns(ctx: JobContext, config: ForecastConfig) -> None:
     columns = set(ctx.spark.table(ctx.table("gold", "demand_forecast")).columns)
     missing = [quantile_column(q) for q in config.quantiles if quantile_column(q) not in columns]
     if missing:
-        raise ConfigError(f"forecast.yml: quantiles {config.quantiles} need columns {missing} that gold.demand_forecast lacks")
+        raise ConfigError(
+            f"forecast.yml: quantiles {config.quantiles} need columns {missing} that gold.demand_forecast lacks"
+        )
 
 
-def _tracking(ctx: JobContext, name: str, config: ForecastConfig, metrics: dict[str, float], tables: dict[str, pd.DataFrame]) -> str:
+def _tracking(
+    ctx: JobContext, name: str, config: ForecastConfig, metrics: dict[str, float], tables: dict[str, pd.DataFrame]
+) -> str:
     return log_run(
         tracking_uri=ctx.pipeline.mlflow_tracking_uri,
         experiment=ctx.pipeline.mlflow_experiment,
@@ -110,7 +120,9 @@ def run_backtest(ctx: JobContext) -> StepResult:
     ctx.catalog.ensure_tables(ctx.spark, "gold", ["forecast_accuracy"])
     result = StepResult()
     span = config.backtest_horizon + config.backtest.step_days * (config.backtest.origins - 1)
-    accuracy = backtest_frame(demand_history(ctx, config, extra_days=span), key_cols=SERIES_KEYS, config=config, as_of=ctx.as_of)
+    accuracy = backtest_frame(
+        demand_history(ctx, config, extra_days=span), key_cols=SERIES_KEYS, config=config, as_of=ctx.as_of
+    )
     publish(ctx, "forecast_accuracy", accuracy, result)
 
     summary = (
@@ -131,7 +143,9 @@ def run_backtest(ctx: JobContext) -> StepResult:
     )
     metrics: dict[str, float] = {}
     for row in summary.itertuples():
-        metrics |= {f"{row.model}_{m}": getattr(row, m) for m in ("mae", "rmse", "mase_median", "wape", "bias", "coverage_80")}
+        metrics |= {
+            f"{row.model}_{m}": getattr(row, m) for m in ("mae", "rmse", "mase_median", "wape", "bias", "coverage_80")
+        }
     by_model = summary.set_index("model")
     if {"auto", "seasonal_naive"} <= set(by_model.index):
         metrics["auto_mae_vs_seasonal_naive"] = by_model.at["auto", "mae"] / by_model.at["seasonal_naive", "mae"]

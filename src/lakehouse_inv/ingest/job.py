@@ -50,7 +50,9 @@ def parse_json_lines(lines: DataFrame, columns: list[str]) -> DataFrame:
     unexpected = F.array_except(keys, F.array(*[F.lit(c) for c in columns]))
     rescued = F.when(keys.isNull() | (F.size(unexpected) > 0), F.col("value"))
     parsed = F.from_json("value", schema)
-    return lines.select(*[parsed[c].alias(c) for c in columns], rescued.alias(RESCUED), *[c for c in lines.columns if c != "value"])
+    return lines.select(
+        *[parsed[c].alias(c) for c in columns], rescued.alias(RESCUED), *[c for c in lines.columns if c != "value"]
+    )
 
 
 def read_json_stream(spark: SparkSession, path: str, columns: list[str]) -> DataFrame:
@@ -113,7 +115,9 @@ def ingest_tables(ctx: JobContext, tables: list[str]) -> StepResult:
 def run(ctx: JobContext) -> StepResult:
     tables = table_names("bronze")
     result = ingest_tables(ctx, tables)
-    files = sum(1 for t in tables for _ in Path(ctx.landing_dir, load_contract("bronze", t).source["landing"]).glob("*"))
+    files = sum(
+        1 for t in tables for _ in Path(ctx.landing_dir, load_contract("bronze", t).source["landing"]).glob("*")
+    )
     result.message = f"{len(tables)} bronze tables, {files} landing files known"
     return result
 

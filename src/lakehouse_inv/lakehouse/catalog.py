@@ -97,5 +97,7 @@ def ddl_text(layer: str, table: str) -> str:
     text = path.read_text()
     match = _CREATE.search(text)
     if not match or match.group(1) != layer or match.group(2) != table:
-        raise ValueError(f"{path}: expected 'CREATE ... ${{{layer}}}.{table}', found {match.group(0) if match else None}")
+        raise ValueError(
+            f"{path}: expected 'CREATE ... ${{{layer}}}.{table}', found {match.group(0) if match else None}"
+        )
     return text

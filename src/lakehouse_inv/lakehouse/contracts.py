@@ -119,17 +119,37 @@ def _check_columns(check: Check, as_of: dt.date) -> list[Column]:
     if check.min is not None or check.max is not None:
         col, out = check.column, []
         if check.min is not None:
-            out.append(_failure(F.col(col) < check.min, F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" below minimum {check.min:g}"))))
+            out.append(
+                _failure(
+                    F.col(col) < check.min,
+                    F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" below minimum {check.min:g}")),
+                )
+            )
         if check.max is not None:
-            out.append(_failure(F.col(col) > check.max, F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" above maximum {check.max:g}"))))
+            out.append(
+                _failure(
+                    F.col(col) > check.max,
+                    F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" above maximum {check.max:g}")),
+                )
+            )
         return out
     if check.accepted_values is not None:
         col = check.column
         allowed = ", ".join(map(str, check.accepted_values))
-        return [_failure(~F.col(col).isin(check.accepted_values), F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" not in [{allowed}]")))]
+        return [
+            _failure(
+                ~F.col(col).isin(check.accepted_values),
+                F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" not in [{allowed}]")),
+            )
+        ]
     if check.not_after_as_of is not None:
         col = check.not_after_as_of
-        return [_failure(F.to_date(F.col(col)) > F.lit(as_of), F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" is after the run date {as_of}")))]
+        return [
+            _failure(
+                F.to_date(F.col(col)) > F.lit(as_of),
+                F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" is after the run date {as_of}")),
+            )
+        ]
     if check.expression is not None:
         text = check.message or f"violates {check.expression}"
         return [_failure(~F.coalesce(F.expr(check.expression), F.lit(False)), F.concat(label, F.lit(text)))]

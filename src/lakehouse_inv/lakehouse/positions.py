@@ -14,7 +14,11 @@ def on_hand(inventory: DataFrame, as_of: dt.date) -> DataFrame:
     """Units on hand per store-product at the latest stock count on or before ``as_of``."""
     counted = inventory.where(F.col("snapshot_date") <= F.lit(as_of))
     latest = counted.withColumn("_latest", F.max("snapshot_date").over(Window.partitionBy(*KEYS)))
-    return latest.where(F.col("snapshot_date") == F.col("_latest")).groupBy(*KEYS).agg(F.sum("units").cast("double").alias("on_hand"))
+    return (
+        latest.where(F.col("snapshot_date") == F.col("_latest"))
+        .groupBy(*KEYS)
+        .agg(F.sum("units").cast("double").alias("on_hand"))
+    )
 
 
 def on_order(orders: DataFrame, deliveries: DataFrame, as_of: dt.date) -> DataFrame:

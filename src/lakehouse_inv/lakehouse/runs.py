@@ -39,5 +39,7 @@ def record_run(
     }
     schema = spark.table(ctx.table("gold", JOB_RUNS)).schema
     fields = [f for f in schema.fields if f.name in row]
-    frame = spark.createDataFrame([tuple(row[f.name] for f in fields)], ", ".join(f"{f.name} {f.dataType.simpleString()}" for f in fields))
+    frame = spark.createDataFrame(
+        [tuple(row[f.name] for f in fields)], ", ".join(f"{f.name} {f.dataType.simpleString()}" for f in fields)
+    )
     merge_into(spark, frame, ctx.table("gold", JOB_RUNS), ["run_id", "job"], run_id=ctx.run_id)

@@ -1,9 +1,9 @@
 """Idempotent Delta writes: one MERGE mechanism for every silver and gold table.
 
 Rows are matched on the contract's keys (null-safe). A matched row is rewritten only when a business
-column (any column not starting with ``_``) actually changed, so re-running a step for the same ``--as-of`` leaves the table identical,
-audit columns included. With a ``scope`` (e.g. the date window being rebuilt), target rows in that
-scope that the source no longer produces are deleted.
+column (any column not starting with ``_``) actually changed, so re-running a step for the same ``--as-of``
+leaves the table identical, audit columns included. With a ``scope`` (e.g. the date window being rebuilt),
+target rows in that scope that the source no longer produces are deleted.
 """
 
 from __future__ import annotations

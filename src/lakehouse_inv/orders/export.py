@@ -18,12 +18,24 @@ from pyspark.sql import functions as F
 from lakehouse_inv.config import ConfigError
 
 EXPORT_COLUMNS = [
-    "order_id", "policy_id", "store_id", "product_id", "supplier_id", "order_date", "quantity", "unit_cost", "order_value",
-    "expected_arrival_date", "status", "reason",
+    "order_id",
+    "policy_id",
+    "store_id",
+    "product_id",
+    "supplier_id",
+    "order_date",
+    "quantity",
+    "unit_cost",
+    "order_value",
+    "expected_arrival_date",
+    "status",
+    "reason",
 ]
 
 
-def select_orders(orders: DataFrame, stores: list[str], start: dt.date, end: dt.date, policies: list[str] | None) -> DataFrame:
+def select_orders(
+    orders: DataFrame, stores: list[str], start: dt.date, end: dt.date, policies: list[str] | None
+) -> DataFrame:
     """Orders of ``stores`` dated ``start``..``end`` (inclusive), optionally only some policies, in a stable order."""
     chosen = orders.where(F.col("store_id").isin(stores) & F.col("order_date").between(F.lit(start), F.lit(end)))
     if policies:
@@ -34,8 +46,12 @@ def select_orders(orders: DataFrame, stores: list[str], start: dt.date, end: dt.
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lakehouse-inv export-orders", description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", required=True, help="store id, or several separated by commas")
-    parser.add_argument("--from", dest="start", required=True, type=dt.date.fromisoformat, help="first order date (YYYY-MM-DD)")
-    parser.add_argument("--to", dest="end", required=True, type=dt.date.fromisoformat, help="last order date (YYYY-MM-DD)")
+    parser.add_argument(
+        "--from", dest="start", required=True, type=dt.date.fromisoformat, help="first order date (YYYY-MM-DD)"
+    )
+    parser.add_argument(
+        "--to", dest="end", required=True, type=dt.date.fromisoformat, help="last order date (YYYY-MM-DD)"
+    )
     parser.add_argument("--output", required=True, type=Path, help="CSV file to write")
     parser.add_argument("--policy", help="only these policy ids (comma-separated)")
     parser.add_argument("--conf-dir", type=Path, help="configuration folder holding base/")
@@ -53,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     ctx = JobContext(configs=configs, conf_dir=args.conf_dir or Path("conf"), as_of=args.end, run_id="export-orders")
-    if "orders" not in {t.tableName for t in ctx.spark.sql(f"SHOW TABLES IN {ctx.catalog.schemas.qualified('gold')}").collect()}:
+    if "orders" not in {
+        t.tableName for t in ctx.spark.sql(f"SHOW TABLES IN {ctx.catalog.schemas.qualified('gold')}").collect()
+    }:
         print("error: gold.orders does not exist yet: run the pipeline (make demo) first", file=sys.stderr)
         return 2
     stores = [s.strip() for s in args.store.split(",") if s.strip()]

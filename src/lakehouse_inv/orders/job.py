@@ -27,7 +27,9 @@ TABLE = "orders"
 
 
 def order_inputs(ctx: JobContext, policies: list[PolicyConfig]) -> DataFrame:
-    items = current_items(ctx, latest_forecast(ctx)[1]).select(*ITEM_KEYS, "supplier_id", "a", "L", "moq", "max_qty", "multiple", "max_inventory", "unit_cost")
+    items = current_items(ctx, latest_forecast(ctx)[1]).select(
+        *ITEM_KEYS, "supplier_id", "a", "L", "moq", "max_qty", "multiple", "max_inventory", "unit_cost"
+    )
     stock = on_hand(ctx.read("silver", "inventory_snapshot"), ctx.as_of)
     pending = on_order(ctx.read("silver", "orders"), ctx.read("silver", "deliveries"), ctx.as_of)
     return (
@@ -48,13 +50,19 @@ def run(ctx: JobContext) -> StepResult:
     if not policies:
         result.message = "no policy orders today"
         return result
-    proposals = order_inputs(ctx, policies).groupBy("store_id").applyInPandas(
-        partial(propose_orders, as_of=ctx.as_of), ORDER_SCHEMA
+    proposals = (
+        order_inputs(ctx, policies)
+        .groupBy("store_id")
+        .applyInPandas(partial(propose_orders, as_of=ctx.as_of), ORDER_SCHEMA)
     )
     contract = load_contract("gold", TABLE)
     target = ctx.table("gold", TABLE)
     checked = evaluate_checks(
-        proposals, contract, as_of=ctx.as_of, reference=lambda name: ctx.read(*name.split(".")), target_schema=ctx.spark.table(target).schema
+        proposals,
+        contract,
+        as_of=ctx.as_of,
+        reference=lambda name: ctx.read(*name.split(".")),
+        target_schema=ctx.spark.table(target).schema,
     )
     ids = ", ".join(f"'{p.id}'" for p in policies)
     outcome = write_checked(
@@ -73,7 +81,12 @@ def run(ctx: JobContext) -> StepResult:
     result.rows_in, result.rows_quarantined = outcome.rows_in, outcome.quarantined
     result.wrote(f"gold.{TABLE}", outcome.written)
     summary = (
-        ctx.read("gold", TABLE).where(F.col("order_date") == F.lit(ctx.as_of)).groupBy("policy_id", "status").count().orderBy("policy_id", "status").collect()
+        ctx.read("gold", TABLE)
+        .where(F.col("order_date") == F.lit(ctx.as_of))
+        .groupBy("policy_id", "status")
+        .count()
+        .orderBy("policy_id", "status")
+        .collect()
     )
     result.message = "; ".join(f"{r.policy_id}: {r['count']} {r.status}" for r in summary) or "no orders needed"
     return result

@@ -73,7 +73,11 @@ def propose_orders(items: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
         item = rules.iloc[i]
         room = item["max_inventory"] - position[i] if pd.notna(item["max_inventory"]) else None
         line = apply_supplier_terms(
-            float(need[i]), moq=_limit(item["moq"]), max_qty=_limit(item["max_qty"]), multiple=_limit(item["multiple"]), room=room
+            float(need[i]),
+            moq=_limit(item["moq"]),
+            max_qty=_limit(item["max_qty"]),
+            multiple=_limit(item["multiple"]),
+            room=room,
         )
         lead = int(item["L"])
         rows.append(

@@ -71,8 +71,10 @@ def run_steps(ctx: JobContext, steps: Sequence[Step], *, out=print) -> list[Step
             break
         res = report.result
         detail = f"  ({res.message})" if res.message else ""
-        out(f"    done in {report.seconds:.1f}s: {res.rows_in:,} rows in, {res.rows_out:,} written, "
-            f"{res.rows_quarantined:,} quarantined{detail}")
+        out(
+            f"    done in {report.seconds:.1f}s: {res.rows_in:,} rows in, {res.rows_out:,} written, "
+            f"{res.rows_quarantined:,} quarantined{detail}"
+        )
     out(summary(reports))
     return reports
 

@@ -27,11 +27,27 @@ STEPS: dict[str, Step] = {
         Step("ingest", "lakehouse_inv.ingest.job:run", "landing files -> bronze (incremental, lineage columns)"),
         Step("refine", "lakehouse_inv.refine.job:run", "bronze -> silver (types, dedup, contracts, quarantine)"),
         Step("gold", "lakehouse_inv.publish.job:run", "silver -> gold daily_sales, inventory_status + views"),
-        Step("forecast", "lakehouse_inv.forecast.job:run", "ARIMA-family forecast per store x product -> gold.demand_forecast"),
-        Step("backtest", "lakehouse_inv.forecast.job:run_backtest", "rolling-origin accuracy vs seasonal naive -> gold.forecast_accuracy"),
-        Step("optimize", "lakehouse_inv.policies.job:run", "solve due policies, one Pyomo model per partition -> gold.policy_parameters"),
+        Step(
+            "forecast",
+            "lakehouse_inv.forecast.job:run",
+            "ARIMA-family forecast per store x product -> gold.demand_forecast",
+        ),
+        Step(
+            "backtest",
+            "lakehouse_inv.forecast.job:run_backtest",
+            "rolling-origin accuracy vs seasonal naive -> gold.forecast_accuracy",
+        ),
+        Step(
+            "optimize",
+            "lakehouse_inv.policies.job:run",
+            "solve due policies, one Pyomo model per partition -> gold.policy_parameters",
+        ),
         Step("generate_orders", "lakehouse_inv.orders.job:run", "apply policies to inventory positions -> gold.orders"),
-        Step("evaluate", "lakehouse_inv.evaluate.job:run", "replay policies and baselines on true demand -> gold.policy_metrics"),
+        Step(
+            "evaluate",
+            "lakehouse_inv.evaluate.job:run",
+            "replay policies and baselines on true demand -> gold.policy_metrics",
+        ),
     )
 }
 

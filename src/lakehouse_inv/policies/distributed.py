@@ -1,4 +1,9 @@
-"""One Pyomo model per partition on the executors: ``groupBy(partition_fields).applyInPandas``."""
+"""One Pyomo model per partition on the executors, inside a grouped pandas UDF.
+
+Partitions reach Python a hash bucket at a time (:func:`lakehouse_inv.grouped.apply_per_group`), and each
+partition is still built and solved as its own model; this keeps thousands of one-SKU partitions from paying
+one Arrow round trip each.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from functools import partial
 import pandas as pd
 from pyspark.sql import DataFrame
 
-from lakehouse_inv.forecast.threads import pin_blas_threads
+from lakehouse_inv.grouped import apply_per_group
 from lakehouse_inv.policies.config import ITEM_KEYS, PolicyConfig
 from lakehouse_inv.policies.partition import CouplingSpec, PartitionSpec, optimize_partition, policy_result_schema
 
@@ -17,9 +22,7 @@ PARTITION_CONSTANTS = ("_b", "_V", "_C")
 def partition_spec(policy: PolicyConfig, group: pd.DataFrame, keys: list[str]) -> PartitionSpec:
     """The spec of one group: the policy's settings plus the group's capacities (constant columns)."""
     first = group.iloc[0] if len(group) else {}
-    couplings = tuple(
-        CouplingSpec(c.usage, float(first[f"_cap{i}"]), c.weight) for i, c in enumerate(policy.couplings)
-    )
+    couplings = tuple(CouplingSpec(c.usage, float(first[f"_cap{i}"]), c.weight) for i, c in enumerate(policy.couplings))
     constants = {name[1:]: float(first[name]) for name in PARTITION_CONSTANTS if name in group.columns}
     return PartitionSpec(
         policy.type,
@@ -32,7 +35,6 @@ def partition_spec(policy: PolicyConfig, group: pd.DataFrame, keys: list[str]) -
 
 
 def _solve_group(group: pd.DataFrame, *, policy: PolicyConfig, keys: list[str]) -> pd.DataFrame:
-    pin_blas_threads()
     # a shuffle delivers rows in any order; solving them in key order makes ties break the same way every run
     order = [*keys, "t"] if "t" in group.columns else keys
     group = group.sort_values(order, kind="mergesort", ignore_index=True)
@@ -46,4 +48,4 @@ def optimize_frame(inputs: DataFrame, policy: PolicyConfig) -> DataFrame:
     keys = list(dict.fromkeys([*ITEM_KEYS, *policy.partition_fields]))
     schema = policy_result_schema([(k, inputs.schema[k].dataType.simpleString()) for k in keys])
     fn = partial(_solve_group, policy=policy, keys=keys)
-    return inputs.groupBy(*policy.partition_fields).applyInPandas(fn, schema)
+    return apply_per_group(inputs, policy.partition_fields, fn, schema)

@@ -15,29 +15,63 @@ from pyspark.sql import functions as F
 
 from lakehouse_inv.policies.config import ITEM_KEYS, PolicyConfig
 
+
 def item_inputs(
-    store_product: DataFrame, products: DataFrame, terms: DataFrame, suppliers: DataFrame, forecast: DataFrame, *, horizon_days: int
+    store_product: DataFrame,
+    products: DataFrame,
+    terms: DataFrame,
+    suppliers: DataFrame,
+    forecast: DataFrame,
+    *,
+    horizon_days: int,
 ) -> DataFrame:
     """One row per store-product with a forecast: every per-item input any policy type needs."""
-    window = forecast.where(F.col("horizon_day") <= horizon_days).groupBy(*ITEM_KEYS).agg(
-        F.mean("mean").alias("a"), F.mean("variance").alias("demand_variance")
+    window = (
+        forecast.where(F.col("horizon_day") <= horizon_days)
+        .groupBy(*ITEM_KEYS)
+        .agg(F.mean("mean").alias("a"), F.mean("variance").alias("demand_variance"))
     )
     primary = terms.where("is_primary").select(
-        *ITEM_KEYS, "supplier_id", F.col("lead_time_days").alias("L"), "unit_cost",
-        F.col("min_order_qty").alias("moq"), F.col("max_order_qty").alias("max_qty"), F.col("qty_multiple").alias("multiple"),
+        *ITEM_KEYS,
+        "supplier_id",
+        F.col("lead_time_days").alias("L"),
+        "unit_cost",
+        F.col("min_order_qty").alias("moq"),
+        F.col("max_order_qty").alias("max_qty"),
+        F.col("qty_multiple").alias("multiple"),
     )
     shared_shipment = F.col("shipping_cost") / F.count("*").over(Window.partitionBy("store_id", "supplier_id"))
     return (
-        store_product.join(products.select("product_id", "is_perishable", F.col("shelf_life_days").alias("life"), "product_volume"), "product_id")
+        store_product.join(
+            products.select("product_id", "is_perishable", F.col("shelf_life_days").alias("life"), "product_volume"),
+            "product_id",
+        )
         .join(primary, list(ITEM_KEYS))
         .join(suppliers.select("supplier_id", "shipping_cost"), "supplier_id")
         .withColumn("K", shared_shipment)
         .join(window, list(ITEM_KEYS))
         .select(
-            *ITEM_KEYS, "supplier_id", "storage_id", "department_id", F.coalesce("is_perishable", F.lit(False)).alias("is_perishable"),
-            "life", "a", "demand_variance", "L", F.col("storage_cost").alias("h"), "K", F.col("missed_sale_cost").alias("pi"),
-            (F.col("unit_cost") + F.coalesce("disposal_cost", F.lit(0.0))).alias("W"), "unit_cost", "product_volume",
-            "storage_cost", "price", "moq", "max_qty", "multiple", F.col("max_inventory"),
+            *ITEM_KEYS,
+            "supplier_id",
+            "storage_id",
+            "department_id",
+            F.coalesce("is_perishable", F.lit(False)).alias("is_perishable"),
+            "life",
+            "a",
+            "demand_variance",
+            "L",
+            F.col("storage_cost").alias("h"),
+            "K",
+            F.col("missed_sale_cost").alias("pi"),
+            (F.col("unit_cost") + F.coalesce("disposal_cost", F.lit(0.0))).alias("W"),
+            "unit_cost",
+            "product_volume",
+            "storage_cost",
+            "price",
+            "moq",
+            "max_qty",
+            "multiple",
+            F.col("max_inventory"),
         )
     )
 
@@ -54,7 +88,9 @@ def _partition_total(value: Column, policy: PolicyConfig) -> Column:
     return F.sum(value).over(Window.partitionBy(*policy.partition_fields))
 
 
-def policy_inputs(items: DataFrame, forecast: DataFrame, storage: DataFrame, policy: PolicyConfig, *, horizon_days: int) -> DataFrame:
+def policy_inputs(
+    items: DataFrame, forecast: DataFrame, storage: DataFrame, policy: PolicyConfig, *, horizon_days: int
+) -> DataFrame:
     """The rows one policy's partitions are solved from, in the column names of :func:`optimize_partition`.
 
     Partition-level capacities travel as constant columns ``_b`` (ceoq), ``_V`` (nvbudget), ``_C`` (clsp) and
@@ -69,18 +105,31 @@ def policy_inputs(items: DataFrame, forecast: DataFrame, storage: DataFrame, pol
         frame = items.select(*keys, *columns, *weights)
         for i, coupling in enumerate(policy.couplings):
             if coupling.capacity == "max_inventory":
-                frame = frame.join(items.select(*ITEM_KEYS, F.col("max_inventory").cast("double").alias(f"_cap{i}")), list(ITEM_KEYS))
+                frame = frame.join(
+                    items.select(*ITEM_KEYS, F.col("max_inventory").cast("double").alias(f"_cap{i}")), list(ITEM_KEYS)
+                )
             elif isinstance(coupling.capacity, str):
-                capacity = storage.select("store_id", "storage_id", (F.col(coupling.capacity) * coupling.capacity_factor).alias(f"_cap{i}"))
+                capacity = storage.select(
+                    "store_id", "storage_id", (F.col(coupling.capacity) * coupling.capacity_factor).alias(f"_cap{i}")
+                )
                 frame = frame.join(capacity, ["store_id", "storage_id"], "left")
             else:
                 frame = frame.withColumn(f"_cap{i}", F.lit(float(coupling.capacity)))
         return frame
     if kind == "ceoq":
         budget = storage.select("store_id", "storage_id", F.col("storage_cost_budget").alias("_b"))
-        return items.select(*keys, F.col("a").alias("lam"), "K", F.col("h").alias("C")).join(budget, ["store_id", "storage_id"], "left")
+        return items.select(*keys, F.col("a").alias("lam"), "K", F.col("h").alias("C")).join(
+            budget, ["store_id", "storage_id"], "left"
+        )
     if kind == "nvbudget":
-        frame = items.select(*keys, F.col("a").alias("d"), F.col("W").alias("h"), F.col("pi").alias("b"), F.col("unit_cost").alias("c"), "demand_variance")
+        frame = items.select(
+            *keys,
+            F.col("a").alias("d"),
+            F.col("W").alias("h"),
+            F.col("pi").alias("b"),
+            F.col("unit_cost").alias("c"),
+            "demand_variance",
+        )
         return frame.withColumn("_V", policy.budget_factor * _partition_total(F.col("c") * F.col("d"), policy))
     # ww / clsp: one row per item x planning period (period_days days) with the period's forecast demand;
     # holding is charged per period, so h scales with the period length

@@ -24,13 +24,32 @@ from lakehouse_inv.policies.features import policy_inputs
 from lakehouse_inv.policies.sources import current_items, latest_forecast
 
 TABLE = "policy_parameters"
-INPUT_FIELDS = ["a", "demand_variance", "L", "h", "K", "pi", "W", "life", "unit_cost", "price", "moq", "max_qty", "multiple", "max_inventory"]
+INPUT_FIELDS = [
+    "a",
+    "demand_variance",
+    "L",
+    "h",
+    "K",
+    "pi",
+    "W",
+    "life",
+    "unit_cost",
+    "price",
+    "moq",
+    "max_qty",
+    "multiple",
+    "max_inventory",
+]
 
 
 def due_policies(ctx: JobContext, config: PoliciesConfig) -> list[PolicyConfig]:
     optimized = {
         row.policy_id
-        for row in ctx.read("gold", TABLE).where(F.col("as_of") <= F.lit(ctx.as_of)).select("policy_id").distinct().collect()
+        for row in ctx.read("gold", TABLE)
+        .where(F.col("as_of") <= F.lit(ctx.as_of))
+        .select("policy_id")
+        .distinct()
+        .collect()
     }
     forced = ctx.options.get("full_refresh", False)
     return [
@@ -38,7 +57,9 @@ def due_policies(ctx: JobContext, config: PoliciesConfig) -> list[PolicyConfig]:
     ]
 
 
-def parameters_rows(results: DataFrame, items: DataFrame, policy: PolicyConfig, as_of: dt.date, forecast_as_of: dt.date) -> DataFrame:
+def parameters_rows(
+    results: DataFrame, items: DataFrame, policy: PolicyConfig, as_of: dt.date, forecast_as_of: dt.date
+) -> DataFrame:
     """Solver rows + the item's inputs and identifiers, in ``gold.policy_parameters`` terms."""
     partition_key = F.concat_ws("/", *[F.concat(F.lit(f"{f}="), F.col(f)) for f in policy.partition_fields])
     details = items.select(*ITEM_KEYS, "supplier_id", F.to_json(F.struct(*INPUT_FIELDS)).alias("inputs_json"))
@@ -53,7 +74,9 @@ def parameters_rows(results: DataFrame, items: DataFrame, policy: PolicyConfig, 
     )
 
 
-def optimize_rows(ctx: JobContext, policy: PolicyConfig, items: DataFrame, forecast: DataFrame, forecast_as_of: dt.date, horizon: int) -> DataFrame:
+def optimize_rows(
+    ctx: JobContext, policy: PolicyConfig, items: DataFrame, forecast: DataFrame, forecast_as_of: dt.date, horizon: int
+) -> DataFrame:
     """``gold.policy_parameters`` rows of one policy (lazy: solved when written)."""
     storage = ctx.read("silver", "store_storage")
     inputs = policy_inputs(items, forecast, storage, policy, horizon_days=horizon)
@@ -65,7 +88,11 @@ def write_parameters(ctx: JobContext, rows: DataFrame, policy_ids: list[str]) ->
     contract = load_contract("gold", TABLE)
     target = ctx.table("gold", TABLE)
     checked = evaluate_checks(
-        rows, contract, as_of=ctx.as_of, reference=lambda name: ctx.read(*name.split(".")), target_schema=ctx.spark.table(target).schema
+        rows,
+        contract,
+        as_of=ctx.as_of,
+        reference=lambda name: ctx.read(*name.split(".")),
+        target_schema=ctx.spark.table(target).schema,
     )
     ids = ", ".join(f"'{p}'" for p in policy_ids)
     outcome = write_checked(
@@ -98,7 +125,9 @@ def run(ctx: JobContext) -> StepResult:
     items = current_items(ctx, forecast).cache()
     try:
         # one union, one write: the policies' partitions are solved side by side on the executors
-        rows = reduce(DataFrame.unionByName, [optimize_rows(ctx, p, items, forecast, forecast_as_of, horizon) for p in policies])
+        rows = reduce(
+            DataFrame.unionByName, [optimize_rows(ctx, p, items, forecast, forecast_as_of, horizon) for p in policies]
+        )
         result.wrote(f"gold.{TABLE}", write_parameters(ctx, rows, [p.id for p in policies]))
     finally:
         items.unpersist()

@@ -23,7 +23,9 @@ def latest_forecast_origin(ctx: JobContext) -> dt.date:
         ctx.read("gold", "demand_forecast").where(F.col("as_of") <= F.lit(ctx.as_of)).agg(F.max("as_of")).first()[0]
     )
     if origin is None:
-        raise MissingForecast(f"gold.demand_forecast has no forecast on or before {ctx.as_of}: run the forecast step first")
+        raise MissingForecast(
+            f"gold.demand_forecast has no forecast on or before {ctx.as_of}: run the forecast step first"
+        )
     return origin
 
 
@@ -48,7 +50,9 @@ def current_items(ctx: JobContext, forecast: DataFrame) -> DataFrame:
 def latest_parameters(ctx: JobContext, policies: list[PolicyConfig]) -> DataFrame:
     """Each policy's most recent solved decision per item, on or before ``--as-of``, with its plan period."""
     params = ctx.read("gold", "policy_parameters").where(
-        (F.col("as_of") <= F.lit(ctx.as_of)) & F.col("policy_id").isin([p.id for p in policies]) & F.col("status").isin(*SOLVED)
+        (F.col("as_of") <= F.lit(ctx.as_of))
+        & F.col("policy_id").isin([p.id for p in policies])
+        & F.col("status").isin(*SOLVED)
     )
     newest = params.withColumn("_newest", F.max("as_of").over(Window.partitionBy("policy_id", *ITEM_KEYS)))
     periods = ctx.spark.createDataFrame([(p.id, p.period_days) for p in policies], "policy_id string, period_days int")
@@ -57,5 +61,3 @@ def latest_parameters(ctx: JobContext, policies: list[PolicyConfig]) -> DataFram
         .select("policy_id", "policy_type", *ITEM_KEYS, "decision_json", F.col("as_of").alias("parameters_as_of"))
         .join(F.broadcast(periods), "policy_id")
     )
-
-

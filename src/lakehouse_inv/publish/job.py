@@ -11,7 +11,6 @@ from lakehouse_inv.lakehouse.checked_write import write_checked
 from lakehouse_inv.lakehouse.contracts import evaluate_checks, load_contract
 from lakehouse_inv.lakehouse.increments import rebuild_window
 from lakehouse_inv.lakehouse.quarantine import QUARANTINE
-from lakehouse_inv.lakehouse.writes import merge_into
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.publish.transforms import daily_sales, inventory_status
 
@@ -21,7 +20,11 @@ def publish_checked(ctx: JobContext, table: str, rows: DataFrame, scope: str | N
     contract = load_contract("gold", table)
     target = ctx.table("gold", table)
     checked = evaluate_checks(
-        rows, contract, as_of=ctx.as_of, reference=lambda name: ctx.read(*name.split(".")), target_schema=ctx.spark.table(target).schema
+        rows,
+        contract,
+        as_of=ctx.as_of,
+        reference=lambda name: ctx.read(*name.split(".")),
+        target_schema=ctx.spark.table(target).schema,
     )
     outcome = write_checked(
         ctx.spark,
@@ -69,9 +72,23 @@ def run(ctx: JobContext) -> StepResult:
     ctx.catalog.ensure_tables(spark, "gold")
     result = StepResult()
     stores, products = ctx.read("silver", "stores"), ctx.read("silver", "products")
-    publish_window(ctx, "daily_sales", ctx.read("silver", "daily_demand"), "date", lambda d: daily_sales(d, stores, products), result)
+    publish_window(
+        ctx,
+        "daily_sales",
+        ctx.read("silver", "daily_demand"),
+        "date",
+        lambda d: daily_sales(d, stores, products),
+        result,
+    )
     terms = ctx.read("silver", "store_product_supplier")
-    publish_window(ctx, "inventory_status", ctx.read("silver", "inventory_snapshot"), "snapshot_date", lambda i: inventory_status(i, terms), result)
+    publish_window(
+        ctx,
+        "inventory_status",
+        ctx.read("silver", "inventory_snapshot"),
+        "snapshot_date",
+        lambda i: inventory_status(i, terms),
+        result,
+    )
     views = ctx.catalog.ensure_views(spark, "gold")
     result.message = f"views: {', '.join(views)}"
     return result

@@ -12,14 +12,25 @@ def daily_sales(daily_demand: DataFrame, stores: DataFrame, products: DataFrame)
         daily_demand.join(stores.select("store_id", "store_name"), "store_id", "left")
         .join(products.select("product_id", "product_name", "is_perishable"), "product_id", "left")
         .select(
-            "store_id", "product_id", "date", "store_name", "product_name", "is_perishable",
-            F.col("units_sold").alias("units"), "revenue", "avg_price", "on_hand_end",
-            F.col("stockout").alias("stockout_flag"), "lost_requests",
+            "store_id",
+            "product_id",
+            "date",
+            "store_name",
+            "product_name",
+            "is_perishable",
+            F.col("units_sold").alias("units"),
+            "revenue",
+            "avg_price",
+            "on_hand_end",
+            F.col("stockout").alias("stockout_flag"),
+            "lost_requests",
         )
     )
 
 
-def inventory_status(inventory: DataFrame, store_product_supplier: DataFrame, *, expiring_within_days: int = 2) -> DataFrame:
+def inventory_status(
+    inventory: DataFrame, store_product_supplier: DataFrame, *, expiring_within_days: int = 2
+) -> DataFrame:
     """Store x day on-hand units and value (at the primary supplier's unit cost)."""
     unit_cost = store_product_supplier.where("is_primary").select("store_id", "product_id", "unit_cost")
     per_item = (
@@ -27,7 +38,9 @@ def inventory_status(inventory: DataFrame, store_product_supplier: DataFrame, *,
         .agg(
             F.sum("units").alias("units"),
             F.sum(
-                F.when(F.col("expiry_date") <= F.date_add("snapshot_date", expiring_within_days), F.col("units")).otherwise(0)
+                F.when(
+                    F.col("expiry_date") <= F.date_add("snapshot_date", expiring_within_days), F.col("units")
+                ).otherwise(0)
             ).alias("expiring_units"),
         )
         .join(unit_cost, ["store_id", "product_id"], "left")

@@ -43,7 +43,7 @@ def blank_to_null(column: str) -> Column:
 
 
 def duration_days(text: Column) -> Column:
-    """"3 days" -> 3, "1 week" -> 7, "2 months" -> 60; NULL for anything else."""
+    """ "3 days" -> 3, "1 week" -> 7, "2 months" -> 60; NULL for anything else."""
     amount = F.regexp_extract(F.lower(text), DURATION_PATTERN, 1)
     unit = F.regexp_extract(F.lower(text), DURATION_PATTERN, 2)
     factor = F.when(unit.startswith("w"), 7).when(unit.startswith("m"), 30).otherwise(1)
@@ -57,20 +57,33 @@ def conform(bronze: DataFrame, spec: ConformSpec) -> DataFrame:
     df = df.select(*[blank_to_null(c).alias(c) for c in data_columns], RESCUED, RAW, *LINEAGE)
 
     messages: list[Column] = [
-        F.when(F.col(RESCUED).isNotNull(), F.concat(F.lit("[malformed] record does not match the export layout: "), F.col(RESCUED)))
+        F.when(
+            F.col(RESCUED).isNotNull(),
+            F.concat(F.lit("[malformed] record does not match the export layout: "), F.col(RESCUED)),
+        )
     ]
     typed: dict[str, Column] = {}
     for column, sql_type in spec.types.items():
         value = F.col(column).try_cast(sql_type)
         typed[column] = value
         messages.append(
-            F.when(F.col(column).isNotNull() & value.isNull(), F.concat(F.lit(f"[type] {column}='"), F.col(column), F.lit(f"' is not a valid {sql_type}")))
+            F.when(
+                F.col(column).isNotNull() & value.isNull(),
+                F.concat(F.lit(f"[type] {column}='"), F.col(column), F.lit(f"' is not a valid {sql_type}")),
+            )
         )
     for new_column, text_column in spec.durations.items():
         days = duration_days(F.col(text_column))
         typed[new_column] = days
         messages.append(
-            F.when(F.col(text_column).isNotNull() & days.isNull(), F.concat(F.lit(f"[type] {text_column}='"), F.col(text_column), F.lit("' is not a duration like '3 days' or '1 week'")))
+            F.when(
+                F.col(text_column).isNotNull() & days.isNull(),
+                F.concat(
+                    F.lit(f"[type] {text_column}='"),
+                    F.col(text_column),
+                    F.lit("' is not a duration like '3 days' or '1 week'"),
+                ),
+            )
         )
     errors = F.filter(F.array(*messages), lambda m: m.isNotNull())
     df = df.withColumn(ERRORS, errors).withColumns(typed)  # messages read the raw text, so before the casts

@@ -43,7 +43,9 @@ class BatchCounts:
 
 def waves(tables: Sequence[str]) -> list[list[str]]:
     """Group tables so each one's foreign-key parents are refined in an earlier wave."""
-    parents = {t: {ref.split(".", 1)[1] for ref in load_contract("silver", t).foreign_tables} & set(tables) for t in tables}
+    parents = {
+        t: {ref.split(".", 1)[1] for ref in load_contract("silver", t).foreign_tables} & set(tables) for t in tables
+    }
     done: set[str] = set()
     out = []
     while len(done) < len(tables):
@@ -68,7 +70,9 @@ def check_batch(ctx: JobContext, table: str, contract: Contract, bronze_rows: Da
     return mark_duplicates(checked, contract.keys, newest_first())
 
 
-def refine_batch(ctx: JobContext, table: str, bronze_rows: DataFrame, counts: BatchCounts, lock: threading.Lock) -> None:
+def refine_batch(
+    ctx: JobContext, table: str, bronze_rows: DataFrame, counts: BatchCounts, lock: threading.Lock
+) -> None:
     contract = load_contract("silver", table)
     outcome = write_checked(
         ctx.spark,
@@ -115,7 +119,11 @@ def refine_tables(ctx: JobContext, tables: Sequence[str]) -> dict[str, BatchCoun
 
 def refresh_daily_demand(ctx: JobContext) -> int:
     """Rebuild ``silver.daily_demand`` over the dates whose sales, stock counts or requests changed."""
-    sales, inventory, requests = ctx.read("silver", "sales"), ctx.read("silver", "inventory_snapshot"), ctx.read("silver", "demand_requests")
+    sales, inventory, requests = (
+        ctx.read("silver", "sales"),
+        ctx.read("silver", "inventory_snapshot"),
+        ctx.read("silver", "demand_requests"),
+    )
     target = ctx.table("silver", "daily_demand")
     window = rebuild_window(
         ctx.spark.table(target),

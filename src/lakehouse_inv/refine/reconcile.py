@@ -22,6 +22,8 @@ def unaccounted_rows(ctx: JobContext, table: str) -> DataFrame:
     in_silver = ctx.read("silver", table).select(*[F.col(k).alias(f"_s_{k}") for k in keys]).distinct()
     match = reduce(lambda a, b: a & b, [bronze[k].eqNullSafe(in_silver[f"_s_{k}"]) for k in keys])
     quarantined = (
-        ctx.read("silver", QUARANTINE).where(F.col("target_table") == f"silver.{table}").select(F.col("record_id").alias("_record_id"))
+        ctx.read("silver", QUARANTINE)
+        .where(F.col("target_table") == f"silver.{table}")
+        .select(F.col("record_id").alias("_record_id"))
     )
     return bronze.join(in_silver, match, "left_anti").join(quarantined, "_record_id", "left_anti")

@@ -238,7 +238,9 @@ def _place_orders(cfg: SimulatorConfig, world: World, state: SimState, day: dt.d
         if received[k] > 0:
             state.pipeline.append((arrival, int(s), int(received[k]), order_id))
         expected = day + dt.timedelta(days=int(world.lead_time[s]))
-        rows.append((order_id, int(s), day.isoformat(), int(qty[k]), round(float(world.unit_cost[s]), 2), expected.isoformat()))
+        rows.append(
+            (order_id, int(s), day.isoformat(), int(qty[k]), round(float(world.unit_cost[s]), 2), expected.isoformat())
+        )
     frame = pd.DataFrame(
         rows, columns=["order_id", "series", "order_date", "quantity", "unit_cost", "expected_arrival_date"]
     )

@@ -72,7 +72,7 @@ class World:
         return len(self.store_products)
 
 
-def build_world(cfg: SimulatorConfig) -> World:  # noqa: PLR0915 - one linear recipe reads best in one place
+def build_world(cfg: SimulatorConfig) -> World:
     rng = np.random.default_rng([cfg.seed, WORLD_STREAM])
     n_st, n_dep, n_sup, n_space = cfg.n_stores, cfg.n_departments, cfg.n_suppliers, cfg.n_storage_spaces
     store_ids, brand_ids, supplier_ids = _ids("S", n_st), _ids("B", cfg.n_brands), _ids("SUP", n_sup)
@@ -115,7 +115,9 @@ def build_world(cfg: SimulatorConfig) -> World:  # noqa: PLR0915 - one linear re
         {
             "product_id": product_ids,
             "brand_id": [brand_ids[b] for b in prod_brand],
-            "product_name": [f"{DEPARTMENT_NAMES[d % len(DEPARTMENT_NAMES)]} item {i + 1}" for i, d in enumerate(prod_dept)],
+            "product_name": [
+                f"{DEPARTMENT_NAMES[d % len(DEPARTMENT_NAMES)]} item {i + 1}" for i, d in enumerate(prod_dept)
+            ],
             "department_id": [dept_ids[d] for d in prod_dept],
             "msrp": (prod_cost * rng.uniform(1.1, 1.5, n_prod)).round(2),
             "product_volume": rng.uniform(0.2, 4.0, n_prod).round(2),

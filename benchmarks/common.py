@@ -1,0 +1,62 @@
+"""Shared by the benchmarks: one Spark session, timing, results as a table on stdout and JSON on disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def spark_session(warehouse: Path):
+    from lakehouse_inv.spark import build_spark
+
+    return build_spark("lakehouse_inv-bench", master="local[*]", warehouse_dir=warehouse)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - started
+
+
+def force(df) -> None:
+    """Run a DataFrame's whole plan (every UDF call) without collecting it."""
+    df.write.format("noop").mode("overwrite").save()
+
+
+def machine() -> dict[str, Any]:
+    return {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+def write_result(name: str, result: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {
+        "benchmark": name,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        **result,
+    }
+    path.write_text(json.dumps(payload, indent=2, default=str))
+    return path
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str]]) -> str:
+    """``columns``: (key, header, format spec) per column."""
+    widths = [max(len(h), 12) for _, h, _ in columns]
+    lines = ["  ".join(h.rjust(w) for (_, h, _), w in zip(columns, widths, strict=True))]
+    for row in rows:
+        cells = []
+        for (key, _, spec), w in zip(columns, widths, strict=True):
+            value = row.get(key)
+            text = format(value, spec) if isinstance(value, int | float) else ("" if value is None else str(value))
+            cells.append(text.rjust(w))
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
