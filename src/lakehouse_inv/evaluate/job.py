@@ -23,9 +23,7 @@ from lakehouse_inv.evaluate.config import BaselineConfig, EvaluateConfig
 from lakehouse_inv.evaluate.metrics import period_bounds
 from lakehouse_inv.evaluate.replay import replay, replay_schema
 from lakehouse_inv.evaluate.rules import attach_rules
-from lakehouse_inv.lakehouse.checked_write import write_checked
-from lakehouse_inv.lakehouse.contracts import evaluate_checks, load_contract
-from lakehouse_inv.lakehouse.quarantine import QUARANTINE
+from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.policies.config import ITEM_KEYS
 from lakehouse_inv.policies.sources import current_items, latest_forecast, latest_parameters
@@ -93,33 +91,6 @@ def true_demand(ctx: JobContext, start: dt.date, end: dt.date) -> DataFrame:
     )
 
 
-def publish(ctx: JobContext, table: str, rows: DataFrame, scope: str, result: StepResult) -> None:
-    contract = load_contract("gold", table)
-    target = ctx.table("gold", table)
-    checked = evaluate_checks(
-        rows,
-        contract,
-        as_of=ctx.as_of,
-        reference=lambda name: ctx.read(*name.split(".")),
-        target_schema=ctx.spark.table(target).schema,
-    )
-    outcome = write_checked(
-        ctx.spark,
-        checked,
-        table=target,
-        keys=contract.keys,
-        volatile=contract.volatile,
-        quarantine_table=ctx.table("silver", QUARANTINE),
-        source_label="replay",
-        target_label=f"gold.{table}",
-        as_of=ctx.as_of,
-        run_id=ctx.run_id,
-        scope=scope,
-    )
-    result.rows_quarantined += outcome.quarantined
-    result.wrote(f"gold.{table}", outcome.written)
-
-
 def describe(baseline: BaselineConfig) -> str:
     if baseline.rule == "days_of_cover":
         cover = f"lead time + {baseline.review_days} + {baseline.safety_days:g} days"
@@ -169,14 +140,20 @@ def run(ctx: JobContext) -> StepResult:
     try:
         result.rows_in = rows.count()
         levels = rows.withColumn("as_of", F.lit(ctx.as_of))
-        publish(ctx, LEVELS, levels, "true", result)  # the latest evaluation replaces the previous replay
+        # the latest evaluation replaces the previous replay
+        outcome = publish_gold(ctx, LEVELS, levels, scope="true", source="replay")
+        result.rows_quarantined += outcome.quarantined
+        result.wrote(f"gold.{LEVELS}", outcome.written)
 
         periods = [(p, *period_bounds(p, ctx.as_of, horizon_days=horizon)) for p in config.periods]
         metrics = period_metrics(rows, periods)
         baseline_rows = rows.where(F.col("policy_id") == config.baseline.id).drop("policy_id")
         same_items = baseline_rows.join(items.select(*REPLAY_KEYS), list(ITEM_KEYS))
         scored = with_improvement(metrics, period_metrics(same_items, periods), config.baseline.id)
-        publish(ctx, METRICS, scored.withColumn("as_of", F.lit(ctx.as_of)), f"t.as_of = DATE'{ctx.as_of}'", result)
+        scored = scored.withColumn("as_of", F.lit(ctx.as_of))
+        outcome = publish_gold(ctx, METRICS, scored, scope=f"t.as_of = DATE'{ctx.as_of}'", source="replay")
+        result.rows_quarantined += outcome.quarantined
+        result.wrote(f"gold.{METRICS}", outcome.written)
     finally:
         rows.unpersist()
         items.unpersist()

@@ -17,12 +17,16 @@ from lakehouse_inv.config import ConfigError
 from lakehouse_inv.forecast.config import ForecastConfig, quantile_column
 from lakehouse_inv.forecast.distributed import backtest_frame, forecast_frame
 from lakehouse_inv.forecast.tracking import log_run
-from lakehouse_inv.lakehouse.checked_write import write_checked
-from lakehouse_inv.lakehouse.contracts import evaluate_checks, load_contract
-from lakehouse_inv.lakehouse.quarantine import QUARANTINE
+from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 
 SERIES_KEYS = ["store_id", "product_id"]
+SOURCE = "silver.daily_demand"
+
+
+def origin(ctx: JobContext) -> str:
+    """The rows a forecast or backtest run replaces: those of its origin."""
+    return f"t.as_of = DATE'{ctx.as_of}'"
 
 
 def demand_history(ctx: JobContext, config: ForecastConfig, extra_days: int = 0) -> DataFrame:
@@ -35,35 +39,6 @@ def demand_history(ctx: JobContext, config: ForecastConfig, extra_days: int = 0)
             *SERIES_KEYS, "date", F.col("units_sold").cast("double").alias("demand"), F.col("avg_price").alias("price")
         )
     )
-
-
-def publish(ctx: JobContext, table: str, rows: DataFrame, result: StepResult) -> None:
-    """Check ``rows`` against ``gold/<table>.yml`` and replace the table's rows for this ``as_of``."""
-    contract = load_contract("gold", table)
-    target = ctx.table("gold", table)
-    checked = evaluate_checks(
-        rows,
-        contract,
-        as_of=ctx.as_of,
-        reference=lambda name: ctx.read(*name.split(".")),
-        target_schema=ctx.spark.table(target).schema,
-    )
-    outcome = write_checked(
-        ctx.spark,
-        checked,
-        table=target,
-        keys=contract.keys,
-        volatile=contract.volatile,
-        quarantine_table=ctx.table("silver", QUARANTINE),
-        source_label="silver.daily_demand",
-        target_label=f"gold.{table}",
-        as_of=ctx.as_of,
-        run_id=ctx.run_id,
-        scope=f"t.as_of = DATE'{ctx.as_of}'",
-    )
-    result.rows_in += outcome.rows_in
-    result.rows_quarantined += outcome.quarantined
-    result.wrote(f"gold.{table}", outcome.written)
 
 
 def _check_quantile_columns(ctx: JobContext, config: ForecastConfig) -> None:
@@ -95,7 +70,9 @@ def run(ctx: JobContext) -> StepResult:
     _check_quantile_columns(ctx, config)
     result = StepResult()
     forecasts = forecast_frame(demand_history(ctx, config), key_cols=SERIES_KEYS, config=config, as_of=ctx.as_of)
-    publish(ctx, "demand_forecast", forecasts, result)
+    result.record(
+        "gold.demand_forecast", publish_gold(ctx, "demand_forecast", forecasts, scope=origin(ctx), source=SOURCE)
+    )
 
     written = ctx.read("gold", "demand_forecast").where(F.col("as_of") == F.lit(ctx.as_of))
     summary = (
@@ -123,7 +100,9 @@ def run_backtest(ctx: JobContext) -> StepResult:
     accuracy = backtest_frame(
         demand_history(ctx, config, extra_days=span), key_cols=SERIES_KEYS, config=config, as_of=ctx.as_of
     )
-    publish(ctx, "forecast_accuracy", accuracy, result)
+    result.record(
+        "gold.forecast_accuracy", publish_gold(ctx, "forecast_accuracy", accuracy, scope=origin(ctx), source=SOURCE)
+    )
 
     summary = (
         ctx.read("gold", "forecast_accuracy")

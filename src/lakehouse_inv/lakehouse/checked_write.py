@@ -7,14 +7,18 @@ import datetime as dt
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse_inv.lakehouse.contracts import ERRORS, split_valid
-from lakehouse_inv.lakehouse.quarantine import quarantine_rows, write_quarantine
+from lakehouse_inv.lakehouse.contracts import ERRORS, evaluate_checks, load_contract, split_valid
+from lakehouse_inv.lakehouse.quarantine import QUARANTINE, quarantine_rows, write_quarantine
 from lakehouse_inv.lakehouse.writes import merge_into
+
+if TYPE_CHECKING:
+    from lakehouse_inv.pipeline.context import JobContext
 
 
 @dataclass(frozen=True)
@@ -67,3 +71,30 @@ def write_checked(
         return CheckedWrite(sum(sizes.values()), written.written, quarantined)
     finally:
         checked.unpersist()
+
+
+def publish_gold(ctx: JobContext, table: str, rows: DataFrame, *, scope: str | None, source: str) -> CheckedWrite:
+    """Check ``rows`` against ``gold/<table>.yml`` and MERGE them into ``gold.<table>`` (``scope``: the target
+    rows this write replaces); rejected rows go to ``silver.quarantine`` labelled with ``source``."""
+    contract = load_contract("gold", table)
+    target = ctx.table("gold", table)
+    checked = evaluate_checks(
+        rows,
+        contract,
+        as_of=ctx.as_of,
+        reference=lambda name: ctx.read(*name.split(".")),
+        target_schema=ctx.spark.table(target).schema,
+    )
+    return write_checked(
+        ctx.spark,
+        checked,
+        table=target,
+        keys=contract.keys,
+        volatile=contract.volatile,
+        quarantine_table=ctx.table("silver", QUARANTINE),
+        source_label=source,
+        target_label=f"gold.{table}",
+        as_of=ctx.as_of,
+        run_id=ctx.run_id,
+        scope=scope,
+    )

@@ -14,10 +14,8 @@ from functools import partial
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_inv.lakehouse.checked_write import write_checked
-from lakehouse_inv.lakehouse.contracts import evaluate_checks, load_contract
+from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.lakehouse.positions import on_hand, on_order
-from lakehouse_inv.lakehouse.quarantine import QUARANTINE
 from lakehouse_inv.orders.proposals import ORDER_SCHEMA, propose_orders
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
@@ -55,31 +53,9 @@ def run(ctx: JobContext) -> StepResult:
         .groupBy("store_id")
         .applyInPandas(partial(propose_orders, as_of=ctx.as_of), ORDER_SCHEMA)
     )
-    contract = load_contract("gold", TABLE)
-    target = ctx.table("gold", TABLE)
-    checked = evaluate_checks(
-        proposals,
-        contract,
-        as_of=ctx.as_of,
-        reference=lambda name: ctx.read(*name.split(".")),
-        target_schema=ctx.spark.table(target).schema,
-    )
     ids = ", ".join(f"'{p.id}'" for p in policies)
-    outcome = write_checked(
-        ctx.spark,
-        checked,
-        table=target,
-        keys=contract.keys,
-        volatile=contract.volatile,
-        quarantine_table=ctx.table("silver", QUARANTINE),
-        source_label="gold.policy_parameters",
-        target_label=f"gold.{TABLE}",
-        as_of=ctx.as_of,
-        run_id=ctx.run_id,
-        scope=f"t.order_date = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})",
-    )
-    result.rows_in, result.rows_quarantined = outcome.rows_in, outcome.quarantined
-    result.wrote(f"gold.{TABLE}", outcome.written)
+    scope = f"t.order_date = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})"
+    result.record(f"gold.{TABLE}", publish_gold(ctx, TABLE, proposals, scope=scope, source="gold.policy_parameters"))
     summary = (
         ctx.read("gold", TABLE)
         .where(F.col("order_date") == F.lit(ctx.as_of))

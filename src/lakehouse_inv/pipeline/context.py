@@ -13,6 +13,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse_inv.config import PipelineConfig, SimulatorConfig
 from lakehouse_inv.lakehouse.catalog import Catalog
+from lakehouse_inv.lakehouse.checked_write import CheckedWrite
 
 
 @dataclass
@@ -29,6 +30,12 @@ class StepResult:
     def wrote(self, table: str, rows: int) -> None:
         self.tables[table] = self.tables.get(table, 0) + rows
         self.rows_out += rows
+
+    def record(self, table: str, outcome: CheckedWrite) -> None:
+        """Count a contract-checked write: rows read, written and quarantined."""
+        self.rows_in += outcome.rows_in
+        self.rows_quarantined += outcome.quarantined
+        self.wrote(table, outcome.written)
 
 
 def new_run_id(as_of: dt.date) -> str:

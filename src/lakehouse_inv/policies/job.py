@@ -14,9 +14,7 @@ from functools import reduce
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_inv.lakehouse.checked_write import write_checked
-from lakehouse_inv.lakehouse.contracts import evaluate_checks, load_contract
-from lakehouse_inv.lakehouse.quarantine import QUARANTINE
+from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
 from lakehouse_inv.policies.distributed import optimize_frame
@@ -83,34 +81,6 @@ def optimize_rows(
     return parameters_rows(optimize_frame(inputs, policy), items, policy, ctx.as_of, forecast_as_of)
 
 
-def write_parameters(ctx: JobContext, rows: DataFrame, policy_ids: list[str]) -> int:
-    """Check and write the rows of ``policy_ids`` for this as-of, replacing what an earlier run wrote."""
-    contract = load_contract("gold", TABLE)
-    target = ctx.table("gold", TABLE)
-    checked = evaluate_checks(
-        rows,
-        contract,
-        as_of=ctx.as_of,
-        reference=lambda name: ctx.read(*name.split(".")),
-        target_schema=ctx.spark.table(target).schema,
-    )
-    ids = ", ".join(f"'{p}'" for p in policy_ids)
-    outcome = write_checked(
-        ctx.spark,
-        checked,
-        table=target,
-        keys=contract.keys,
-        volatile=contract.volatile,
-        quarantine_table=ctx.table("silver", QUARANTINE),
-        source_label="gold.demand_forecast",
-        target_label=f"gold.{TABLE}",
-        as_of=ctx.as_of,
-        run_id=ctx.run_id,
-        scope=f"t.as_of = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})",
-    )
-    return outcome.written
-
-
 def run(ctx: JobContext) -> StepResult:
     config: PoliciesConfig = ctx.configs["policies"]
     ctx.catalog.ensure_tables(ctx.spark, "gold", [TABLE])
@@ -128,7 +98,11 @@ def run(ctx: JobContext) -> StepResult:
         rows = reduce(
             DataFrame.unionByName, [optimize_rows(ctx, p, items, forecast, forecast_as_of, horizon) for p in policies]
         )
-        result.wrote(f"gold.{TABLE}", write_parameters(ctx, rows, [p.id for p in policies]))
+        ids = ", ".join(f"'{p.id}'" for p in policies)
+        scope = f"t.as_of = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})"
+        outcome = publish_gold(ctx, TABLE, rows, scope=scope, source="gold.demand_forecast")
+        result.rows_quarantined += outcome.quarantined
+        result.wrote(f"gold.{TABLE}", outcome.written)
     finally:
         items.unpersist()
         forecast.unpersist()

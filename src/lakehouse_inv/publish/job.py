@@ -7,41 +7,10 @@ from collections.abc import Callable, Sequence
 
 from pyspark.sql import DataFrame
 
-from lakehouse_inv.lakehouse.checked_write import write_checked
-from lakehouse_inv.lakehouse.contracts import evaluate_checks, load_contract
+from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.lakehouse.increments import rebuild_window
-from lakehouse_inv.lakehouse.quarantine import QUARANTINE
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.publish.transforms import daily_sales, inventory_status
-
-
-def publish_checked(ctx: JobContext, table: str, rows: DataFrame, scope: str | None, result: StepResult) -> None:
-    """Check ``rows`` against ``gold/<table>.yml``, MERGE the valid ones, quarantine the others."""
-    contract = load_contract("gold", table)
-    target = ctx.table("gold", table)
-    checked = evaluate_checks(
-        rows,
-        contract,
-        as_of=ctx.as_of,
-        reference=lambda name: ctx.read(*name.split(".")),
-        target_schema=ctx.spark.table(target).schema,
-    )
-    outcome = write_checked(
-        ctx.spark,
-        checked,
-        table=target,
-        keys=contract.keys,
-        volatile=contract.volatile,
-        quarantine_table=ctx.table("silver", QUARANTINE),
-        source_label="silver",
-        target_label=f"gold.{table}",
-        as_of=ctx.as_of,
-        run_id=ctx.run_id,
-        scope=scope,
-    )
-    result.rows_in += outcome.rows_in
-    result.rows_quarantined += outcome.quarantined
-    result.wrote(f"gold.{table}", outcome.written)
 
 
 def publish_window(
@@ -64,7 +33,8 @@ def publish_window(
         return
     start, end = window
     rows = build(source.where(f"{date_column} BETWEEN DATE'{start}' AND DATE'{end}'"))
-    publish_checked(ctx, table, rows, f"t.date BETWEEN DATE'{start}' AND DATE'{end}'", result)
+    scope = f"t.date BETWEEN DATE'{start}' AND DATE'{end}'"
+    result.record(f"gold.{table}", publish_gold(ctx, table, rows, scope=scope, source="silver"))
 
 
 def run(ctx: JobContext) -> StepResult:
