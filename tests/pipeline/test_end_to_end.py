@@ -6,9 +6,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from lakehouse_inv.lakehouse.catalog import table_names
+from lakehouse_inv.orders.export import export_orders
 from lakehouse_inv.pipeline.runner import run_steps
 from lakehouse_inv.pipeline.steps import STEPS, resolve
 from lakehouse_inv.refine.reconcile import unaccounted_rows
@@ -75,6 +77,16 @@ def test_forecasts_policies_orders_and_metrics_reach_gold(ran):
     assert levels.where("on_hand_end < 0").count() == 0
     report = next(r.result.report for r in ctx.reports if r.step == "evaluate")
     assert "Policy comparison" in report and "baseline" in report
+
+
+def test_orders_export_to_csv_by_store_and_dates(ran, tmp_path):
+    ctx = ran
+    output = tmp_path / "orders.csv"
+    written, unknown = export_orders(ctx, ["S01", "S77"], ctx.as_of - dt.timedelta(days=30), ctx.as_of, None, output)
+    exported = pd.read_csv(output)
+    expected = ctx.read("gold", "orders").where("store_id = 'S01'").count()
+    assert written == len(exported) == expected and unknown == ["S77"]
+    assert list(exported.columns)[:3] == ["order_id", "policy_id", "store_id"] and set(exported["store_id"]) <= {"S01"}
 
 
 def test_rerunning_the_same_as_of_leaves_tables_identical(ran):

@@ -16,6 +16,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_inv.config import ConfigError
+from lakehouse_inv.pipeline.context import JobContext
 
 EXPORT_COLUMNS = [
     "order_id",
@@ -43,6 +44,24 @@ def select_orders(
     return chosen.select(*EXPORT_COLUMNS).orderBy("store_id", "order_date", "policy_id", "product_id")
 
 
+class MissingOrders(RuntimeError):
+    """gold.orders does not exist yet."""
+
+
+def export_orders(
+    ctx: JobContext, stores: list[str], start: dt.date, end: dt.date, policies: list[str] | None, output: Path
+) -> tuple[int, list[str]]:
+    """Write the selected orders to ``output`` as CSV; return (rows written, store ids not in silver.stores)."""
+    gold = ctx.catalog.schemas.qualified("gold")
+    if "orders" not in {t.tableName for t in ctx.spark.sql(f"SHOW TABLES IN {gold}").collect()}:
+        raise MissingOrders("gold.orders does not exist yet: run the pipeline (make demo) first")
+    frame = select_orders(ctx.read("gold", "orders"), stores, start, end, policies).toPandas()
+    known = {r.store_id for r in ctx.read("silver", "stores").select("store_id").collect()}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(output, index=False)
+    return len(frame), sorted(set(stores) - known)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lakehouse-inv export-orders", description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", required=True, help="store id, or several separated by commas")
@@ -61,7 +80,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--to {args.end} is before --from {args.start}")
 
     from lakehouse_inv.pipeline.configs import load_configs
-    from lakehouse_inv.pipeline.context import JobContext
 
     try:
         configs = load_configs(args.conf_dir, args.env)
@@ -69,19 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     ctx = JobContext(configs=configs, conf_dir=args.conf_dir or Path("conf"), as_of=args.end, run_id="export-orders")
-    if "orders" not in {
-        t.tableName for t in ctx.spark.sql(f"SHOW TABLES IN {ctx.catalog.schemas.qualified('gold')}").collect()
-    }:
-        print("error: gold.orders does not exist yet: run the pipeline (make demo) first", file=sys.stderr)
-        return 2
     stores = [s.strip() for s in args.store.split(",") if s.strip()]
     policies = [p.strip() for p in args.policy.split(",")] if args.policy else None
-    frame = select_orders(ctx.read("gold", "orders"), stores, args.start, args.end, policies).toPandas()
-    known = {r.store_id for r in ctx.read("silver", "stores").select("store_id").collect()}
-    unknown = sorted(set(stores) - known)
+    try:
+        written, unknown = export_orders(ctx, stores, args.start, args.end, policies, args.output)
+    except MissingOrders as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if unknown:
         print(f"warning: unknown store id(s) {', '.join(unknown)}", file=sys.stderr)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(args.output, index=False)
-    print(f"wrote {len(frame):,} orders of {', '.join(stores)} from {args.start} to {args.end} to {args.output}")
+    print(f"wrote {written:,} orders of {', '.join(stores)} from {args.start} to {args.end} to {args.output}")
     return 0
