@@ -37,6 +37,7 @@ def test_rs_keeps_review_period_and_level() -> None:
 def test_newsvendor_orders_up_daily_covering_the_days_in_transit() -> None:
     assert rule_from_decision("nvbudget", {"s": 7}, a=2.5, L=3) == order_up_to_rule(1, 7 + 5)  # s + ⌈a(L − 1)⌉
     assert rule_from_decision("nvbudget", {"s": 7}, a=2.5, L=1) == order_up_to_rule(1, 7)
+    assert rule_from_decision("nvbudget", {"s": 7, "R": 3}, a=2.5, L=3) == order_up_to_rule(3, 7 + 5)
 
 
 def test_lot_sizing_plan_becomes_a_periodic_order_up_to() -> None:

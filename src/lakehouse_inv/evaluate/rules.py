@@ -22,9 +22,9 @@ decimals, so 0.1·30 = 3.0000000000000004 gives 3):
 * ``sQ``, ``sQ_perishable``: reorder_point(s, Q) from the decision.
 * ``ceoq``: reorder_point(s = ⌈a·L⌉, the lead-time demand at the forecast rate; Q from the decision).
 * ``RS``: order_up_to(R, S, offset 0) from the decision.
-* ``nvbudget``: order_up_to(R = 1, S = s + ⌈a·(L − 1)⌉, offset 0). The newsvendor level s is the stock wanted on
-  the shelf each morning; IP also counts the L − 1 further days already in transit, which the daily order covers
-  again, so S = s exactly when L = 1.
+* ``nvbudget``: order_up_to(R, S = s + ⌈a·(L − 1)⌉, offset 0), R = the decision's newsvendor period (default 1
+  day). The newsvendor level s is the stock wanted on the shelf when the order arrives; IP also counts the L − 1
+  days of demand still to be sold before it does, so S = s exactly when L = 1.
 * ``ww``, ``clsp`` (plan x over T days, period t = replay day t — a plan over longer periods is first spread to
   days, each period's quantity on its first day; order days t_1 < … < t_m where x_t > 0):
   R = max(1, ⌊median(t_{k+1} − t_k) + ½⌋) if m ≥ 2, else T; S = ⌈(Σ x / T)·(L + R)⌉, the plan's average
@@ -169,7 +169,8 @@ def rule_from_decision(
     if policy_type == "RS":
         return order_up_to_rule(_number(decision, "R", policy_type), _number(decision, "S", policy_type))
     if policy_type == "nvbudget":
-        return order_up_to_rule(1, _number(decision, "s", policy_type) + ceil_units(a * (L - 1)))
+        R = _number(decision, "R", policy_type, 1)
+        return order_up_to_rule(R, _number(decision, "s", policy_type) + ceil_units(a * (L - 1)))
     if policy_type in ("ww", "clsp"):
         return _plan_rule(_daily_plan(_plan(decision, policy_type), period_days), L)
     if policy_type == "replacement":

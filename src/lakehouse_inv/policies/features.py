@@ -15,6 +15,8 @@ from pyspark.sql import functions as F
 
 from lakehouse_inv.policies.config import ITEM_KEYS, PolicyConfig
 
+NEWSVENDOR_MAX_PERIOD_DAYS = 7
+
 
 def item_inputs(
     store_product: DataFrame,
@@ -76,6 +78,11 @@ def item_inputs(
     )
 
 
+def newsvendor_period() -> Column:
+    """Days one newsvendor order has to sell: the item's shelf life, at least 1 and at most a week."""
+    return F.least(F.greatest(F.coalesce(F.col("life"), F.lit(1)), F.lit(1)), F.lit(NEWSVENDOR_MAX_PERIOD_DAYS))
+
+
 def in_scope(items: DataFrame, policy: PolicyConfig) -> DataFrame:
     if policy.items == "perishable":
         return items.where("is_perishable")
@@ -122,13 +129,16 @@ def policy_inputs(
             budget, ["store_id", "storage_id"], "left"
         )
     if kind == "nvbudget":
+        # one newsvendor period = the shelf life (capped): a batch is sold or thrown away within it. Costs and
+        # spend are per day, so items with different periods share one daily budget.
+        period = newsvendor_period()
         frame = items.select(
             *keys,
-            F.col("a").alias("d"),
-            F.col("W").alias("h"),
-            F.col("pi").alias("b"),
-            F.col("unit_cost").alias("c"),
-            "demand_variance",
+            (F.col("a") * period).alias("d"),
+            (F.col("W") / period).alias("h"),
+            (F.col("pi") / period).alias("b"),
+            (F.col("unit_cost") / period).alias("c"),
+            (F.col("demand_variance") * period).alias("demand_variance"),
         )
         return frame.withColumn("_V", policy.budget_factor * _partition_total(F.col("c") * F.col("d"), policy))
     # ww / clsp: one row per item x planning period (period_days days) with the period's forecast demand;

@@ -11,14 +11,14 @@ import datetime as dt
 from collections.abc import Sequence
 from functools import reduce
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
 from lakehouse_inv.policies.distributed import optimize_frame
-from lakehouse_inv.policies.features import policy_inputs
+from lakehouse_inv.policies.features import newsvendor_period, policy_inputs
 from lakehouse_inv.policies.sources import current_items, latest_forecast
 
 TABLE = "policy_parameters"
@@ -55,17 +55,33 @@ def due_policies(ctx: JobContext, config: PoliciesConfig) -> list[PolicyConfig]:
     ]
 
 
+def with_review_period() -> Column:
+    """The newsvendor decision {"s"} plus its period {"R"}: the item orders up to s every R days."""
+    decision = F.col("decision_json")
+    period = F.concat(F.lit(', "R": '), F.col("_period").cast("string"), F.lit("}"))
+    return F.when(
+        decision.isNotNull(), F.concat(F.expr("substring(decision_json, 1, length(decision_json) - 1)"), period)
+    )
+
+
 def parameters_rows(
     results: DataFrame, items: DataFrame, policy: PolicyConfig, as_of: dt.date, forecast_as_of: dt.date
 ) -> DataFrame:
     """Solver rows + the item's inputs and identifiers, in ``gold.policy_parameters`` terms."""
     partition_key = F.concat_ws("/", *[F.concat(F.lit(f"{f}="), F.col(f)) for f in policy.partition_fields])
-    details = items.select(*ITEM_KEYS, "supplier_id", F.to_json(F.struct(*INPUT_FIELDS)).alias("inputs_json"))
+    details = items.select(
+        *ITEM_KEYS,
+        "supplier_id",
+        F.to_json(F.struct(*INPUT_FIELDS)).alias("inputs_json"),
+        newsvendor_period().alias("_period"),
+    )
     extra_keys = [f for f in policy.partition_fields if f not in ITEM_KEYS]  # folded into partition_key
     return (
         results.withColumn("partition_key", partition_key)
         .drop(*extra_keys)
         .join(details, list(ITEM_KEYS), "left")
+        .withColumn("decision_json", with_review_period() if policy.type == "nvbudget" else F.col("decision_json"))
+        .drop("_period")
         .withColumn("policy_id", F.lit(policy.id))
         .withColumn("as_of", F.lit(as_of))
         .withColumn("forecast_as_of", F.lit(forecast_as_of))
