@@ -20,6 +20,7 @@ from lakehouse_inv.resources import layer_dir
 
 LAYERS = ("bronze", "silver", "gold")
 VIEW_PREFIX = "v_"
+_REFERENCE = re.compile(r"\$\{(bronze|silver|gold)\}\.(\w+)")
 _CREATE = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?\$\{(\w+)\}\.(\w+)", re.I)
 
 
@@ -44,8 +45,8 @@ class Catalog:
     def attach_existing(self, spark: SparkSession) -> int:
         """Re-register the warehouse's Delta tables in a fresh local session.
 
-        Local Spark keeps its catalog in memory, so a new session does not know the tables an earlier
-        one created under ``<warehouse>/<schema>.db/<table>``. Unity Catalog (``schemas.catalog`` set)
+        Local Spark keeps its catalog in memory, so a new session does not know the tables (and views) an
+        earlier one created under ``<warehouse>/<schema>.db/<table>``. Unity Catalog (``schemas.catalog`` set)
         persists them itself and is left alone.
         """
         if self.schemas.catalog:
@@ -62,6 +63,8 @@ class Catalog:
                 if table not in known:
                     spark.sql(f"CREATE TABLE IF NOT EXISTS {schema}.{table} USING DELTA LOCATION '{location.parent}'")
                     attached += 1
+        if attached:  # views live in the session catalog too
+            self.ensure_views(spark, "gold")
         return attached
 
     def ensure_tables(self, spark: SparkSession, layer: str, tables: list[str] | None = None) -> list[str]:
@@ -77,10 +80,15 @@ class Catalog:
         return created
 
     def ensure_views(self, spark: SparkSession, layer: str = "gold") -> list[str]:
-        views = sorted(p.stem for p in layer_dir(layer).glob(f"{VIEW_PREFIX}*.sql"))
-        for view in views:
-            spark.sql(self.render(ddl_text(layer, view)))
-        return views
+        """(Re)create the layer's analyst views whose tables exist (the others wait for their tables)."""
+        created = []
+        for view in sorted(p.stem for p in layer_dir(layer).glob(f"{VIEW_PREFIX}*.sql")):
+            sql = ddl_text(layer, view)
+            needed = {self.name(lay, table) for lay, table in _REFERENCE.findall(sql)} - {self.name(layer, view)}
+            if all(spark.catalog.tableExists(name) for name in needed):
+                spark.sql(self.render(sql))
+                created.append(view)
+        return created
 
     def schema(self, spark: SparkSession, layer: str, table: str) -> StructType:
         return spark.table(self.name(layer, table)).schema
