@@ -51,6 +51,8 @@ def test_dag_fills_every_layer_and_loses_no_row(ran):
         assert unaccounted_rows(ctx, table).count() == 0, (
             f"bronze rows of silver.{table} neither in silver nor quarantine"
         )
+    for view in ("v_weekly_store_sales", "v_stockouts_last_28d", "v_data_quality"):
+        assert ctx.read("gold", view).count() > 0, view
     reasons = [r.error for r in ctx.read("silver", "quarantine").collect()]
     assert reasons and all(e.startswith("[") for e in reasons)
     assert any("[unique] duplicate" in e for e in reasons)
