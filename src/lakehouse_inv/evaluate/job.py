@@ -138,12 +138,9 @@ def run(ctx: JobContext) -> StepResult:
         StorageLevel.MEMORY_AND_DISK
     )
     try:
-        result.rows_in = rows.count()
         levels = rows.withColumn("as_of", F.lit(ctx.as_of))
-        # the latest evaluation replaces the previous replay
-        outcome = publish_gold(ctx, LEVELS, levels, scope="true", source="replay")
-        result.rows_quarantined += outcome.quarantined
-        result.wrote(f"gold.{LEVELS}", outcome.written)
+        # the latest evaluation replaces the previous replay; its rows are the step's input count
+        result.record(f"gold.{LEVELS}", publish_gold(ctx, LEVELS, levels, scope="true", source="replay"))
 
         periods = [(p, *period_bounds(p, ctx.as_of, horizon_days=horizon)) for p in config.periods]
         metrics = period_metrics(rows, periods)
@@ -152,8 +149,7 @@ def run(ctx: JobContext) -> StepResult:
         scored = with_improvement(metrics, period_metrics(same_items, periods), config.baseline.id)
         scored = scored.withColumn("as_of", F.lit(ctx.as_of))
         outcome = publish_gold(ctx, METRICS, scored, scope=f"t.as_of = DATE'{ctx.as_of}'", source="replay")
-        result.rows_quarantined += outcome.quarantined
-        result.wrote(f"gold.{METRICS}", outcome.written)
+        result.record(f"gold.{METRICS}", outcome, counts_input=False)
     finally:
         rows.unpersist()
         items.unpersist()

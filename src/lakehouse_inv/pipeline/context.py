@@ -31,9 +31,11 @@ class StepResult:
         self.tables[table] = self.tables.get(table, 0) + rows
         self.rows_out += rows
 
-    def record(self, table: str, outcome: CheckedWrite) -> None:
-        """Count a contract-checked write: rows read, written and quarantined."""
-        self.rows_in += outcome.rows_in
+    def record(self, table: str, outcome: CheckedWrite, *, counts_input: bool = True) -> None:
+        """Count a contract-checked write: rows written and quarantined, and (unless the step counts its input
+        itself) the rows read."""
+        if counts_input:
+            self.rows_in += outcome.rows_in
         self.rows_quarantined += outcome.quarantined
         self.wrote(table, outcome.written)
 

@@ -23,7 +23,6 @@ SINGLE_ITEM_TYPES = ("sQ", "sQ_perishable", "RS")
 LOT_SIZING_TYPES = ("ww", "clsp")
 # partition-level capacities a coupling may use, and the table column they come from
 CAPACITY_SOURCES = {"storage_volume": "storage_id", "storage_cost_budget": "storage_id", "max_inventory": "product_id"}
-WEIGHT_COLUMNS = ("product_volume", "unit_cost", "storage_cost")
 
 
 class SolverConfig(StrictModel):

@@ -117,8 +117,7 @@ def run(ctx: JobContext) -> StepResult:
         ids = ", ".join(f"'{p.id}'" for p in policies)
         scope = f"t.as_of = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})"
         outcome = publish_gold(ctx, TABLE, rows, scope=scope, source="gold.demand_forecast")
-        result.rows_quarantined += outcome.quarantined
-        result.wrote(f"gold.{TABLE}", outcome.written)
+        result.record(f"gold.{TABLE}", outcome, counts_input=False)
     finally:
         items.unpersist()
         forecast.unpersist()

@@ -26,8 +26,6 @@ from lakehouse_inv.refine.conform import RAW, conform
 from lakehouse_inv.refine.daily_demand import build_daily_demand, series_first_dates
 from lakehouse_inv.refine.tables import SPECS
 
-DERIVED = ("daily_demand", QUARANTINE)
-
 
 def newest_first() -> list:
     """Among rows sharing a key, the most recently ingested wins (ties: later file, then record id)."""
