@@ -16,22 +16,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_inv.config import ConfigError
+from lakehouse_inv.orders.selection import EXPORT_COLUMNS, orders_csv, select_order_rows
 from lakehouse_inv.pipeline.context import JobContext
-
-EXPORT_COLUMNS = [
-    "order_id",
-    "policy_id",
-    "store_id",
-    "product_id",
-    "supplier_id",
-    "order_date",
-    "quantity",
-    "unit_cost",
-    "order_value",
-    "expected_arrival_date",
-    "status",
-    "reason",
-]
 
 
 def select_orders(
@@ -56,9 +42,10 @@ def export_orders(
     if "orders" not in {t.tableName for t in ctx.spark.sql(f"SHOW TABLES IN {gold}").collect()}:
         raise MissingOrders("gold.orders does not exist yet: run the pipeline (make demo) first")
     frame = select_orders(ctx.read("gold", "orders"), stores, start, end, policies).toPandas()
+    frame = select_order_rows(frame, stores, start, end, policies)  # the dashboard's rows and layout, exactly
     known = {r.store_id for r in ctx.read("silver", "stores").select("store_id").collect()}
     output.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(output, index=False)
+    output.write_text(orders_csv(frame))
     return len(frame), sorted(set(stores) - known)
 
 
