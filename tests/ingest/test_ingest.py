@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+
 import pytest
 
+from lakehouse_inv.ingest import job as ingest_job
+from lakehouse_inv.ingest.files import HeldBack, parse_csv
 from lakehouse_inv.ingest.job import ingest_tables, parse_json_lines
+from lakehouse_inv.lakehouse.runs import record_run
+from lakehouse_inv.pipeline.context import StepResult
+from lakehouse_inv.refine.conform import conform
+from lakehouse_inv.refine.tables import SPECS
 
 SALES_HEADER = "transaction_id,store_id,product_id,transaction_ts,units,unit_price\n"
 
@@ -46,12 +55,125 @@ def test_json_lines_keep_unknown_keys_and_broken_lines(spark):
     assert out[None]._rescued_data == "{not json"
 
 
-def test_a_changed_export_header_fails_loudly_and_loses_nothing(make_context):
+def test_a_bad_file_is_held_back_alone_named_in_one_line_and_ingested_once_fixed(make_context):
     ctx = make_context()
-    _write(
-        ctx.landing_dir / "sales" / "sales_2025-01-01.csv",
-        "transaction_id,product_id,store_id,transaction_ts,units,unit_price\nT1,P1,S1,x,1,1\n",
+    sales, orders = ctx.landing_dir / "sales", ctx.landing_dir / "orders"
+    reordered = "transaction_id,product_id,store_id,transaction_ts,units,unit_price\nT9,P1,S1,x,1,1\n"
+    _write(sales / "sales_2025-01-01.csv", SALES_HEADER + "T1,S01,P01,2025-01-01 10:00:00,1,2.5\n")
+    _write(sales / "sales_2025-01-02.csv", reordered)
+    _write(sales / "sales_2025-01-03.csv", "")  # empty: no rows, not an error
+    _write(sales / "sales_2025-01-04.csv", SALES_HEADER)  # header only: no rows
+    (sales / "sales_2025-01-05.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    _write(orders / "orders_2025-01-01.json", '{"order_id": "O1"}\n')
+
+    result = ingest_tables(ctx, ["sales", "orders"])
+
+    assert result.tables == {"bronze.sales": 1, "bronze.orders": 1}  # the good files and the other table go on
+    assert result.status == "partial" and len(result.errors) == 2
+    header, binary = sorted(result.errors)
+    assert "\n" not in header and "sales/sales_2025-01-02.csv" in header
+    assert "same columns in another order" in header
+    assert (
+        "expected transaction_id,store_id,product_id," in header
+        and "found transaction_id,product_id,store_id," in header
     )
-    with pytest.raises(RuntimeError, match="sales"):
+    assert "sales/sales_2025-01-05.csv" in binary and "binary" in binary
+
+    _write(sales / "sales_2025-01-02.csv", SALES_HEADER + "T9,S1,P1,x,1,1\n")  # fixed: ingested on the next run
+    again = ingest_tables(ctx, ["sales"])
+    assert again.tables == {"bronze.sales": 1} and len(again.errors) == 1  # the binary file is still held back
+    assert sorted(r.transaction_id for r in ctx.read("bronze", "sales").collect()) == ["T1", "T9"]
+
+
+def test_a_renamed_column_is_named(tmp_path):
+    with pytest.raises(HeldBack, match=r"^sales/x.csv: header .*missing store_id; unexpected shop_id"):
+        parse_csv(SALES_HEADER.replace("store_id", "shop_id").encode(), SALES_HEADER.strip().split(","), "sales/x.csv")
+
+
+def test_files_not_ingested_are_reported_by_name(make_context):
+    ctx = make_context()
+    sales = ctx.landing_dir / "sales"
+    first = sales / "sales_2025-01-01.csv"
+    _write(first, SALES_HEADER + "T1,S01,P01,2025-01-01 10:00:00,1,2.5\n")
+    assert ingest_tables(ctx, ["sales"]).warnings == []
+
+    first.write_text(first.read_text() + "T2,S01,P01,2025-01-01 11:00:00,1,2.5\n")  # appended after ingest
+    for name in ("_x.csv", ".x.csv", "late/sales_2025-01-02.csv"):
+        _write(sales / name, SALES_HEADER + "T3,S01,P01,2025-01-01 12:00:00,1,2.5\n")
+    _write(sales / "sales_2025-01-03.csv", SALES_HEADER + "T4,S01,P01,2025-01-03 12:00:00,1,2.5\n")
+
+    result = ingest_tables(ctx, ["sales"])
+
+    assert result.tables == {"bronze.sales": 1} and result.status == "succeeded"
+    changed, ignored = sorted(result.warnings)
+    assert "sales/sales_2025-01-01.csv" in changed and "NOT ingested" in changed
+    assert "3 file(s) not ingested" in ignored
+    assert all(name in ignored for name in ("_x.csv", ".x.csv", "late/sales_2025-01-02.csv"))
+    assert "sales: 4 new files" not in result.message
+
+
+def test_a_line_break_in_a_field_or_a_byte_that_is_not_utf8_rescues_the_whole_record(make_context):
+    ctx = make_context()
+    data = (
+        SALES_HEADER
+        + "T1,S01,P01,2025-01-01 10:00:00,1,2.5\n"
+        + 'T2,S01,"P01 with a\nnewline",2025-01-01 10:00:00,1,2.5\n'
+        + "T3,S01,P01,2025-01-01 10:00:00,1,2.5\n"
+    ).encode() + b"XB21-caf\xe9,S01,P01,2025-01-01 10:00:00,1,2.5\n"
+    (ctx.landing_dir / "sales").mkdir(parents=True)
+    (ctx.landing_dir / "sales" / "sales_2025-01-01.csv").write_bytes(data)
+
+    assert ingest_tables(ctx, ["sales"]).tables == {"bronze.sales": 4}
+
+    bronze = ctx.read("bronze", "sales")
+    rescued = {r.transaction_id: r._rescued_data for r in bronze.collect()}
+    assert rescued == {
+        "T1": None,
+        "T2": 'T2,S01,"P01 with a\nnewline",2025-01-01 10:00:00,1,2.5',
+        "T3": None,
+        "XB21-caf\\xe9": "XB21-caf\\xe9,S01,P01,2025-01-01 10:00:00,1,2.5",
+    }
+    errors = {r.transaction_id: r._errors for r in conform(bronze, SPECS["sales"]).collect()}
+    assert errors["T1"] == [] and errors["T3"] == []
+    assert errors["T2"][0].startswith("[malformed]") and errors["XB21-caf\\xe9"][0].startswith("[malformed]")
+
+
+@pytest.mark.parametrize("point", ["after_intent", "after_append"])
+def test_a_run_stopped_between_intent_and_commit_is_finished_exactly_once(make_context, monkeypatch, point):
+    ctx = make_context()
+    sales = ctx.landing_dir / "sales"
+    _write(sales / "sales_2025-01-01.csv", SALES_HEADER + "T1,S01,P01,2025-01-01 10:00:00,1,2.5\n")
+
+    def crash(at, table):
+        if at == point:
+            raise KeyboardInterrupt(at)
+
+    monkeypatch.setattr(ingest_job, "failpoint", crash)
+    with pytest.raises(KeyboardInterrupt):
         ingest_tables(ctx, ["sales"])
-    assert ctx.read("bronze", "sales").count() == 0
+    monkeypatch.undo()
+    _write(sales / "sales_2025-01-02.csv", SALES_HEADER + "T2,S01,P01,2025-01-02 10:00:00,1,2.5\n")
+
+    ingest_tables(ctx, ["sales"])
+
+    assert sorted(r.transaction_id for r in ctx.read("bronze", "sales").collect()) == ["T1", "T2"]
+    assert ingest_tables(ctx, ["sales"]).tables == {"bronze.sales": 0}
+
+
+def test_a_table_ingested_before_the_ledger_existed_is_not_read_again(make_context):
+    ctx = make_context()
+    _write(ctx.landing_dir / "sales" / "sales_2025-01-01.csv", SALES_HEADER + "T1,S01,P01,2025-01-01 10:00:00,1,2.5\n")
+    ingest_tables(ctx, ["sales"])
+    shutil.rmtree(ctx.checkpoint("bronze", "sales"))  # e.g. the stream checkpoint of an older version
+
+    assert ingest_tables(ctx, ["sales"]).tables == {"bronze.sales": 0}
+    assert ctx.read("bronze", "sales").count() == 1
+
+
+def test_held_back_files_and_warnings_reach_job_runs(make_context):
+    ctx = make_context()
+    result = StepResult(errors=["bronze.sales: held back sales/x.csv: binary content"], warnings=["w"])
+    record_run(ctx, "ingest", dt.datetime(2025, 1, 1), 1.0, result, None)
+    row = ctx.read("gold", "job_runs").collect()[0]
+    assert row.status == "partial"
+    assert row.notes == "ERROR: bronze.sales: held back sales/x.csv: binary content\nWARNING: w"

@@ -30,14 +30,18 @@ def record_run(
         "as_of": ctx.as_of,
         "started_at": started_at.replace(tzinfo=None),
         "duration_s": round(seconds, 3),
-        "status": "succeeded" if error is None else "failed",
+        "status": "failed" if error is not None else result.status if result else "succeeded",
         "rows_in": result.rows_in if result else 0,
         "rows_out": result.rows_out if result else 0,
         "rows_quarantined": result.rows_quarantined if result else 0,
         "tables_json": json.dumps(result.tables if result else {}, sort_keys=True),
         "message": (result.message if result else None) or error,
+        "notes": "\n".join(result.notes()) if result and result.notes() else None,
     }
     schema = spark.table(ctx.table("gold", JOB_RUNS)).schema
+    if "notes" not in schema.fieldNames():  # a warehouse created before the column existed
+        spark.sql(f"ALTER TABLE {ctx.table('gold', JOB_RUNS)} ADD COLUMNS (notes STRING)")
+        schema = spark.table(ctx.table("gold", JOB_RUNS)).schema
     fields = [f for f in schema.fields if f.name in row]
     frame = spark.createDataFrame(
         [tuple(row[f.name] for f in fields)], ", ".join(f"{f.name} {f.dataType.simpleString()}" for f in fields)

@@ -26,6 +26,17 @@ class StepResult:
     tables: dict[str, int] = field(default_factory=dict)  # table -> rows written (inserted + updated)
     message: str = ""
     report: str = ""  # a longer text shown after the run summary (e.g. the policy comparison)
+    # one line each, naming the file/table: input held back (the step went on without it; status "partial") ...
+    errors: list[str] = field(default_factory=list)
+    # ... and anything else a person must know (files not read, files changed after they were read)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "partial" if self.errors else "succeeded"
+
+    def notes(self) -> list[str]:
+        return [f"ERROR: {e}" for e in self.errors] + [f"WARNING: {w}" for w in self.warnings]
 
     def wrote(self, table: str, rows: int) -> None:
         self.tables[table] = self.tables.get(table, 0) + rows

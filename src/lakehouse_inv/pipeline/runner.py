@@ -75,6 +75,8 @@ def run_steps(ctx: JobContext, steps: Sequence[Step], *, out=print) -> list[Step
             f"    done in {report.seconds:.1f}s: {res.rows_in:,} rows in, {res.rows_out:,} written, "
             f"{res.rows_quarantined:,} quarantined{detail}"
         )
+        for note in res.notes():
+            out(f"    {note}")
     out(summary(reports))
     return reports
 
@@ -83,7 +85,7 @@ def summary(reports: list[StepReport]) -> str:
     lines = ["", f"{'step':<18}{'status':<8}{'seconds':>9}{'rows in':>12}{'written':>12}{'quarant.':>10}"]
     for r in reports:
         res = r.result or StepResult()
-        status = "ok" if r.ok else "FAILED"
+        status = "FAILED" if not r.ok else "PARTIAL" if res.errors else "ok"
         lines.append(
             f"{r.step:<18}{status:<8}{r.seconds:>9.1f}{res.rows_in:>12,}{res.rows_out:>12,}{res.rows_quarantined:>10,}"
         )
@@ -94,6 +96,9 @@ def summary(reports: list[StepReport]) -> str:
     if tables:
         lines += ["", "rows written per table:"] + [f"  {t:<40}{n:>12,}" for t, n in sorted(tables.items())]
     lines.append(f"total {sum(r.seconds for r in reports):.1f}s")
+    notes = [f"  {r.step}: {note}" for r in reports if r.result for note in r.result.notes()]
+    if notes:
+        lines += ["", "needs attention:", *notes]
     lines += ["\n" + r.result.report for r in reports if r.result and r.result.report]
     return "\n".join(lines)
 
