@@ -30,12 +30,21 @@ def assert_attains(cost: float, expected: float, decision_cost: float) -> None:
     assert decision_cost == pytest.approx(expected, rel=REL, abs=1e-9)
 
 
-def check_sq(inputs: dict, lead: Pmf, s_max: int = 150, q_max: int = 400) -> dict:
+def outside_cost_model(inputs: dict, s: int, Q: int) -> bool:
+    """The holding term h·(Q/2 + s − a·L) is negative (a credit for backorders): SQItem.validity_error's case."""
+    return Q / 2 + s - inputs["a"] * inputs["L"] < 0
+
+
+def check_sq(inputs: dict, lead: Pmf, s_max: int = 150, q_max: int = 400) -> dict | None:
+    """The brute-force optimum, or (None and) status error where that optimum lies outside the cost model."""
     result = solve_problem("sQ", inputs)
-    assert result.status == "optimal"
     grid = sq_grid(inputs["a"], inputs["L"], inputs["h"], inputs["K"], inputs["pi"], lead, s_max, q_max)
     s_best, q_index = np.unravel_index(np.argmin(grid), grid.shape)
     assert s_best < s_max and q_index < q_max - 1, "brute-force grid too small"
+    if outside_cost_model(inputs, int(s_best), int(q_index) + 1):
+        assert result.status == "error" and "outside the (s,Q) cost model's validity" in result.message
+        return None
+    assert result.status == "optimal"
     s, Q = result.decision["s"], result.decision["Q"]
     assert_attains(result.cost, grid.min(), grid[s, Q - 1])
     return result.decision
@@ -285,8 +294,12 @@ def test_random_small_instances_match_brute_force() -> None:
         W, life = float(rng.uniform(0, 3)), int(rng.integers(1, 8))
         perishable = solve_problem("sQ_perishable", inputs | {"W": W, "life": life})
         grid = perishable_grid(a, L, h, K, pi, W, poisson_pmf(a * L), poisson_pmf(a * (L + life)), 80, 300)
-        s, Q = perishable.decision["s"], perishable.decision["Q"]
-        assert_attains(perishable.cost, grid.min(), grid[s, Q - 1])
+        s_best, q_index = np.unravel_index(np.argmin(grid), grid.shape)
+        if outside_cost_model(inputs, int(s_best), int(q_index) + 1):
+            assert perishable.status == "error" and "validity" in perishable.message
+        else:
+            s, Q = perishable.decision["s"], perishable.decision["Q"]
+            assert_attains(perishable.cost, grid.min(), grid[s, Q - 1])
 
         rs = solve_problem("RS", inputs)
         rows = rs_grid(a, L, h, K, pi, lambda days, a=a: poisson_pmf(a * days), r_max=150, width=40)

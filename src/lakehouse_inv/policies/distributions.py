@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal, special
 
+from lakehouse_inv.policies.limits import check_grid
+
 TAIL_MASS = 1e-12
 """Upper-tail mass left out of every table; ``P(X > hi) < TAIL_MASS``."""
 
@@ -114,14 +116,25 @@ class DailyDemand:
         """Distribution of total demand over ``days`` independent days (``days = 0`` gives ``X ≡ 0``)."""
         if days == 0 or self.mean == 0:
             return DemandDistribution.point_mass_at_zero()
+        self.check_size(days)
         if self.family == "empirical":
             return _empirical_distribution(_pmf_power(np.asarray(self.pmf), days), days * self.mean)
         return _closed_form_distribution(self, days)
+
+    def check_size(self, days: int) -> None:
+        """Raise :class:`~lakehouse_inv.policies.limits.ProblemTooLarge` before tabulating demand over ``days`` days
+        whose support (0 … mean + 12 sd, which every policy's decision grid also spans) exceeds the size limit."""
+        variance = self.variance if self.variance is not None else self.mean
+        if self.pmf is not None:
+            variance = float(np.dot((np.arange(len(self.pmf)) - self.mean) ** 2, self.pmf))
+        top = days * self.mean + 12.0 * math.sqrt(days * variance) + 20.0
+        check_grid(top, f"demand over {days:,} days (mean {days * self.mean:.6g} units)")
 
     def over_day_range(self, first_days: int, count: int) -> list[DemandDistribution]:
         """Distributions over ``first_days, first_days + 1, …, first_days + count − 1`` days."""
         if self.family != "empirical" or self.mean == 0:
             return [self.over_days(first_days + j) for j in range(count)]
+        self.check_size(first_days + count - 1)
         daily = np.asarray(self.pmf)
         pmf = _pmf_power(daily, first_days)
         result = []

@@ -26,6 +26,7 @@ import numpy as np
 
 from lakehouse_inv.policies.ceoq import CeoqItem
 from lakehouse_inv.policies.distributions import DailyDemand
+from lakehouse_inv.policies.limits import active_limits
 from lakehouse_inv.policies.lotsizing import LotSizingData
 from lakehouse_inv.policies.newsvendor import NewsvendorItem
 from lakehouse_inv.policies.options import USAGE_KINDS, Coupling, ItemOptions
@@ -208,8 +209,19 @@ def _nvbudget(fields: _Fields) -> OptionProblem:
     return OptionProblem(items, [Coupling("peak", V, c)], list_decisions=True)
 
 
+def _check_cells(fields: _Fields, name: str, products: int, periods: int) -> None:
+    """Reject a lot-sizing problem above the size limit before reading its demand or building its MILP."""
+    limit = active_limits().max_lot_sizing_cells
+    if products * periods > limit:
+        raise PolicyInputError(
+            f"{fields.prefix}.{name}: {products} product(s) x {periods} periods = {products * periods:,} cells exceed "
+            f"the size limit of {limit:,} (solve-policies --max-lot-sizing-cells)"
+        )
+
+
 def _ww(fields: _Fields) -> LotSizingProblem:
     T = fields.integer("T", minimum=1)
+    _check_cells(fields, "T", 1, T)
     data = LotSizingData(
         fields.numbers("d", T)[None, :], np.array([fields.number("K")]), np.array([fields.number("h")])
     )
@@ -218,6 +230,7 @@ def _ww(fields: _Fields) -> LotSizingProblem:
 
 def _clsp(fields: _Fields) -> LotSizingProblem:
     P, T = fields.integer("P", minimum=1), fields.integer("T", minimum=1)
+    _check_cells(fields, "T", P, T)
     data = LotSizingData(fields.matrix("d", P, T), fields.numbers("K", P), fields.numbers("h", P), fields.number("C"))
     return LotSizingProblem(data, per_product_lists=True)
 

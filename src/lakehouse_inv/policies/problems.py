@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lakehouse_inv.policies.inputs import OptionProblem, Problem, parse_problem
 from lakehouse_inv.policies.lotsizing import solve_lot_sizing
 from lakehouse_inv.policies.mck import solve_option_partition
-from lakehouse_inv.policies.solver import SolveOutcome, SolverOptions
+from lakehouse_inv.policies.solver import ERROR, SolveOutcome, SolverOptions
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,10 @@ def solve_parsed(problem: Problem, options: SolverOptions, started: float) -> Po
             else:
                 decision = decisions[0]
         item_costs = [item.cost for item in solution.items] if decision is not None else None
+        invalid = _validity_error(problem, [item.decision for item in solution.items], item_costs)
+        if invalid is not None:
+            outcome = replace(solution.outcome, status=ERROR, objective=None, bound=None, gap=None, message=invalid)
+            return _result(outcome, None, None, started)
         return _result(solution.outcome, decision, item_costs, started)
     lot_sizing = solve_lot_sizing(problem.data, options)
     decision = None
@@ -71,6 +75,20 @@ def solve_parsed(problem: Problem, options: SolverOptions, started: float) -> Po
         decision = {"x": orders if problem.per_product_lists else orders[0]}
         item_costs = lot_sizing.product_costs.tolist()
     return _result(lot_sizing.outcome, decision, item_costs, started)
+
+
+def _validity_error(
+    problem: OptionProblem, decisions: list[dict[str, Any] | None], item_costs: list[float] | None
+) -> str | None:
+    """The first item whose cost model does not hold at its chosen decision (see ``SQItem.validity_error``)."""
+    if item_costs is None:
+        return None
+    for item, decision, cost in zip(problem.items, decisions, item_costs, strict=True):
+        check = getattr(item, "validity_error", None)
+        message = check(decision, cost) if check is not None and decision is not None else None
+        if message is not None:
+            return message
+    return None
 
 
 def _plain_number(value: float) -> int | float:

@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from lakehouse_inv.policies.distributions import DailyDemand, DemandDistribution
+from lakehouse_inv.policies.limits import check_grid
 from lakehouse_inv.policies.options import OptionSet, Prices, slack
 
 _MIN_CYCLE_DEMAND = 1e-12
@@ -85,14 +86,38 @@ class SQItem:
     def usage_lower_bounds(self) -> dict[str, float]:
         return {"peak": 1.0, "average": max(0.0, 0.5 - self.mu)}
 
+    def validity_error(self, decision: Mapping[str, int], cost: float) -> str | None:
+        """Why the cost model does not describe ``decision`` (the optimum), or None when it does.
+
+        The holding term ``h·(Q/2 + s − μ)`` is Hadley–Whitin's approximation of the average stock on hand, valid when
+        backorders are rare; it is really the average *net* stock (on hand − backorders). When the formula's minimum
+        has ``Q/2 + s − μ < 0`` the term is a credit of h per backordered unit per day, so the minimum (often a
+        negative "cost") is an artefact of the approximation, not the cost of a policy. This happens when holding a
+        unit through the lead time costs more than backordering it (h·L ≳ π), e.g. long lead times.
+        """
+        s, Q = int(decision["s"]), int(decision["Q"])
+        net_stock = Q / 2.0 + s - self.mu
+        if net_stock >= 0:
+            return None
+        return (
+            f"inputs L, h, pi outside the (s,Q) cost model's validity: its minimum (s={s}, Q={Q}, cost {cost:.6g}) "
+            f"has average net stock Q/2 + s - a*L = {net_stock:.6g} < 0, where the holding term h*(Q/2 + s - a*L) "
+            f"credits h per backordered unit per day instead of charging for stock (Hadley-Whitin assumes few "
+            f"backorders); holding a unit through the lead time costs h*L = {self.h * self.L:.6g} per unit against "
+            f"pi = {self.pi:.6g} per unit backordered: raise pi or shorten L"
+        )
+
     # ----- the sQ curve and band -----------------------------------------------------------------------------------
     def best_s(self, Q: np.ndarray) -> np.ndarray:
         """s*(Q): smallest s ≥ 0 with π·a·P(X > s) ≤ h·Q."""
         return self.lead_demand.smallest_k_with_sf_at_most(self.pi * self.a, self.h * Q)
 
     def max_order_quantity(self, limit: float) -> int:
-        """Q ≤ 2(U/h + μ) from C ≥ h(Q/2 − μ) (prices only add non-negative terms)."""
-        return max(1, math.floor(2.0 * (limit / self.h + self.mu) + 1e-9))
+        """Q ≤ 2(U/h + μ) from C ≥ h(Q/2 − μ) (prices only add non-negative terms); checked against the size
+        limit before any Q grid is built."""
+        bound = 2.0 * (limit / self.h + self.mu)
+        check_grid(bound, f"the order quantities Q ≤ 2·(cost {limit:.6g} / h + a·L = {self.mu:.6g})")
+        return max(1, math.floor(bound + 1e-9))
 
     def _options(self, s: np.ndarray, Q: np.ndarray) -> OptionSet:
         return OptionSet({"s": s, "Q": Q}, self.cost(s, Q), self.usage(s, Q))
@@ -175,6 +200,7 @@ class SQItem:
             )
         s_hi = np.minimum(s_hi, s_cap)
         counts = np.maximum(s_hi - s_lo + 1, 0)
+        check_grid(float(counts.sum()), "the (s,Q) options within the cost bound")
         Q_flat = np.repeat(Q, counts)
         s_flat = np.repeat(s_lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
         options = self._options(s_flat, Q_flat)
