@@ -2,14 +2,17 @@
 
     lakehouse-inv forecast-file --input demand.csv --horizon 28 --output forecasts.csv
 
-Input columns ``series_id,date,demand`` (daily; missing days = zero demand; optional ``price``). Bad rows are
-reported with their line numbers on stderr and left out; every good series is forecast from the day after
-the last date in the file.
+Input columns ``series_id,date,demand`` (daily; missing days = zero demand; optional ``price``). Bad rows (not
+UTF-8, unreadable date or demand, demand above ``--max-demand``, duplicate series/date) are reported as
+``file:line: skipped: reason`` on stderr and left out; every good series is forecast from the day after the last
+date in the file. A file that cannot be read at all exits with status 2 and one line naming the file (and line). The
+output is written to a temporary file and renamed over ``--output`` once complete.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,9 +21,12 @@ import pandas as pd
 
 from lakehouse_inv.config import ConfigError
 from lakehouse_inv.forecast.config import load_forecast_config
-from lakehouse_inv.forecast.csv_io import DemandFileError, read_demand_csv
+from lakehouse_inv.forecast.csv_io import DEFAULT_MAX_DEMAND, DemandFileError, read_demand_csv
+from lakehouse_inv.io_utils import atomic_write
 
 OUTPUT_COLUMNS = ["series_id", "date", "mean", "p10", "p50", "p90", "model", "status"]
+MAX_REPORTED_BAD_ROWS = 50
+"""Bad rows printed one by one; beyond that a count (a binary file would otherwise print one line per record)."""
 
 
 def forecast_file(demand: pd.DataFrame, *, horizon: int, conf_dir: Path | None, spark=None) -> pd.DataFrame:
@@ -44,23 +50,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", required=True, type=Path, help="forecast CSV to write")
     parser.add_argument("--horizon", type=int, default=28, help="days to forecast (default 28)")
     parser.add_argument("--conf-dir", type=Path, help="configuration folder holding base/forecast.yml")
+    parser.add_argument(
+        "--max-demand",
+        type=float,
+        default=DEFAULT_MAX_DEMAND,
+        help="largest plausible demand of one series on one day; larger values are bad rows (default %(default)g)",
+    )
     args = parser.parse_args(argv)
     if args.horizon < 1:
         parser.error("--horizon must be at least 1")
+    if not (math.isfinite(args.max_demand) and args.max_demand > 0):
+        parser.error("--max-demand must be a finite number > 0")
     try:
-        demand, bad_rows = read_demand_csv(args.input)
+        demand, bad_rows = read_demand_csv(args.input, max_demand=args.max_demand)
         load_forecast_config(args.conf_dir)  # reject a bad config before starting Spark
-    except (DemandFileError, ConfigError, FileNotFoundError) as exc:
+    except (DemandFileError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    for bad in bad_rows:
-        print(f"{args.input}:{bad.line}: skipped: {bad.reason}", file=sys.stderr)
-    if demand.empty:
-        print(f"error: {args.input} has no usable rows", file=sys.stderr)
+    except OSError as exc:
+        print(f"error: cannot read {exc.filename or args.input}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    forecasts = forecast_file(demand, horizon=args.horizon, conf_dir=args.conf_dir)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    forecasts.to_csv(args.output, index=False)
+    for bad in bad_rows[:MAX_REPORTED_BAD_ROWS]:
+        print(f"{args.input}:{bad.line}: skipped: {bad.reason}", file=sys.stderr)
+    if len(bad_rows) > MAX_REPORTED_BAD_ROWS:
+        print(f"{args.input}: ... and {len(bad_rows) - MAX_REPORTED_BAD_ROWS:,} more bad rows", file=sys.stderr)
+    if demand.empty:
+        print(f"error: {args.input} has no usable rows ({len(bad_rows):,} bad)", file=sys.stderr)
+        return 2
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(args.output, newline="") as sink:  # fails before Spark starts if the folder is unwritable
+            forecasts = forecast_file(demand, horizon=args.horizon, conf_dir=args.conf_dir)
+            forecasts.to_csv(sink, index=False)
+    except OSError as exc:
+        print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(
         f"wrote {len(forecasts):,} rows for {forecasts['series_id'].nunique():,} series to {args.output}"
         f" ({len(bad_rows)} bad row(s) skipped)"
