@@ -146,7 +146,10 @@ def test_intermittent_series_get_sensible_count_forecasts(config) -> None:
         assert_full_horizon(out, config, frame["date"].max().date())
         assert out["status"].eq("ok").all()
         assert 0.05 < out["mean"].mean() < 1.0
-        assert out["p10"].eq(0).all() and out["p90"].max() >= 1
+        assert out["p10"].eq(0).all() and out["p90"].max() <= 2
+        nominal = run(frame, ForecastConfig(distribution={"calibrate": False}))
+        assert nominal["p90"].max() >= 1 and (out["p90"] <= nominal["p90"]).all()
+        assert nominal["mean"].tolist() == out["mean"].tolist()
 
 
 def test_family_follows_the_dispersion_of_the_data(config) -> None:

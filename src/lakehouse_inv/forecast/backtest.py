@@ -30,7 +30,6 @@ import pandas as pd
 
 from lakehouse_inv.forecast import metrics
 from lakehouse_inv.forecast.config import ForecastConfig
-from lakehouse_inv.forecast.distribution import count_quantiles
 from lakehouse_inv.forecast.engine import (
     OK,
     SeriesForecast,
@@ -49,6 +48,7 @@ from lakehouse_inv.forecast.series import key_columns
 AUTO_MODEL = "auto"
 BENCHMARK_MODEL = "seasonal_naive"
 INTERVAL_LEVELS = [0.1, 0.9]
+COVERAGE = 0.8
 
 ACCURACY_SCHEMA = (
     "as_of date, model string, n_origins int, mae double, rmse double, mase double, wape double, bias double, "
@@ -73,7 +73,7 @@ class _Tally:
     errors: list[str] = field(default_factory=list)
 
     def add(self, actual: np.ndarray, forecast: SeriesForecast) -> None:
-        bounds = count_quantiles(forecast.mean, forecast.variance, forecast.distribution.family, INTERVAL_LEVELS)
+        bounds = forecast.quantiles(INTERVAL_LEVELS, COVERAGE)
         self.actual.append(actual)
         self.mean.append(forecast.mean)
         self.lower.append(bounds[:, 0])

@@ -73,6 +73,9 @@ class SelectionConfig(StrictModel):
     origins: int = Field(8, ge=1, le=52)
     step_days: int = Field(7, ge=1)
     horizon_days: int = Field(7, ge=1)
+    combine: int = Field(
+        2, ge=0, le=4, description="also score the average of this many best candidates (0 or 1: no averaging)"
+    )
     # RMSE is minimised by the mean, which is what the forecast publishes; MAE is minimised by the median and
     # picks near-zero forecasts (e.g. seasonal naive) for intermittent series, starving the optimizer.
     metric: Literal["mae", "rmse"] = "rmse"
@@ -91,6 +94,11 @@ class DistributionConfig(StrictModel):
 
     overdispersion_z: float = Field(2.0, ge=0, description="z-score the Pearson dispersion must exceed for NB")
     min_nb_size: float = Field(0.1, gt=0, description="floor on the NB size k (variance = mean + mean^2 / k)")
+    calibrate: bool = Field(True, description="learn the interval's quantile levels from the backtest residuals")
+    target_coverage: float = Field(0.8, gt=0, lt=1, description="share of days the calibrated interval should hold")
+    calibration_prior_days: float = Field(
+        14.0, ge=0, description="pseudo-days pulling the calibrated levels towards the nominal ones"
+    )
 
 
 class ForecastConfig(StrictModel):

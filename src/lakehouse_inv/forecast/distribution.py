@@ -26,6 +26,8 @@ DEGENERATE: Family = "degenerate"
 # A forecast of exactly zero followed by a sale would make the Pearson statistic infinite; a rate this small
 # still marks the miss as strong evidence of over-dispersion without letting one day decide alone.
 MIN_RATE = 0.05
+# A calibrated interval's lower bound never moves over a count with this much probability.
+LUMP = 0.25
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,112 @@ def fit_count_distribution(
     if excess <= 0:
         return CountDistribution(POISSON)
     return CountDistribution(NEGATIVE_BINOMIAL, size=max(1 / excess, min_nb_size))
+
+
+def _cdf(counts: np.ndarray, mean: np.ndarray, variance: np.ndarray, family: str) -> np.ndarray:
+    dist, args = _scipy_family(mean, variance, family)
+    return np.where(counts >= 0, dist.cdf(counts, *args), 0.0)
+
+
+def interval_levels(coverage: float) -> tuple[float, float]:
+    """Quantile levels of the central interval holding ``coverage``: 0.8 -> (0.1, 0.9)."""
+    return (1 - coverage) / 2, (1 + coverage) / 2
+
+
+def coverage_target(
+    actual: np.ndarray,
+    predicted: np.ndarray,
+    distribution: CountDistribution,
+    *,
+    coverage: float,
+    prior_days: float,
+) -> float | None:
+    """The share of days the model's own probabilities should put inside the interval, so that it holds ``coverage``
+    of real days: ``coverage`` plus how much the model over-promised on its backtest (a conformal correction).
+
+    On the backtest days (``actual`` against the forecast means ``predicted``) the nominal interval
+    ``[Q(0.1), Q(0.9)]`` should hold, by the model's probabilities, ``mean(F(Q(0.9)) - F(Q(0.1) - 1))``; it held
+    the observed share. Their difference, shrunk with ``prior_days`` pseudo-days, shifts the target.
+    """
+    n = len(actual)
+    if n == 0 or distribution.family == DEGENERATE:
+        return None
+    mean = np.maximum(np.asarray(predicted, dtype=float), MIN_RATE)
+    variance = distribution.variance(mean)
+    bounds = count_quantiles(mean, variance, distribution.family, list(interval_levels(coverage)))
+    promised = _cdf(bounds[:, 1], mean, variance, distribution.family) - _cdf(
+        bounds[:, 0] - 1, mean, variance, distribution.family
+    )
+    y = np.asarray(actual, dtype=float)
+    held = (y >= bounds[:, 0]) & (y <= bounds[:, 1])
+    shift = (n / (n + prior_days)) * float(np.mean(promised) - np.mean(held))
+    return float(np.clip(coverage + shift, 0.5, 0.99))
+
+
+def calibrated_interval(
+    mean: np.ndarray, variance: np.ndarray, family: str, *, coverage: float, target: float
+) -> np.ndarray:
+    """Integer bounds per day, shape ``(days, 2)``, whose probabilities average ``target`` over the days.
+
+    Counts are discrete: for a sparse series the nominal ``[Q(0.1), Q(0.9)]`` is ``[0, 1]`` on most days and
+    holds 95% of them, while ``[0, 0]`` would hold 70%. So the interval is first set at the central probability
+    ``w`` (levels ``(1 -+ w) / 2``, found by bisection) whose expected share is the smallest at or above
+    ``target``, then single days' bounds move one count inwards (the move that costs the least pinball loss at
+    the nominal levels per unit of coverage first) while that brings the expected share closer to ``target``.
+    """
+    mean = np.maximum(np.asarray(mean, dtype=float), 0.0)
+    variance = np.asarray(variance, dtype=float)
+    nominal_low, nominal_high = interval_levels(coverage)
+    n_days = len(mean)
+    top = int(np.max(mean + 8 * np.sqrt(variance))) + 8  # far beyond any bound the interval can take
+    cdf = np.cumsum(daily_pmf(mean, variance, family, top), axis=1)
+    cdf[:, -1] = 1.0
+    rows = np.arange(n_days)
+
+    def bounds_at(width: float) -> np.ndarray:
+        low, high = (1 - width) / 2, (1 + width) / 2
+        return np.stack([(cdf >= low - 1e-12).argmax(axis=1), (cdf >= high - 1e-12).argmax(axis=1)], axis=1)
+
+    def expected(bounds: np.ndarray) -> np.ndarray:
+        below = np.where(bounds[:, 0] > 0, cdf[rows, np.maximum(bounds[:, 0] - 1, 0)], 0.0)
+        return cdf[rows, bounds[:, 1]] - below
+
+    low_w, high_w = 0.0, 0.999
+    if expected(bounds_at(high_w)).mean() < target:
+        return bounds_at(high_w)
+    for _ in range(14):
+        middle = (low_w + high_w) / 2
+        if expected(bounds_at(middle)).mean() >= target:
+            high_w = middle
+        else:
+            low_w = middle
+    bounds = bounds_at(high_w)
+    share = expected(bounds)
+    total = share.mean()
+    for _ in range(n_days):
+        if total <= target:
+            break
+        lower, upper = bounds[:, 0], bounds[:, 1]
+        open_ = upper > lower
+        pmf_upper = cdf[rows, upper] - np.where(upper > 0, cdf[rows, np.maximum(upper - 1, 0)], 0.0)
+        pmf_lower = cdf[rows, lower] - np.where(lower > 0, cdf[rows, np.maximum(lower - 1, 0)], 0.0)
+        cost_upper = np.maximum(nominal_high - np.where(upper > 0, cdf[rows, np.maximum(upper - 1, 0)], 0.0), 0)
+        cost_lower = np.maximum(cdf[rows, lower] - nominal_low, 0)
+        ratio_upper = np.where(open_ & (pmf_upper > 1e-12), cost_upper / np.maximum(pmf_upper, 1e-12), np.inf)
+        # never lift a lower bound over a count the day is likely to see (a sparse day's zero)
+        movable = open_ & (pmf_lower > 1e-12) & (pmf_lower < LUMP)
+        ratio_lower = np.where(movable, cost_lower / np.maximum(pmf_lower, 1e-12), np.inf)
+        side = int(ratio_lower.min() < ratio_upper.min())
+        ratios = ratio_lower if side else ratio_upper
+        day = int(np.argmin(ratios))
+        if not np.isfinite(ratios[day]):
+            break
+        loss = (pmf_lower if side else pmf_upper)[day] / n_days
+        if abs(total - loss - target) >= abs(total - target):
+            break
+        bounds[day, 0 if side else 1] += 1 if side else -1
+        total -= loss
+    return bounds
 
 
 def _scipy_family(mean: np.ndarray, variance: np.ndarray, distribution: str) -> tuple[stats.rv_discrete, tuple]:

@@ -22,11 +22,20 @@ import numpy as np
 from lakehouse_inv.forecast import metrics
 from lakehouse_inv.forecast.candidates import WEEK, fit_candidate, ineligibility
 from lakehouse_inv.forecast.config import MIN_TRAIN_DAYS, ForecastConfig
-from lakehouse_inv.forecast.distribution import DEGENERATE, CountDistribution, fit_count_distribution
+from lakehouse_inv.forecast.distribution import (
+    DEGENERATE,
+    CountDistribution,
+    calibrated_interval,
+    count_quantiles,
+    coverage_target,
+    fit_count_distribution,
+    interval_levels,
+)
 from lakehouse_inv.forecast.history import SeriesHistory
 
 OK = "ok"
 FALLBACK_MODEL = "mean"
+ENSEMBLE = "ensemble"
 
 
 def fallback_status(reason: str) -> str:
@@ -48,10 +57,29 @@ class SeriesForecast:
     candidate: str | None = None
     status: str = OK
     error: str | None = None
+    interval_target: float | None = None
 
     @property
     def variance(self) -> np.ndarray:
         return self.distribution.variance(self.mean)
+
+    def quantiles(self, levels: Sequence[float], coverage: float) -> np.ndarray:
+        """Integer quantiles per day at ``levels``; the ends of the central ``coverage`` interval calibrated to
+        :attr:`interval_target` when there is one (:func:`~.distribution.calibrated_interval`)."""
+        levels = list(levels)
+        family = self.distribution.family
+        out = count_quantiles(self.mean, self.variance, family, levels)
+        ends = [_level_index(levels, level) for level in interval_levels(coverage)]
+        if self.interval_target is None or None in ends or not self.mean.any():
+            return out
+        bounds = calibrated_interval(self.mean, self.variance, family, coverage=coverage, target=self.interval_target)
+        out[:, ends[0]], out[:, ends[1]] = bounds[:, 0], bounds[:, 1]
+        return out
+
+
+def _level_index(levels: Sequence[float], level: float) -> int | None:
+    matches = [i for i, value in enumerate(levels) if abs(value - level) < 1e-9]
+    return matches[0] if matches else None
 
 
 @dataclass(frozen=True)
@@ -64,6 +92,7 @@ class CandidateScore:
     actual: np.ndarray = field(default_factory=lambda: np.zeros(0))
     predicted: np.ndarray = field(default_factory=lambda: np.zeros(0))
     error: str | None = None
+    members: tuple[CandidateScore, ...] = ()
 
 
 def fallback_reason(history: SeriesHistory, config: ForecastConfig) -> str | None:
@@ -87,7 +116,8 @@ def mean_forecast(
     if rate == 0 or np.ptp(window) == 0:
         distribution = CountDistribution(DEGENERATE)
     else:
-        distribution = fit_count_distribution(window, np.full(len(window), rate), **config.distribution.model_dump())
+        options = config.distribution.model_dump(include={"overdispersion_z", "min_nb_size"})
+        distribution = fit_count_distribution(window, np.full(len(window), rate), **options)
     return SeriesForecast(
         mean=np.full(config.horizon, rate),
         distribution=distribution,
@@ -143,29 +173,75 @@ def forecast_candidate(history: SeriesHistory, config: ForecastConfig, score: Ca
     """Refit a scored candidate on the whole history; its distribution comes from its backtest residuals."""
     fitted = fit_candidate(score.name, history, history.n_obs, config)
     mean = _checked(fitted.forecast(np.array([history.n_obs]), config.horizon)[0])
-    if mean.any():
-        distribution = fit_count_distribution(score.actual, score.predicted, **config.distribution.model_dump())
-    else:
-        distribution = CountDistribution(DEGENERATE)
-    params = {"fit": fitted.params(), "distribution": _describe(distribution)}
-    return SeriesForecast(mean, distribution, fitted.label, params, candidate=score.name)
+    distribution = _distribution(score, mean, config)
+    target = interval_target(score, distribution, config)
+    params = {"fit": fitted.params(), "distribution": _describe(distribution), "interval_target": target}
+    return SeriesForecast(mean, distribution, fitted.label, params, candidate=score.name, interval_target=target)
+
+
+def _distribution(score: CandidateScore, mean: np.ndarray, config: ForecastConfig) -> CountDistribution:
+    if not mean.any():
+        return CountDistribution(DEGENERATE)
+    options = config.distribution.model_dump(include={"overdispersion_z", "min_nb_size"})
+    return fit_count_distribution(score.actual, score.predicted, **options)
+
+
+def interval_target(score: CandidateScore, distribution: CountDistribution, config: ForecastConfig) -> float | None:
+    """Expected share the calibrated interval aims at, from the backtest residuals (:func:`coverage_target`)."""
+    if not config.distribution.calibrate:
+        return None
+    return coverage_target(
+        score.actual,
+        score.predicted,
+        distribution,
+        coverage=config.distribution.target_coverage,
+        prior_days=config.distribution.calibration_prior_days,
+    )
+
+
+def ensemble_score(scores: Sequence[CandidateScore], config: ForecastConfig) -> CandidateScore | None:
+    """The equal-weight average of the ``selection.combine`` best candidates, scored on their pooled forecasts."""
+    ranked = sorted((s for s in scores if s.status == OK), key=lambda s: s.score)[: config.selection.combine]
+    if config.selection.combine < 2 or len(ranked) < 2:
+        return None
+    predicted = np.mean([s.predicted for s in ranked], axis=0)
+    value = metrics.score(ranked[0].actual, predicted, config.selection.metric)
+    name = ENSEMBLE + ":" + "+".join(s.name for s in ranked)
+    return CandidateScore(name, OK, value, ranked[0].actual, predicted, members=tuple(ranked))
+
+
+def forecast_ensemble(history: SeriesHistory, config: ForecastConfig, score: CandidateScore) -> SeriesForecast:
+    """Refit every member on the whole history and average their means; the distribution from the pooled residuals."""
+    members = [forecast_candidate(history, config, member) for member in score.members]
+    mean = np.mean([m.mean for m in members], axis=0)
+    distribution = _distribution(score, mean, config)
+    target = interval_target(score, distribution, config)
+    params = {
+        "members": {m.candidate: m.params["fit"] for m in members},
+        "distribution": _describe(distribution),
+        "interval_target": target,
+    }
+    label = ENSEMBLE + "(" + "+".join(sorted(m.model for m in members)) + ")"
+    return SeriesForecast(mean, distribution, label, params, candidate=score.name, interval_target=target)
 
 
 def select_and_forecast(
     history: SeriesHistory, config: ForecastConfig, scores: Sequence[CandidateScore]
 ) -> SeriesForecast:
-    """The best-scoring candidate that also refits on the whole history; a fallback when none does."""
+    """The best-scoring candidate (or average of the best) that also refits on the whole history; else a fallback."""
+    ensemble = ensemble_score(scores, config)
+    ranked_scores = [*scores, ensemble] if ensemble else list(scores)
     selection = {
         "metric": config.selection.metric,
         "origins": len(selection_origins(history.n_obs, config)),
         "horizon_days": config.selection.horizon_days,
-        "scores": {s.name: s.score for s in scores if s.status == OK},
+        "scores": {s.name: s.score for s in ranked_scores if s.status == OK},
         "skipped": {s.name: s.error for s in scores if s.status != OK},
     }
     errors = [f"{s.name}: {s.error}" for s in scores if s.status == "failed"]
-    for score in sorted((s for s in scores if s.status == OK), key=lambda s: s.score):
+    for score in sorted((s for s in ranked_scores if s.status == OK), key=lambda s: s.score):
         try:
-            chosen = forecast_candidate(history, config, score)
+            chosen = (forecast_ensemble if score.members else forecast_candidate)(history, config, score)
         except Exception as exc:  # fall through to the next-best candidate
             errors.append(f"{score.name}: {describe_error(exc)}")
             selection["skipped"][score.name] = describe_error(exc)

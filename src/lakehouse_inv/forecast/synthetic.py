@@ -76,3 +76,95 @@ def simulate_panel(
         frame.insert(2, "base_rate", rate)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+# US retail calendar effects (multipliers on expected demand) for the M5-like panel: stores close on Christmas,
+# Thanksgiving is quiet, the days before the big holidays are busy.
+RETAIL_EVENTS: dict[str, float] = {"Christmas Day": 0.02, "Thanksgiving": 0.6, "Independence Day": 1.25}
+PRE_HOLIDAY: dict[str, float] = {"Christmas Day": 1.35, "Thanksgiving": 1.3}
+
+
+def us_holiday_multiplier(dates: pd.DatetimeIndex, strength: float = 1.0) -> np.ndarray:
+    """Multiplier of each day from :data:`RETAIL_EVENTS` (on the day) and :data:`PRE_HOLIDAY` (the two days before)."""
+    import holidays
+
+    calendar = holidays.country_holidays("US", years=sorted(set(dates.year) | {dates.year.max() + 1}))
+    factor = np.ones(len(dates))
+    position = {d: i for i, d in enumerate(dates.date)}
+    for day, name in calendar.items():
+        name = name.replace(" (observed)", "")
+        if name in RETAIL_EVENTS and day in position:
+            factor[position[day]] *= RETAIL_EVENTS[name] ** strength
+        for before in (1, 2):
+            earlier = day - dt.timedelta(days=before)
+            if name in PRE_HOLIDAY and earlier in position:
+                factor[position[earlier]] *= PRE_HOLIDAY[name] ** strength
+    return factor
+
+
+def _retail_rate(
+    rng: np.random.Generator, dates: pd.DatetimeIndex, rate: float, holiday: np.ndarray, dow_shape: np.ndarray
+) -> np.ndarray:
+    """Expected demand: rate x weekday shape x yearly season x level shifts x slow drift x holidays."""
+    n_days = len(dates)
+    weekday = dates.weekday.to_numpy()
+    shape = dow_shape * rng.uniform(0.9, 1.1, 7)
+    shape /= shape.mean()
+    season = 1 + rng.uniform(0, 0.25) * np.sin(2 * np.pi * dates.dayofyear.to_numpy() / 365.25 + rng.uniform(0, 6.3))
+    level = np.ones(n_days)
+    for _ in range(rng.integers(0, 3)):
+        level[rng.integers(60, n_days - 30) :] *= np.exp(rng.normal(0, 0.35))
+    drift = np.exp(np.cumsum(rng.normal(0, 0.01, n_days)))
+    drift /= np.exp(np.mean(np.log(drift)))
+    return rate * shape[weekday] * season * level * drift * holiday
+
+
+def simulate_retail_panel(
+    n_dense: int = 100,
+    n_sparse: int = 100,
+    n_days: int = 3 * 364 + 28,
+    *,
+    seed: int = 0,
+    end: dt.date = dt.date(2025, 6, 19),
+) -> pd.DataFrame:
+    """An M5-like panel: ``n_dense`` chain-wide product series and ``n_sparse`` intermittent store x product series.
+
+    Over-dispersed (NB) counts with a weekday shape per department, yearly season, level shifts, a slow drift,
+    US holiday effects (closed on Christmas), and for the sparse series out-of-stock runs (zero sales for one to
+    four weeks, flagged in ``stockout`` with the unmet ``expected``). The last day is ``end`` (by default the
+    weekday and season where M5's evaluation window ends). Columns: ``series_id``, ``segment``
+    (dense/sparse), ``group_id`` (department), ``date``, ``demand``, ``expected``, ``stockout``.
+    """
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(end=end, periods=n_days, freq="D")
+    holiday = us_holiday_multiplier(dates)
+    departments = [np.array([1.0, 0.9, 0.9, 0.95, 1.1, 1.35, 1.3]) * rng.uniform(0.85, 1.15, 7) for _ in range(7)]
+    frames = []
+    for i in range(n_dense + n_sparse):
+        dense = i < n_dense
+        department = int(rng.integers(len(departments)))
+        low, high = (3.0, 80.0) if dense else (0.08, 2.0)
+        rate = float(np.exp(rng.uniform(np.log(low), np.log(high))))
+        expected = _retail_rate(rng, dates, rate, holiday, departments[department])
+        size = rng.uniform(2.0, 20.0) if dense else rng.uniform(0.4, 3.0)
+        demand = rng.poisson(expected * rng.gamma(size, 1 / size, n_days)).astype(float)
+        stockout = np.zeros(n_days, dtype=bool)
+        if not dense:
+            for _ in range(rng.poisson(2.0)):
+                first = int(rng.integers(0, n_days - 28))
+                stockout[first : first + int(rng.integers(7, 29))] = True
+            demand[stockout] = 0.0
+        frames.append(
+            pd.DataFrame(
+                {
+                    "series_id": f"{'D' if dense else 'S'}{i:04d}",
+                    "segment": "dense" if dense else "sparse",
+                    "group_id": f"dept{department}",
+                    "date": dates,
+                    "demand": demand,
+                    "expected": expected,
+                    "stockout": stockout,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,154 @@
+"""Accuracy on an M5-like panel, each output scored by what it is for. No Spark; same per-series function.
+
+The panel (:func:`lakehouse_inv.forecast.synthetic.simulate_retail_panel`): 100 dense chain-wide product series
+and 100 sparse store x product series, NB counts, weekday shapes, yearly season, level shifts, US holidays,
+out-of-stock runs on the sparse ones. The last 28 days are held out; every series is forecast by
+``forecast_series`` on ``series_id,date,demand`` exactly as ``lakehouse-inv forecast-file`` does through Spark
+(optionally with ``group_id`` / ``stockout`` columns, see ``--with``).
+
+Scores (means over series; "vs snaive" = ratio to seasonal naive's score on the same series):
+
+* ``mean``: RMSSE (M5: RMSE scaled by the in-sample one-day-difference RMS) -> ``rmsse_vs_snaive``;
+* ``p50``: MAE -> ``mae_p50_vs_snaive``;
+* ``p10/p50/p90``: scaled pinball loss (mean over the three levels, scaled by the in-sample one-day-difference
+  MAE, as M5's SPL) and the share of days inside ``[p10, p90]`` per segment;
+* censoring: bias ``sum(mean) / sum(true expected) - 1`` on sparse series with a stock-out in their last 8 weeks.
+
+    .venv/bin/python benchmarks/forecast_retail.py [--seed 1] [--with group_id stockout]
+"""
+
+from __future__ import annotations
+
+from lakehouse_inv.forecast.threads import pin_blas_threads_env
+
+pin_blas_threads_env()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from lakehouse_inv.forecast.config import ForecastConfig, load_forecast_config  # noqa: E402
+from lakehouse_inv.forecast.series import forecast_series  # noqa: E402
+from lakehouse_inv.forecast.synthetic import simulate_retail_panel  # noqa: E402
+
+HORIZON = 28
+RESULTS = Path(__file__).parent / "results" / "forecast_retail.json"
+LEVELS = (0.1, 0.5, 0.9)
+
+
+def pinball(actual: np.ndarray, quantile: np.ndarray, level: float) -> float:
+    diff = actual - quantile
+    return float(np.mean(np.maximum(level * diff, (level - 1) * diff)))
+
+
+def _scales(history: np.ndarray) -> tuple[float, float]:
+    """M5 scales: RMS and mean absolute one-day difference from the first sale on."""
+    nonzero = np.flatnonzero(history)
+    y = history[nonzero[0] :] if len(nonzero) else history
+    diff = np.diff(y)
+    return float(np.sqrt(np.mean(diff**2))) or 1.0, float(np.mean(np.abs(diff))) or 1.0
+
+
+def baselines(history: np.ndarray, horizon: int) -> dict[str, np.ndarray]:
+    days = np.arange(horizon)
+    dow12 = history[-84:].reshape(12, 7).mean(axis=0)
+    return {"snaive": history[-7:][days % 7], "dow12": dow12[days % 7]}
+
+
+def score_series(history: np.ndarray, actual: np.ndarray, out: pd.DataFrame, expected: np.ndarray) -> dict:
+    rms, mad = _scales(history)
+    base = baselines(history, len(actual))
+    mean, p10, p50, p90 = (out[c].to_numpy(float) for c in ("mean", "p10", "p50", "p90"))
+    quantiles = zip((p10, p50, p90), LEVELS, strict=True)
+    losses = {f"spl_p{round(100 * lv)}": pinball(actual, q, lv) / mad for q, lv in quantiles}
+    record = {
+        "rmsse": np.sqrt(np.mean((mean - actual) ** 2)) / rms,
+        "mae_p50": np.mean(np.abs(p50 - actual)) / mad,
+        "spl": np.mean(list(losses.values())),
+        "coverage_80": np.mean((actual >= p10) & (actual <= p90)),
+        **losses,
+        "below_p10": np.mean(actual < p10),
+        "above_p90": np.mean(actual > p90),
+        "forecast_total": mean.sum(),
+        "expected_total": expected.sum(),
+        "model": out["model"].iloc[0],
+    }
+    for name, forecast in base.items():
+        record[f"rmsse_{name}"] = np.sqrt(np.mean((forecast - actual) ** 2)) / rms
+        record[f"mae_{name}"] = np.mean(np.abs(forecast - actual)) / mad
+    return record
+
+
+def run(panel: pd.DataFrame, config: ForecastConfig, extra: list[str]) -> tuple[pd.DataFrame, float]:
+    cut = panel["date"].max() - pd.Timedelta(days=HORIZON)
+    as_of = cut.date()
+    records, seconds = [], 0.0
+    columns = ["series_id", "date", "demand", *extra]
+    for series_id, rows in panel.groupby("series_id", sort=True):
+        past = rows["date"] <= cut
+        history = rows.loc[past, "demand"].to_numpy()
+        started = time.perf_counter()
+        out = forecast_series(rows.loc[past, columns], config=config, key_cols=["series_id"], as_of=as_of)
+        seconds += time.perf_counter() - started
+        future = rows.loc[~past]
+        record = score_series(history, future["demand"].to_numpy(), out, future["expected"].to_numpy())
+        record |= {
+            "series_id": series_id,
+            "segment": rows["segment"].iloc[0],
+            "recent_stockout": bool(rows.loc[past, "stockout"].to_numpy()[-56:].any()),
+        }
+        records.append(record)
+    return pd.DataFrame(records), seconds
+
+
+def summarise(scores: pd.DataFrame) -> pd.DataFrame:
+    def block(frame: pd.DataFrame) -> dict:
+        return {
+            "series": len(frame),
+            "rmsse_vs_snaive": frame["rmsse"].mean() / frame["rmsse_snaive"].mean(),
+            "dow12_rmsse_vs_snaive": frame["rmsse_dow12"].mean() / frame["rmsse_snaive"].mean(),
+            "mae_p50_vs_snaive": frame["mae_p50"].mean() / frame["mae_snaive"].mean(),
+            "spl": frame["spl"].mean(),
+            "coverage_80": frame["coverage_80"].mean(),
+            **{c: frame[c].mean() for c in ("spl_p10", "spl_p50", "spl_p90", "below_p10", "above_p90")},
+        }
+
+    rows = {"all": block(scores)} | {seg: block(g) for seg, g in scores.groupby("segment")}
+    censored = scores[scores["recent_stockout"]]
+    table = pd.DataFrame(rows).T
+    table["stockout_bias"] = np.nan
+    if len(censored):
+        table.loc["sparse", "stockout_bias"] = censored["forecast_total"].sum() / censored["expected_total"].sum() - 1
+    return table
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--with", dest="extra", nargs="*", default=[], choices=["group_id", "stockout"])
+    parser.add_argument("--conf-dir", type=Path, default=None)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    config = load_forecast_config(args.conf_dir).model_copy(update={"horizon": HORIZON})
+    panel = simulate_retail_panel(seed=args.seed)
+    scores, seconds = run(panel, config, args.extra)
+    table = summarise(scores)
+    print(table.round(3).to_string(line_width=200))
+    print(f"\n{1e3 * seconds / len(scores):.2f} ms per series (forecast_series, selection included, 1 thread)")
+    print(scores.groupby(["segment", "model"]).size().to_string())
+    result = {
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "ms_per_series": 1e3 * seconds / len(scores),
+        "table": table.reset_index(names="segment").to_dict(orient="records"),
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2, default=str))
+    return result
+
+
+if __name__ == "__main__":
+    main()
