@@ -1,4 +1,6 @@
 -- gold.daily_sales: what sold, per store x product x day. Grain: one row per store_id, product_id, date.
+-- Layout: liquid clustering on (date, store_id): rebuilt by date window, read by BI per store and period;
+-- clustering instead of date partitions (one small partition per day).
 CREATE TABLE IF NOT EXISTS ${gold}.daily_sales (
   store_id      STRING  NOT NULL COMMENT 'Store ID',
   product_id    STRING  NOT NULL COMMENT 'Product ID',
@@ -16,4 +18,5 @@ CREATE TABLE IF NOT EXISTS ${gold}.daily_sales (
   _updated_at   TIMESTAMP        COMMENT 'When this row was last changed'
 )
 USING DELTA
+CLUSTER BY (date, store_id)
 COMMENT 'Daily sales per store x product with stock-out flag. Grain: one row per store_id, product_id, date.';

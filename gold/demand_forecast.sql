@@ -1,4 +1,6 @@
 -- gold.demand_forecast: probabilistic daily demand forecasts. Grain: one row per store_id, product_id, as_of, target_date.
+-- Layout: liquid clustering on (as_of, store_id): each run replaces one as_of (scope t.as_of = ...) and readers
+-- want the latest origin; an as_of partition would hold only one day's forecasts (small files).
 CREATE TABLE IF NOT EXISTS ${gold}.demand_forecast (
   store_id     STRING NOT NULL COMMENT 'Store ID',
   product_id   STRING NOT NULL COMMENT 'Product ID',
@@ -20,4 +22,5 @@ CREATE TABLE IF NOT EXISTS ${gold}.demand_forecast (
   _updated_at  TIMESTAMP       COMMENT 'When this row was last changed'
 )
 USING DELTA
+CLUSTER BY (as_of, store_id)
 COMMENT 'Daily demand forecasts per store x product with count distribution and quantiles. Grain: one row per store_id, product_id, as_of, target_date.';

@@ -1,4 +1,6 @@
 -- gold.inventory_levels: the latest evaluation's replay, day by day. Grain: one row per policy_id, store_id, product_id, date.
+-- Layout: liquid clustering on (store_id, date): the replay is rewritten as a whole and read per store and
+-- period; there is no date the writes are confined to, so partitioning by date would buy nothing.
 CREATE TABLE IF NOT EXISTS ${gold}.inventory_levels (
   policy_id            STRING NOT NULL COMMENT 'Policy, baseline or reference rule replayed',
   store_id             STRING NOT NULL COMMENT 'Store ID',
@@ -31,4 +33,5 @@ CREATE TABLE IF NOT EXISTS ${gold}.inventory_levels (
   _updated_at          TIMESTAMP       COMMENT 'When this row was last changed'
 )
 USING DELTA
+CLUSTER BY (store_id, date)
 COMMENT 'End-of-day stock and flows per policy x store x product x day from the latest evaluation replay.';

@@ -1,5 +1,8 @@
 -- silver.daily_demand: observed demand per store x product x day, zero-filled. Grain: one row per store_id, product_id, date.
 -- The forecasting input. Days without sales are present with units_sold = 0 (from the item's first stock count or sale on).
+-- Layout: liquid clustering on (date, store_id): every rebuild MERGEs a date window (scope t.date BETWEEN ...)
+-- and the forecast reads the last history_days; date partitions would be small files (one day = one row per
+-- store x product), so clustering rather than partitioning.
 CREATE TABLE IF NOT EXISTS ${silver}.daily_demand (
   store_id      STRING  NOT NULL COMMENT 'Store ID',
   product_id    STRING  NOT NULL COMMENT 'Product ID',
@@ -16,4 +19,5 @@ CREATE TABLE IF NOT EXISTS ${silver}.daily_demand (
   _updated_at   TIMESTAMP        COMMENT 'When this row was last changed'
 )
 USING DELTA
+CLUSTER BY (date, store_id)
 COMMENT 'Observed daily demand per store x product, zero-filled. Grain: one row per store_id, product_id, date.';

@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from lakehouse_inv.pipeline.steps import STEPS
+from lakehouse_inv.pipeline.steps import OPTIONAL_STEPS, STEPS
 
 # extra tools: name -> ("module:main", help)
 TOOLS: dict[str, tuple[str, str]] = {
@@ -34,7 +34,7 @@ def _usage() -> str:
         "commands:",
         "  run               run pipeline steps in DAG order (--steps, default all)",
     ]
-    lines += [f"  {name:<18}{step.description}" for name, step in STEPS.items()]
+    lines += [f"  {name:<18}{step.description}" for name, step in (STEPS | OPTIONAL_STEPS).items()]
     lines += [f"  {name:<18}{help_}" for name, (_, help_) in TOOLS.items()]
     lines.append("\n`lakehouse-inv <command> --help` shows a command's options.")
     return "\n".join(lines)
@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "run":
         return main_for(None, rest, prog="lakehouse-inv run")
     step = command.replace("-", "_")
-    if step in STEPS:
+    if step in STEPS or step in OPTIONAL_STEPS:
         return main_for([step], rest, prog=f"lakehouse-inv {command}")
     if command in TOOLS:
         module, function = TOOLS[command][0].split(":")

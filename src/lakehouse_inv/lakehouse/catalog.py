@@ -94,9 +94,13 @@ class Catalog:
         return spark.table(self.name(layer, table)).schema
 
 
+NOT_TABLES = {"grants"}  # gold/grants.sql: Unity Catalog privileges (lakehouse_inv.monitor.governance)
+
+
 def table_names(layer: str) -> list[str]:
-    """Tables (not views) declared in a layer folder, in file-name order."""
-    return sorted(p.stem for p in layer_dir(layer).glob("*.sql") if not p.stem.startswith(VIEW_PREFIX))
+    """Tables (not views, not grants) declared in a layer folder, in file-name order."""
+    stems = (p.stem for p in layer_dir(layer).glob("*.sql"))
+    return sorted(s for s in stems if not s.startswith(VIEW_PREFIX) and s not in NOT_TABLES)
 
 
 @cache

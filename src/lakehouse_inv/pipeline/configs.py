@@ -16,6 +16,7 @@ CONFIG_MODELS: dict[str, str] = {
     "forecast": "lakehouse_inv.forecast.config:ForecastConfig",
     "policies": "lakehouse_inv.policies.config:PoliciesConfig",
     "evaluate": "lakehouse_inv.evaluate.config:EvaluateConfig",
+    "monitoring": "lakehouse_inv.monitor.config:MonitoringConfig",
 }
 
 
@@ -45,6 +46,9 @@ def cross_file_problems(configs: dict[str, Any]) -> list[str]:
     planning, horizon = configs["policies"].planning_horizon_days, configs["forecast"].horizon
     if planning > horizon:
         problems.append(f"policies.yml: planning_horizon_days ({planning}) exceeds forecast.yml horizon ({horizon})")
+    window = configs["monitoring"].drift.window_days
+    if window > horizon:
+        problems.append(f"monitoring.yml: drift.window_days ({window}) exceeds forecast.yml horizon ({horizon})")
     return problems
 
 

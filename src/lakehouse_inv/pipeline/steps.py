@@ -48,6 +48,20 @@ STEPS: dict[str, Step] = {
             "lakehouse_inv.evaluate.job:run",
             "replay policies and baselines on true demand -> gold.policy_metrics",
         ),
+        Step(
+            "monitor",
+            "lakehouse_inv.monitor.job:run",
+            "data quality, forecast drift, demand anomalies, alert rules -> gold.data_quality ... gold.alerts",
+        ),
+    )
+}
+
+# Steps run only when named (not part of `--steps all`): weekly upkeep and governance on Databricks.
+OPTIONAL_STEPS: dict[str, Step] = {
+    s.name: s
+    for s in (
+        Step("maintain", "lakehouse_inv.monitor.maintain:run", "OPTIMIZE (clustering) and VACUUM silver/gold tables"),
+        Step("grants", "lakehouse_inv.monitor.governance:run", "apply gold/grants.sql (Unity Catalog privileges)"),
     )
 }
 
@@ -55,7 +69,8 @@ STEPS: dict[str, Step] = {
 def resolve(names: list[str] | None) -> list[Step]:
     if not names or names == ["all"]:
         return list(STEPS.values())
-    unknown = [n for n in names if n not in STEPS]
+    known = STEPS | OPTIONAL_STEPS
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown step(s) {unknown}; choose from {list(STEPS)}")
-    return [STEPS[n] for n in STEPS if n in names]  # DAG order, whatever order they were given in
+        raise ValueError(f"unknown step(s) {unknown}; choose from {list(known)}")
+    return [known[n] for n in known if n in names]  # DAG order, whatever order they were given in

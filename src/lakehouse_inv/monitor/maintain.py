@@ -1,0 +1,67 @@
+"""``maintain`` step (weekly on Databricks, on demand locally): OPTIMIZE then VACUUM the lakehouse's tables.
+
+OPTIMIZE compacts small files (the daily MERGEs leave many) and, on tables whose DDL declares
+``CLUSTER BY``, clusters them; a table created before its DDL declared clustering gets it first
+(``ALTER TABLE ... CLUSTER BY``). VACUUM then removes files no version within the retention needs; the
+retention is never below Delta's safe 168 hours (enforced by :class:`MaintenanceConfig`). Neither changes a
+table's content.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pyspark.sql import SparkSession
+
+from lakehouse_inv.lakehouse.catalog import ddl_text, table_names
+from lakehouse_inv.monitor.config import MaintenanceConfig
+from lakehouse_inv.pipeline.context import JobContext, StepResult
+
+_CLUSTER_BY = re.compile(r"^\s*CLUSTER\s+BY\s*\(([^)]*)\)", re.I | re.M)
+LAYERS = ("silver", "gold")
+
+
+def clustering_columns(layer: str, table: str) -> list[str]:
+    """The ``CLUSTER BY`` columns of a table's DDL file (empty when it declares none)."""
+    match = _CLUSTER_BY.search(ddl_text(layer, table))
+    return [c.strip().strip("`") for c in match.group(1).split(",")] if match else []
+
+
+def maintained_tables(config: MaintenanceConfig) -> list[tuple[str, str]]:
+    if config.tables:
+        return [tuple(t.split(".", 1)) for t in config.tables]  # type: ignore[misc]
+    return [(layer, table) for layer in LAYERS for table in table_names(layer)]
+
+
+def maintain_table(spark: SparkSession, name: str, clustering: list[str], retention_hours: int) -> tuple[int, int]:
+    """OPTIMIZE and VACUUM one table; (files before, files after)."""
+    detail = spark.sql(f"DESCRIBE DETAIL {name}").first()
+    if clustering and list(detail["clusteringColumns"] or []) != clustering:
+        spark.sql(f"ALTER TABLE {name} CLUSTER BY ({', '.join(clustering)})")
+    spark.sql(f"OPTIMIZE {name}")
+    spark.sql(f"VACUUM {name} RETAIN {retention_hours} HOURS")
+    return int(detail["numFiles"]), int(spark.sql(f"DESCRIBE DETAIL {name}").first()["numFiles"])
+
+
+def run(ctx: JobContext) -> StepResult:
+    config: MaintenanceConfig = ctx.configs["monitoring"].maintenance
+    result = StepResult()
+    before = after = done = 0
+    for layer, table in maintained_tables(config):
+        name = ctx.table(layer, table)
+        if not ctx.spark.catalog.tableExists(name):
+            continue
+        files = maintain_table(ctx.spark, name, clustering_columns(layer, table), config.vacuum_retention_hours)
+        before, after, done = before + files[0], after + files[1], done + 1
+    result.message = (
+        f"{done} tables optimized and vacuumed (retain {config.vacuum_retention_hours} h): "
+        f"{before:,} -> {after:,} data files"
+    )
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from lakehouse_inv.pipeline.runner import main_for
+
+    return main_for(["maintain"], argv, prog="lakehouse-inv-maintain")
