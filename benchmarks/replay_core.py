@@ -3,7 +3,7 @@
 Random store-products (Poisson demand 0.1–30/day, lead time 1–7 days, MOQ / multiple / maximum / storage limits,
 40 % perishable with a 3–14 day shelf life) are replayed under a reorder-point rule (s = lead-time demand + 1.65σ,
 Q = EOQ, capped at the shelf life's sales for perishables) and the "replace last week's sales" baseline, the way
-the Spark job calls :func:`~lakehouse_inv.evaluate.replay.replay`: one call per group (a store: its products under
+the Spark job calls :func:`~lakehouse_inv.replenishment.replay.replay`: one call per group (a store: its products under
 both rules). Also timed: the whole set in one call, and the metrics of every policy × store × period.
 
 Single-threaded like a Spark UDF. Prints the timings and writes ``benchmarks/results/replay_core.json``;
@@ -32,8 +32,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from lakehouse_inv.evaluate.metrics import PERIODS, metrics_by_period  # noqa: E402
-from lakehouse_inv.evaluate.replay import replay  # noqa: E402
-from lakehouse_inv.evaluate.rules import rule_from_decision  # noqa: E402
+from lakehouse_inv.replenishment.replay import replay  # noqa: E402
+from lakehouse_inv.replenishment.rules import rule_from_decision  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "replay_core.json"
 START = dt.date(2025, 1, 1)

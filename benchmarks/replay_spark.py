@@ -18,8 +18,8 @@ import numpy as np
 from benchmarks.common import force, spark_session, table, timed, write_result
 from benchmarks.replay_core import START, daily_demand, store_products
 from lakehouse_inv.evaluate.job import REPLAY_KEYS, replay_frame
-from lakehouse_inv.evaluate.replay import replay
-from lakehouse_inv.evaluate.rules import attach_rules
+from lakehouse_inv.replenishment.replay import replay
+from lakehouse_inv.replenishment.rules import attach_rules
 
 
 def items_frame(products):

@@ -10,8 +10,8 @@ import pytest
 
 from lakehouse_inv.evaluate.aggregate import ALL_STORES, period_metrics, with_improvement
 from lakehouse_inv.evaluate.metrics import HIGHER_IS_BETTER, LOWER_IS_BETTER, metrics_by_period, period_bounds
-from lakehouse_inv.evaluate.replay import replay
-from lakehouse_inv.evaluate.rules import attach_rules
+from lakehouse_inv.replenishment.replay import replay
+from lakehouse_inv.replenishment.rules import attach_rules
 
 AS_OF = dt.date(2025, 3, 31)
 START = dt.date(2025, 1, 1)

@@ -1,6 +1,6 @@
 """A slow, obvious replay of one item (Python lists of batches, one day at a time) to check the vectorised one.
 
-It follows the semantics of lakehouse_inv.evaluate.replay literally and shares only the supplier terms (tested on
+It follows the semantics of lakehouse_inv.replenishment.replay literally and shares only the supplier terms (tested on
 their own) with it."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from lakehouse_inv.orders import apply_supplier_terms
+from lakehouse_inv.replenishment.terms import apply_supplier_terms
 
 
 def reference_replay(item: Mapping[str, Any], demand: list[int]) -> dict[str, list[float]]:

@@ -12,8 +12,8 @@ import pytest
 from replay_reference import reference_replay
 
 from lakehouse_inv.evaluate.metrics import compute_metrics
-from lakehouse_inv.evaluate.replay import REPLAY_COLUMNS, REPLAY_SCHEMA, replay, replay_schema
-from lakehouse_inv.evaluate.rules import (
+from lakehouse_inv.replenishment.replay import REPLAY_COLUMNS, REPLAY_SCHEMA, replay, replay_schema
+from lakehouse_inv.replenishment.rules import (
     NO_ORDERS,
     Rule,
     days_of_cover_rule,

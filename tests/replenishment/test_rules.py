@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from lakehouse_inv.evaluate.rules import (
+from lakehouse_inv.replenishment.rules import (
     NO_ORDERS,
     RULE_COLUMNS,
     attach_rules,

@@ -1,4 +1,4 @@
-"""Supplier terms: every rule of lakehouse_inv.orders.terms, the reasons, and the vector twin against the scalar."""
+"""Supplier terms: every rule of lakehouse_inv.replenishment.terms, the reasons, the vector twin against the scalar."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from lakehouse_inv.orders import ORDER_STATUSES, apply_supplier_terms, apply_supplier_terms_array
+from lakehouse_inv.replenishment.terms import ORDER_STATUSES, apply_supplier_terms, apply_supplier_terms_array
 
 
 def test_moq_above_need_raises_the_order() -> None:

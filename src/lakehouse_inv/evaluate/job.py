@@ -2,7 +2,7 @@
 
 Demand is the true demand (``silver.daily_demand.requests``: every request, sold or lost) where known, else the
 observed sales. Each store's items under every policy are replayed together in one cogrouped pandas call
-(:func:`~lakehouse_inv.evaluate.replay.replay`) over the ``horizon_days`` ending on ``--as-of``. The daily
+(:func:`~lakehouse_inv.replenishment.replay.replay`) over the ``horizon_days`` ending on ``--as-of``. The daily
 levels go to ``gold.inventory_levels`` (replaced by each evaluation), the metrics per policy x store x period to
 ``gold.policy_metrics`` (rows for ``--as-of`` replaced).
 """
@@ -21,12 +21,12 @@ from pyspark.sql import functions as F
 from lakehouse_inv.evaluate.aggregate import ALL_STORES, period_metrics, with_improvement
 from lakehouse_inv.evaluate.config import BaselineConfig, EvaluateConfig
 from lakehouse_inv.evaluate.metrics import period_bounds
-from lakehouse_inv.evaluate.replay import replay, replay_schema
-from lakehouse_inv.evaluate.rules import attach_rules
 from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.policies.config import ITEM_KEYS
 from lakehouse_inv.policies.sources import current_items, latest_forecast, latest_parameters
+from lakehouse_inv.replenishment.replay import replay, replay_schema
+from lakehouse_inv.replenishment.rules import attach_rules
 
 REPLAY_KEYS = ["policy_id", *ITEM_KEYS]
 LEVELS, METRICS = "inventory_levels", "policy_metrics"

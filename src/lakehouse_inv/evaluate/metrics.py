@@ -51,7 +51,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from lakehouse_inv.evaluate.items import as_days
+from lakehouse_inv.replenishment.items import as_days
 
 PERIOD_DAYS = {"last_week": 7, "last_month": 28, "last_quarter": 91}
 PERIODS = (*PERIOD_DAYS, "horizon")

@@ -1,29 +1,3 @@
-"""Order lines: supplier terms (MOQ, maximum, multiple, storage room) applied to what a policy needs."""
-
-from __future__ import annotations
-
-from lakehouse_inv.orders.terms import (
-    ADJUSTED,
-    BLOCKED,
-    NO_ORDER,
-    ORDER_STATUSES,
-    PLACED,
-    OrderLine,
-    SupplierTerms,
-    TermsStages,
-    apply_supplier_terms,
-    apply_supplier_terms_array,
-)
-
-__all__ = [
-    "ADJUSTED",
-    "BLOCKED",
-    "NO_ORDER",
-    "ORDER_STATUSES",
-    "PLACED",
-    "OrderLine",
-    "SupplierTerms",
-    "TermsStages",
-    "apply_supplier_terms",
-    "apply_supplier_terms_array",
-]
+"""Order lines for today: :mod:`.proposals` applies each policy's rule and the supplier terms
+(:mod:`lakehouse_inv.replenishment`) to inventory positions, :mod:`.job` writes ``gold.orders``, :mod:`.selection`
+and :mod:`.export` read them back for stores."""

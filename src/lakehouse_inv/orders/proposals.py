@@ -1,8 +1,8 @@
 """Today's orders of optimized policies: apply each item's rule to its inventory position, then supplier terms.
 
 A plain pandas function (one store per call in Spark). Per item: IP = on hand + on order − backorders (retail
-loses unmet demand, so backorders are 0), the policy's rule (:mod:`lakehouse_inv.evaluate.rules`, the same one
-the replay runs) states the need, and supplier terms (:mod:`lakehouse_inv.orders.terms`, room = max inventory −
+loses unmet demand, so backorders are 0), the policy's rule (:mod:`lakehouse_inv.replenishment.rules`, the same one
+the replay runs) states the need, and supplier terms (:mod:`lakehouse_inv.replenishment.terms`, room = max inventory −
 IP) make it orderable. Rule days count from the optimization date (day 0 = ``parameters_as_of``), so an (R, S)
 review or a lot-sizing plan keeps its rhythm between optimizations. Items that need nothing produce no row; a need
 the supplier terms cannot meet produces a ``blocked`` row with the reason instead of a silently changed order.
@@ -15,9 +15,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from lakehouse_inv.evaluate.items import RULE_PARAMETER_COLUMNS
-from lakehouse_inv.evaluate.rules import RULE_KINDS, RuleExecutor, attach_rules
-from lakehouse_inv.orders.terms import apply_supplier_terms
+from lakehouse_inv.replenishment.items import RULE_PARAMETER_COLUMNS
+from lakehouse_inv.replenishment.rules import RULE_KINDS, RuleExecutor, attach_rules
+from lakehouse_inv.replenishment.terms import apply_supplier_terms
 
 ORDER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("order_id", "string"),

@@ -8,7 +8,7 @@ raise ValueError: no item could be replayed meaningfully.
 Items frame columns (one row per item):
 
 * key columns: every column that is not an input below (or ``key_columns`` given explicitly), passed through;
-* ``rule_kind`` + the rule parameters of :data:`lakehouse_inv.evaluate.rules.RULE_COLUMNS` (a parameter column
+* ``rule_kind`` + the rule parameters of :data:`lakehouse_inv.replenishment.rules.RULE_COLUMNS` (a parameter column
   a group's kinds do not use may be absent);
 * terms: ``L`` (lead time, whole days ≥ 1: an order placed after closing arrives at the earliest the next
   morning), ``moq``, ``max_qty``, ``multiple``, ``max_inventory``, ``shelf_life_days`` (NaN = no limit / no
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lakehouse_inv.evaluate.rules import RULE_COLUMNS, RULE_KINDS, RULE_PARAMETERS
+from lakehouse_inv.replenishment.rules import RULE_COLUMNS, RULE_KINDS, RULE_PARAMETERS
 
 DATE_COLUMN = "date"
 REQUESTS_COLUMN = "requests"

@@ -20,8 +20,8 @@ Semantics of day t (t = start … end; an item's lead time L ≥ 1 and shelf lif
    request that finds no stock is a lost sale (no backorders). Each sold unit spent ``t − arrival day + 1`` days in
    inventory (``unit_days_sold``, summed per day).
 3. End of day: batches whose last sellable day is ≤ t are disposed (``disposed``).
-4. End of day: the rule (:mod:`lakehouse_inv.evaluate.rules`) looks at the inventory position IP = on hand + on
-   order and states a need; supplier terms (:mod:`lakehouse_inv.orders.terms`, room = max inventory − IP) turn
+4. End of day: the rule (:mod:`lakehouse_inv.replenishment.rules`) looks at the inventory position IP = on hand + on
+   order and states a need; supplier terms (:mod:`lakehouse_inv.replenishment.terms`, room = max inventory − IP) turn
    it into an order that arrives at the start of day t + L (deterministic lead time).
 
 The replay starts with nothing on hand and nothing on order, so a rule that never orders sells nothing.
@@ -35,7 +35,7 @@ REPLAY_COLUMNS. Money columns: revenue = sold × price, inventory_value_end = on
 holding_cost = on_hand_end × h, ordering_cost = orders × K, stockout_cost = lost × missed_sale_cost,
 disposal_cost = disposed × disposal_cost.
 
-Bad input (see :mod:`lakehouse_inv.evaluate.items`): an item with an invalid value is not simulated; its rows have
+Bad input (see :mod:`lakehouse_inv.replenishment.items`): an item with an invalid value is not simulated; its rows have
 status ``invalid``, an ``error`` naming the item, column and value, and null measures. The other items are
 replayed as usual. Missing columns or demand that matches no item raise ValueError.
 """
@@ -48,9 +48,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from lakehouse_inv.evaluate.items import ItemInputs, demand_matrix, prepare_items, resolve_key_columns
-from lakehouse_inv.evaluate.rules import RuleExecutor
-from lakehouse_inv.orders.terms import ADJUSTED, BLOCKED, SupplierTerms
+from lakehouse_inv.replenishment.items import ItemInputs, demand_matrix, prepare_items, resolve_key_columns
+from lakehouse_inv.replenishment.rules import RuleExecutor
+from lakehouse_inv.replenishment.terms import ADJUSTED, BLOCKED, SupplierTerms
 
 OK, INVALID = "ok", "invalid"
 
@@ -106,7 +106,7 @@ def replay(
     key_columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Replay every item of ``items`` on ``demand`` over [start, end] (module docstring for the semantics; input
-    columns in :mod:`lakehouse_inv.evaluate.items`). ``key_columns`` default: the items columns that are not
+    columns in :mod:`lakehouse_inv.replenishment.items`). ``key_columns`` default: the items columns that are not
     inputs."""
     if end < start:
         raise ValueError(f"end {end} is before start {start}")

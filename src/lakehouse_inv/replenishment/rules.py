@@ -1,6 +1,6 @@
 """Executable replenishment rules: what an item orders at the end of each day, built from a policy decision.
 
-A rule only decides how many units are *needed*; supplier terms (:mod:`lakehouse_inv.orders.terms`) then turn the
+A rule only decides how many units are *needed*; supplier terms (:mod:`lakehouse_inv.replenishment.terms`) then turn the
 need into an order line. ``IP`` is the inventory position at the end of the day after sales and disposal: on hand +
 on order (there are no backorders). Days are numbered from the replay's first day (day 0).
 
@@ -37,7 +37,7 @@ decimals, so 0.1·30 = 3.0000000000000004 gives 3):
   prior_daily_sales = a.
 * ``none``: never orders (tests; a store that stopped ordering).
 
-Rule parameters are validated where rules run (:mod:`lakehouse_inv.evaluate.items`), so a rule frame from any
+Rule parameters are validated where rules run (:mod:`lakehouse_inv.replenishment.items`), so a rule frame from any
 source gets the same checks.
 """
 
@@ -94,7 +94,7 @@ RULE_PARAMETERS: dict[str, dict[str, str]] = {
     },
     "none": {},
 }
-"""Parameters each kind needs, with the check (named in :data:`lakehouse_inv.evaluate.items.CHECKS`) they must
+"""Parameters each kind needs, with the check (named in :data:`lakehouse_inv.replenishment.items.CHECKS`) they must
 pass; a missing review_offset is 0."""
 
 
