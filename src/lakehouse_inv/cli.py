@@ -24,6 +24,12 @@ TOOLS: dict[str, tuple[str, str]] = {
         "solve policy problems from JSON lines (policies.md batch interface)",
     ),
     "export-orders": ("lakehouse_inv.orders.export:main", "export gold.orders of stores and a date range to CSV"),
+    "serve-sql": (
+        "lakehouse_inv.serve.thrift:main",
+        "JDBC/ODBC SQL endpoint for BI tools over the local warehouse (--host, --port; read-only)",
+    ),
+    "sql": ("lakehouse_inv.serve.query:main", 'run one SQL statement on the warehouse and print a table (--csv)'),
+    "dashboard": ("lakehouse_inv.dashboard.cli:main", "web dashboard over the gold tables (--host, --port)"),
 }
 
 

@@ -1,0 +1,73 @@
+"""``lakehouse-inv dashboard``: start the web dashboard (Streamlit) on the local warehouse.
+
+lakehouse-inv dashboard [--host 127.0.0.1] [--port 8501] [--conf-dir conf] [--env demo]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from lakehouse_inv.config import ConfigError
+from lakehouse_inv.dashboard.settings import Settings
+
+APP = Path(__file__).with_name("app.py")
+
+
+def streamlit_command(host: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lakehouse-inv dashboard", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+    parser.add_argument("--conf-dir", type=Path, help="configuration folder holding base/ (default: ./conf)")
+    parser.add_argument("--env", help="configuration overlay folder under --conf-dir")
+    args = parser.parse_args(argv)
+    if importlib.util.find_spec("streamlit") is None:
+        print("error: the dashboard needs its extra: pip install -e '.[dashboard]' (make does)", file=sys.stderr)
+        return 2
+    env = dict(os.environ)
+    if args.conf_dir is not None:
+        env["LAKEHOUSE_INV_CONF"] = str(args.conf_dir.resolve())
+    if args.env:
+        env["LAKEHOUSE_INV_ENV"] = args.env
+    os.environ.update(env)
+    try:  # a broken configuration is reported here, not as a page full of errors
+        Settings.from_environment().load()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    command = streamlit_command(args.host, args.port)
+    print(f"lakehouse_inv dashboard on http://{args.host}:{args.port}  (Ctrl-C stops it)", flush=True)
+    os.execve(command[0], command, env)
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main())
