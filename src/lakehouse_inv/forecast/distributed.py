@@ -18,7 +18,7 @@ from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.series import forecast_output_schema, forecast_series
 from lakehouse_inv.grouped import apply_per_group
 
-INPUT_COLUMNS = ("date", "demand", "price")
+INPUT_COLUMNS = ("date", "demand", "price", "stockout", "lost_requests")
 
 
 def _key_ddl(df: DataFrame, key_cols: Sequence[str]) -> str:

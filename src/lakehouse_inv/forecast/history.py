@@ -9,6 +9,10 @@ Day ``i`` of the history is ``start + i``; day ``n_obs`` is the first forecast d
 * Negative or infinite demand is not demand; it counts as zero too and is reported in ``n_invalid``.
 * Duplicate rows for one date are summed (several source rows for the same day).
 * Price is carried forward over days without a price (no sale, no price) and backward before the first one.
+* Censored demand: on a day that ended out of stock (optional ``stockout`` column true) sales are only a lower
+  bound of demand. Where the unmet requests are known (optional ``lost_requests``, not null) demand is
+  ``sales + lost_requests``; otherwise the day is censored and its demand is imputed from the series' own
+  pattern (:func:`impute_censored`): the larger of its sales and the recent uncensored level x weekday shape.
 """
 
 from __future__ import annotations
@@ -22,6 +26,11 @@ import pandas as pd
 DATE_COLUMN = "date"
 DEMAND_COLUMN = "demand"
 PRICE_COLUMN = "price"
+STOCKOUT_COLUMN = "stockout"
+LOST_COLUMN = "lost_requests"
+# Level of a censored day: the uncensored days of the preceding weeks (at least this many of them).
+CENSOR_LEVEL_DAYS = 56
+MIN_UNCENSORED_DAYS = 14
 # Without a price plan the forecast assumes the shelf price of the recent weeks (median: promotions are brief).
 ASSUMED_PRICE_DAYS = 28
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -41,6 +50,7 @@ class SeriesHistory:
     planned_log_price: np.ndarray | None = None
     n_missing: int = 0
     n_invalid: int = 0
+    n_censored: int = 0
 
     @property
     def n_obs(self) -> int:
@@ -128,6 +138,7 @@ def prepare_history(pdf: pd.DataFrame, *, as_of: dt.date, history_days: int, hor
     usable = present & ~invalid
     daily = np.bincount(index[usable], weights=demand[usable], minlength=n_days)
     n_missing = n_days - len(np.unique(index[present]))
+    daily, n_censored = _uncensored(pdf, in_window, index, daily, first)
 
     log_price = planned = None
     if PRICE_COLUMN in pdf.columns:
@@ -144,4 +155,59 @@ def prepare_history(pdf: pd.DataFrame, *, as_of: dt.date, history_days: int, hor
         planned_log_price=planned,
         n_missing=int(n_missing),
         n_invalid=int(invalid.sum()),
+        n_censored=n_censored,
     )
+
+
+def _flag(values: pd.Series) -> np.ndarray:
+    """Truthy stock-out flags (bool, 0/1, "true"/"false"; null = not out of stock)."""
+    if values.dtype == bool:
+        return values.to_numpy()
+    text = values.astype(str).str.strip().str.lower()
+    return text.isin(["true", "1", "1.0", "yes", "t"]).to_numpy()
+
+
+def _uncensored(
+    pdf: pd.DataFrame, in_window: np.ndarray, index: np.ndarray, daily: np.ndarray, first: int
+) -> tuple[np.ndarray, int]:
+    """Daily demand with stock-out days corrected (module rules) and how many days were imputed."""
+    if STOCKOUT_COLUMN not in pdf.columns and LOST_COLUMN not in pdf.columns:
+        return daily, 0
+    n_days = len(daily)
+    censored = np.zeros(n_days, dtype=bool)
+    if LOST_COLUMN in pdf.columns:
+        lost = pd.to_numeric(pdf[LOST_COLUMN], errors="coerce").to_numpy(dtype=float)[in_window]
+        known = np.isfinite(lost) & (lost >= 0)
+        daily = daily + np.bincount(index[known], weights=lost[known], minlength=n_days)
+    else:
+        known = np.zeros(len(index), dtype=bool)
+    if STOCKOUT_COLUMN in pdf.columns:
+        out = _flag(pdf[STOCKOUT_COLUMN])[in_window] & ~known
+        censored[index[out]] = True
+    if not censored.any():
+        return daily, 0
+    weekday = (first + 3 + np.arange(n_days)) % 7
+    return impute_censored(daily, censored, weekday), int(censored.sum())
+
+
+def impute_censored(demand: np.ndarray, censored: np.ndarray, weekday: np.ndarray) -> np.ndarray:
+    """``max(sales, level x shape[weekday])`` on censored days, where the level is the mean of the uncensored days
+    among the preceding :data:`CENSOR_LEVEL_DAYS` (the following ones for an early run) over their mean shape, and
+    the weekday shape comes from every uncensored day. Too few uncensored days: the sales are kept."""
+    ok = ~censored
+    if ok.sum() < MIN_UNCENSORED_DAYS:
+        return demand
+    means = np.bincount(weekday[ok], demand[ok], 7) / np.maximum(np.bincount(weekday[ok], minlength=7), 1)
+    shape = means / means.mean() if means.mean() > 0 else np.ones(7)
+    shape = np.where(shape > 0, shape, 1.0)
+    clean = np.where(ok, demand / shape[weekday], 0.0)
+    total, count = np.concatenate([[0.0], np.cumsum(clean)]), np.concatenate([[0], np.cumsum(ok)])
+    out = demand.copy()
+    for day in np.flatnonzero(censored):
+        lo, hi = max(day - CENSOR_LEVEL_DAYS, 0), day
+        if count[hi] - count[lo] < MIN_UNCENSORED_DAYS:
+            lo, hi = day + 1, min(day + 1 + CENSOR_LEVEL_DAYS, len(demand))
+        n = count[hi] - count[lo]
+        if n >= MIN_UNCENSORED_DAYS:
+            out[day] = max(demand[day], (total[hi] - total[lo]) / n * shape[weekday[day]])
+    return out
