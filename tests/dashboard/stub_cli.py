@@ -25,7 +25,6 @@ def main() -> int:
     parser.add_argument("--steps", required=True)
     parser.add_argument("--stores")
     parser.add_argument("--products")
-    parser.add_argument("--service-level", type=float)
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--conf-dir", required=True)
     parser.add_argument("--env")

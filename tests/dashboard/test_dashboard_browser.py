@@ -84,7 +84,7 @@ def test_every_page_loads_on_the_fixture(browser, dashboard):
         "Stores": ["Store S02", "Dairy, Bakery", "KPIs, last 28 days", "1,680"],
         "Orders": ["30 orders of S01, S02 from 2025-12-22 to 2025-12-31", "Download CSV"],
         "Configuration": ["Download policies.yml", "Upload an edited policies.yml"],
-        "Run": ["Launch run", "Override the service level"],
+        "Run": ["Launch run", "Evaluate afterwards"],
     }
     for page in PAGES:
         open_page(browser, dashboard, page, *expected[page])

@@ -31,7 +31,6 @@ class RunInProgress(RuntimeError):
 class RunRequest:
     stores: list[str] = field(default_factory=list)
     products: list[str] = field(default_factory=list)
-    service_level: float | None = None
     evaluate: bool = False
 
     def arguments(self) -> list[str]:
@@ -41,8 +40,6 @@ class RunRequest:
             args += ["--stores", ",".join(self.stores)]
         if self.products:
             args += ["--products", ",".join(self.products)]
-        if self.service_level is not None:
-            args += ["--service-level", f"{self.service_level:g}"]
         return args
 
 

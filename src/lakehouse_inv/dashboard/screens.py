@@ -310,7 +310,8 @@ def run_page() -> None:
     manager = manager_for(Path(RUN_STATE_DIR))
     st.caption(
         "Optimize the policies and generate orders (optionally evaluate) as a background "
-        "`lakehouse-inv run`; one run at a time."
+        "`lakehouse-inv run`; one run at a time. Chosen stores / products are re-optimized and re-ordered whatever "
+        "the schedules say; none chosen = every item whose schedule is due. Evaluate replays all items."
     )
     items = table(warehouse, "silver", "store_product", quiet=True)
     stores = sorted(items["store_id"].unique()) if items is not None else []
@@ -320,12 +321,10 @@ def run_page() -> None:
     with st.form("run_form"):
         chosen_stores = st.multiselect("Stores", stores, placeholder="all stores", key="run_stores")
         chosen_products = st.multiselect("Products", products, placeholder="all products", key="run_products")
-        override = st.checkbox("Override the service level", key="run_override")
-        level = st.slider("Service level", 0.50, 0.999, 0.95, 0.005, key="run_level")
         evaluate = st.checkbox("Evaluate afterwards (replays all policies: slower)", key="run_evaluate")
         launched = st.form_submit_button("Launch run")
     if launched:
-        request = RunRequest(chosen_stores, chosen_products, level if override else None, evaluate)
+        request = RunRequest(chosen_stores, chosen_products, evaluate)
         try:
             state = manager.launch(request, settings.conf_dir, settings.env)
             st.success(f"Started run {state.run_id}.")

@@ -18,6 +18,7 @@ from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.lakehouse.positions import on_hand, on_order
 from lakehouse_inv.orders.proposals import ORDER_SCHEMA, propose_orders
 from lakehouse_inv.pipeline.context import JobContext, StepResult
+from lakehouse_inv.pipeline.scope import is_scoped, restrict, scope_sql
 from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
 from lakehouse_inv.policies.sources import current_items, latest_forecast, latest_parameters
 
@@ -43,18 +44,18 @@ def run(ctx: JobContext) -> StepResult:
     config: PoliciesConfig = ctx.configs["policies"]
     ctx.catalog.ensure_tables(ctx.spark, "gold", [TABLE])
     result = StepResult()
-    forced = ctx.options.get("full_refresh", False)
+    forced = ctx.options.get("full_refresh", False) or is_scoped(ctx)  # a scoped run orders for its items
     policies = [p for p in config.active if forced or p.fires_on(ctx.as_of, p.order_schedule)]
     if not policies:
         result.message = "no policy orders today"
         return result
     proposals = (
-        order_inputs(ctx, policies)
+        restrict(order_inputs(ctx, policies), ctx)
         .groupBy("store_id")
         .applyInPandas(partial(propose_orders, as_of=ctx.as_of), ORDER_SCHEMA)
     )
     ids = ", ".join(f"'{p.id}'" for p in policies)
-    scope = f"t.order_date = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})"
+    scope = f"t.order_date = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})" + scope_sql(ctx)
     result.record(f"gold.{TABLE}", publish_gold(ctx, TABLE, proposals, scope=scope, source="gold.policy_parameters"))
     summary = (
         ctx.read("gold", TABLE)

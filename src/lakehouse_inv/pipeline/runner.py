@@ -15,6 +15,7 @@ from lakehouse_inv.config import ConfigError
 from lakehouse_inv.lakehouse.runs import record_run
 from lakehouse_inv.pipeline.configs import default_as_of, load_configs
 from lakehouse_inv.pipeline.context import JobContext, StepResult, new_run_id
+from lakehouse_inv.pipeline.scope import parse_ids
 from lakehouse_inv.pipeline.steps import Step, resolve
 
 
@@ -47,7 +48,11 @@ def make_context(args: argparse.Namespace) -> JobContext:
         conf_dir=args.conf_dir or Path("conf"),
         as_of=as_of,
         run_id=args.run_id or new_run_id(as_of),
-        options={"full_refresh": args.full_refresh},
+        options={
+            "full_refresh": args.full_refresh,
+            "stores": parse_ids(getattr(args, "stores", None), "stores"),
+            "products": parse_ids(getattr(args, "products", None), "products"),
+        },
     )
 
 
@@ -109,6 +114,8 @@ def main_for(step_names: list[str] | None, argv: Sequence[str] | None = None, pr
     add_common_arguments(parser)
     if step_names is None:
         parser.add_argument("--steps", default="all", help="comma-separated steps (default: all)")
+        parser.add_argument("--stores", help="optimize and order for these stores only (comma-separated)")
+        parser.add_argument("--products", help="optimize and order for these products only (comma-separated)")
     args = parser.parse_args(argv)
     try:
         steps = resolve(step_names if step_names is not None else args.steps.split(","))

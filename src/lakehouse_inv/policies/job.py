@@ -16,6 +16,7 @@ from pyspark.sql import functions as F
 
 from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.pipeline.context import JobContext, StepResult
+from lakehouse_inv.pipeline.scope import is_scoped, restrict, scope_sql
 from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
 from lakehouse_inv.policies.distributed import optimize_frame
 from lakehouse_inv.policies.features import newsvendor_period, policy_inputs
@@ -49,7 +50,7 @@ def due_policies(ctx: JobContext, config: PoliciesConfig) -> list[PolicyConfig]:
         .distinct()
         .collect()
     }
-    forced = ctx.options.get("full_refresh", False)
+    forced = ctx.options.get("full_refresh", False) or is_scoped(ctx)  # a scoped run re-optimizes its items
     return [
         p for p in config.active if forced or p.id not in optimized or p.fires_on(ctx.as_of, p.optimization_schedule)
     ]
@@ -108,14 +109,14 @@ def run(ctx: JobContext) -> StepResult:
     forecast_as_of, forecast = latest_forecast(ctx)
     forecast = forecast.cache()
     horizon = config.planning_horizon_days
-    items = current_items(ctx, forecast).cache()
+    items = restrict(current_items(ctx, forecast), ctx).cache()
     try:
         # one union, one write: the policies' partitions are solved side by side on the executors
         rows = reduce(
             DataFrame.unionByName, [optimize_rows(ctx, p, items, forecast, forecast_as_of, horizon) for p in policies]
         )
         ids = ", ".join(f"'{p.id}'" for p in policies)
-        scope = f"t.as_of = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})"
+        scope = f"t.as_of = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})" + scope_sql(ctx)
         outcome = publish_gold(ctx, TABLE, rows, scope=scope, source="gold.demand_forecast")
         result.record(f"gold.{TABLE}", outcome, counts_input=False)
     finally:
