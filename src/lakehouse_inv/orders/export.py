@@ -2,12 +2,17 @@
 download), read from ``gold.orders``.
 
     lakehouse-inv export-orders --store S01 --from 2025-12-01 --to 2025-12-31 --output orders.csv
+
+Exit status 2 with one ``error:`` line, and no file written, when a date is not YYYY-MM-DD or ``--from`` is after
+``--to``, a store id is not in ``silver.stores``, ``gold.orders`` or ``silver.stores`` does not exist (no warehouse
+yet), or the output cannot be written. The CSV is written to a temporary file and renamed over ``--output``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +21,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_inv.config import ConfigError
+from lakehouse_inv.io_utils import atomic_write
 from lakehouse_inv.orders.selection import EXPORT_COLUMNS, orders_csv, select_order_rows
 from lakehouse_inv.pipeline.context import JobContext
 
@@ -30,34 +36,108 @@ def select_orders(
     return chosen.select(*EXPORT_COLUMNS).orderBy("store_id", "order_date", "policy_id", "product_id")
 
 
-class MissingOrders(RuntimeError):
-    """gold.orders does not exist yet."""
+class ExportError(RuntimeError):
+    """The export cannot be made as asked; the message says what is wrong (table, store, path)."""
+
+
+class MissingOrders(ExportError):
+    """gold.orders (or silver.stores) does not exist yet."""
+
+
+class UnknownStores(ExportError):
+    """A requested store id is not in silver.stores."""
+
+
+def _require_table(ctx: JobContext, layer: str, table: str) -> None:
+    name = ctx.table(layer, table)
+    if not ctx.spark.catalog.tableExists(name):
+        warehouse = ctx.spark.conf.get("spark.sql.warehouse.dir", None)
+        raise MissingOrders(
+            f"table {name} does not exist in the warehouse {warehouse}: run the pipeline (make demo) first,"
+            " or point --conf-dir/--env at the configuration that wrote it"
+        )
 
 
 def export_orders(
-    ctx: JobContext, stores: list[str], start: dt.date, end: dt.date, policies: list[str] | None, output: Path
+    ctx: JobContext,
+    stores: list[str],
+    start: dt.date,
+    end: dt.date,
+    policies: list[str] | None,
+    output: Path,
+    *,
+    unknown_stores_ok: bool = True,
 ) -> tuple[int, list[str]]:
-    """Write the selected orders to ``output`` as CSV; return (rows written, store ids not in silver.stores)."""
-    gold = ctx.catalog.schemas.qualified("gold")
-    if "orders" not in {t.tableName for t in ctx.spark.sql(f"SHOW TABLES IN {gold}").collect()}:
-        raise MissingOrders("gold.orders does not exist yet: run the pipeline (make demo) first")
+    """Write the selected orders to ``output`` as CSV (atomically); return (rows written, store ids not in
+    silver.stores). With ``unknown_stores_ok=False`` an unknown store raises :class:`UnknownStores` before anything
+    is written; a missing table raises :class:`MissingOrders`."""
+    _require_table(ctx, "gold", "orders")
+    _require_table(ctx, "silver", "stores")
+    known = {r.store_id for r in ctx.read("silver", "stores").select("store_id").collect()}
+    unknown = sorted(set(stores) - known)
+    if unknown and not unknown_stores_ok:
+        raise UnknownStores(
+            f"unknown store id(s) {', '.join(unknown)} (not in {ctx.table('silver', 'stores')}; "
+            f"known: {', '.join(sorted(known)) or 'none'})"
+        )
     frame = select_orders(ctx.read("gold", "orders"), stores, start, end, policies).toPandas()
     frame = select_order_rows(frame, stores, start, end, policies)  # the dashboard's rows and layout, exactly
-    known = {r.store_id for r in ctx.read("silver", "stores").select("store_id").collect()}
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(orders_csv(frame))
-    return len(frame), sorted(set(stores) - known)
+    with atomic_write(output, newline="") as sink:
+        sink.write(orders_csv(frame))
+    return len(frame), unknown
+
+
+def _iso_date(text: str) -> dt.date:
+    """A ``YYYY-MM-DD`` date (``fromisoformat`` alone would also take ``20251201`` or ``2025-W49-1``)."""
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+
+
+def _output_problem(output: Path) -> str | None:
+    """Why ``output`` cannot be written (checked before Spark starts), or None."""
+    if output.is_dir():
+        return "is a directory"
+    folder = output.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{folder} is not a directory"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"no permission to write in {folder}"
+    return None
+
+
+def run_export(
+    ctx: JobContext,
+    stores: list[str],
+    start: dt.date,
+    end: dt.date,
+    policies: list[str] | None,
+    output: Path,
+) -> int:
+    """The CLI's work after argument parsing: exit code 0, or 2 with one ``error:`` line on stderr."""
+    try:
+        written, _ = export_orders(ctx, stores, start, end, policies, output, unknown_stores_ok=False)
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {written:,} orders of {', '.join(stores)} from {start} to {end} to {output}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lakehouse-inv export-orders", description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", required=True, help="store id, or several separated by commas")
-    parser.add_argument(
-        "--from", dest="start", required=True, type=dt.date.fromisoformat, help="first order date (YYYY-MM-DD)"
-    )
-    parser.add_argument(
-        "--to", dest="end", required=True, type=dt.date.fromisoformat, help="last order date (YYYY-MM-DD)"
-    )
+    parser.add_argument("--from", dest="start", required=True, type=_iso_date, help="first order date (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="end", required=True, type=_iso_date, help="last order date (YYYY-MM-DD)")
     parser.add_argument("--output", required=True, type=Path, help="CSV file to write")
     parser.add_argument("--policy", help="only these policy ids (comma-separated)")
     parser.add_argument("--conf-dir", type=Path, help="configuration folder holding base/")
@@ -65,6 +145,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.end < args.start:
         parser.error(f"--to {args.end} is before --from {args.start}")
+    stores = [s.strip() for s in args.store.split(",") if s.strip()]
+    if not stores:
+        parser.error(f"--store: no store id in {args.store!r}")
+    problem = _output_problem(args.output)
+    if problem is not None:
+        print(f"error: cannot write {args.output}: {problem}", file=sys.stderr)
+        return 2
 
     from lakehouse_inv.pipeline.configs import load_configs
 
@@ -74,14 +161,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     ctx = JobContext(configs=configs, conf_dir=args.conf_dir or Path("conf"), as_of=args.end, run_id="export-orders")
-    stores = [s.strip() for s in args.store.split(",") if s.strip()]
     policies = [p.strip() for p in args.policy.split(",")] if args.policy else None
-    try:
-        written, unknown = export_orders(ctx, stores, args.start, args.end, policies, args.output)
-    except MissingOrders as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if unknown:
-        print(f"warning: unknown store id(s) {', '.join(unknown)}", file=sys.stderr)
-    print(f"wrote {written:,} orders of {', '.join(stores)} from {args.start} to {args.end} to {args.output}")
-    return 0
+    return run_export(ctx, stores, args.start, args.end, policies, args.output)
