@@ -14,6 +14,7 @@ from lakehouse_inv.lakehouse.contracts import (
     Check,
     Contract,
     ContractViolation,
+    NumberRules,
     evaluate_checks,
     load_contract,
     mark_duplicates,
@@ -92,6 +93,10 @@ def test_duplicates_keep_the_first_by_order_and_flag_the_rest(spark):
     assert [r[ERRORS] for r in rejected.collect()] == [
         ["[unique] duplicate of key transaction_id=T1 (an earlier/newer row was kept)"]
     ]
+    described = mark_duplicates(rows, ["transaction_id"], [F.col("seq").desc()], F.concat(F.lit("seq "), "seq"))
+    assert [r[ERRORS] for r in split_valid(described)[1].collect()] == [
+        ["[unique] duplicate of key transaction_id=T1; kept seq 2"]
+    ]
 
 
 def test_a_broken_row_never_shadows_a_valid_duplicate(spark):
@@ -142,3 +147,99 @@ def test_contract_file_errors_name_the_file(tmp_path, monkeypatch):
         monkeypatch.delenv("LAKEHOUSE_INV_PROJECT_ROOT")
         resources.project_root.cache_clear()
         load_contract.cache_clear()
+
+
+NUMBERS = Contract(
+    table="sales",
+    layer="silver",
+    description="test",
+    grain="one row per transaction_id",
+    keys=["transaction_id"],
+    numbers={"max_abs": 1e9},
+    checks=[
+        Check(name="price_non_negative", column="price", min=0),
+        Check(name="units_plausible", column="units", max=100000),
+    ],
+)
+
+
+def test_non_finite_values_fail_every_float_column(spark):
+    # Spark orders NaN above every number: `price < 0` never fires, so the min check alone let NaN through
+    rows = spark.createDataFrame(
+        [
+            ("T1", 1, 2.5, 0.5),
+            ("T2", 1, float("nan"), 0.5),
+            ("T3", 1, float("inf"), 0.5),
+            ("T4", 1, 2.5, float("-inf")),
+        ],
+        "transaction_id string, units bigint, price double, cost double",
+    )
+    checked = evaluate_checks(
+        rows, NUMBERS.model_copy(update={"numbers": NumberRules()}), as_of=AS_OF, reference=lambda _: None
+    )
+    expected = spark.createDataFrame(
+        [
+            ("T1", []),
+            ("T2", ["[finite] price=NaN is not a finite number"]),
+            ("T3", ["[finite] price=Infinity is not a finite number"]),
+            ("T4", ["[finite] cost=-Infinity is not a finite number"]),
+        ],
+        f"transaction_id string, {ERRORS} array<string>",
+    )
+    assert_df_equality(_errors_by_id(checked), expected, ignore_nullable=True)
+
+
+def test_implausible_magnitudes_fail_with_the_column_and_value(spark):
+    rows = spark.createDataFrame(
+        [("T1", 100000, 2.5, 0.5), ("T2", 2000000000, 2.5, 0.5), ("T3", 1, 1e12, -2e9)],
+        "transaction_id string, units bigint, price double, cost double",
+    )
+    checked = evaluate_checks(rows, NUMBERS, as_of=AS_OF, reference=lambda _: None)
+    expected = spark.createDataFrame(
+        [
+            ("T1", []),
+            ("T2", ["[units_plausible] units=2000000000 above maximum 100000"]),
+            (
+                "T3",
+                [
+                    "[plausible] cost=-2.0E9 is below the plausible bound -1e+09 (numbers.max_abs in silver/sales.yml)",
+                    "[plausible] price=1.0E12 is above the plausible bound 1e+09 (numbers.max_abs in silver/sales.yml)",
+                ],
+            ),
+        ],
+        f"transaction_id string, {ERRORS} array<string>",
+    )
+    assert_df_equality(_errors_by_id(checked), expected, ignore_nullable=True)
+
+
+def test_a_value_that_does_not_fit_the_target_type_fails_instead_of_overflowing_the_write(spark):
+    rows = spark.createDataFrame(
+        [("T1", 2147483647, 1.0), ("T2", 4000000000, 1.0)], "transaction_id string, units bigint, price double"
+    )
+    schema = spark.createDataFrame([], "transaction_id string not null, units int, price decimal(6,2)").schema
+    checked = evaluate_checks(
+        rows.union(spark.createDataFrame([("T3", 1, 1e5)], rows.schema)),
+        NUMBERS.model_copy(update={"numbers": NumberRules(), "checks": []}),
+        as_of=AS_OF,
+        reference=lambda _: None,
+        target_schema=schema,
+    )
+    expected = spark.createDataFrame(
+        [
+            ("T1", []),
+            ("T2", ["[fits_type] units=4000000000 does not fit int of silver.sales"]),
+            ("T3", ["[fits_type] price=100000.0 does not fit decimal(6,2) of silver.sales"]),
+        ],
+        f"transaction_id string, {ERRORS} array<string>",
+    )
+    assert_df_equality(_errors_by_id(checked), expected, ignore_nullable=True)
+
+
+def test_silver_contracts_bound_every_numeric_column():
+    for table in table_names("silver"):
+        contract = load_contract("silver", table)
+        assert contract.numbers.finite, table
+        if contract.source and "bronze" in contract.source:
+            assert contract.numbers.max_abs == 1e9, f"silver/{table}.yml: numbers.max_abs"
+    sales = {c.column: c.max for c in load_contract("silver", "sales").checks if c.max is not None}
+    assert sales == {"units": 100000, "unit_price": 1000000}

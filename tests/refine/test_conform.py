@@ -68,3 +68,15 @@ def test_sales_derive_date_and_revenue(spark):
     row = conform(bronze, SPECS["sales"]).first()
     assert (str(row.sale_date), row.revenue, row[ERRORS]) == ("2025-03-01", 2.5, [])
     assert "_raw" in conform(bronze, SPECS["sales"]).columns
+
+
+def test_non_finite_numbers_are_type_errors_not_values(spark):
+    bronze = _bronze(
+        spark,
+        [("T1", "2.5"), ("T2", "NaN"), ("T3", "Infinity"), ("T4", "1e309"), ("T5", "-inf"), ("T6", "1e308")],
+        "id string, price string",
+    )
+    rows = {r.id: (r.price, r[ERRORS]) for r in conform(bronze, ConformSpec("t", {"price": "double"})).collect()}
+    assert rows["T1"] == (2.5, []) and rows["T6"] == (1e308, [])
+    for key, text in {"T2": "NaN", "T3": "Infinity", "T4": "1e309", "T5": "-inf"}.items():
+        assert rows[key] == (None, [f"[type] price='{text}' is not a finite double"]), key

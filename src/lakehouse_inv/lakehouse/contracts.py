@@ -3,6 +3,12 @@
 A check never drops a row: :func:`evaluate_checks` adds an ``_errors`` array (one readable message per
 failed check, naming the column and the offending value) and :func:`split_valid` separates the rows
 that may be written from the ones that go to quarantine.
+
+Besides the named checks, every contract applies its ``numbers`` rules to every numeric column: NaN and
+±Infinity always fail (Spark orders NaN above every number, so a ``min`` check alone would let it through),
+and with ``numbers.max_abs`` a value beyond that magnitude fails unless a check sets the column's own
+``min``/``max``. Against a target schema, a value that does not fit the target column's integer or decimal type
+fails too, so a write never dies on a cast overflow.
 """
 
 from __future__ import annotations
@@ -16,7 +22,18 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
-from pyspark.sql.types import StructType
+from pyspark.sql.types import (
+    ByteType,
+    DataType,
+    DecimalType,
+    DoubleType,
+    FloatType,
+    IntegerType,
+    LongType,
+    NumericType,
+    ShortType,
+    StructType,
+)
 
 from lakehouse_inv.config import describe_validation_error
 from lakehouse_inv.resources import layer_dir
@@ -71,6 +88,14 @@ class Check(BaseModel):
         return self
 
 
+class NumberRules(BaseModel):
+    """Rules for every numeric column of a table (``numbers:`` in the contract)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    finite: bool = True  # NaN / +-Infinity fail in every float/double column
+    max_abs: float | None = Field(None, gt=0)  # plausible magnitude of every numeric column without its own min/max
+
+
 class Contract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     table: str
@@ -81,6 +106,7 @@ class Contract(BaseModel):
     source: dict[str, Any] | None = None
     checks: list[Check] = Field(default_factory=list)
     volatile: list[str] = Field(default_factory=list)  # columns that change on every run without meaning a change
+    numbers: NumberRules = Field(default_factory=NumberRules)
 
     @property
     def foreign_tables(self) -> set[str]:
@@ -156,6 +182,82 @@ def _check_columns(check: Check, as_of: dt.date) -> list[Column]:
     return []
 
 
+_INTEGRAL_RANGE = {
+    ByteType: (-(2**7), 2**7 - 1),
+    ShortType: (-(2**15), 2**15 - 1),
+    IntegerType: (-(2**31), 2**31 - 1),
+    LongType: (-(2**63), 2**63 - 1),
+}
+
+
+def _number_rules(df: DataFrame, contract: Contract) -> list[Column]:
+    """``[finite]`` and ``[plausible]`` messages for every numeric data column (lineage columns excluded)."""
+    rules = contract.numbers
+    bounded_low = {c.column for c in contract.checks if c.min is not None}
+    bounded_high = {c.column for c in contract.checks if c.max is not None}
+    source = f"{contract.layer}/{contract.table}.yml"
+    out: list[Column] = []
+    for field in df.schema.fields:
+        name = field.name
+        if name.startswith("_") or not isinstance(field.dataType, NumericType):
+            continue
+        value = F.col(name)
+        if rules.finite and isinstance(field.dataType, FloatType | DoubleType):
+            bad = F.isnan(value) | value.isin(float("inf"), float("-inf"))
+            out.append(
+                _failure(bad, F.concat(F.lit(f"[finite] {name}="), _show(name), F.lit(" is not a finite number")))
+            )
+        if rules.max_abs is not None:
+            limit = rules.max_abs
+            for side, exceeds, exempt in (
+                ("above", value > limit, bounded_high),
+                ("below", value < -limit, bounded_low),
+            ):
+                if name in exempt:
+                    continue
+                bound = f"{limit:g}" if side == "above" else f"{-limit:g}"
+                text = F.concat(
+                    F.lit(f"[plausible] {name}="),
+                    _show(name),
+                    F.lit(f" is {side} the plausible bound {bound} (numbers.max_abs in {source})"),
+                )
+                out.append(_failure(exceeds, text))
+    return out
+
+
+def _fits(value: Column, source: DataType, target: DataType) -> Column | None:
+    """A condition that is true when ``value`` cannot be stored in ``target`` (None when it always can)."""
+    if isinstance(target, tuple(_INTEGRAL_RANGE)) and isinstance(source, NumericType):
+        low, high = _INTEGRAL_RANGE[type(target)]
+        src = _INTEGRAL_RANGE.get(type(source))
+        if src is not None and low <= src[0] and src[1] <= high:
+            return None
+        return (value < F.lit(low)) | (value > F.lit(high))
+    if isinstance(target, DecimalType) and isinstance(source, NumericType) and source != target:
+        limit = 10 ** (target.precision - target.scale)
+        return F.abs(value.cast("double")) >= F.lit(float(limit))
+    return None
+
+
+def _type_fit(df: DataFrame, target_schema: StructType, label: str) -> list[Column]:
+    """``[fits_type]`` messages for values out of range of the target column's type (instead of a CAST_OVERFLOW)."""
+    present = {f.name: f.dataType for f in df.schema.fields}
+    out: list[Column] = []
+    for field in target_schema.fields:
+        source = present.get(field.name)
+        if source is None or field.name.startswith("_"):
+            continue
+        condition = _fits(F.col(field.name), source, field.dataType)
+        if condition is not None:
+            text = F.concat(
+                F.lit(f"[fits_type] {field.name}="),
+                _show(field.name),
+                F.lit(f" does not fit {field.dataType.simpleString()} of {label}"),
+            )
+            out.append(_failure(F.coalesce(condition, F.lit(False)), text))
+    return out
+
+
 def evaluate_checks(
     df: DataFrame,
     contract: Contract,
@@ -177,6 +279,9 @@ def evaluate_checks(
     else:  # a key column may be nullable by design (inventory_snapshot.expiry_date); the DDL decides
         required = [f.name for f in target_schema.fields if not f.nullable and f.name in df.columns]
     messages = [_failure(F.col(c).isNull(), F.lit(f"[not_null] {c} is null")) for c in required]
+    messages += _number_rules(df, contract)
+    if target_schema is not None:
+        messages += _type_fit(df, target_schema, f"{contract.layer}.{contract.table}")
     for check in contract.checks:
         messages += _check_columns(check, as_of)
     for i, check in enumerate(c for c in contract.checks if c.foreign_key):
@@ -196,16 +301,23 @@ def evaluate_checks(
     return result.drop(*[c for c in result.columns if c.startswith("_fk_")])
 
 
-def mark_duplicates(df: DataFrame, keys: list[str], order: list[Column]) -> DataFrame:
-    """Keep the first row per key (by ``order``) clean; flag the others in ``_errors``.
+def mark_duplicates(df: DataFrame, keys: list[str], order: list[Column], describe: Column | None = None) -> DataFrame:
+    """Keep the first row per key (by ``order``, which must be a total order for a deterministic winner) clean;
+    flag the others in ``_errors``, naming the kept row by ``describe`` (e.g. its file and line) when given.
 
-    Only rows without other errors compete, so a broken row never shadows a good one.
+    Run it after the checks: only rows without other errors compete, so a row that fails a check never beats
+    one that passes (it is quarantined with its own reasons instead).
     """
     valid = F.size(ERRORS) == 0
     window = Window.partitionBy(*keys, valid).orderBy(*order)
     ranked = df.withColumn("_dup_rank", F.row_number().over(window))
     shown = F.concat_ws(", ", *[F.concat(F.lit(f"{k}="), _show(k)) for k in keys])
-    dup = F.concat(F.lit("[unique] duplicate of key "), shown, F.lit(" (an earlier/newer row was kept)"))
+    if describe is None:
+        kept = F.lit(" (an earlier/newer row was kept)")
+    else:
+        winner = F.first(describe).over(window.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing))
+        kept = F.concat(F.lit("; kept "), F.coalesce(winner, F.lit("the first row in order")))
+    dup = F.concat(F.lit("[unique] duplicate of key "), shown, kept)
     flagged = F.when(valid & (F.col("_dup_rank") > 1), F.array_append(F.col(ERRORS), dup)).otherwise(F.col(ERRORS))
     return ranked.withColumn(ERRORS, flagged).drop("_dup_rank")
 

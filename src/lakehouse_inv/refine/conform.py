@@ -2,7 +2,8 @@
 
 Pure ``DataFrame -> DataFrame`` functions. A value that fails to parse becomes NULL *and* adds a message
 to ``_errors`` (``[type] units='twelve' is not a valid int``), so the row is quarantined with the
-original text instead of silently losing it.
+original text instead of silently losing it. Text that parses to a non-finite floating-point number
+(``NaN``, ``Infinity``, ``1e309``) fails the same way: no NaN or infinity ever reaches a silver column.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from lakehouse_inv.lakehouse.contracts import ERRORS
 
 RESCUED = "_rescued_data"
 LINEAGE = ("_record_id", "_source_file", "_ingested_at")
+LINE = "_line_number"  # optional bronze column: line of the landing file where the record starts
 RAW = "_raw"
+FLOATING = ("double", "float")
 DURATION_PATTERN = r"^\s*(\d+)\s*(d|day|days|w|wk|week|weeks|m|month|months)\s*$"
 
 
@@ -54,7 +57,8 @@ def conform(bronze: DataFrame, spec: ConformSpec) -> DataFrame:
     """Typed silver columns + lineage + ``_raw`` (JSON of the bronze values) + ``_errors``."""
     data_columns = [c for c in bronze.columns if not c.startswith("_")]
     df = bronze.withColumn(RAW, F.to_json(F.struct(*data_columns, RESCUED)))
-    df = df.select(*[blank_to_null(c).alias(c) for c in data_columns], RESCUED, RAW, *LINEAGE)
+    lineage = [*LINEAGE, *([LINE] if LINE in bronze.columns else [])]
+    df = df.select(*[blank_to_null(c).alias(c) for c in data_columns], RESCUED, RAW, *lineage)
 
     messages: list[Column] = [
         F.when(
@@ -64,14 +68,15 @@ def conform(bronze: DataFrame, spec: ConformSpec) -> DataFrame:
     ]
     typed: dict[str, Column] = {}
     for column, sql_type in spec.types.items():
-        value = F.col(column).try_cast(sql_type)
+        parsed = F.col(column).try_cast(sql_type)
+        text = F.col(column)
+        problem = F.when(text.isNotNull() & parsed.isNull(), F.lit(f"' is not a valid {sql_type}"))
+        value = parsed
+        if sql_type in FLOATING:  # try_cast accepts NaN, Infinity and overflowing literals such as 1e309
+            value = F.when(~(F.isnan(parsed) | parsed.isin(float("inf"), float("-inf"))), parsed)
+            problem = problem.when(value.isNull() & parsed.isNotNull(), F.lit(f"' is not a finite {sql_type}"))
         typed[column] = value
-        messages.append(
-            F.when(
-                F.col(column).isNotNull() & value.isNull(),
-                F.concat(F.lit(f"[type] {column}='"), F.col(column), F.lit(f"' is not a valid {sql_type}")),
-            )
-        )
+        messages.append(F.concat(F.lit(f"[type] {column}='"), text, problem))
     for new_column, text_column in spec.durations.items():
         days = duration_days(F.col(text_column))
         typed[new_column] = days

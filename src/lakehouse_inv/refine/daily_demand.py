@@ -1,4 +1,10 @@
-"""``silver.daily_demand``: one row per store x product x day, zero-filled — the forecasting input."""
+"""``silver.daily_demand``: one row per store x product x day, zero-filled — the forecasting input.
+
+Totals are exact and independent of partitioning and task order: counts sum as BIGINT (the contract then
+rejects a day whose total does not fit the table's INT instead of failing the cast), money sums as
+DECIMAL(30,2) from the 2-decimal line revenues, and ``avg_price`` is that exact revenue / units rounded
+to 4 decimals (the shelf price on days without sales).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 KEYS = ["store_id", "product_id"]
+MONEY = "decimal(20,2)"  # one line's revenue (rounded to cents in silver.sales); sums widen to decimal(30,2)
 
 
 def series_first_dates(sales: DataFrame, inventory: DataFrame) -> DataFrame:
@@ -49,45 +56,49 @@ def build_daily_demand(
         in_window(sales, "sale_date")
         .groupBy(*KEYS, "date")
         .agg(
-            F.sum("units").cast("int").alias("units_sold"),
-            F.sum("revenue").alias("revenue"),
-            F.count("*").cast("int").alias("transactions"),
+            F.sum(F.col("units").cast("bigint")).alias("units_sold"),
+            F.sum(F.col("revenue").cast(MONEY)).alias("revenue"),
+            F.count("*").alias("transactions"),
         )
     )
     stock = (
         in_window(inventory, "snapshot_date")
         .groupBy(*KEYS, "date")
-        .agg(F.sum("units").cast("int").alias("on_hand_end"))
+        .agg(F.sum(F.col("units").cast("bigint")).alias("on_hand_end"))
     )
     out = calendar.join(sold, [*KEYS, "date"], "left").join(stock, [*KEYS, "date"], "left")
     if requests is not None:
+        units = F.col("units").cast("bigint")
         asked = (
             in_window(requests, "request_date")
             .groupBy(*KEYS, "date")
             .agg(
-                F.sum("units").cast("int").alias("requests"),
-                F.sum(F.when(~F.col("fulfilled"), F.col("units")).otherwise(0)).cast("int").alias("lost_requests"),
+                F.sum(units).alias("requests"),
+                F.sum(F.when(~F.col("fulfilled"), units).otherwise(0)).alias("lost_requests"),
             )
         )
-        out = out.join(asked, [*KEYS, "date"], "left").fillna(0, ["requests", "lost_requests"])
+        out = out.join(asked, [*KEYS, "date"], "left")
+        requested = [
+            F.coalesce("requests", F.lit(0).cast("bigint")),
+            F.coalesce("lost_requests", F.lit(0).cast("bigint")),
+        ]
     else:
-        out = out.withColumn("requests", F.lit(None).cast("int")).withColumn("lost_requests", F.lit(None).cast("int"))
-    out = out.fillna(0, ["units_sold", "transactions"]).fillna(0.0, ["revenue"])
-    avg_price = F.when(F.col("units_sold") > 0, F.round(F.col("revenue") / F.col("units_sold"), 4)).otherwise(
-        F.col("list_price")
-    )
-    stockout = F.coalesce(F.col("on_hand_end") == 0, F.lit(False)) | F.coalesce(
-        F.col("lost_requests") > 0, F.lit(False)
-    )
+        requested = [F.lit(None).cast("bigint"), F.lit(None).cast("bigint")]
+    # a day without a sales row is 0; coalesce (not fillna, which would also turn a NaN into 0) fills only absence
+    units_sold = F.coalesce("units_sold", F.lit(0).cast("bigint"))
+    revenue = F.coalesce("revenue", F.lit(0).cast(MONEY))
+    avg_price = F.when(units_sold > 0, F.round(revenue / units_sold, 4).cast("double")).otherwise(F.col("list_price"))
+    lost = requested[1]
+    stockout = F.coalesce(F.col("on_hand_end") == 0, F.lit(False)) | F.coalesce(lost > 0, F.lit(False))
     return out.select(
         *KEYS,
         "date",
-        "units_sold",
-        F.round("revenue", 2).alias("revenue"),
-        "transactions",
+        units_sold.alias("units_sold"),
+        revenue.cast("double").alias("revenue"),
+        F.coalesce("transactions", F.lit(0).cast("bigint")).alias("transactions"),
         avg_price.alias("avg_price"),
         "on_hand_end",
-        "requests",
-        "lost_requests",
+        requested[0].alias("requests"),
+        lost.alias("lost_requests"),
         stockout.alias("stockout"),
     )

@@ -13,23 +13,36 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_inv.lakehouse.checked_write import write_checked
+from lakehouse_inv.lakehouse.checked_write import CheckedWrite, write_checked
 from lakehouse_inv.lakehouse.contracts import Contract, evaluate_checks, load_contract, mark_duplicates
 from lakehouse_inv.lakehouse.increments import rebuild_window
 from lakehouse_inv.lakehouse.quarantine import QUARANTINE
-from lakehouse_inv.lakehouse.writes import merge_into
 from lakehouse_inv.pipeline.context import JobContext, StepResult
-from lakehouse_inv.refine.conform import RAW, conform
+from lakehouse_inv.refine.conform import LINE, RAW, conform
 from lakehouse_inv.refine.daily_demand import build_daily_demand, series_first_dates
 from lakehouse_inv.refine.tables import SPECS
 
 
-def newest_first() -> list:
-    """Among rows sharing a key, the most recently ingested wins (ties: later file, then record id)."""
-    return [F.col("_ingested_at").desc(), F.col("_source_file").desc(), F.col("_record_id")]
+def newest_first(columns: Sequence[str]) -> list[Column]:
+    """Among valid rows sharing a key, the winner: the most recently ingested, then the later file (by name),
+    then the later line of that file (when bronze records ``_line_number``), then the record text, so two runs
+    over the same files always keep the same row. ``_record_id`` (random) only orders identical records."""
+    order = [F.col("_ingested_at").desc(), F.col("_source_file").desc()]
+    if LINE in columns:
+        order.append(F.col(LINE).desc())
+    return [*order, F.col(RAW).desc(), F.col("_record_id")]
+
+
+def describe_record(columns: Sequence[str]) -> Column:
+    """How a quarantined duplicate names the row that was kept: its landing file (and line)."""
+    name = F.element_at(F.split(F.col("_source_file"), "/"), -1)
+    parts = [F.lit("the row of "), F.coalesce(name, F.lit("an unknown file"))]
+    if LINE in columns:
+        parts += [F.lit(" line "), F.coalesce(F.col(LINE).cast("string"), F.lit("?"))]
+    return F.concat(*parts)
 
 
 @dataclass
@@ -65,7 +78,7 @@ def check_batch(ctx: JobContext, table: str, contract: Contract, bronze_rows: Da
         reference=lambda name: ctx.read(*name.split(".")),
         target_schema=ctx.spark.table(ctx.table("silver", table)).schema,
     )
-    return mark_duplicates(checked, contract.keys, newest_first())
+    return mark_duplicates(checked, contract.keys, newest_first(checked.columns), describe_record(checked.columns))
 
 
 def refine_batch(
@@ -115,38 +128,69 @@ def refine_tables(ctx: JobContext, tables: Sequence[str]) -> dict[str, BatchCoun
     return counts
 
 
-def refresh_daily_demand(ctx: JobContext) -> int:
-    """Rebuild ``silver.daily_demand`` over the dates whose sales, stock counts or requests changed."""
+def refresh_daily_demand(ctx: JobContext, lock: threading.Lock | None = None) -> CheckedWrite:
+    """Rebuild ``silver.daily_demand`` over the dates whose sales, stock counts, requests or assortment changed.
+
+    A changed ``store_product`` row (its list price is the ``avg_price`` of days without sales) rebuilds its
+    series from its first date, so a daily increment and ``--full-refresh`` give the same table. The rows are
+    checked against ``silver/daily_demand.yml`` before the MERGE: a day whose totals do not fit the table's
+    types (e.g. units summing past INT) goes to quarantine naming its key and value, and the other rows land.
+    """
     sales, inventory, requests = (
         ctx.read("silver", "sales"),
         ctx.read("silver", "inventory_snapshot"),
         ctx.read("silver", "demand_requests"),
     )
+    store_product = ctx.read("silver", "store_product")
+    starts = series_first_dates(sales, inventory)
+    assortment = store_product.join(starts, ["store_id", "product_id"]).select("_updated_at", "first_date")
     target = ctx.table("silver", "daily_demand")
     window = rebuild_window(
         ctx.spark.table(target),
-        [(sales, "sale_date"), (inventory, "snapshot_date"), (requests, "request_date")],
+        [
+            (sales, "sale_date"),
+            (inventory, "snapshot_date"),
+            (requests, "request_date"),
+            (assortment, "first_date"),
+        ],
         as_of=ctx.as_of,
         lookback_days=ctx.pipeline.daily_demand_lookback_days,
         full_refresh=ctx.options.get("full_refresh", False),
     )
     if window is None:
-        return 0
+        return CheckedWrite(0, 0, 0)
     start, end = window
     has_requests = requests.limit(1).count() > 0
     demand = build_daily_demand(
-        ctx.read("silver", "store_product"),
-        series_first_dates(sales, inventory),
+        store_product,
+        starts,
         sales,
         inventory,
         requests if has_requests else None,
         start=start,
         end=end,
     )
-    scope = f"t.date BETWEEN DATE'{start}' AND DATE'{end}'"
     contract = load_contract("silver", "daily_demand")
-    stats = merge_into(ctx.spark, demand, target, contract.keys, run_id=ctx.run_id, scope=scope)
-    return stats.written
+    checked = evaluate_checks(
+        demand,
+        contract,
+        as_of=ctx.as_of,
+        reference=lambda name: ctx.read(*name.split(".")),
+        target_schema=ctx.spark.table(target).schema,
+    )
+    return write_checked(
+        ctx.spark,
+        checked,
+        table=target,
+        keys=contract.keys,
+        quarantine_table=ctx.table("silver", QUARANTINE),
+        source_label="silver.sales+inventory_snapshot+demand_requests",
+        target_label="silver.daily_demand",
+        as_of=ctx.as_of,
+        run_id=ctx.run_id,
+        scope=f"t.date BETWEEN DATE'{start}' AND DATE'{end}'",
+        quarantine_lock=lock,
+    )
 
 
 def run(ctx: JobContext) -> StepResult:
@@ -158,7 +202,7 @@ def run(ctx: JobContext) -> StepResult:
         result.rows_in += c.rows_in
         result.rows_quarantined += c.quarantined
         result.wrote(f"silver.{table}", c.written)
-    result.wrote("silver.daily_demand", refresh_daily_demand(ctx))
+    result.record("silver.daily_demand", refresh_daily_demand(ctx), counts_input=False)
     result.message = f"{len(counts)} tables refined, daily_demand through {ctx.as_of}"
     return result
 
