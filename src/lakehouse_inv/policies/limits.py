@@ -7,7 +7,9 @@ distributions over their support; the lot-sizing MILP has products × periods bi
 both raise :class:`ProblemTooLarge`, which callers report as ``status: "error"``.
 
 The limits in force are a context variable so that one caller (the batch CLI) can set them for everything it
-solves without threading them through every generator; :data:`DEFAULT_LIMITS` applies otherwise.
+solves without threading them through every generator. :data:`DEFAULT_LIMITS` are the CLI's defaults. Elsewhere
+(the Spark optimize job) :data:`LIBRARY_LIMITS` apply: the same grid limit, which guards memory, but no cell limit,
+because a large lot-sizing model only costs time and the job bounds that with its own HiGHS time limit.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ class SizeLimits:
 
 
 DEFAULT_LIMITS = SizeLimits()
+LIBRARY_LIMITS = SizeLimits(max_lot_sizing_cells=2**62)
 
-_ACTIVE: ContextVar[SizeLimits] = ContextVar("policy_size_limits", default=DEFAULT_LIMITS)
+_ACTIVE: ContextVar[SizeLimits] = ContextVar("policy_size_limits", default=LIBRARY_LIMITS)
 
 
 @contextmanager
