@@ -45,10 +45,24 @@ def test_quarantine_rate_fires_per_table_above_threshold_only():
 def _runs(current: dict[str, float], history: list[float], column: str = "duration_s") -> pd.DataFrame:
     start = dt.datetime(2025, 6, 1)
     rows = [
-        {"run_id": f"old{i}", "job": "refine", "started_at": start + dt.timedelta(days=i), column: v, "status": "succeeded"}
+        {
+            "run_id": f"old{i}",
+            "job": "refine",
+            "started_at": start + dt.timedelta(days=i),
+            column: v,
+            "status": "succeeded",
+        }
         for i, v in enumerate(history)
     ]
-    rows.append({"run_id": "now", "job": "refine", "started_at": start + dt.timedelta(days=99), **current, "status": "succeeded"})
+    rows.append(
+        {
+            "run_id": "now",
+            "job": "refine",
+            "started_at": start + dt.timedelta(days=99),
+            **current,
+            "status": "succeeded",
+        }
+    )
     frame = pd.DataFrame(rows)
     other = "rows_out" if column == "duration_s" else "duration_s"
     return frame.assign(**{other: 1.0})
@@ -98,7 +112,9 @@ def _status(statuses: dict[str, int], policy: str = "sq") -> pd.DataFrame:
 
 def test_solver_non_optimal_share_per_policy():
     rule = _rule("solver_non_optimal_share", 0.05)
-    facts = Facts("r", policy_status=pd.concat([_status({"optimal": 8, "time_limit": 2}), _status({"optimal": 10}, "rs")]))
+    facts = Facts(
+        "r", policy_status=pd.concat([_status({"optimal": 8, "time_limit": 2}), _status({"optimal": 10}, "rs")])
+    )
     assert _fired(rule, facts)[["subject", "value"]].values.tolist() == [["sq", 0.2]]
     assert _fired(rule, Facts("r", policy_status=_status({"optimal": 100, "feasible": 6}))).empty is False
     assert _fired(rule, Facts("r", policy_status=_status({"optimal": 100, "feasible": 1}))).empty

@@ -75,9 +75,15 @@ def test_drift_flags_series_outside_the_band_and_rolls_up():
             _stats("S2", "P1", 28, 28.0),  # no backtest
         ]
     )
-    expected = pd.DataFrame({"store_id": "S1", "product_id": ["P1", "P2", "P3", "P4"], "mae_expected": [1.0, 1.0, 0.1, 1.0]})
+    expected = pd.DataFrame(
+        {"store_id": "S1", "product_id": ["P1", "P2", "P3", "P4"], "mae_expected": [1.0, 1.0, 0.1, 1.0]}
+    )
     departments = pd.DataFrame(
-        {"store_id": ["S1"] * 4 + ["S2"], "product_id": ["P1", "P2", "P3", "P4", "P1"], "department_id": ["D1", "D1", "D2", "D1", "D1"]}
+        {
+            "store_id": ["S1"] * 4 + ["S2"],
+            "product_id": ["P1", "P2", "P3", "P4", "P1"],
+            "department_id": ["D1", "D1", "D2", "D1", "D1"],
+        }
     )
     out = forecast_drift(stats, expected, departments, CONFIG, as_of=AS_OF)
     series = out[out["level"] == "series"].set_index(["store_id", "subject_id"])
