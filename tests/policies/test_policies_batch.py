@@ -161,11 +161,17 @@ def test_work_per_line_is_bounded_by_size_limits(tmp_path: Path) -> None:
         [
             sq_line("huge-a", a=1e12, L=0, h=0.05, K=20, pi=5),
             json.dumps({"id": "long-ww", "type": "ww", "inputs": {"T": 20_000, "d": [1] * 20_000, "K": 5, "h": 1}}),
+            json.dumps(
+                {"id": "rs", "type": "RS", "inputs": {"a": 0, "L": 1, "h": 0.05, "K": 20, "pi": 5, "R_max": 10**5}}
+            ),
+            json.dumps({"id": "nv", "type": "nvbudget", "inputs": GOOD_NV["inputs"] | {"d": [1e10, 6]}}),
             json.dumps(GOOD_WW),
         ],
     )
     assert time.perf_counter() - started < 20
-    assert [r["status"] for r in records] == ["error", "error", "optimal"]
+    assert [r["status"] for r in records] == ["error", "error", "error", "error", "optimal"]
+    assert records[2]["message"].startswith("RS.inputs: problem too large: the review periods R = 1 … 100000")
+    assert records[3]["message"].startswith("nvbudget.inputs: problem too large: demand over 1 days (mean 1e+10")
     assert records[0]["message"].startswith("sQ.inputs: problem too large: the order quantities Q")
     assert records[1]["message"] == (
         "ww.inputs.T: 1 product(s) x 20000 periods = 20,000 cells exceed the size limit of 10,000 "

@@ -22,9 +22,13 @@ from collections.abc import Mapping
 import numpy as np
 
 from lakehouse_inv.policies.distributions import DailyDemand, DemandDistribution
+from lakehouse_inv.policies.limits import check_grid
 from lakehouse_inv.policies.options import OptionSet, Prices, slack
 
 DEFAULT_R_MAX = 365
+_ROW_COST = 1_000
+"""What one review period costs (its distribution and option row), in grid points, for the size limit: at the
+default limit R ≤ 5,000 (a few seconds), where R_max = 100,000 with a = 0 would loop for minutes."""
 
 
 def min_order_up_to(a: float, L: int, R: int) -> int:
@@ -45,6 +49,7 @@ class RSItem:
     def review_demand(self, R: int) -> DemandDistribution:
         """X_R, built incrementally (the empirical family convolves one more day at a time)."""
         if len(self._review_demand) < R:
+            self._check_review_periods(R)
             start = len(self._review_demand) + 1
             self._review_demand += self.demand.over_day_range(self.L + start, R - start + 1)
         return self._review_demand[R - 1]
@@ -78,8 +83,14 @@ class RSItem:
         R_column = np.full(len(S), R, dtype=np.int64)
         return OptionSet({"R": R_column, "S": S}, self.cost(R, S), self.usage(R_column, S))
 
+    def _check_review_periods(self, last: int) -> None:
+        what = f"the review periods R = 1 … {last} (R_max {self.R_max}, each costing ~{_ROW_COST:,} values)"
+        check_grid(last * _ROW_COST, what)
+
     def _rows(self, limit: float) -> list[OptionSet]:
-        return [self._row(R) for R in range(1, self.max_review_period(limit) + 1)]
+        last = self.max_review_period(limit)
+        self._check_review_periods(last)
+        return [self._row(R) for R in range(1, last + 1)]
 
     def _starting_bound(self, prices: Prices) -> float:
         R = 1 if self.a <= 0 or self.K <= 0 else round(math.sqrt(2.0 * self.K / (self.h * self.a)))
