@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import time
@@ -189,14 +190,19 @@ def test_size_limits_are_configurable(tmp_path: Path) -> None:
     assert "size limit of 3" in records[0]["message"] and "size limit of 50" in records[1]["message"]
 
 
+def reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 def test_time_limit_reaches_highs_and_is_reported(tmp_path: Path) -> None:
     demand = [(7 * t) % 23 for t in range(300)]
     problem = {"id": "ww", "type": "ww", "inputs": {"T": 300, "d": demand, "K": 90, "h": 1}}
     source, sink = tmp_path / "problems.jsonl", tmp_path / "results.jsonl"
     source.write_text(json.dumps(problem) + "\n", encoding="utf-8")
     assert main(["--input", str(source), "--output", str(sink), "--time-limit-s", "0.001"]) == 0
-    [record] = [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines()]
+    [record] = [json.loads(line, parse_constant=reject_constant) for line in sink.read_text().splitlines()]
     assert record["status"] == "time_limit"
+    assert record["bound"] is None or math.isfinite(record["bound"])
     assert "time limit 0.001 s" in record["message"]
 
 

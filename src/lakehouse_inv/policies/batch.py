@@ -71,13 +71,18 @@ def solve_line(line: str | bytes, number: int, options: SolverOptions) -> dict[s
         "type": record["type"],
         "status": result.status,
         "decision": result.decision,
-        "cost": result.cost,
-        "bound": result.bound,
-        "gap": result.gap,
+        "cost": _finite(result.cost),
+        "bound": _finite(result.bound),
+        "gap": _finite(result.gap),
         "solve_ms": round(result.solve_ms, 3),
         "solver": result.solver,
         "message": result.message,
     }
+
+
+def _finite(value: float | None) -> float | None:
+    """None for a missing or non-finite number (HiGHS reports bound −inf before it has one): JSON has no infinity."""
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _error(problem_id: Any, number: int, message: str, type_id: Any = None) -> dict[str, Any]:
