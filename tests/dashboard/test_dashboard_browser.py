@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from pathlib import Path
 
 import pytest
 
+SCREENSHOT_ENV = "LAKEHOUSE_INV_SCREENSHOT"
 PAGES = ["Policies", "Performance", "Inventory", "Stores", "Orders", "Configuration", "Run"]
 WAIT_S = 30
 
@@ -17,17 +19,17 @@ def body_text(browser) -> str:
     return browser.find_element("tag name", "body").text
 
 
-def wait_for_text(browser, *texts: str, timeout: float = WAIT_S) -> str:
-    """Wait until every text is on the page (and the app is not running); fail on a Streamlit exception box."""
+def wait_for_text(browser, *texts: str, absent: tuple[str, ...] = (), timeout: float = WAIT_S) -> str:
+    """Wait until every text is on the page and none of ``absent``; fail on a Streamlit exception box."""
     deadline = time.monotonic() + timeout
     while True:
         text = body_text(browser)
         errors = browser.find_elements("css selector", '[data-testid="stException"]')
         assert not errors, f"the page shows an exception: {errors[0].text}"
-        if all(t in text for t in texts):
+        if all(t in text for t in texts) and not any(t in text for t in absent):
             return text
         if time.monotonic() > deadline:
-            missing = [t for t in texts if t not in text]
+            missing = [t for t in texts if t not in text] + [f"(absent) {t}" for t in absent if t in text]
             raise AssertionError(f"not on the page after {timeout}s: {missing}\n--- page ---\n{text[:3000]}")
         time.sleep(0.25)
 
@@ -72,6 +74,20 @@ def upload(browser, path: Path) -> None:
     browser.find_element("css selector", 'input[type="file"]').send_keys(str(path))
 
 
+def save_screenshot(browser, target: Path) -> None:
+    """The whole page at 1300 px wide, reduced to 64 colours so the committed PNG stays small."""
+    from PIL import Image
+
+    browser.set_window_size(1300, 1900)
+    time.sleep(3)  # let the charts draw at the new size
+    raw = target.with_suffix(".raw.png")
+    browser.save_screenshot(str(raw))
+    browser.set_window_size(1400, 1000)
+    with Image.open(raw) as image:
+        image.convert("RGB").quantize(64).save(target, optimize=True)
+    raw.unlink()
+
+
 # ---------------------------------------------------------------- tests
 
 
@@ -79,7 +95,7 @@ def test_every_page_loads_on_the_fixture(browser, dashboard):
     print(f"dashboard start-up: {dashboard.startup_s:.1f}s")
     expected = {
         "Policies": ["nvbudget", "optimal: 4, time_limit: 2", "2025-12-29"],
-        "Performance": ["Last week to 2025-12-31, store ALL", "+4.0% vs baseline", "Fill rate", "NSE", "TOR"],
+        "Performance": ["Last week to 2025-12-31, store ALL", "TR\n1,210\n+4.0%", "Fill rate", "NSE", "TOR"],
         "Inventory": ["stock-out day", "80% band (p10-p90)", "S01 x P01"],
         "Stores": ["Store S02", "Dairy, Bakery", "KPIs, last 28 days", "1,680"],
         "Orders": ["30 orders of S01, S02 from 2025-12-22 to 2025-12-31", "Download CSV"],
@@ -92,12 +108,13 @@ def test_every_page_loads_on_the_fixture(browser, dashboard):
 
 def test_performance_store_filter(browser, dashboard):
     open_page(browser, dashboard, "Performance", "store ALL", "TR\n1,210")
+    if os.environ.get(SCREENSHOT_ENV):  # the README picture: LAKEHOUSE_INV_SCREENSHOT=docs/x.png pytest -k performance
+        save_screenshot(browser, Path(os.environ[SCREENSHOT_ENV]))
     choose(browser, "stSelectbox", "Store", "S02")
     # S02's fixture revenue is 50 above the chain's
     wait_for_text(browser, "Last week to 2025-12-31, store S02", "TR\n1,260")
     choose(browser, "stMultiSelect", "Policies", "sQ")
-    text = wait_for_text(browser, "sQ (baseline: baseline)")
-    assert "RS (baseline: baseline)" not in text
+    wait_for_text(browser, "sQ (baseline: baseline)", absent=("RS (baseline: baseline)",))
 
 
 def test_orders_download_equals_export_orders(browser, dashboard, downloads: Path, make_context, spark):

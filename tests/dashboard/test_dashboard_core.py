@@ -193,6 +193,6 @@ def test_page_tables():
     cards = latest_cards(metrics)
     assert list(zip(cards["policy_id"], cards["total_revenue"], strict=True)) == [("RS", 3.0), ("sQ", 2000.0)]
     values = dict((label, (value, delta)) for label, value, delta in card_values(cards.iloc[1]))
-    assert values["TR"] == ("2,000", "-3.1% vs baseline")
+    assert values["TR"] == ("2,000", "-3.1%")
     assert values["Fill rate"] == ("93.4%", None)
     assert values["NSE"] == ("–", None)

@@ -28,6 +28,7 @@ from lakehouse_inv.dashboard.warehouse import MissingTable, Warehouse
 from lakehouse_inv.orders.selection import orders_csv, select_order_rows
 
 RUN_STATE_DIR = ".dashboard"
+PLOT = {"displayModeBar": False}
 KPI_FORMATS = {
     "revenue": "{:,.0f}",
     "units": "{:,.0f}",
@@ -131,17 +132,18 @@ def performance_page() -> None:
         return
     cards = latest_cards(rows)
     st.subheader(f"{PERIODS[period]} to {cards['as_of'].max():%Y-%m-%d}, store {store}")
+    st.caption("Under each value: the improvement over the baseline on the same items (positive = better).")
     for _, row in cards.iterrows():
         baseline = f" (baseline: {row['baseline_id']})" if pd.notna(row.get("baseline_id")) else ""
         st.markdown(f"**{row['policy_id']}**{baseline}")
         for column, (label, value, delta) in zip(st.columns(len(METRICS)), card_values(row), strict=True):
-            column.metric(label, value, delta)
+            column.metric(label, value, delta, help="improvement over the baseline" if delta else None)
     st.subheader("Over evaluation dates")
     chart_columns = st.columns(2)
     for index, (label, (column, _, fmt)) in enumerate(METRICS.items()):
-        axis = ".0%" if "%" in fmt else None
+        axis = ".1%" if "%" in fmt else None
         figure = _line_chart(rows, "as_of", column, "policy_id", f"{label} ({column})", axis)
-        chart_columns[index % 2].plotly_chart(figure, width="stretch", key=f"perf_chart_{column}")
+        chart_columns[index % 2].plotly_chart(figure, width="stretch", key=f"perf_chart_{column}", config=PLOT)
 
 
 def inventory_page() -> None:
@@ -167,7 +169,7 @@ def inventory_page() -> None:
                 text=out["store_id"] + ": " + out["items_out_of_stock"].astype("Int64").astype(str) + " items out",
             )
         )
-        st.plotly_chart(fig, width="stretch", key="inv_store_chart")
+        st.plotly_chart(fig, width="stretch", key="inv_store_chart", config=PLOT)
     st.subheader("Store x product")
     sales = table(warehouse, "gold", "daily_sales")
     if sales is None or sales.empty:
@@ -202,7 +204,7 @@ def inventory_page() -> None:
     for label, level in policy_levels(params, policy, store, product).items():
         fig.add_hline(y=level, line_dash="dash", annotation_text=f"{policy} {label} = {level:,.1f}")
     fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=f"{store} x {product}")
-    st.plotly_chart(fig, width="stretch", key="inv_item_chart")
+    st.plotly_chart(fig, width="stretch", key="inv_item_chart", config=PLOT)
 
 
 def stores_page() -> None:

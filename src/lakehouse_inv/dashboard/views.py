@@ -80,7 +80,7 @@ def card_values(row: pd.Series) -> list[tuple[str, str, str | None]]:
         value = row.get(column)
         shown = fmt.format(value) if pd.notna(value) else "–"
         delta = row.get(improvement)
-        cards.append((label, shown, f"{delta:+.1%} vs baseline" if pd.notna(delta) else None))
+        cards.append((label, shown, f"{delta:+.1%}" if pd.notna(delta) else None))
     return cards
 
 
