@@ -58,6 +58,15 @@ def test_missing_required_columns_are_named(tmp_path: Path) -> None:
         read_demand_csv(write(tmp_path, ""))
 
 
+def test_a_text_file_that_is_no_csv_gets_a_one_line_message(tmp_path: Path) -> None:
+    with pytest.raises(DemandFileError) as raised:
+        read_demand_csv(
+            write(tmp_path, '"""Docstring\nof a module\n\nwith paragraphs' + "x" * 500 + '"""\nimport os\n')
+        )
+    assert "\n" not in str(raised.value) and len(str(raised.value)) < 200 + len(str(tmp_path))
+    assert str(raised.value).endswith("""(found: '"Docstring\\nof a module\\n\\nwith paragraphsx'...)""")
+
+
 def test_optional_price_column_is_kept(tmp_path: Path) -> None:
     good, bad = read_demand_csv(write(tmp_path, "series_id,date,demand,price\nA,2025-01-01,1,2.5\nA,2025-01-02,2,\n"))
     assert not bad

@@ -47,6 +47,13 @@ class BadRow:
     reason: str
 
 
+def _shown(name: str, width: int = 40) -> str:
+    """A header name as one short line (a text file that is not a CSV can have a whole paragraph as its "header")."""
+    if len(name) <= width and name.isprintable():
+        return name
+    return repr(name[:width]) + ("..." if len(name) > width else "")
+
+
 def _encoding_problem(fields: list[str], names: list[str] | None = None) -> str | None:
     """Why a decoded row is not text: a byte that was not UTF-8 (decoded as a lone surrogate) or a NUL."""
     for position, value in enumerate(fields):
@@ -76,7 +83,8 @@ def _records(path: Path) -> tuple[list[str], list[list[str]], list[int], list[Ba
         raise DemandFileError(f"{path}:1: not a UTF-8 CSV file: header {problem.replace(' in field', ', field')}")
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        found = ", ".join(header) if header else "no header"
+        found = ", ".join(_shown(name) for name in header[:10]) + (", ..." if len(header) > 10 else "")
+        found = found if header else "no header"
         raise DemandFileError(f"{path}: missing required column(s) {', '.join(missing)} (found: {found})")
     previous_end = reader.line_num
     while True:
