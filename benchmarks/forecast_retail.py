@@ -24,6 +24,7 @@ from lakehouse_inv.forecast.threads import pin_blas_threads_env
 pin_blas_threads_env()
 
 import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
 import json  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -77,6 +78,7 @@ def score_series(history: np.ndarray, actual: np.ndarray, out: pd.DataFrame, exp
         "expected_total": expected.sum(),
         "model": out["model"].iloc[0],
     }
+    base["oracle"] = expected  # the true expected demand: the floor no forecast can beat on average
     for name, forecast in base.items():
         record[f"rmsse_{name}"] = np.sqrt(np.mean((forecast - actual) ** 2)) / rms
         record[f"mae_{name}"] = np.mean(np.abs(forecast - actual)) / mad
@@ -111,6 +113,7 @@ def summarise(scores: pd.DataFrame) -> pd.DataFrame:
             "series": len(frame),
             "rmsse_vs_snaive": frame["rmsse"].mean() / frame["rmsse_snaive"].mean(),
             "dow12_rmsse_vs_snaive": frame["rmsse_dow12"].mean() / frame["rmsse_snaive"].mean(),
+            "oracle_rmsse_vs_snaive": frame["rmsse_oracle"].mean() / frame["rmsse_snaive"].mean(),
             "mae_p50_vs_snaive": frame["mae_p50"].mean() / frame["mae_snaive"].mean(),
             "spl": frame["spl"].mean(),
             "coverage_80": frame["coverage_80"].mean(),
@@ -131,10 +134,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--with", dest="extra", nargs="*", default=[], choices=["group_id", "stockout"])
     parser.add_argument("--conf-dir", type=Path, default=None)
+    parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2025, 6, 19), help="last day (held out)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     config = load_forecast_config(args.conf_dir).model_copy(update={"horizon": HORIZON})
-    panel = simulate_retail_panel(seed=args.seed)
+    panel = simulate_retail_panel(seed=args.seed, end=args.end)
     scores, seconds = run(panel, config, args.extra)
     table = summarise(scores)
     print(table.round(3).to_string(line_width=200))

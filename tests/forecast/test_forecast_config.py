@@ -50,3 +50,33 @@ def test_quantile_columns() -> None:
 def test_order_grid_is_every_pair() -> None:
     config = ForecastConfig.model_validate({"arima": {"p": [0, 1], "q": [1, 0]}})
     assert config.arima.orders == [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"calendar": {"country": "XX"}}, r"calendar\.country[\s\S]*unknown country 'XX'"),
+        ({"calendar": {"country": "US", "regions": ["ZZ"]}}, r"calendar[\s\S]*unknown regions \['ZZ'\]"),
+        ({"calendar": {"events_file": "/nonexistent/events.csv"}}, r"calendar[\s\S]*events_file: .*no such file"),
+        ({"distribution": {"target_coverage": 1.5}}, r"distribution\.target_coverage"),
+    ],
+)
+def test_bad_calendar_and_calibration_are_rejected_naming_the_field(data: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_model(ForecastConfig, data, "forecast.yml")
+
+
+def test_a_bad_event_file_names_its_line(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("date,name\n2025-03-01,Spring sale\n2025-13-01,Typo\n")
+    with pytest.raises(ConfigError, match=r"events_file: .*events\.csv:3: date '2025-13-01' is not YYYY-MM-DD"):
+        parse_model(ForecastConfig, {"calendar": {"events_file": str(events)}}, "forecast.yml")
+    events.write_text("day,label\n2025-03-01,Spring sale\n")
+    with pytest.raises(ConfigError, match="needs columns date,name"):
+        parse_model(ForecastConfig, {"calendar": {"events_file": str(events)}}, "forecast.yml")
+
+
+def test_country_none_turns_the_calendar_off() -> None:
+    assert ForecastConfig(calendar={"country": None}).calendar.build() is None
+    assert ForecastConfig(calendar={"country": "de"}).calendar.country == "DE"
+    assert ForecastConfig().calendar.country == "US"

@@ -33,6 +33,7 @@ from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.engine import (
     OK,
     SeriesForecast,
+    calendar_adjusted,
     describe_error,
     fallback_reason,
     fallback_status,
@@ -41,6 +42,7 @@ from lakehouse_inv.forecast.engine import (
     mean_forecast,
     score_candidates,
     select_and_forecast,
+    with_effects,
 )
 from lakehouse_inv.forecast.history import InvalidSeriesError, SeriesHistory, as_date, prepare_history
 from lakehouse_inv.forecast.series import key_columns
@@ -115,15 +117,16 @@ def _evaluate_origin(
         for name in names:
             tallies[name].record(fallback_status(reason), None)
         return
-    scores = score_candidates(history, config, names)
-    auto = select_and_forecast(history, config, [s for s in scores if s.name in config.candidates])
-    tallies[AUTO_MODEL].add(actual, auto)
+    adjusted, effects = calendar_adjusted(history, config)
+    scores = score_candidates(adjusted, config, names)
+    auto = select_and_forecast(adjusted, config, [s for s in scores if s.name in config.candidates])
+    tallies[AUTO_MODEL].add(actual, with_effects(auto, effects))
     for score in scores:
         if score.status != OK:
             tallies[score.name].record(score.status, score.error)
             continue
         try:
-            tallies[score.name].add(actual, forecast_candidate(history, config, score))
+            tallies[score.name].add(actual, with_effects(forecast_candidate(adjusted, config, score), effects))
         except Exception as exc:  # one candidate failing at one origin is a result, not a crash
             tallies[score.name].record("failed", describe_error(exc))
 

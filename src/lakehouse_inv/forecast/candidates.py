@@ -159,6 +159,59 @@ def fit_dow_profile(history: SeriesHistory, end: int, config: ForecastConfig) ->
     return DowProfile(history, end, config.dow_profile.weeks, config.dow_profile.shape_days)
 
 
+YEAR = 364  # 52 weeks: the same weekday a year earlier
+
+
+@dataclass(frozen=True)
+class YearlyProfile:
+    """``dow_profile_yearly``: the weekday profile times last year's growth from the level window to each target day.
+
+    ``growth(h) = (sum over the 4 weeks around origin + h - 364 + prior) / (that window's share of the level
+    window's sum a year earlier + prior)``: both windows are whole weeks (weekday-neutral), ``prior_units``
+    pseudo-units pull a thin series' growth towards 1. Only a candidate with a year of history before the level
+    window and the horizon, so the per-series backtest decides whether the yearly season is worth it.
+    """
+
+    profile: DowProfile
+    prior_units: float
+
+    @property
+    def label(self) -> str:
+        return f"dow_profile_{self.profile.weeks}w+yearly"
+
+    def growth(self, origin: int, horizon: int) -> np.ndarray:
+        demand = self.profile.history.demand
+        cumulative = np.concatenate([[0.0], np.cumsum(demand)])
+        level_days = WEEK * self.profile.weeks
+        ago = origin - YEAR
+        base = (cumulative[ago] - cumulative[max(ago - level_days, 0)]) / level_days
+        centre = ago + np.arange(horizon)
+        first = np.clip(centre - 14, 0, len(demand))
+        last = np.clip(centre + 14, 0, len(demand))
+        window = np.maximum(last - first, 1)
+        around = (cumulative[last] - cumulative[first]) / window
+        return (around * window + self.prior_units) / (base * window + self.prior_units)
+
+    def forecast(self, origins: np.ndarray, horizon: int) -> np.ndarray:
+        mean = self.profile.forecast(origins, horizon)
+        for row, origin in enumerate(origins):
+            mean[row] *= self.growth(int(origin), horizon)
+        return mean
+
+    def params(self) -> dict[str, Any]:
+        growth = self.growth(self.profile.end, WEEK * 4)
+        return self.profile.params() | {"yearly_growth_4w": float(np.mean(growth)), "prior_units": self.prior_units}
+
+
+def fit_yearly_profile(history: SeriesHistory, end: int, config: ForecastConfig) -> YearlyProfile:
+    return YearlyProfile(fit_dow_profile(history, end, config), config.yearly.prior_units)
+
+
+def yearly_days_needed(config: ForecastConfig) -> int:
+    """History a yearly profile needs before its origin: a year plus the level window plus four weeks ahead."""
+    return YEAR + WEEK * config.dow_profile.weeks + 28
+
+
 @dataclass(frozen=True)
 class SeasonalNaive:
     """The same weekday one week earlier."""
@@ -226,6 +279,7 @@ FITTERS: dict[str, Callable[[SeriesHistory, int, ForecastConfig], FittedCandidat
     "dow_profile": fit_dow_profile,
     "seasonal_naive": fit_seasonal_naive,
     "croston_sba": fit_croston_sba,
+    "dow_profile_yearly": fit_yearly_profile,
 }
 
 
@@ -233,6 +287,8 @@ def ineligibility(name: str, history: SeriesHistory, end: int, config: ForecastC
     """Why candidate ``name`` should not be fitted on days ``[0, end)``, or None when it may."""
     if name == "arima_dow" and end < config.arima.min_train_days:
         return f"needs {config.arima.min_train_days} days of history, has {end}"
+    if name == "dow_profile_yearly" and end < yearly_days_needed(config):
+        return f"needs {yearly_days_needed(config)} days of history for a yearly season, has {end}"
     if name == "croston_sba":
         recent = history.demand[max(end - config.dow_profile.shape_days, 0) : end]
         zero_share = float(np.mean(recent == 0))

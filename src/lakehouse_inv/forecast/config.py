@@ -14,8 +14,16 @@ from pydantic import Field, field_validator, model_validator
 
 from lakehouse_inv.config import StrictModel, load_config
 
-CandidateName = Literal["arima_dow", "dow_profile", "seasonal_naive", "croston_sba"]
-ALL_CANDIDATES: tuple[CandidateName, ...] = ("arima_dow", "dow_profile", "seasonal_naive", "croston_sba")
+CandidateName = Literal["arima_dow", "dow_profile", "seasonal_naive", "croston_sba", "dow_profile_yearly"]
+ALL_CANDIDATES: tuple[CandidateName, ...] = (
+    "arima_dow",
+    "dow_profile",
+    "seasonal_naive",
+    "croston_sba",
+    "dow_profile_yearly",
+)
+# dow_profile_yearly is opt-in: on the M5-like benchmark (730 days of history) it did not beat the others.
+DEFAULT_CANDIDATES: tuple[CandidateName, ...] = ALL_CANDIDATES[:4]
 
 # A weekday profile needs two weeks of data at the very least; every origin keeps this much training history.
 MIN_TRAIN_DAYS = 14
@@ -62,6 +70,12 @@ class CrostonConfig(StrictModel):
     min_zero_share: float = Field(0.5, ge=0, le=1, description="share of zero days (last year) to be a candidate")
 
 
+class YearlyConfig(StrictModel):
+    """The ``dow_profile_yearly`` candidate: the weekday profile times last year's growth over the horizon."""
+
+    prior_units: float = Field(20.0, ge=0, description="pseudo-units pulling a thin series' growth towards 1")
+
+
 class SelectionConfig(StrictModel):
     """Rolling-origin error over the last weeks decides the model of each series.
 
@@ -101,6 +115,69 @@ class DistributionConfig(StrictModel):
     )
 
 
+class CalendarConfig(StrictModel):
+    """Holidays (``holidays`` package) and custom events whose effects each series learns (:mod:`.calendar`).
+
+    The default country is the United States: the simulator's demo stores are US stores (incomes in dollars,
+    US retail calendar) and so is the held-out grocery data. ``country: null`` turns the calendar off.
+    """
+
+    country: str | None = Field("US", description="ISO 3166 code of the public holidays (null: none)")
+    regions: list[str] = Field(default_factory=list, description="subdivisions whose regional holidays also count")
+    events_file: Path | None = Field(None, description="CSV with columns date (YYYY-MM-DD), name: custom events")
+    window_days: int = Field(1, ge=0, le=7, description="days before and after each holiday with their own effect")
+    prior_units: float = Field(1.0, ge=0, description="pseudo-units added to both sides of each effect's ratio")
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, country: str | None) -> str | None:
+        if country is None or not country.strip() or country.strip().lower() == "none":
+            return None
+        import holidays
+
+        code = country.strip().upper()
+        if code not in holidays.list_supported_countries():
+            raise ValueError(f"unknown country {country!r}: expected an ISO 3166 code such as US, DE, GB or FR")
+        return code
+
+    @model_validator(mode="after")
+    def _known_regions_and_events(self) -> CalendarConfig:
+        if self.regions:
+            import holidays
+
+            if self.country is None:
+                raise ValueError("regions need a country")
+            known = holidays.list_supported_countries()[self.country]
+            unknown = [r for r in self.regions if r not in known]
+            if unknown:
+                raise ValueError(f"unknown regions {unknown} of {self.country}; known: {', '.join(known)}")
+        if self.events_file is not None:
+            from lakehouse_inv.forecast.calendar import EventFileError, read_events
+
+            try:
+                read_events(str(self.events_file))
+            except EventFileError as exc:
+                raise ValueError(f"events_file: {exc}") from None
+        return self
+
+    def build(self):
+        """The :class:`~lakehouse_inv.forecast.calendar.Calendar`, or None when there is nothing in it."""
+        from lakehouse_inv.forecast.calendar import Calendar
+
+        if self.country is None and self.events_file is None:
+            return None
+        events = str(self.events_file) if self.events_file else None
+        return _calendar(Calendar(self.country, tuple(self.regions), events, self.window_days))
+
+
+_CALENDARS: dict = {}
+
+
+def _calendar(calendar):
+    """One instance per distinct calendar in a process, so its cache of special days is shared by all series."""
+    return _CALENDARS.setdefault(calendar, calendar)
+
+
 class ForecastConfig(StrictModel):
     """Everything ``forecast_series`` and ``backtest_series`` need (``conf/base/forecast.yml``)."""
 
@@ -108,13 +185,15 @@ class ForecastConfig(StrictModel):
     history_days: int = Field(730, ge=MIN_TRAIN_DAYS)
     min_history_days: int = Field(28, ge=MIN_TRAIN_DAYS)
     quantiles: list[float] = Field(default_factory=lambda: [0.1, 0.5, 0.9], min_length=1)
-    candidates: list[CandidateName] = Field(default_factory=lambda: list(ALL_CANDIDATES), min_length=1)
+    candidates: list[CandidateName] = Field(default_factory=lambda: list(DEFAULT_CANDIDATES), min_length=1)
     arima: ArimaConfig = ArimaConfig()
     dow_profile: DowProfileConfig = DowProfileConfig()
     croston: CrostonConfig = CrostonConfig()
+    yearly: YearlyConfig = YearlyConfig()
     selection: SelectionConfig = SelectionConfig()
     backtest: BacktestConfig = BacktestConfig()
     distribution: DistributionConfig = DistributionConfig()
+    calendar: CalendarConfig = CalendarConfig()
 
     @field_validator("quantiles")
     @classmethod

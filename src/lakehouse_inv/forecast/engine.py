@@ -14,12 +14,13 @@ Order of decisions for a series (each one recorded in ``status``):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from lakehouse_inv.forecast import metrics
+from lakehouse_inv.forecast.calendar import HolidayEffects, holiday_effects
 from lakehouse_inv.forecast.candidates import WEEK, fit_candidate, ineligibility
 from lakehouse_inv.forecast.config import MIN_TRAIN_DAYS, ForecastConfig
 from lakehouse_inv.forecast.distribution import (
@@ -254,9 +255,32 @@ def select_and_forecast(
     return mean_forecast(history, config, "no_candidate", reasons)
 
 
+def calendar_adjusted(history: SeriesHistory, config: ForecastConfig) -> tuple[SeriesHistory, HolidayEffects | None]:
+    """The history with its holidays replaced by ordinary-day baselines, and the series' holiday effects
+    (:func:`~.calendar.holiday_effects`); the history itself when the calendar is off or has no day in range."""
+    calendar = config.calendar.build()
+    if calendar is None or history.n_obs == 0:
+        return history, None
+    start_day = int(history.start.astype("datetime64[D]").astype(np.int64))
+    demand, effects = holiday_effects(history.demand, start_day, config.horizon, calendar, config.calendar.prior_units)
+    if effects is None:
+        return history, None
+    return replace(history, demand=demand), effects
+
+
+def with_effects(forecast: SeriesForecast, effects: HolidayEffects | None) -> SeriesForecast:
+    """The forecast with each special day's mean multiplied by the series' effect of that day."""
+    if effects is None or not effects.future_keys:
+        return forecast
+    params = forecast.params | {"holidays": effects.params()}
+    return replace(forecast, mean=forecast.mean * effects.multipliers(len(forecast.mean)), params=params)
+
+
 def forecast_history(history: SeriesHistory, config: ForecastConfig) -> SeriesForecast:
     """The whole decision sequence of the module docstring for one history."""
     reason = fallback_reason(history, config)
     if reason:
         return mean_forecast(history, config, reason)
-    return select_and_forecast(history, config, score_candidates(history, config, config.candidates))
+    adjusted, effects = calendar_adjusted(history, config)
+    forecast = select_and_forecast(adjusted, config, score_candidates(adjusted, config, config.candidates))
+    return with_effects(forecast, effects)

@@ -80,8 +80,8 @@ def simulate_panel(
 
 # US retail calendar effects (multipliers on expected demand) for the M5-like panel: stores close on Christmas,
 # Thanksgiving is quiet, the days before the big holidays are busy.
-RETAIL_EVENTS: dict[str, float] = {"Christmas Day": 0.02, "Thanksgiving": 0.6, "Independence Day": 1.25}
-PRE_HOLIDAY: dict[str, float] = {"Christmas Day": 1.35, "Thanksgiving": 1.3}
+RETAIL_EVENTS: dict[str, float] = {"Christmas Day": 0.02, "Thanksgiving Day": 0.6, "Independence Day": 1.25}
+PRE_HOLIDAY: dict[str, float] = {"Christmas Day": 1.35, "Thanksgiving Day": 1.3}
 
 
 def us_holiday_multiplier(dates: pd.DatetimeIndex, strength: float = 1.0) -> np.ndarray:
