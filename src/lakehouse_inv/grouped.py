@@ -4,7 +4,8 @@
 small groups (a series, a store-product) that overhead costs more than the work itself, so
 :func:`apply_per_group` groups by a hash bucket of the keys instead and loops over the real groups inside each
 call: the function still sees exactly one group at a time, the output schema is the same, and the number of
-Python calls is a few per core rather than one per group.
+Python calls is a few per core rather than one per group. Each group reaches the function sorted on all its
+columns, so its result does not depend on the order a shuffle delivered the rows in.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ def _each_group(
     bucket: pd.DataFrame, *, keys: list[str], fn: Callable[[pd.DataFrame], pd.DataFrame], columns: list[str]
 ) -> pd.DataFrame:
     pin_blas_threads()  # one Python worker per core: BLAS threads on top would oversubscribe
-    frames = [fn(group.drop(columns=BUCKET)) for _, group in bucket.groupby(keys, sort=True, dropna=False)]
+    # a shuffle delivers rows in any order: sort on every column so ``fn`` sees the same frame on any cluster
+    bucket = bucket.drop(columns=BUCKET)
+    bucket = bucket.sort_values([*keys, *(c for c in bucket.columns if c not in keys)], kind="mergesort")
+    frames = [fn(group.reset_index(drop=True)) for _, group in bucket.groupby(keys, sort=True, dropna=False)]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})

@@ -18,6 +18,7 @@ from lakehouse_inv.forecast.config import ForecastConfig, quantile_column
 from lakehouse_inv.forecast.distributed import backtest_frame, forecast_frame
 from lakehouse_inv.forecast.tracking import log_run
 from lakehouse_inv.lakehouse.checked_write import publish_gold
+from lakehouse_inv.lakehouse.numeric import exact_mean, exact_sum
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 
 SERIES_KEYS = ["store_id", "product_id"]
@@ -92,7 +93,7 @@ def run(ctx: JobContext) -> StepResult:
     ok = int(summary.loc[summary["status"] == "ok", "series"].sum())
     metrics = {"series": n_series, "series_ok": ok, "fallback_share": 1 - ok / n_series if n_series else 0.0}
     metrics |= {f"model_share_{m}": s / n_series for m, s in summary.groupby("model")["series"].sum().items()}
-    metrics["forecast_units_total"] = float(written.agg(F.sum("mean")).first()[0] or 0.0)
+    metrics["forecast_units_total"] = float(written.agg(exact_sum("mean")).first()[0] or 0.0)
     mlflow_run = _tracking(ctx, "forecast", config, metrics, {"forecast_summary": summary})
     result.message = f"{n_series} series x {config.horizon} days, {ok} ok; mlflow run {mlflow_run}"
     return result
@@ -116,12 +117,12 @@ def run_backtest(ctx: JobContext) -> StepResult:
         .groupBy("model")
         .agg(
             F.count("*").alias("series"),
-            F.mean("mae").alias("mae"),
-            F.mean("rmse").alias("rmse"),
+            exact_mean("mae").alias("mae"),
+            exact_mean("rmse").alias("rmse"),
             F.expr("percentile_approx(mase, 0.5)").alias("mase_median"),
-            F.mean("wape").alias("wape"),
-            F.mean("bias").alias("bias"),
-            F.mean("coverage_80").alias("coverage_80"),
+            exact_mean("wape").alias("wape"),
+            exact_mean("bias").alias("bias"),
+            exact_mean("coverage_80").alias("coverage_80"),
         )
         .orderBy("model")
         .toPandas()

@@ -2,7 +2,8 @@
 
 Rows are matched on the contract's keys (null-safe). A matched row is rewritten only when a business
 column (any column not starting with ``_``) actually changed, so re-running a step for the same ``--as-of``
-leaves the table identical, audit columns included. With a ``scope`` (e.g. the date window being rebuilt),
+leaves the table identical, audit columns included. Doubles are compared at the published precision
+(:mod:`lakehouse_inv.lakehouse.numeric`). With a ``scope`` (e.g. the date window being rebuilt),
 target rows in that scope that the source no longer produces are deleted.
 """
 
@@ -12,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from delta.tables import DeltaTable
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import StructType
+from pyspark.sql.types import DoubleType, FloatType, StructField, StructType
+
+from lakehouse_inv.lakehouse.numeric import published
 
 AUDIT_COLUMNS = ("_run_id", "_updated_at")
 
@@ -32,12 +35,18 @@ class WriteStats:
 
 
 def conform_to(df: DataFrame, schema: StructType) -> DataFrame:
-    """Select the target's columns in order, cast to its types (missing audit columns are filled later)."""
+    """Select the target's columns in order, cast to its types (missing audit columns are filled later);
+    DOUBLE/FLOAT values are rounded to the published precision (:data:`numeric.PUBLISHED_DECIMALS`)."""
     present = set(df.columns)
     missing = [f.name for f in schema.fields if f.name not in present and f.name not in AUDIT_COLUMNS]
     if missing:
         raise ValueError(f"source is missing target columns {missing}")
-    return df.select(*[F.col(f.name).cast(f.dataType).alias(f.name) for f in schema.fields if f.name in present])
+
+    def cast(field: StructField) -> Column:
+        value = F.col(field.name).cast(field.dataType)
+        return published(value) if isinstance(field.dataType, DoubleType | FloatType) else value
+
+    return df.select(*[cast(f).alias(f.name) for f in schema.fields if f.name in present])
 
 
 def merge_into(

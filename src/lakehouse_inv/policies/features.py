@@ -13,6 +13,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from lakehouse_inv.lakehouse.numeric import exact_mean, exact_sum
 from lakehouse_inv.policies.config import ITEM_KEYS, PolicyConfig
 
 NEWSVENDOR_MAX_PERIOD_DAYS = 7
@@ -31,7 +32,7 @@ def item_inputs(
     window = (
         forecast.where(F.col("horizon_day") <= horizon_days)
         .groupBy(*ITEM_KEYS)
-        .agg(F.mean("mean").alias("a"), F.mean("variance").alias("demand_variance"))
+        .agg(exact_mean("mean").alias("a"), exact_mean("variance").alias("demand_variance"))
     )
     primary = terms.where("is_primary").select(
         *ITEM_KEYS,
@@ -92,7 +93,7 @@ def in_scope(items: DataFrame, policy: PolicyConfig) -> DataFrame:
 
 
 def _partition_total(value: Column, policy: PolicyConfig) -> Column:
-    return F.sum(value).over(Window.partitionBy(*policy.partition_fields))
+    return exact_sum(value, Window.partitionBy(*policy.partition_fields))
 
 
 def policy_inputs(
@@ -146,7 +147,7 @@ def policy_inputs(
     period = F.ceil(F.col("horizon_day") / policy.period_days).cast("int")
     periods = horizon_days // policy.period_days
     daily = forecast.where(F.col("horizon_day") <= periods * policy.period_days)
-    demand = daily.groupBy(*ITEM_KEYS, period.alias("t")).agg(F.sum("mean").alias("d"))
+    demand = daily.groupBy(*ITEM_KEYS, period.alias("t")).agg(exact_sum("mean").alias("d"))
     frame = items.select(*keys, "K", (F.col("h") * policy.period_days).alias("h")).join(demand, list(ITEM_KEYS))
     if kind == "clsp":
         frame = frame.withColumn("_C", policy.capacity_factor * _partition_total(F.col("d"), policy) / periods)

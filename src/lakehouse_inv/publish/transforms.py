@@ -5,6 +5,8 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse_inv.lakehouse.numeric import exact_sum
+
 
 def daily_sales(daily_demand: DataFrame, stores: DataFrame, products: DataFrame) -> DataFrame:
     """Store x product x day sales with readable names, straight from the zero-filled daily demand."""
@@ -47,7 +49,7 @@ def inventory_status(
     )
     return per_item.groupBy("store_id", F.col("snapshot_date").alias("date")).agg(
         F.sum("units").cast("bigint").alias("on_hand_units"),
-        F.round(F.sum(F.col("units") * F.coalesce("unit_cost", F.lit(0.0))), 2).alias("on_hand_value"),
+        F.round(exact_sum(F.col("units") * F.coalesce("unit_cost", F.lit(0.0))), 2).alias("on_hand_value"),
         F.count("*").cast("int").alias("items"),
         F.sum(F.when(F.col("units") == 0, 1).otherwise(0)).cast("int").alias("items_out_of_stock"),
         F.sum("expiring_units").cast("bigint").alias("expiring_units"),
