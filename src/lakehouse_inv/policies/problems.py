@@ -42,8 +42,10 @@ def solve_problem(
     time_limit_s: float | None = None,
     solver_options: Mapping[str, Any] | None = None,
 ) -> PolicyResult:
-    """Validate and solve one problem. Invalid input raises :class:`~lakehouse_inv.policies.inputs.PolicyInputError`;
-    infeasibility, time limits and solver failures are reported in the result's status."""
+    """Validate and solve one problem. Invalid input raises :class:`~lakehouse_inv.policies.inputs.PolicyInputError`,
+    a problem above the size limits :class:`~lakehouse_inv.policies.limits.ProblemTooLarge`; infeasibility, time
+    limits, solver failures and an optimum outside the cost model's validity (``SQItem.validity_error``) are reported
+    in the result's status."""
     started = time.perf_counter()
     problem = parse_problem(type_id, inputs)
     return solve_parsed(problem, SolverOptions(time_limit_s, dict(solver_options or {})), started)
