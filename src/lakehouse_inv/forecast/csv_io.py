@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 
 REQUIRED_COLUMNS = ("series_id", "date", "demand")
-OPTIONAL_COLUMNS = ("price",)
+OPTIONAL_COLUMNS = ("price", "lost_requests")
+# Kept as text: the forecast reads true/false/1/0/yes (see ``history``); a day out of stock is censored demand.
+OPTIONAL_TEXT_COLUMNS = ("stockout",)
 DATE_FORMAT = "%Y-%m-%d"
 DEFAULT_MAX_DEMAND = 1e9
 """Largest plausible demand of one series on one day (units); larger values are rejected as bad rows."""
@@ -152,6 +154,9 @@ def read_demand_csv(path: str | Path, *, max_demand: float = DEFAULT_MAX_DEMAND)
     for column in OPTIONAL_COLUMNS:
         if column in raw.columns:
             good[column] = pd.to_numeric(raw[column].str.strip(), errors="coerce")
+    for column in OPTIONAL_TEXT_COLUMNS:
+        if column in raw.columns:
+            good[column] = raw[column].str.strip()
     return good[~failed_any].reset_index(drop=True), sorted(bad, key=lambda row: row.line)
 
 

@@ -7,6 +7,10 @@ UTF-8, unreadable date or demand, demand above ``--max-demand``, duplicate serie
 ``file:line: skipped: reason`` on stderr and left out; every good series is forecast from the day after the last
 date in the file. A file that cannot be read at all exits with status 2 and one line naming the file (and line). The
 output is written to a temporary file and renamed over ``--output`` once complete.
+
+Optional ``stockout`` (true/false) and ``lost_requests`` columns mark censored days (sales on a day that ended out
+of stock are a lower bound of demand). Holidays come from ``calendar`` in ``forecast.yml`` (default US);
+``--country DE`` or ``--country none`` overrides it.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+from pydantic import ValidationError
 
 from lakehouse_inv.config import ConfigError
-from lakehouse_inv.forecast.config import load_forecast_config
+from lakehouse_inv.forecast.config import CalendarConfig, ForecastConfig, load_forecast_config
 from lakehouse_inv.forecast.csv_io import DEFAULT_MAX_DEMAND, DemandFileError, read_demand_csv
 from lakehouse_inv.io_utils import atomic_write
 
@@ -29,12 +34,30 @@ MAX_REPORTED_BAD_ROWS = 50
 """Bad rows printed one by one; beyond that a count (a binary file would otherwise print one line per record)."""
 
 
-def forecast_file(demand: pd.DataFrame, *, horizon: int, conf_dir: Path | None, spark=None) -> pd.DataFrame:
-    """Forecast every series of a clean long frame (series_id, date, demand[, price]) through Spark."""
+def file_config(conf_dir: Path | None, horizon: int, country: str | None = None) -> ForecastConfig:
+    """``forecast.yml`` with the horizon and, when given, the holiday country (``none`` = no holidays) replaced.
+
+    Raises :class:`ConfigError` naming ``--country`` for a country the ``holidays`` package does not know.
+    """
+    config = load_forecast_config(conf_dir)
+    calendar = config.calendar
+    if country is not None:
+        try:
+            calendar = CalendarConfig.model_validate(calendar.model_dump() | {"country": country})
+        except ValidationError as exc:
+            raise ConfigError(f"--country: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    return config.model_copy(update={"horizon": horizon, "calendar": calendar})
+
+
+def forecast_file(
+    demand: pd.DataFrame, *, horizon: int, conf_dir: Path | None, spark=None, country: str | None = None
+) -> pd.DataFrame:
+    """Forecast every series of a clean long frame (series_id, date, demand[, price, stockout, lost_requests])
+    through Spark; ``country`` overrides ``calendar.country`` of the configuration (default US)."""
     from lakehouse_inv.forecast.distributed import forecast_frame
     from lakehouse_inv.spark import build_spark
 
-    config = load_forecast_config(conf_dir).model_copy(update={"horizon": horizon})
+    config = file_config(conf_dir, horizon, country)
     as_of = demand["date"].max().date()
     spark = spark or build_spark("lakehouse_inv-forecast-file")
     frame = demand.assign(date=demand["date"].dt.date)
@@ -51,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--horizon", type=int, default=28, help="days to forecast (default 28)")
     parser.add_argument("--conf-dir", type=Path, help="configuration folder holding base/forecast.yml")
     parser.add_argument(
+        "--country",
+        help="holiday calendar: ISO country code of the `holidays` package, or none (default: forecast.yml, US)",
+    )
+    parser.add_argument(
         "--max-demand",
         type=float,
         default=DEFAULT_MAX_DEMAND,
@@ -63,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--max-demand must be a finite number > 0")
     try:
         demand, bad_rows = read_demand_csv(args.input, max_demand=args.max_demand)
-        load_forecast_config(args.conf_dir)  # reject a bad config before starting Spark
+        file_config(args.conf_dir, args.horizon, args.country)  # reject a bad config before starting Spark
     except (DemandFileError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -80,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(args.output, newline="") as sink:  # fails before Spark starts if the folder is unwritable
-            forecasts = forecast_file(demand, horizon=args.horizon, conf_dir=args.conf_dir)
+            forecasts = forecast_file(demand, horizon=args.horizon, conf_dir=args.conf_dir, country=args.country)
             forecasts.to_csv(sink, index=False)
     except OSError as exc:
         print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
