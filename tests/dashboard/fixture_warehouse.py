@@ -256,5 +256,7 @@ def build(warehouse: Path) -> None:
                             "total_cost_improvement": None if policy == "baseline" else 0.05,
                         }
                     )
+    if "evaluation" in ddl_schema("gold", "policy_metrics").names:  # how policies were scored (part of the grain)
+        metrics = [row | {"evaluation": "replay"} for row in metrics]
     write_table(warehouse, "gold", "policy_metrics", metrics)
     write_table(warehouse, "gold", "orders", orders_rows())

@@ -62,15 +62,19 @@ def _warehouse(configs: dict) -> Warehouse | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _read_cached(root: str, layer: str, name: str, version: int, _warehouse: Warehouse) -> pd.DataFrame:
-    return _warehouse.read(layer, name)
+def _read_cached(
+    root: str, layer: str, name: str, version: int, filters: tuple | None, _warehouse: Warehouse
+) -> pd.DataFrame:
+    return _warehouse.read(layer, name, filters=list(filters) if filters else None)
 
 
-def table(warehouse: Warehouse, layer: str, name: str, *, quiet: bool = False) -> pd.DataFrame | None:
+def table(
+    warehouse: Warehouse, layer: str, name: str, *, quiet: bool = False, filters: tuple | None = None
+) -> pd.DataFrame | None:
     """The table as pandas, or None after saying what to run (nothing when ``quiet``)."""
     try:
         version = warehouse.version(layer, name)
-        return _read_cached(str(warehouse.root), layer, name, version, warehouse)
+        return _read_cached(str(warehouse.root), layer, name, version, filters, warehouse)
     except MissingTable as exc:
         if not quiet:
             st.info(f"No data yet. {exc}.")
@@ -126,7 +130,11 @@ def performance_page() -> None:
     store = left.selectbox("Store", stores, key="perf_store")
     period = middle.radio("Period", list(PERIODS), format_func=PERIODS.get, horizontal=True, key="perf_period")
     chosen = right.multiselect("Policies", policy_ids, key="perf_policies", placeholder="all policies")
-    rows = filter_metrics(metrics, store, period, chosen)
+    evaluation = None
+    if "evaluation" in metrics.columns:  # how policies were scored, when gold.policy_metrics records it
+        kinds = sorted(metrics["evaluation"].dropna().unique())
+        evaluation = st.selectbox("Evaluation", kinds, key="perf_evaluation") if len(kinds) > 1 else None
+    rows = filter_metrics(metrics, store, period, chosen, evaluation)
     if rows.empty:
         st.info(f"No metrics for store {store} over {PERIODS[period].lower()}.")
         return
@@ -188,7 +196,8 @@ def inventory_page() -> None:
     fig = go.Figure()
     fig.add_trace(go.Bar(x=history["date"], y=history["units"], name="units sold", marker_color="#8fb3d9"))
     fig.add_trace(go.Scatter(x=history["date"], y=history["on_hand_end"], name="stock at close", mode="lines"))
-    forecast = table(warehouse, "gold", "demand_forecast", quiet=True)
+    item_filter = (("store_id", "=", store), ("product_id", "=", product))
+    forecast = table(warehouse, "gold", "demand_forecast", quiet=True, filters=item_filter)
     if forecast is not None and not forecast.empty:
         item = forecast[(forecast["store_id"] == store) & (forecast["product_id"] == product)]
         if not item.empty:

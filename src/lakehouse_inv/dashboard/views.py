@@ -58,8 +58,12 @@ def policies_overview(config: PoliciesConfig, params: pd.DataFrame | None, runs:
     return pd.DataFrame(rows)
 
 
-def filter_metrics(metrics: pd.DataFrame, store: str, period: str, policies: list[str] | None = None) -> pd.DataFrame:
+def filter_metrics(
+    metrics: pd.DataFrame, store: str, period: str, policies: list[str] | None = None, evaluation: str | None = None
+) -> pd.DataFrame:
     chosen = metrics[(metrics["store_id"] == store) & (metrics["period"] == period)]
+    if evaluation is not None and "evaluation" in chosen.columns:
+        chosen = chosen[chosen["evaluation"] == evaluation]
     if policies:
         chosen = chosen[chosen["policy_id"].isin(policies)]
     return chosen.sort_values(["as_of", "policy_id"])

@@ -59,7 +59,15 @@ class Warehouse:
 
         return DeltaTable(str(self.path(layer, table))).version()
 
-    def read(self, layer: str, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    def read(
+        self,
+        layer: str,
+        table: str,
+        columns: list[str] | None = None,
+        filters: list[tuple[str, str, object]] | None = None,
+    ) -> pd.DataFrame:
+        """The table (``columns`` only; rows matching every ``(column, op, value)`` of ``filters``, pushed down to
+        the Parquet scan) with DATE columns as pandas datetimes."""
         if not self.exists(layer, table):
             step = WRITTEN_BY.get((layer, table), "the pipeline")
             raise MissingTable(
@@ -69,7 +77,7 @@ class Warehouse:
         import pyarrow as pa
         from deltalake import DeltaTable
 
-        arrow = DeltaTable(str(self.path(layer, table))).to_pyarrow_table(columns=columns)
+        arrow = DeltaTable(str(self.path(layer, table))).to_pyarrow_table(columns=columns, filters=filters or None)
         frame = arrow.to_pandas()
         for field in arrow.schema:  # DATE columns would arrive as datetime.date objects: make them datetimes
             if pa.types.is_date(field.type):
