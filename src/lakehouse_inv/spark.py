@@ -76,6 +76,25 @@ def build_spark(
     return spark
 
 
+def delta_jars() -> list[str]:
+    """The Delta jars on disk that :func:`build_spark` puts on ``spark.jars``, resolving them first if needed.
+
+    The SQL endpoint also needs them on the driver's class path (``spark.driver.extraClassPath``), which is read
+    when the JVM starts, so they must exist before the session: on a fresh machine a short throw-away session
+    resolves them from Maven into the Ivy cache.
+    """
+    jars = _local_delta_jars()
+    if not jars:
+        import subprocess
+
+        resolve = "from lakehouse_inv.spark import build_spark as b; b('lakehouse_inv-jars', master='local[1]').stop()"
+        subprocess.run([sys.executable, "-c", resolve], check=True)
+        jars = _local_delta_jars()
+    if not jars:
+        raise RuntimeError("Delta jars not found after resolving them; put them in ./.jars or $LAKEHOUSE_INV_JARS")
+    return jars
+
+
 def _local_delta_jars() -> list[str]:
     """Delta jars already on disk: ``$LAKEHOUSE_INV_JARS`` / ``./.jars``, else the Ivy cache of an earlier run.
 
