@@ -96,6 +96,15 @@ def test_invalid_policies_upload_names_the_field_and_writes_nothing(settings: Se
     )
 
 
+def test_a_broken_policies_file_can_be_replaced(settings: Settings):
+    good = settings.policies_path.read_bytes()
+    settings.policies_path.write_bytes(b"policies: []\nplanning_horizon_days: -1\n")
+    with pytest.raises(ConfigError):
+        settings.load()
+    save_policies(good, settings)
+    assert settings.load()["policies"].planning_horizon_days == 28
+
+
 def test_valid_policies_upload_keeps_the_previous_version_and_is_what_the_jobs_load(settings: Settings):
     original = settings.policies_path.read_bytes()
     edited = original.replace(b"planning_horizon_days: 28", b"planning_horizon_days: 14")

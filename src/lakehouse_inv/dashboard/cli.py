@@ -58,11 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.env:
         env["LAKEHOUSE_INV_ENV"] = args.env
     os.environ.update(env)
-    try:  # a broken configuration is reported here, not as a page full of errors
+    try:  # the dashboard still starts: its Configuration page is where a broken policies.yml gets replaced
         Settings.from_environment().load()
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        print(f"warning: {exc}", file=sys.stderr)
     command = streamlit_command(args.host, args.port)
     print(f"lakehouse_inv dashboard on http://{args.host}:{args.port}  (Ctrl-C stops it)", flush=True)
     os.execve(command[0], command, env)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from lakehouse_inv.config import ConfigError, _deep_merge, _read_yaml, parse_model
-from lakehouse_inv.pipeline.configs import cross_file_problems, load_configs
+from lakehouse_inv.config import ConfigError, _deep_merge, _read_yaml, load_config, parse_model
+from lakehouse_inv.pipeline.configs import CONFIG_MODELS, _model, cross_file_problems, load_configs
 from lakehouse_inv.policies.config import PoliciesConfig
 from lakehouse_inv.resources import default_conf_dir
 
@@ -56,7 +56,12 @@ def validate_policies(text: str | bytes, settings: Settings) -> PoliciesConfig:
         if overlay.exists():
             data = _deep_merge(data, _read_yaml(overlay))
     policies = parse_model(PoliciesConfig, data, POLICIES_FILE)
-    others = load_configs(settings.conf_dir, settings.env)
+    # the other files as they are (not the current policies.yml, which may be the broken file being replaced)
+    others = {
+        name: load_config(_model(target), name, settings.conf_dir, settings.env)
+        for name, target in CONFIG_MODELS.items()
+        if name != "policies"
+    }
     problems = cross_file_problems({**others, "policies": policies})
     if problems:
         raise ConfigError("\n".join(problems))
