@@ -15,10 +15,11 @@ from pyspark.sql import functions as F
 
 from lakehouse_inv.config import ConfigError
 from lakehouse_inv.forecast.config import ForecastConfig, quantile_column
-from lakehouse_inv.forecast.distributed import backtest_frame, forecast_frame
+from lakehouse_inv.forecast.distributed import backtest_frame
 from lakehouse_inv.forecast.tracking import log_run
 from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.lakehouse.numeric import exact_mean, exact_sum
+from lakehouse_inv.monitor.refit import forecast_by_plan, plan_for_context, plan_metrics
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 
 SERIES_KEYS = ["store_id", "product_id"]
@@ -76,7 +77,8 @@ def run(ctx: JobContext) -> StepResult:
     ctx.catalog.ensure_tables(ctx.spark, "gold", ["demand_forecast"])
     _check_quantile_columns(ctx, config)
     result = StepResult()
-    forecasts = forecast_frame(demand_history(ctx, config), key_cols=SERIES_KEYS, config=config, as_of=ctx.as_of)
+    plan = plan_for_context(ctx, config)  # drifted series re-select their model whatever the schedule says
+    forecasts = forecast_by_plan(demand_history(ctx, config), plan, config=config, as_of=ctx.as_of)
     result.record(
         "gold.demand_forecast", publish_gold(ctx, "demand_forecast", forecasts, scope=origin(ctx), source=SOURCE)
     )
@@ -94,7 +96,9 @@ def run(ctx: JobContext) -> StepResult:
     metrics = {"series": n_series, "series_ok": ok, "fallback_share": 1 - ok / n_series if n_series else 0.0}
     metrics |= {f"model_share_{m}": s / n_series for m, s in summary.groupby("model")["series"].sum().items()}
     metrics["forecast_units_total"] = float(written.agg(exact_sum("mean")).first()[0] or 0.0)
-    mlflow_run = _tracking(ctx, "forecast", config, metrics, {"forecast_summary": summary})
+    refit_metrics, refit_tables = plan_metrics(plan)
+    metrics |= refit_metrics
+    mlflow_run = _tracking(ctx, "forecast", config, metrics, {"forecast_summary": summary, **refit_tables})
     result.message = f"{n_series} series x {config.horizon} days, {ok} ok; mlflow run {mlflow_run}"
     return result
 
