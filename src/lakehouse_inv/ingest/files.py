@@ -117,8 +117,8 @@ def _physical_lines(text: str) -> list[str]:
     return out
 
 
-def _csv_records(lines: list[str]) -> Iterator[tuple[list[str], str]]:
-    """(fields, raw text) of every record; a quoted field may span lines (RFC 4180)."""
+def _csv_records(lines: list[str]) -> Iterator[tuple[list[str], str, int]]:
+    """(fields, raw text, first line number) of every record; a quoted field may span lines (RFC 4180)."""
     reader = csv.reader(iter(lines), strict=True)
     consumed = 0
     while True:
@@ -129,8 +129,8 @@ def _csv_records(lines: list[str]) -> Iterator[tuple[list[str], str]]:
         except csv.Error:
             fields = None
         raw = "".join(lines[consumed : reader.line_num])
-        consumed = reader.line_num
-        yield (fields if fields is not None else []), raw
+        first_line, consumed = consumed + 1, reader.line_num
+        yield (fields if fields is not None else []), raw, first_line
 
 
 def _layout_problem(fields: list[str], raw: str, n_columns: int, undecodable: bool) -> bool:
@@ -142,8 +142,9 @@ def _cell(value: str) -> str | None:
     return escaped(value) if value != "" else None
 
 
-def parse_csv(data: bytes, columns: list[str], display: str) -> list[tuple[str | None, ...]]:
-    """Rows ``(*columns, _rescued_data)`` of a CSV export whose header must be exactly ``columns``."""
+def parse_csv(data: bytes, columns: list[str], display: str) -> list[tuple]:
+    """Rows ``(*columns, _rescued_data, line number)`` of a CSV export whose header must be exactly ``columns``
+    (line 1 is the header)."""
     text, bad = _decode(data, display)
     records = _csv_records(_physical_lines(text))
     header = next(records, None)
@@ -152,15 +153,15 @@ def parse_csv(data: bytes, columns: list[str], display: str) -> list[tuple[str |
     found = [h.strip() for h in header[0]]
     if [f.lower() for f in found] != [c.lower() for c in columns]:
         raise HeldBack(f"{display}: {header_difference(columns, found)}")
-    rows: list[tuple[str | None, ...]] = []
-    for fields, raw in records:
+    rows: list[tuple] = []
+    for fields, raw, line in records:
         if not raw.strip():
             continue
         undecodable = bad and _UNDECODABLE.search(raw) is not None
         values: list[str | None] = [_cell(v) for v in fields[: len(columns)]]
         values += [None] * (len(columns) - len(values))
         rescued = escaped(raw.rstrip("\r\n")) if _layout_problem(fields, raw, len(columns), undecodable) else None
-        rows.append((*values, rescued))
+        rows.append((*values, rescued, line))
     return rows
 
 
@@ -179,16 +180,16 @@ def header_difference(expected: list[str], found: list[str]) -> str:
     return f"header does not match the export layout ({what}): expected {','.join(expected)} found {','.join(found)}"
 
 
-def json_lines(data: bytes, display: str) -> list[tuple[str, bool]]:
-    """(text, undecodable) of every non-blank line; undecodable bytes escaped."""
+def json_lines(data: bytes, display: str) -> list[tuple[str, bool, int]]:
+    """(text, undecodable, line number) of every non-blank line; undecodable bytes escaped."""
     text, bad = _decode(data, display)
     out = []
-    for line in text.split("\n"):
+    for number, line in enumerate(text.split("\n"), 1):
         line = line.rstrip("\r")
         if not line.strip():
             continue
         undecodable = bad and _UNDECODABLE.search(line) is not None
-        out.append((escaped(line) if undecodable else line, undecodable))
+        out.append((escaped(line) if undecodable else line, undecodable, number))
     return out
 
 

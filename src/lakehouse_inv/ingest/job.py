@@ -24,13 +24,14 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import BooleanType, StringType, StructField, StructType
+from pyspark.sql.types import BooleanType, IntegerType, StringType, StructField, StructType
 
 from lakehouse_inv.ingest.files import (
     RESCUED,
@@ -48,8 +49,10 @@ from lakehouse_inv.lakehouse.catalog import table_names
 from lakehouse_inv.lakehouse.contracts import load_contract
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 
-LINEAGE = ("_source_file", "_ingested_at", "_run_id", "_record_id")
+LINE = "_line_number"
+LINEAGE = ("_source_file", LINE, "_ingested_at", "_run_id", "_record_id")
 UNDECODABLE = "_undecodable"
+PARALLEL_TABLES = 4
 FAILPOINT_ENV = "LAKEHOUSE_INV_INGEST_FAILPOINT"  # "<point>:<table>": the process kills itself there (kill tests)
 
 
@@ -109,6 +112,9 @@ class TableIngester:
         contract = load_contract("bronze", table)
         self.target = ctx.table("bronze", table)
         self.schema = ctx.spark.table(self.target).schema
+        if LINE not in self.schema.fieldNames():  # a table created before bronze recorded line numbers
+            ctx.spark.sql(f"ALTER TABLE {self.target} ADD COLUMNS ({LINE} INT)")
+            self.schema = ctx.spark.table(self.target).schema
         self.columns = expected_columns(self.schema)
         self.fmt = contract.source["format"]
         self.folder = Path(ctx.landing_dir, contract.source["landing"])
@@ -132,17 +138,11 @@ class TableIngester:
     def frame(self, parsed: list[ParsedFile]) -> DataFrame | None:
         spark = self.ctx.spark
         if self.fmt == "json":
-            data = [(text, undecodable, f.path.absolute().as_uri()) for f in parsed for text, undecodable in f.rows]
-            schema = StructType(
-                [
-                    StructField("value", StringType()),
-                    StructField(UNDECODABLE, BooleanType()),
-                    StructField("_source_file", StringType()),
-                ]
-            )
+            fields = [StructField("value", StringType()), StructField(UNDECODABLE, BooleanType())]
         else:
-            data = [(*row, f.path.absolute().as_uri()) for f in parsed for row in f.rows]
-            schema = StructType([StructField(c, StringType()) for c in [*self.columns, RESCUED, "_source_file"]])
+            fields = [StructField(c, StringType()) for c in [*self.columns, RESCUED]]
+        schema = StructType([*fields, StructField(LINE, IntegerType()), StructField("_source_file", StringType())])
+        data = [(*row, f.path.absolute().as_uri()) for f in parsed for row in f.rows]
         if not data:
             return None
         df = spark.createDataFrame(pd.DataFrame(data, columns=schema.fieldNames(), dtype=object), schema)
@@ -172,7 +172,7 @@ class TableIngester:
     def bootstrap(self) -> None:
         """A table ingested before the ledger existed (or whose checkpoint folder was lost): its files are the
         ones bronze names."""
-        if self.ledger.exists():
+        if self.ledger.exists() or not self.ctx.spark.sql(f"DESCRIBE DETAIL {self.target}").first().numFiles:
             return
         counts = self.rows_per_file()
         if not counts:
@@ -238,13 +238,21 @@ class TableIngester:
         return self.outcome
 
 
+def _ingest_one(ctx: JobContext, table: str) -> TableIngest:
+    spark = ctx.spark  # a pool thread has no active session of its own, and Spark 4 plans need one
+    spark._jvm.org.apache.spark.sql.SparkSession.setActiveSession(spark._jsparkSession)
+    return TableIngester(ctx, table).run()
+
+
 def ingest_tables(ctx: JobContext, tables: list[str]) -> StepResult:
-    """Ingest the new landing files of ``tables``; a file that cannot be read is held back alone."""
+    """Ingest the new landing files of ``tables`` (a few tables at a time, to overlap their Spark jobs); a file
+    that cannot be read is held back alone."""
     ctx.catalog.ensure_tables(ctx.spark, "bronze", tables)
     result = StepResult()
     files = 0
-    for table in tables:
-        outcome = TableIngester(ctx, table).run()
+    with ThreadPoolExecutor(max_workers=PARALLEL_TABLES) as pool:
+        outcomes = list(pool.map(lambda t: _ingest_one(ctx, t), tables))
+    for table, outcome in zip(tables, outcomes, strict=True):
         result.rows_in += outcome.rows
         result.wrote(f"bronze.{table}", outcome.rows)
         result.errors += outcome.errors
