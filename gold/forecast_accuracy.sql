@@ -14,6 +14,13 @@ CREATE TABLE IF NOT EXISTS ${gold}.forecast_accuracy (
   is_selected BOOLEAN          COMMENT 'The candidate the published forecast chose at as_of',
   status      STRING           COMMENT 'ok, skipped, failed or fallback:<reason>',
   error       STRING           COMMENT 'What went wrong, if anything',
+  rmsse       DOUBLE           COMMENT 'Mean: RMSE / in-sample RMS of one-day changes from the first sale (M5 RMSSE)',
+  mae_p50     DOUBLE           COMMENT 'p50: mean absolute error (units/day)',
+  pinball_p10 DOUBLE           COMMENT 'p10: pinball loss / in-sample mean absolute one-day change',
+  pinball_p50 DOUBLE           COMMENT 'p50: pinball loss / in-sample mean absolute one-day change',
+  pinball_p90 DOUBLE           COMMENT 'p90: pinball loss / in-sample mean absolute one-day change',
+  spl         DOUBLE           COMMENT 'Scaled pinball loss: mean of pinball_p10, pinball_p50, pinball_p90',
+  rate_bucket STRING           COMMENT 'Segment by mean daily demand before the first origin: <0.5, 0.5-2, 2-10, >=10',
   _run_id     STRING           COMMENT 'Run that last changed this row',
   _updated_at TIMESTAMP        COMMENT 'When this row was last changed'
 )

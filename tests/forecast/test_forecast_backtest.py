@@ -90,3 +90,15 @@ def test_as_of_limits_what_the_backtest_sees(config) -> None:
     cut = frame[frame["date"] <= pd.Timestamp(as_of)]
     full = backtest_series(frame, config=config, key_cols=KEYS, as_of=as_of)
     pd.testing.assert_frame_equal(full, backtest_series(cut, config=config, key_cols=KEYS, as_of=as_of))
+
+
+def test_each_output_is_scored_by_what_it_is_for(config) -> None:
+    frame = simulate_series(0.8, 800, seed=4).assign(store_id="S1", product_id="P1")
+    out = backtest(frame, config)
+    auto = out.loc["auto"]
+    assert out["rate_bucket"].eq("0.5-2").all()
+    pinballs = [auto["pinball_p10"], auto["pinball_p50"], auto["pinball_p90"]]
+    assert all(np.isfinite(pinballs)) and auto["spl"] == pytest.approx(np.mean(pinballs))
+    assert auto["pinball_p10"] < auto["pinball_p50"]  # a low quantile of counts rarely misses by much
+    assert 0 < auto["rmsse"] < out.loc["seasonal_naive", "rmsse"]
+    assert np.isfinite(auto["mae_p50"]) and auto["mae_p50"] <= auto["mae"] + 0.05

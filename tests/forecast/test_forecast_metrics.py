@@ -44,3 +44,30 @@ def test_interval_coverage_includes_both_bounds() -> None:
 def test_selection_score_names() -> None:
     assert metrics.score(ACTUAL, FORECAST, "mae") == metrics.mae(ACTUAL, FORECAST)
     assert metrics.score(ACTUAL, FORECAST, "rmse") == metrics.rmse(ACTUAL, FORECAST)
+
+
+def test_m5_scales_start_at_the_first_sale() -> None:
+    from lakehouse_inv.forecast.metrics import m5_scales
+
+    rms, mad = m5_scales(np.array([0.0, 0.0, 2.0, 4.0, 2.0]))
+    assert rms == pytest.approx(2.0) and mad == pytest.approx(2.0)
+    assert all(np.isnan(m5_scales(np.zeros(5))))
+
+
+def test_rmsse_and_pinball_by_hand() -> None:
+    from lakehouse_inv.forecast.metrics import pinball, rmsse
+
+    actual, forecast = np.array([1.0, 3.0]), np.array([2.0, 2.0])
+    assert rmsse(actual, forecast, 2.0) == pytest.approx(0.5) and np.isnan(rmsse(actual, forecast, 0.0))
+    # under-forecast costs level x miss, over-forecast (1 - level) x miss
+    assert pinball(np.array([5.0]), np.array([3.0]), 0.9) == pytest.approx(1.8)
+    assert pinball(np.array([1.0]), np.array([3.0]), 0.9) == pytest.approx(0.2)
+    assert pinball(actual, np.array([1.0, 3.0]), 0.1) == 0
+
+
+def test_rate_buckets() -> None:
+    from lakehouse_inv.forecast.metrics import rate_bucket
+
+    labels = [rate_bucket(r) for r in (0.0, 0.49, 0.5, 3.0, 10.0, 500.0)]
+    assert labels == ["<0.5", "<0.5", "0.5-2", "2-10", ">=10", ">=10"]
+    assert rate_bucket(float("nan")) is None

@@ -103,8 +103,11 @@ def test_forecast_and_backtest_jobs_write_gold_and_track_mlflow(demand_context):
     assert set(runs["tags.job"]) == {"forecast", "backtest"}
     backtest = runs[runs["tags.job"] == "backtest"].iloc[0]
     assert backtest["metrics.auto_mae_vs_seasonal_naive"] > 0
+    assert backtest["metrics.auto_rmsse_vs_seasonal_naive"] > 0 and backtest["metrics.auto_spl_all"] > 0
+    assert 0 <= backtest["metrics.auto_coverage_80_all"] <= 1
+    assert accuracy["rate_bucket"].notna().all() and accuracy.loc[accuracy["model"] == "auto", "spl"].notna().all()
     artifacts = mlflow.artifacts.list_artifacts(run_id=backtest["run_id"])
-    assert [a.path for a in artifacts] == ["accuracy_summary.csv"]
+    assert [a.path for a in artifacts] == ["accuracy_by_segment.csv", "accuracy_summary.csv"]
 
 
 def test_forecast_file_reports_bad_lines_and_forecasts_the_good_series(tmp_path, spark, capsys):

@@ -7,10 +7,16 @@ Grain of the output: one row per series key and ``model``, where ``model`` is
 * each configured candidate (``arima_dow``, ``dow_profile``, ...) and always ``seasonal_naive``, the benchmark
   every model must beat: refitted on the history before each origin.
 
-``is_selected`` flags the candidate that ``forecast_series`` picks at ``as_of`` itself (the ``auto`` row is never
-flagged; no row is when ``as_of`` falls back). ``status`` is ``ok`` when every origin was evaluated, else the most
-frequent other outcome (``fallback:<reason>`` for ``auto``, ``skipped``/``failed`` for a candidate, with the
-message in ``error``); ``n_origins`` counts the origins that produced a forecast.
+``is_selected`` flags the candidate that ``forecast_series`` picks at ``as_of`` itself, or both members when it
+averages the two best (the ``auto`` row is never flagged; no row is when ``as_of`` falls back). ``status`` is
+``ok`` when every origin was evaluated, else the most frequent other outcome (``fallback:<reason>`` for ``auto``,
+``skipped``/``failed`` for a candidate, with the message in ``error``); ``n_origins`` counts the origins that
+produced a forecast.
+
+Each output is scored by what it is for: the mean by MAE, RMSE, MASE and RMSSE (M5: RMSE over the in-sample RMS
+of one-day changes), ``p50`` by absolute error (``mae_p50``), p10/p50/p90 by pinball loss scaled by the in-sample
+mean absolute one-day change (``pinball_p*``, mean ``spl``), and ``[p10, p90]`` by coverage. ``rate_bucket``
+segments the series by mean daily demand over the 8 weeks before the first origin (``<0.5`` .. ``>=10``).
 
 Origins are ``as_of - horizon - step * k`` (k = 0 .. origins - 1), so the last window ends on ``as_of``; each
 model sees at most ``history_days`` days before its origin. Errors pool every origin and horizon day; MASE is
@@ -31,6 +37,7 @@ import pandas as pd
 from lakehouse_inv.forecast import metrics
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.engine import (
+    ENSEMBLE,
     OK,
     SeriesForecast,
     calendar_adjusted,
@@ -49,13 +56,20 @@ from lakehouse_inv.forecast.series import key_columns
 
 AUTO_MODEL = "auto"
 BENCHMARK_MODEL = "seasonal_naive"
-INTERVAL_LEVELS = [0.1, 0.9]
+INTERVAL_LEVELS = [0.1, 0.5, 0.9]
 COVERAGE = 0.8
 
 ACCURACY_SCHEMA = (
     "as_of date, model string, n_origins int, mae double, rmse double, mase double, wape double, bias double, "
-    "coverage_80 double, is_selected boolean, status string, error string"
+    "coverage_80 double, is_selected boolean, status string, error string, rmsse double, mae_p50 double, "
+    "pinball_p10 double, pinball_p50 double, pinball_p90 double, spl double, rate_bucket string"
 )
+METRICS = (
+    "mae", "rmse", "mase", "wape", "bias", "coverage_80", "rmsse", "mae_p50",
+    "pinball_p10", "pinball_p50", "pinball_p90", "spl",
+)  # fmt: skip
+# The rate bucket is the mean daily demand over these days before the first origin.
+RATE_DAYS = 56
 
 
 def accuracy_output_schema(key_fields_ddl: str) -> str:
@@ -70,6 +84,7 @@ class _Tally:
     actual: list[np.ndarray] = field(default_factory=list)
     mean: list[np.ndarray] = field(default_factory=list)
     lower: list[np.ndarray] = field(default_factory=list)
+    median: list[np.ndarray] = field(default_factory=list)
     upper: list[np.ndarray] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -79,7 +94,8 @@ class _Tally:
         self.actual.append(actual)
         self.mean.append(forecast.mean)
         self.lower.append(bounds[:, 0])
-        self.upper.append(bounds[:, 1])
+        self.median.append(bounds[:, 1])
+        self.upper.append(bounds[:, 2])
         self.record(forecast.status, forecast.error)
 
     def record(self, outcome: str, error: str | None) -> None:
@@ -87,22 +103,37 @@ class _Tally:
         if error:
             self.errors.append(error)
 
-    def row(self, scale: float) -> dict[str, Any]:
+    def row(self, scale: float, m5: tuple[float, float]) -> dict[str, Any]:
+        """Pooled errors: the mean by MAE/RMSE/MASE/RMSSE, p50 by absolute error, the quantiles by pinball loss
+        (scaled by M5's absolute scale: ``spl`` is their mean) and [p10, p90] by coverage."""
         problems = Counter(o for o in self.outcomes if o != OK)
         status = problems.most_common(1)[0][0] if problems else (OK if self.outcomes else "skipped")
         error = self.errors[0] if self.errors else None
         row: dict[str, Any] = {"n_origins": len(self.actual), "status": status, "error": error}
         if not self.actual:
-            return row | dict.fromkeys(("mae", "rmse", "mase", "wape", "bias", "coverage_80"), np.nan)
+            return row | dict.fromkeys(METRICS, np.nan)
         actual, mean = np.concatenate(self.actual), np.concatenate(self.mean)
-        return row | {
-            "mae": metrics.mae(actual, mean),
-            "rmse": metrics.rmse(actual, mean),
-            "mase": metrics.mase(actual, mean, scale),
-            "wape": metrics.wape(actual, mean),
-            "bias": metrics.bias(actual, mean),
-            "coverage_80": metrics.interval_coverage(actual, np.concatenate(self.lower), np.concatenate(self.upper)),
+        lower, median, upper = (np.concatenate(q) for q in (self.lower, self.median, self.upper))
+        abs_scale = m5[1] if np.isfinite(m5[1]) and m5[1] > 0 else np.nan
+        losses = {
+            f"pinball_p{round(100 * level)}": metrics.pinball(actual, q, level) / abs_scale
+            for q, level in zip((lower, median, upper), INTERVAL_LEVELS, strict=True)
         }
+        return (
+            row
+            | losses
+            | {
+                "mae": metrics.mae(actual, mean),
+                "rmse": metrics.rmse(actual, mean),
+                "mase": metrics.mase(actual, mean, scale),
+                "wape": metrics.wape(actual, mean),
+                "bias": metrics.bias(actual, mean),
+                "coverage_80": metrics.interval_coverage(actual, lower, upper),
+                "rmsse": metrics.rmsse(actual, mean, m5[0]),
+                "mae_p50": metrics.mae(actual, median),
+                "spl": float(np.mean(list(losses.values()))),
+            }
+        )
 
 
 def _evaluate_origin(
@@ -131,6 +162,15 @@ def _evaluate_origin(
             tallies[score.name].record("failed", describe_error(exc))
 
 
+def _selected(name: str, selected: str | None) -> bool:
+    """Whether candidate ``name`` is what the forecast uses: itself, or a member of the chosen average."""
+    if selected is None:
+        return False
+    if selected.startswith(ENSEMBLE + ":"):
+        return name in selected.removeprefix(ENSEMBLE + ":").split("+")
+    return name == selected
+
+
 def backtest_series(
     pdf: pd.DataFrame, *, config: ForecastConfig, key_cols: Sequence[str], as_of: dt.date
 ) -> pd.DataFrame:
@@ -141,7 +181,7 @@ def backtest_series(
     origin_config = config.model_copy(update={"horizon": horizon})
     names = list(dict.fromkeys([*config.candidates, BENCHMARK_MODEL]))
     tallies = {name: _Tally() for name in [AUTO_MODEL, *names]}
-    selected, scale = None, np.nan
+    selected, scale, m5, bucket = None, np.nan, (np.nan, np.nan), None
     try:
         span = horizon + step * (n_origins - 1)
         full = prepare_history(pdf, as_of=as_of, history_days=config.history_days + span, horizon=horizon)
@@ -150,6 +190,8 @@ def backtest_series(
         if not len(origins):
             raise InvalidSeriesError(f"{full.n_obs} days of history leave no backtest origin before {horizon} days")
         scale = metrics.seasonal_naive_scale(full.demand[: origins[0]])
+        m5 = metrics.m5_scales(full.demand[: origins[0]])
+        bucket = metrics.rate_bucket(float(np.mean(full.demand[max(origins[0] - RATE_DAYS, 0) : origins[0]])))
         for origin in origins:
             _evaluate_origin(full, int(origin), origin_config, names, tallies)
         selected = forecast_history(full.window(full.n_obs, config.history_days), config).candidate
@@ -160,10 +202,10 @@ def backtest_series(
         for tally in tallies.values():
             tally.record(fallback_status("fit_failed"), describe_error(exc))
     rows = [
-        {"as_of": as_of, "model": name, **tally.row(scale), "is_selected": name == selected}
+        {"as_of": as_of, "model": name, **tally.row(scale, m5), "is_selected": _selected(name, selected)}
         for name, tally in tallies.items()
     ]
-    frame = pd.DataFrame(rows).astype({"n_origins": np.int32})
+    frame = pd.DataFrame(rows).astype({"n_origins": np.int32}).assign(rate_bucket=bucket)
     keys = pd.DataFrame(key_columns(pdf, key_cols, len(frame)))
     columns = [column.split()[0] for column in ACCURACY_SCHEMA.split(", ")]
     return pd.concat([keys, frame[columns]], axis=1)

@@ -139,10 +139,46 @@ def run_backtest(ctx: JobContext) -> StepResult:
     by_model = summary.set_index("model")
     if {"auto", "seasonal_naive"} <= set(by_model.index):
         metrics["auto_mae_vs_seasonal_naive"] = by_model.at["auto", "mae"] / by_model.at["seasonal_naive", "mae"]
-    mlflow_run = _tracking(ctx, "backtest", config, metrics, {"accuracy_summary": summary})
+    segments = segment_summary(ctx)
+    metrics |= segment_metrics(segments)
+    tables = {"accuracy_summary": summary, "accuracy_by_segment": segments}
+    mlflow_run = _tracking(ctx, "backtest", config, metrics, tables)
     ratio = metrics.get("auto_mae_vs_seasonal_naive", float("nan"))
-    result.message = f"MAE of published method / seasonal naive = {ratio:.3f}; mlflow run {mlflow_run}"
+    rmsse = metrics.get("auto_rmsse_vs_seasonal_naive", float("nan"))
+    result.message = (
+        f"MAE of published method / seasonal naive = {ratio:.3f}, RMSSE ratio {rmsse:.3f}; mlflow run {mlflow_run}"
+    )
     return result
+
+
+SEGMENT_METRICS = ("rmsse", "mae_p50", "pinball_p10", "pinball_p50", "pinball_p90", "spl", "coverage_80")
+
+
+def segment_summary(ctx: JobContext) -> pd.DataFrame:
+    """Per model and rate bucket (and ``all``): each output scored by what it is for (see ``backtest``)."""
+    rows = ctx.read("gold", "forecast_accuracy").where(
+        (F.col("as_of") == F.lit(ctx.as_of)) & F.col("rmsse").isNotNull()
+    )
+    aggregates = [F.count("*").alias("series"), *[exact_mean(m).alias(m) for m in SEGMENT_METRICS]]
+    by_bucket = rows.groupBy("model", F.coalesce("rate_bucket", F.lit("unknown")).alias("segment")).agg(*aggregates)
+    overall = rows.groupBy("model", F.lit("all").alias("segment")).agg(*aggregates)
+    return by_bucket.unionByName(overall).orderBy("model", "segment").toPandas()
+
+
+def segment_metrics(segments: pd.DataFrame) -> dict[str, float]:
+    """MLflow metrics: the published method's scores per segment, and its RMSSE / p50 MAE relative to seasonal
+    naive's (means over the same series)."""
+    metrics: dict[str, float] = {}
+    table = segments.set_index(["model", "segment"])
+    for (model, segment), row in table.iterrows():
+        if model == "auto":
+            safe = segment.replace("<", "lt").replace(">=", "ge").replace(".", "_")
+            metrics |= {f"auto_{m}_{safe}": float(row[m]) for m in SEGMENT_METRICS}
+    if ("auto", "all") in table.index and ("seasonal_naive", "all") in table.index:
+        auto, naive = table.loc[("auto", "all")], table.loc[("seasonal_naive", "all")]
+        metrics["auto_rmsse_vs_seasonal_naive"] = float(auto["rmsse"] / naive["rmsse"])
+        metrics["auto_mae_p50_vs_seasonal_naive"] = float(auto["mae_p50"] / naive["mae_p50"])
+    return metrics
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -62,3 +62,39 @@ def interval_coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) 
 def score(actual: np.ndarray, forecast: np.ndarray, metric: str) -> float:
     """The model-selection error named in the config (``mae`` or ``rmse``)."""
     return {"mae": mae, "rmse": rmse}[metric](actual, forecast)
+
+
+def m5_scales(history: np.ndarray) -> tuple[float, float]:
+    """M5's in-sample scales from the first sale on: RMS and mean absolute one-day change (NaN if undefined)."""
+    history = np.asarray(history, dtype=float)
+    sold = np.flatnonzero(history)
+    if not len(sold) or len(history) - sold[0] < 2:
+        return np.nan, np.nan
+    change = np.diff(history[sold[0] :])
+    return float(np.sqrt(np.mean(change**2))), float(np.mean(np.abs(change)))
+
+
+def rmsse(actual: np.ndarray, forecast: np.ndarray, scale: float) -> float:
+    """RMSE over :func:`m5_scales`' RMS scale (M5's RMSSE); NaN when the scale is zero or undefined."""
+    if not np.isfinite(scale) or scale <= 0:
+        return np.nan
+    return rmse(actual, forecast) / scale
+
+
+def pinball(actual: np.ndarray, quantile: np.ndarray, level: float) -> float:
+    """Mean pinball (quantile) loss of ``quantile`` at ``level``: minimised by the true ``level`` quantile."""
+    diff = np.asarray(actual, dtype=float) - np.asarray(quantile, dtype=float)
+    if not diff.size:
+        return np.nan
+    return float(np.mean(np.maximum(level * diff, (level - 1) * diff)))
+
+
+# Segments of gold.forecast_accuracy by mean daily demand before the first backtest origin (units/day).
+RATE_BUCKETS: tuple[tuple[str, float], ...] = (("<0.5", 0.5), ("0.5-2", 2.0), ("2-10", 10.0), (">=10", np.inf))
+
+
+def rate_bucket(rate: float) -> str | None:
+    """The :data:`RATE_BUCKETS` label of a mean daily demand (None when unknown)."""
+    if not np.isfinite(rate):
+        return None
+    return next(label for label, upper in RATE_BUCKETS if rate < upper)
