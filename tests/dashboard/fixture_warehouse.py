@@ -200,6 +200,7 @@ def build(warehouse: Path) -> None:
                     "reorder_point": 9.0,
                     "order_quantity": 20.0,
                     "solve_ms": 40.0,
+                    "_updated_at": STAMP,
                 }
             )
             params.append(

@@ -40,9 +40,12 @@ def open_page(browser, dashboard, page: str, *texts: str) -> str:
 
 
 def widget(browser, testid: str, label: str):
-    for element in browser.find_elements("css selector", f'[data-testid="{testid}"]'):
-        if element.text.splitlines()[:1] == [label]:
-            return element
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:  # a page's elements arrive one by one while its script runs
+        for element in browser.find_elements("css selector", f'[data-testid="{testid}"]'):
+            if element.text.splitlines()[:1] == [label]:
+                return element
+        time.sleep(0.2)
     raise AssertionError(f"no {testid} labelled {label!r}")
 
 
@@ -94,7 +97,7 @@ def save_screenshot(browser, target: Path) -> None:
 def test_every_page_loads_on_the_fixture(browser, dashboard):
     print(f"dashboard start-up: {dashboard.startup_s:.1f}s")
     expected = {
-        "Policies": ["nvbudget", "optimal: 4, time_limit: 2", "2025-12-29"],
+        "Policies": ["nvbudget", "optimal: 4, time_limit: 2", "2025-12-29", "2026-01-01 02:00"],
         "Performance": ["Last week to 2025-12-31, store ALL", "TR\n1,210\n+4.0%", "Fill rate", "NSE", "TOR"],
         "Inventory": ["stock-out day", "80% band (p10-p90)", "S01 x P01"],
         "Stores": ["Store S02", "Dairy, Bakery", "KPIs, last 28 days", "1,680"],

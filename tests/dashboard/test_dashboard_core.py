@@ -143,6 +143,20 @@ def test_one_run_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     assert second.run_id != first.run_id and "optimize,generate_orders,evaluate" in " ".join(second.command)
 
 
+def test_a_failed_run_keeps_its_error_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    script = tmp_path / "failing_cli.py"
+    script.write_text("import sys\nprint('[1/2] optimize: ...')\nsys.exit('error: gold.demand_forecast is empty')\n")
+    monkeypatch.setenv(CLI_ENV, f"{sys.executable} {script}")
+    manager = RunManager(tmp_path / "state")
+    manager.launch(RunRequest(), tmp_path / "conf")
+    deadline = time.monotonic() + 30
+    while manager.current().running and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert manager.current().status == "failed (exit code 1)"
+    assert manager.log() == "[1/2] optimize: ...\n"
+    assert manager.errors() == "error: gold.demand_forecast is empty\n"
+
+
 def test_the_real_runner_accepts_the_run_pages_arguments(tmp_path: Path, capsys: pytest.CaptureFixture):
     # an unknown option would make argparse exit; a bad --conf-dir is reported after parsing, with exit code 2
     arguments = [*RunRequest(["S01"], ["P01"], evaluate=True).arguments(), "--run-id", "x"]

@@ -94,11 +94,11 @@ class RunManager:
                 command += ["--env", env]
             self.state_dir.mkdir(parents=True, exist_ok=True)
             log_path = self.state_dir / f"{run_id}.log"
-            with log_path.open("wb") as log:
+            with log_path.open("wb") as log, log_path.with_suffix(".err").open("wb") as err:
                 self._process = subprocess.Popen(
                     command,
                     stdout=log,
-                    stderr=subprocess.STDOUT,
+                    stderr=err,  # Spark's own logging: shown only when the run fails
                     stdin=subprocess.DEVNULL,
                     env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 )
@@ -113,10 +113,17 @@ class RunManager:
             return self._refresh()
 
     def log(self) -> str:
+        """What the run printed (its step lines, summary and report)."""
         state = self.current()
         if state is None or not Path(state.log_path).exists():
             return ""
         return Path(state.log_path).read_text(errors="replace")
+
+    def errors(self) -> str:
+        """The run's standard error (tracebacks, Spark's logging)."""
+        state = self.current()
+        path = Path(state.log_path).with_suffix(".err") if state is not None else None
+        return path.read_text(errors="replace") if path is not None and path.exists() else ""
 
     def _refresh(self) -> RunState | None:
         if self._state is not None and self._process is not None and self._state.returncode is None:

@@ -352,13 +352,13 @@ def _run_progress(manager, warehouse: Warehouse) -> None:
         return
     st.markdown(f"**Run {state.run_id}**: {state.status} (started {state.started_at})")
     st.code(" ".join(state.command), language="bash")
-    lines = progress_lines(manager.log())
-    st.code("\n".join(lines) or "(starting ...)", language="text")
     if state.running:
+        st.code("\n".join(progress_lines(manager.log())) or "(starting ...)", language="text")
         return
+    st.code(manager.log() or "(no output)", language="text")  # step lines, summary, policy comparison
     if state.returncode != 0:
-        st.error("The run failed; the end of its log:")
-        st.code("\n".join(manager.log().splitlines()[-30:]), language="text")
+        st.error("The run failed; the end of its error output:")
+        st.code("\n".join(manager.errors().splitlines()[-40:]), language="text")
         return
     orders = table(warehouse, "gold", "orders", quiet=True)
     new = orders[orders["_run_id"] == state.run_id] if orders is not None else pd.DataFrame()

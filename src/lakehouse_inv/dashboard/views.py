@@ -39,6 +39,7 @@ def policies_overview(config: PoliciesConfig, params: pd.DataFrame | None, runs:
             "optimization schedule": policy.optimization_schedule,
             "order schedule": policy.order_schedule,
             "last optimized (as of)": None,
+            "written at (UTC)": "",
             "statuses": "",
             "solve time (s)": None,
             "optimize run": "",
@@ -48,6 +49,8 @@ def policies_overview(config: PoliciesConfig, params: pd.DataFrame | None, runs:
             latest = mine[mine["as_of"] == mine["as_of"].max()]
             counts = latest["status"].value_counts().sort_index()
             row["last optimized (as of)"] = latest["as_of"].iloc[0]
+            if "_updated_at" in latest.columns and latest["_updated_at"].notna().any():
+                row["written at (UTC)"] = f"{latest['_updated_at'].max():%Y-%m-%d %H:%M}"
             row["statuses"] = ", ".join(f"{status}: {n}" for status, n in counts.items())
             # solve_ms is per partition, repeated on each item of the partition
             per_partition = latest.drop_duplicates("partition_key")["solve_ms"].fillna(0)
