@@ -168,39 +168,49 @@ def holiday_effects(
         return demand, None
     index = days - start_day
     past = index < n_obs
+    past_days = index[past]
+    past_keys = [k for k, p in zip(keys, past, strict=True) if p]
     special = np.zeros(n_obs, dtype=bool)
-    special[index[past]] = True
-    adjusted = demand.copy()
-    sums: dict[str, list] = {}
-    baselines: dict[int, float] = {}
-    for day, key in zip(index[past], (k for k, p in zip(keys, past, strict=True) if p), strict=True):
-        neighbours = [day + w for w in NEIGHBOUR_WEEKS if 0 <= day + w < n_obs and not special[day + w]]
-        if not neighbours:
-            continue
-        baseline = float(np.mean(demand[neighbours]))
-        baselines[day] = baseline
-        total = sums.setdefault(key, [0.0, 0.0, []])
-        total[0] += demand[day]
-        total[1] += baseline
-        total[2].append(np.log((demand[day] + 1) / (baseline + 1)))
+    special[past_days] = True
+    # baselines of every past special day at once: the ordinary same-weekday neighbours
+    around = past_days[:, None] + np.asarray(NEIGHBOUR_WEEKS)[None, :]
+    inside = (around >= 0) & (around < n_obs)
+    clipped = np.clip(around, 0, max(n_obs - 1, 0))
+    usable = inside & ~special[clipped]
+    count = usable.sum(axis=1)
+    baseline = np.where(usable, demand[clipped], 0.0).sum(axis=1) / np.maximum(count, 1)
+    observed = demand[past_days]
+    logs = np.log((observed + 1) / (baseline + 1))
+    ids = {key: i for i, key in enumerate(dict.fromkeys(past_keys))}
+    names = list(ids)
+    key_id = np.fromiter((ids[k] for k in past_keys), np.int64, len(past_keys))
+    has = count > 0
+    n_keys = len(names)
+    occurrences = np.bincount(key_id[has], minlength=n_keys)
+    centre = np.bincount(key_id[has], weights=logs[has], minlength=n_keys) / np.maximum(occurrences, 1)
+    ups = np.bincount(key_id[has], weights=(logs[has] > 0).astype(float), minlength=n_keys)
+    downs = np.bincount(key_id[has], weights=(logs[has] < 0).astype(float), minlength=n_keys)
+    agree = np.where(centre > 0, ups, downs) / np.maximum(occurrences, 1)
     spread = _log_ratio_spread(demand, special)
-    effects = {}
-    for key, (y, b, logs) in sums.items():
-        logs = np.asarray(logs)
-        if len(logs) < MIN_OCCURRENCES or not np.isfinite(spread):
-            continue
-        centre = float(np.mean(logs))
-        if abs(centre) < EFFECT_Z * spread / np.sqrt(len(logs)) or np.mean(np.sign(logs) == np.sign(centre)) < AGREE:
-            continue  # indistinguishable from an ordinary day, or one spike rather than a pattern
-        effects[key] = float((y + prior_units) / (b + prior_units))
-    for day, key in zip(index[past], (k for k, p in zip(keys, past, strict=True) if p), strict=True):
-        if key in effects and day in baselines:
-            adjusted[day] = max(demand[day] + baselines[day] * (1 - effects[key]), 0.0)
+    # indistinguishable from an ordinary day, or one spike rather than a pattern: no effect
+    keep = (
+        (occurrences >= MIN_OCCURRENCES)
+        & (np.abs(centre) >= EFFECT_Z * spread / np.sqrt(np.maximum(occurrences, 1)))
+        & (agree >= AGREE)
+    )
+    observed_sum = np.bincount(key_id[has], weights=observed[has], minlength=n_keys)
+    baseline_sum = np.bincount(key_id[has], weights=baseline[has], minlength=n_keys)
+    ratio = (observed_sum + prior_units) / (baseline_sum + prior_units)
+    effects = {names[k]: float(ratio[k]) for k in np.flatnonzero(keep)}
+    adjusted = demand.copy()
+    if effects:
+        effect_of_day = np.where(has & keep[key_id], ratio[key_id], 1.0)
+        adjusted[past_days] = np.maximum(observed + baseline * (1 - effect_of_day), 0.0)
     future = ~past
     return adjusted, HolidayEffects(
         effects=effects,
-        history_days=index[past],
-        history_keys=[k for k, p in zip(keys, past, strict=True) if p],
+        history_days=past_days,
+        history_keys=past_keys,
         future_days=index[future] - n_obs,
         future_keys=[k for k, p in zip(keys, past, strict=True) if not p],
     )

@@ -12,6 +12,7 @@ the Pearson statistic ``mean((y - mu)^2 / mu)`` is 1 for Poisson data, with a st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -102,6 +103,28 @@ def coverage_target(
     return float(np.clip(coverage + shift, 0.5, 0.99))
 
 
+def calibrated_quantiles(
+    mean: np.ndarray, variance: np.ndarray, family: str, levels: Sequence[float], *, coverage: float, target: float
+) -> np.ndarray:
+    """:func:`count_quantiles` at ``levels``, with the ends of the central ``coverage`` interval (when both are among
+    the levels) replaced by :func:`calibrated_interval`'s bounds; one pmf table serves every level."""
+    cdf = _cdf_table(np.maximum(np.asarray(mean, dtype=float), 0.0), np.asarray(variance, dtype=float), family)
+    out = np.stack([(cdf >= level - 1e-12).argmax(axis=1) for level in levels], axis=1).astype(np.int64)
+    ends = [[i for i, v in enumerate(levels) if abs(v - end) < 1e-9] for end in interval_levels(coverage)]
+    if all(ends):
+        bounds = _calibrated_bounds(cdf, coverage=coverage, target=target)
+        out[:, ends[0][0]], out[:, ends[1][0]] = bounds[:, 0], bounds[:, 1]
+    return out
+
+
+def _cdf_table(mean: np.ndarray, variance: np.ndarray, family: str) -> np.ndarray:
+    """``cdf[d, x] = P(demand on day d <= x)`` up to far beyond any quantile (last column exactly 1)."""
+    top = int(np.max(mean + 8 * np.sqrt(variance), initial=0)) + 8
+    cdf = np.cumsum(daily_pmf(mean, variance, family, top), axis=1)
+    cdf[:, -1] = 1.0
+    return cdf
+
+
 def calibrated_interval(
     mean: np.ndarray, variance: np.ndarray, family: str, *, coverage: float, target: float
 ) -> np.ndarray:
@@ -113,13 +136,13 @@ def calibrated_interval(
     ``target``, then single days' bounds move one count inwards (the move that costs the least pinball loss at
     the nominal levels per unit of coverage first) while that brings the expected share closer to ``target``.
     """
-    mean = np.maximum(np.asarray(mean, dtype=float), 0.0)
-    variance = np.asarray(variance, dtype=float)
+    cdf = _cdf_table(np.maximum(np.asarray(mean, dtype=float), 0.0), np.asarray(variance, dtype=float), family)
+    return _calibrated_bounds(cdf, coverage=coverage, target=target)
+
+
+def _calibrated_bounds(cdf: np.ndarray, *, coverage: float, target: float) -> np.ndarray:
     nominal_low, nominal_high = interval_levels(coverage)
-    n_days = len(mean)
-    top = int(np.max(mean + 8 * np.sqrt(variance))) + 8  # far beyond any bound the interval can take
-    cdf = np.cumsum(daily_pmf(mean, variance, family, top), axis=1)
-    cdf[:, -1] = 1.0
+    n_days = len(cdf)
     rows = np.arange(n_days)
 
     def bounds_at(width: float) -> np.ndarray:

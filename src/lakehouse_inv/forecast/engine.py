@@ -26,11 +26,10 @@ from lakehouse_inv.forecast.config import MIN_TRAIN_DAYS, ForecastConfig
 from lakehouse_inv.forecast.distribution import (
     DEGENERATE,
     CountDistribution,
-    calibrated_interval,
+    calibrated_quantiles,
     count_quantiles,
     coverage_target,
     fit_count_distribution,
-    interval_levels,
 )
 from lakehouse_inv.forecast.history import SeriesHistory
 
@@ -67,20 +66,12 @@ class SeriesForecast:
     def quantiles(self, levels: Sequence[float], coverage: float) -> np.ndarray:
         """Integer quantiles per day at ``levels``; the ends of the central ``coverage`` interval calibrated to
         :attr:`interval_target` when there is one (:func:`~.distribution.calibrated_interval`)."""
-        levels = list(levels)
         family = self.distribution.family
-        out = count_quantiles(self.mean, self.variance, family, levels)
-        ends = [_level_index(levels, level) for level in interval_levels(coverage)]
-        if self.interval_target is None or None in ends or not self.mean.any():
-            return out
-        bounds = calibrated_interval(self.mean, self.variance, family, coverage=coverage, target=self.interval_target)
-        out[:, ends[0]], out[:, ends[1]] = bounds[:, 0], bounds[:, 1]
-        return out
-
-
-def _level_index(levels: Sequence[float], level: float) -> int | None:
-    matches = [i for i, value in enumerate(levels) if abs(value - level) < 1e-9]
-    return matches[0] if matches else None
+        if self.interval_target is None or family == DEGENERATE or not self.mean.any():
+            return count_quantiles(self.mean, self.variance, family, list(levels))
+        return calibrated_quantiles(
+            self.mean, self.variance, family, list(levels), coverage=coverage, target=self.interval_target
+        )
 
 
 @dataclass(frozen=True)
@@ -170,12 +161,14 @@ def _describe(distribution: CountDistribution) -> dict[str, Any]:
     return {"family": distribution.family, "size": distribution.size}
 
 
-def forecast_candidate(history: SeriesHistory, config: ForecastConfig, score: CandidateScore) -> SeriesForecast:
+def forecast_candidate(
+    history: SeriesHistory, config: ForecastConfig, score: CandidateScore, *, calibrate: bool = True
+) -> SeriesForecast:
     """Refit a scored candidate on the whole history; its distribution comes from its backtest residuals."""
     fitted = fit_candidate(score.name, history, history.n_obs, config)
     mean = _checked(fitted.forecast(np.array([history.n_obs]), config.horizon)[0])
     distribution = _distribution(score, mean, config)
-    target = interval_target(score, distribution, config)
+    target = interval_target(score, distribution, config) if calibrate else None
     params = {"fit": fitted.params(), "distribution": _describe(distribution), "interval_target": target}
     return SeriesForecast(mean, distribution, fitted.label, params, candidate=score.name, interval_target=target)
 
@@ -213,7 +206,7 @@ def ensemble_score(scores: Sequence[CandidateScore], config: ForecastConfig) -> 
 
 def forecast_ensemble(history: SeriesHistory, config: ForecastConfig, score: CandidateScore) -> SeriesForecast:
     """Refit every member on the whole history and average their means; the distribution from the pooled residuals."""
-    members = [forecast_candidate(history, config, member) for member in score.members]
+    members = [forecast_candidate(history, config, member, calibrate=False) for member in score.members]
     mean = np.mean([m.mean for m in members], axis=0)
     distribution = _distribution(score, mean, config)
     target = interval_target(score, distribution, config)
