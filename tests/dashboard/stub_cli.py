@@ -1,5 +1,6 @@
 """Stand-in for ``python -m lakehouse_inv.cli`` in the dashboard's run test: prints the runner's progress lines for
-``run --steps ...`` and writes one order carrying the run id into the fixture's gold.orders, in about two seconds.
+``run --steps ...`` and writes one order carrying the run id into the fixture's gold.orders. Its first step lasts
+until the test creates ``<warehouse>/../release-run`` (at most a minute), so "running" is seen whatever the load.
 
     stub_cli.py <warehouse> run --steps optimize,generate_orders --stores S01 --run-id ID --conf-dir DIR
 """
@@ -17,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fixture_warehouse import orders_rows, write_table
 
+RELEASE_FILE = "release-run"
+
 
 def main() -> int:
     warehouse = Path(sys.argv[1])
@@ -31,9 +34,12 @@ def main() -> int:
     args = parser.parse_args(sys.argv[2:])
     steps = args.steps.split(",")
     print(f"lakehouse_inv run {args.run_id}  as-of 2025-12-31  steps: {', '.join(steps)}", flush=True)
+    release = warehouse.parent / RELEASE_FILE  # the test lets the run finish once it has seen it running
+    deadline = time.monotonic() + 60
     for index, step in enumerate(steps, 1):
         print(f"[{index}/{len(steps)}] {step}: stand-in ...", flush=True)
-        time.sleep(1.0)
+        while index == 1 and not release.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
         print("    done in 1.0s: 6 rows in, 6 written, 0 quarantined", flush=True)
     store = (args.stores or "S01").split(",")[0]
     new = [row for row in orders_rows(args.run_id) if row["store_id"] == store][:1]

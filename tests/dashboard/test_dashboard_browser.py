@@ -179,6 +179,7 @@ def test_run_launches_refuses_a_second_and_shows_new_orders(browser, dashboard):
     wait_for_text(browser, "Started run dashboard-", ": running")
     click_button(browser, "Launch run")
     wait_for_text(browser, "Refused:", "is still running")
+    (dashboard.warehouse.parent / "release-run").touch()  # let the stand-in run finish (see stub_cli.py)
     text = wait_for_text(browser, ": succeeded", "1 new or changed orders", timeout=60)
     assert "[1/2] optimize" in text and "[2/2] generate_orders" in text
     assert "--steps optimize,generate_orders --stores S01" in text

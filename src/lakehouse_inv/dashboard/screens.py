@@ -81,6 +81,17 @@ def table(
         return None
 
 
+def _dates_as_days(frame: pd.DataFrame) -> pd.DataFrame:
+    """DATE columns shown as 2025-12-31, not 2025-12-31 00:00:00."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column].dropna()
+        naive = pd.api.types.is_datetime64_any_dtype(out[column]) and out[column].dt.tz is None
+        if naive and (values == values.dt.normalize()).all():
+            out[column] = out[column].dt.date
+    return out
+
+
 def _setup(title: str) -> tuple[dict, Warehouse] | None:
     st.title(title)
     configs = _configs()
@@ -274,7 +285,7 @@ def orders_page() -> None:
         mime="text/csv",
         key="orders_download",
     )
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.dataframe(_dates_as_days(rows), hide_index=True, width="stretch")
 
 
 def configuration_page() -> None:
@@ -365,7 +376,7 @@ def _run_progress(manager, warehouse: Warehouse) -> None:
     st.markdown(f"**{len(new):,} new or changed orders** in gold.orders from this run")
     if not new.empty:
         st.dataframe(
-            select_order_rows(new, sorted(new["store_id"].unique()), dt.date.min, dt.date.max),
+            _dates_as_days(select_order_rows(new, sorted(new["store_id"].unique()), dt.date.min, dt.date.max)),
             hide_index=True,
             width="stretch",
         )
