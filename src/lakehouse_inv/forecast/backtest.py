@@ -36,6 +36,7 @@ import pandas as pd
 
 from lakehouse_inv.forecast import metrics
 from lakehouse_inv.forecast.config import ForecastConfig
+from lakehouse_inv.forecast.distribution import NOMINAL_COVERAGE
 from lakehouse_inv.forecast.engine import (
     ENSEMBLE,
     OK,
@@ -57,7 +58,7 @@ from lakehouse_inv.forecast.series import key_columns
 AUTO_MODEL = "auto"
 BENCHMARK_MODEL = "seasonal_naive"
 INTERVAL_LEVELS = [0.1, 0.5, 0.9]
-COVERAGE = 0.8
+
 
 ACCURACY_SCHEMA = (
     "as_of date, model string, n_origins int, mae double, rmse double, mase double, wape double, bias double, "
@@ -90,7 +91,7 @@ class _Tally:
     errors: list[str] = field(default_factory=list)
 
     def add(self, actual: np.ndarray, forecast: SeriesForecast) -> None:
-        bounds = forecast.quantiles(INTERVAL_LEVELS, COVERAGE)
+        bounds = forecast.quantiles(INTERVAL_LEVELS, NOMINAL_COVERAGE)
         self.actual.append(actual)
         self.mean.append(forecast.mean)
         self.lower.append(bounds[:, 0])

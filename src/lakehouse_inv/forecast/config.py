@@ -109,7 +109,9 @@ class DistributionConfig(StrictModel):
     overdispersion_z: float = Field(2.0, ge=0, description="z-score the Pearson dispersion must exceed for NB")
     min_nb_size: float = Field(0.1, gt=0, description="floor on the NB size k (variance = mean + mean^2 / k)")
     calibrate: bool = Field(True, description="learn the interval's quantile levels from the backtest residuals")
-    target_coverage: float = Field(0.8, gt=0, lt=1, description="share of days the calibrated interval should hold")
+    target_coverage: float = Field(
+        0.8, ge=0.5, le=0.99, description="share of days the calibrated [p10, p90] should hold"
+    )
     calibration_prior_days: float = Field(
         14.0, ge=0, description="pseudo-days pulling the calibrated levels towards the nominal ones"
     )

@@ -27,6 +27,9 @@ DEGENERATE: Family = "degenerate"
 # A forecast of exactly zero followed by a sale would make the Pearson statistic infinite; a rate this small
 # still marks the miss as strong evidence of over-dispersion without letting one day decide alone.
 MIN_RATE = 0.05
+# The published interval is [p10, p90]: its nominal coverage. How much of the days it should hold in fact is
+# ``distribution.target_coverage`` (0.8 by default, the same).
+NOMINAL_COVERAGE = 0.8
 # A calibrated interval's lower bound never moves over a count with this much probability.
 LUMP = 0.25
 
@@ -80,9 +83,11 @@ def coverage_target(
     *,
     coverage: float,
     prior_days: float,
+    nominal: float = 0.8,
 ) -> float | None:
     """The share of days the model's own probabilities should put inside the interval, so that it holds ``coverage``
     of real days: ``coverage`` plus how much the model over-promised on its backtest (a conformal correction).
+    The interval is the one of the ``nominal`` levels (0.8: ``[p10, p90]``).
 
     On the backtest days (``actual`` against the forecast means ``predicted``) the nominal interval
     ``[Q(0.1), Q(0.9)]`` should hold, by the model's probabilities, ``mean(F(Q(0.9)) - F(Q(0.1) - 1))``; it held
@@ -93,7 +98,7 @@ def coverage_target(
         return None
     mean = np.maximum(np.asarray(predicted, dtype=float), MIN_RATE)
     variance = distribution.variance(mean)
-    bounds = count_quantiles(mean, variance, distribution.family, list(interval_levels(coverage)))
+    bounds = count_quantiles(mean, variance, distribution.family, list(interval_levels(nominal)))
     promised = _cdf(bounds[:, 1], mean, variance, distribution.family) - _cdf(
         bounds[:, 0] - 1, mean, variance, distribution.family
     )

@@ -25,6 +25,7 @@ from lakehouse_inv.forecast.candidates import WEEK, fit_candidate, ineligibility
 from lakehouse_inv.forecast.config import MIN_TRAIN_DAYS, ForecastConfig
 from lakehouse_inv.forecast.distribution import (
     DEGENERATE,
+    NOMINAL_COVERAGE,
     CountDistribution,
     calibrated_quantiles,
     count_quantiles,
@@ -189,6 +190,7 @@ def interval_target(score: CandidateScore, distribution: CountDistribution, conf
         score.predicted,
         distribution,
         coverage=config.distribution.target_coverage,
+        nominal=NOMINAL_COVERAGE,
         prior_days=config.distribution.calibration_prior_days,
     )
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lakehouse_inv.forecast.config import ForecastConfig, quantile_column
-from lakehouse_inv.forecast.distribution import DEGENERATE, CountDistribution
+from lakehouse_inv.forecast.distribution import DEGENERATE, NOMINAL_COVERAGE, CountDistribution
 from lakehouse_inv.forecast.engine import (
     FALLBACK_MODEL,
     SeriesForecast,
@@ -114,7 +114,7 @@ def forecast_frame(
     horizon = config.horizon
     family = forecast.distribution.family
     variance = forecast.variance
-    quantiles = forecast.quantiles(config.quantiles, config.distribution.target_coverage).astype(np.int32)
+    quantiles = forecast.quantiles(config.quantiles, NOMINAL_COVERAGE).astype(np.int32)
     columns: dict[str, Any] = dict(keys)
     columns |= {
         "as_of": _repeated(as_of, horizon),
