@@ -12,7 +12,7 @@ import pytest
 
 SCREENSHOT_ENV = "LAKEHOUSE_INV_SCREENSHOT"
 PAGES = ["Policies", "Performance", "Inventory", "Stores", "Orders", "Configuration", "Run"]
-WAIT_S = 30
+WAIT_S = 45
 
 
 def body_text(browser) -> str:
