@@ -28,7 +28,7 @@ TOOLS: dict[str, tuple[str, str]] = {
         "lakehouse_inv.serve.thrift:main",
         "JDBC/ODBC SQL endpoint for BI tools over the local warehouse (--host, --port; read-only)",
     ),
-    "sql": ("lakehouse_inv.serve.query:main", 'run one SQL statement on the warehouse and print a table (--csv)'),
+    "sql": ("lakehouse_inv.serve.query:main", "run one SQL statement on the warehouse and print a table (--csv)"),
     "dashboard": ("lakehouse_inv.dashboard.cli:main", "web dashboard over the gold tables (--host, --port)"),
 }
 

@@ -45,5 +45,5 @@ def test_run_statement_reports_a_bad_query_on_stderr_and_exits_1(spark, world_ca
     session = spark.newSession()
     session.catalog.setCurrentDatabase(world_catalog.schemas.gold)
     assert run_statement(session, "SELECT nope FROM v_order_book", out=io.StringIO()) == 1
-    error = capsys.readouterr().err
-    assert error.startswith("error: ") and "nope" in error
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "nope" in errors[0]

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -25,6 +26,7 @@ import yaml
 from lakehouse_inv.lakehouse.catalog import Catalog
 
 BEELINE = Path(pyspark.__file__).parent / "bin" / "beeline"
+PROMPT = re.compile(r"^\d+: jdbc:hive2://\S*> ")  # beeline may echo its prompt before a result
 START_TIMEOUT_S = 300
 # the order that makes each view's rows unique
 VIEW_ORDER = {
@@ -112,7 +114,9 @@ def result_sets(stdout: str) -> dict[str, list[list[str]]]:
     """Split beeline's csv2 output at the ``SELECT '<name>' AS marker`` rows: name -> [header, *rows]."""
     sets: dict[str, list[list[str]]] = {}
     current: list[list[str]] | None = None
-    records = [r for r in csv.reader(line.split("> ", 1)[-1] for line in stdout.splitlines() if line.strip())]
+    # csv2 quotes a field holding a comma with NUL characters (beeline's disable.quoting.for.sv)
+    lines = (PROMPT.sub("", line) for line in stdout.splitlines() if line.strip())
+    records = list(csv.reader(lines, quotechar="\x00"))
     i = 0
     while i < len(records):
         if records[i] == ["marker"]:

@@ -22,7 +22,7 @@ def rows(spark, catalog: Catalog, view: str, order: str) -> list[dict]:
 
 
 def test_the_jobs_create_every_analyst_view_once_its_tables_exist(spark, views):
-    created = {r.tableName for r in spark.sql(f"SHOW VIEWS IN {views.schemas.gold}").collect()}
+    created = {r.viewName for r in spark.sql(f"SHOW VIEWS IN {views.schemas.gold}").collect()}
     assert set(world.ANALYST_VIEWS) <= created
 
 

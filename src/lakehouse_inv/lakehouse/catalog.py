@@ -42,12 +42,12 @@ class Catalog:
         for layer in LAYERS:
             spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.schemas.qualified(layer)}")
 
-    def attach_existing(self, spark: SparkSession) -> int:
+    def attach_existing(self, spark: SparkSession, *, failed_views: dict[str, str] | None = None) -> int:
         """Re-register the warehouse's Delta tables in a fresh local session.
 
         Local Spark keeps its catalog in memory, so a new session does not know the tables (and views) an
         earlier one created under ``<warehouse>/<schema>.db/<table>``. Unity Catalog (``schemas.catalog`` set)
-        persists them itself and is left alone.
+        persists them itself and is left alone. ``failed_views``: see :meth:`ensure_views`.
         """
         if self.schemas.catalog:
             return 0
@@ -64,7 +64,7 @@ class Catalog:
                     spark.sql(f"CREATE TABLE IF NOT EXISTS {schema}.{table} USING DELTA LOCATION '{location.parent}'")
                     attached += 1
         if attached:  # views live in the session catalog too
-            self.ensure_views(spark, "gold")
+            self.ensure_views(spark, "gold", failed=failed_views)
         return attached
 
     def ensure_tables(self, spark: SparkSession, layer: str, tables: list[str] | None = None) -> list[str]:
@@ -79,14 +79,26 @@ class Catalog:
             created.append(table)
         return created
 
-    def ensure_views(self, spark: SparkSession, layer: str = "gold") -> list[str]:
-        """(Re)create the layer's analyst views whose tables exist (the others wait for their tables)."""
+    def ensure_views(
+        self, spark: SparkSession, layer: str = "gold", *, failed: dict[str, str] | None = None
+    ) -> list[str]:
+        """(Re)create the layer's analyst views whose tables exist (the others wait for their tables).
+
+        A view whose SQL fails raises, unless ``failed`` is given: then the error is recorded there (view -> message)
+        and the other views are still created (a reader serving an older warehouse, e.g. ``serve-sql``).
+        """
         created = []
         for view in sorted(p.stem for p in layer_dir(layer).glob(f"{VIEW_PREFIX}*.sql")):
             sql = ddl_text(layer, view)
             needed = {self.name(lay, table) for lay, table in _REFERENCE.findall(sql)} - {self.name(layer, view)}
             if all(spark.catalog.tableExists(name) for name in needed):
-                spark.sql(self.render(sql))
+                try:
+                    spark.sql(self.render(sql))
+                except Exception as exc:
+                    if failed is None:
+                        raise
+                    failed[view] = str(exc).strip().splitlines()[0]
+                    continue
                 created.append(view)
         return created
 

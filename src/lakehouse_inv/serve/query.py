@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         pipeline = load_pipeline(args)
         spark, _ = serving_session(pipeline, "lakehouse_inv-sql-query")
+        spark.sparkContext.setLogLevel("FATAL")  # a failed statement is reported once, below, not also by log4j
         if not args.allow_writes:
             install_read_only_guard(spark)
         session = spark.newSession()  # built after the guard, so the guard applies to it

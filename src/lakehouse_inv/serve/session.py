@@ -36,6 +36,7 @@ class Warehouse:
 
     path: Path
     objects: dict[str, list[str]]  # schema -> tables and views
+    failed_views: dict[str, str]  # view -> why it could not be created (e.g. a warehouse older than the view)
 
     @property
     def count(self) -> int:
@@ -44,7 +45,10 @@ class Warehouse:
     def describe(self) -> str:
         if not self.count:
             return f"no tables under {self.path} yet (run `make demo` or `lakehouse-inv run` first)"
-        return ", ".join(f"{schema} ({len(names)})" for schema, names in self.objects.items())
+        text = ", ".join(f"{schema} ({len(names)})" for schema, names in self.objects.items())
+        for view, error in sorted(self.failed_views.items()):
+            text += f"\n  view {view} not created: {error}"
+        return text
 
 
 def serving_session(
@@ -64,9 +68,10 @@ def serving_session(
         settings["spark.driver.extraClassPath"] = os.pathsep.join([*delta_jars(), *([extra] if extra else [])])
     settings.update(conf or {})
     spark = build_spark(app_name, master=pipeline.spark_master, warehouse_dir=pipeline.warehouse_dir, conf=settings)
-    Catalog(pipeline.schemas).attach_existing(spark)  # tables, then the analyst views whose tables exist
+    failed_views: dict[str, str] = {}
+    Catalog(pipeline.schemas).attach_existing(spark, failed_views=failed_views)  # tables, then the analyst views
     objects = {}
     for layer in LAYERS:
         schema = pipeline.schemas.qualified(layer)
         objects[schema] = sorted(row.tableName for row in spark.sql(f"SHOW TABLES IN {schema}").collect())
-    return spark, Warehouse(Path(pipeline.warehouse_dir).absolute(), objects)
+    return spark, Warehouse(Path(pipeline.warehouse_dir).absolute(), objects, failed_views)
