@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import tempfile
 from pathlib import Path
 
@@ -23,16 +24,19 @@ from lakehouse_inv.replenishment.rules import attach_rules
 
 
 def items_frame(products):
-    """Each store-product under an (s,Q) rule and under the days-of-cover baseline, as the job builds them."""
+    """Each store-product under an (s,Q) rule and under the service-cover baseline, as the job builds them."""
     frames = []
-    for policy_id, policy_type in (("sQ", "sQ"), ("baseline", "days_of_cover")):
+    for policy_id, policy_type in (("sQ", "sQ"), ("baseline", "service_cover")):
         lead_demand = products["a"] * products["L"]
         s = np.ceil(lead_demand + 1.65 * np.sqrt(lead_demand))
         q = np.maximum(1, np.round(np.sqrt(2 * products["a"] * products["K"] / products["h"])))
         decisions = (
             [f'{{"s": {int(a)}, "Q": {int(b)}}}' for a, b in zip(s, q, strict=True)]
             if policy_type == "sQ"
-            else [f'{{"R": 7, "cover_days": {int(L) + 10}}}' for L in products["L"]]
+            else [
+                json.dumps({"R": 7, "service_level": 0.95, **({} if np.isnan(life) else {"shelf_life_days": life})})
+                for life in products["shelf_life_days"]
+            ]
         )
         frames.append(
             products.assign(policy_id=policy_id, policy_type=policy_type, decision_json=decisions, period_days=1)

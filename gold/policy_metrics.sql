@@ -1,7 +1,8 @@
 -- gold.policy_metrics: policies scored against the baseline on the same demand.
--- Grain: one row per as_of, policy_id, store_id ('ALL' = whole chain), period.
+-- Grain: one row per as_of, evaluation, policy_id, store_id ('ALL' = whole chain), period.
 CREATE TABLE IF NOT EXISTS ${gold}.policy_metrics (
   as_of                           DATE   NOT NULL COMMENT 'Evaluation date (periods end here)',
+  evaluation                      STRING NOT NULL COMMENT 'How policies were scored: replay (latest parameters replayed over the past horizon)',
   policy_id                       STRING NOT NULL COMMENT 'Policy, baseline or reference rule',
   store_id                        STRING NOT NULL COMMENT 'Store ID, or ALL for the whole chain',
   period                          STRING NOT NULL COMMENT 'last_week (7 days) | last_month (28) | last_quarter (91) | horizon',
@@ -21,6 +22,8 @@ CREATE TABLE IF NOT EXISTS ${gold}.policy_metrics (
   stockout_cost                   DOUBLE          COMMENT 'Lost units x missed-sale cost',
   disposal_cost                   DOUBLE          COMMENT 'Expired units x (unit cost + disposal cost)',
   total_cost                      DOUBLE          COMMENT 'Holding + ordering + stock-out + disposal cost',
+  purchase_cost                   DOUBLE          COMMENT 'Units sold x unit cost (purchase price of what was sold)',
+  profit                          DOUBLE          COMMENT 'TR - purchase cost - holding - ordering - disposal cost (missed-sale cost not subtracted)',
   demand                          DOUBLE          COMMENT 'Units demanded',
   sold                            DOUBLE          COMMENT 'Units sold',
   disposed                        DOUBLE          COMMENT 'Units expired',
@@ -31,6 +34,7 @@ CREATE TABLE IF NOT EXISTS ${gold}.policy_metrics (
   turnover_ratio_baseline         DOUBLE          COMMENT 'Baseline TOR on the same items',
   fill_rate_baseline              DOUBLE          COMMENT 'Baseline fill rate on the same items',
   cycle_service_level_baseline    DOUBLE          COMMENT 'Baseline cycle service level on the same items',
+  profit_baseline                 DOUBLE          COMMENT 'Baseline profit on the same items',
   stockout_events_baseline        DOUBLE          COMMENT 'Baseline NSE on the same items',
   holding_cost_baseline           DOUBLE          COMMENT 'Baseline holding cost on the same items',
   ordering_cost_baseline          DOUBLE          COMMENT 'Baseline ordering cost on the same items',
@@ -42,6 +46,7 @@ CREATE TABLE IF NOT EXISTS ${gold}.policy_metrics (
   turnover_ratio_improvement      DOUBLE          COMMENT 'Relative improvement of TOR (positive = better)',
   fill_rate_improvement           DOUBLE          COMMENT 'Relative improvement of fill rate (positive = better)',
   cycle_service_level_improvement DOUBLE          COMMENT 'Relative improvement of CSL (positive = better)',
+  profit_improvement              DOUBLE          COMMENT '(profit - baseline profit) / |baseline profit| (positive = better)',
   stockout_events_improvement     DOUBLE          COMMENT 'Relative reduction of NSE (positive = fewer stock-outs)',
   holding_cost_improvement        DOUBLE          COMMENT 'Relative reduction of holding cost (positive = cheaper)',
   ordering_cost_improvement       DOUBLE          COMMENT 'Relative reduction of ordering cost (positive = cheaper)',
@@ -52,4 +57,4 @@ CREATE TABLE IF NOT EXISTS ${gold}.policy_metrics (
   _updated_at                     TIMESTAMP       COMMENT 'When this row was last changed'
 )
 USING DELTA
-COMMENT 'Policy metrics (TR, NR, NSE, TOR, fill rate, CSL, costs) and improvement over the baseline per policy x store x period.';
+COMMENT 'Policy metrics (TR, NR, NSE, TOR, fill rate, CSL, costs, profit) and improvement over the baseline per evaluation x policy x store x period.';

@@ -36,6 +36,7 @@ def rows() -> pd.DataFrame:
             "ordering_cost": [5.0, 0.0, 5.0],
             "stockout_cost": [0.0, 1.5, 0.0],
             "disposal_cost": [0.0, 0.0, 0.5],
+            "purchase_cost": [4.8, 1.2, 3.6],  # sold × unit cost 1.2
         }
     )
     y = x.assign(
@@ -54,6 +55,7 @@ def rows() -> pd.DataFrame:
         ordering_cost=[5.0, 0.0, 0.0],
         stockout_cost=[0.0, 0.0, 1.5],
         disposal_cost=0.0,
+        purchase_cost=[0.5, 0.5, 0.0],  # sold × unit cost 0.5
     )
     return pd.concat([x, y], ignore_index=True)
 
@@ -72,6 +74,22 @@ def test_metric_definitions_per_item() -> None:
     )
     assert x["total_cost"] == pytest.approx(14.4)
     assert (x["n_days"], x["invalid_rows"]) == (3, 0)
+
+
+def test_profit_subtracts_purchases_holding_ordering_and_disposal_but_not_missed_sales() -> None:
+    metrics = compute_metrics(rows(), ["store_id", "sku"]).set_index("sku")
+    # X: 16 revenue − 9.6 purchases of the 8 units sold − 2.4 holding − 10 ordering − 0.5 disposal; the 1.5
+    # missed-sale cost is reported (stockout_cost) but not paid
+    assert metrics.loc["X", "purchase_cost"] == pytest.approx(9.6)
+    assert metrics.loc["X", "profit"] == pytest.approx(16 - 9.6 - 2.4 - 10 - 0.5)
+    assert metrics.loc["Y", "profit"] == pytest.approx(2 - 1.0 - 0.3 - 5)  # -4.3
+    store = compute_metrics(rows(), ["store_id"]).iloc[0]
+    assert store["profit"] == pytest.approx(-6.5 - 4.3)
+    base = compute_metrics(rows().assign(revenue=lambda r: r["revenue"] * 2), ["store_id"])  # profit 7.2
+    better = improvement_vs(compute_metrics(rows(), ["store_id"]), base, on=["store_id"]).iloc[0]
+    # (−10.8 − 7.2) / |7.2|: a loss where the baseline profits is worse, whatever the signs
+    assert better["profit_baseline"] == pytest.approx(7.2)
+    assert better["profit_improvement"] == pytest.approx((-10.8 - 7.2) / 7.2)
 
 
 def test_store_level_turnover_uses_the_store_total_inventory_per_day() -> None:
@@ -140,7 +158,14 @@ def test_improvement_is_positive_when_better_in_either_direction() -> None:
         {"store_id": ["S1", "S2"], "policy": "base", "total_revenue": [100.0, 0.0], "total_cost": [40.0, 0.0]}
     )
     for frame in (policy, baseline):
-        for name in ("normalized_revenue", "turnover_ratio", "fill_rate", "cycle_service_level", "stockout_events"):
+        for name in (
+            "normalized_revenue",
+            "turnover_ratio",
+            "fill_rate",
+            "cycle_service_level",
+            "stockout_events",
+            "profit",
+        ):
             frame[name] = 1.0
         for name in ("holding_cost", "ordering_cost", "stockout_cost", "disposal_cost"):
             frame[name] = 0.0

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from lakehouse_inv.evaluate.aggregate import ALL_STORES, period_metrics, with_improvement
+from lakehouse_inv.evaluate.config import BaselineConfig
+from lakehouse_inv.evaluate.job import baseline_items
 from lakehouse_inv.evaluate.metrics import HIGHER_IS_BETTER, LOWER_IS_BETTER, metrics_by_period, period_bounds
 from lakehouse_inv.replenishment.replay import replay
 from lakehouse_inv.replenishment.rules import attach_rules
@@ -103,3 +106,25 @@ def test_improvement_compares_with_the_baseline_on_the_policy_items(spark, repla
     assert sq["total_cost_improvement"] == pytest.approx(
         (sq["total_cost_baseline"] - sq["total_cost"]) / sq["total_cost_baseline"]
     )
+    assert sq["profit_improvement"] == pytest.approx(
+        (sq["profit"] - sq["profit_baseline"]) / abs(sq["profit_baseline"])
+    )
+
+
+def test_service_cover_baseline_reads_service_level_shelf_life_and_variability(spark):
+    terms = spark.createDataFrame(
+        [("S1", "P1", 4.0, 6.0, 0.99, 3, 10.0), ("S1", "P2", 2.0, 2.0, None, 12, None)],
+        "store_id string, product_id string, a double, demand_variance double, service_level double, L int, "
+        "shelf_life_days double",
+    )
+    config = BaselineConfig(id="baseline", rule="service_cover", default_service_level=0.9)
+    items = baseline_items(terms, config).toPandas().sort_values("product_id").reset_index(drop=True)
+    rules = attach_rules(items)
+    assert rules["rule_kind"].tolist() == ["service_cover", "service_cover"]
+    perishable, lasting = rules.iloc[0], rules.iloc[1]
+    # P1: shelf life 10 → reviews every min(7, 5) days, z = Φ⁻¹(0.99); P2: no shelf life, default level 0.9
+    assert (perishable["review_period"], perishable["cover_days"], perishable["sell_within_days"]) == (5, 8, 10)
+    assert perishable["safety_z"] == pytest.approx(NormalDist().inv_cdf(0.99))
+    assert perishable["prior_daily_variance"] == 6.0 and perishable["lead_days"] == 3
+    assert (lasting["review_period"], lasting["cover_days"]) == (7, 7 + 12)
+    assert lasting["safety_z"] == pytest.approx(NormalDist().inv_cdf(0.9)) and np.isnan(lasting["sell_within_days"])

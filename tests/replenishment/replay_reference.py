@@ -22,7 +22,10 @@ def reference_replay(item: Mapping[str, Any], demand: list[int]) -> dict[str, li
     period = 1 if math.isnan(item["review_period"]) else int(item["review_period"])
     offset = 0 if math.isnan(item["review_offset"]) else int(item["review_offset"])
     sold_since_review = 0.0 if math.isnan(item["initial_order"]) else item["initial_order"]
-    sales_history = [item["prior_daily_sales"]] * 28
+    prior, prior_variance = item["prior_daily_sales"], _value(item, "prior_daily_variance")
+    sales_history = [prior] * 28
+    # service_cover: (in stock, sales, square) of the last 28 days; a prior day is in stock with its expected square
+    in_stock_history = [(True, prior, prior**2 + prior_variance)] * 28
     in_cycle = cycle_lost = False
     out: dict[str, list[float]] = {name: [] for name in _MEASURES}
     for day, requests in enumerate(demand):
@@ -34,6 +37,7 @@ def reference_replay(item: Mapping[str, Any], demand: list[int]) -> dict[str, li
             batches.append([received, day])
             in_cycle, cycle_lost = True, False
 
+        in_stock = sum(b[0] for b in batches) > 0
         sold = min(requests, sum(b[0] for b in batches))
         unit_days = 0
         to_sell = sold
@@ -54,6 +58,7 @@ def reference_replay(item: Mapping[str, Any], demand: list[int]) -> dict[str, li
         position = on_hand + sum(arrivals.values())
         sold_since_review += sold
         sales_history = [*sales_history[1:], sold]
+        in_stock_history = [*in_stock_history[1:], (in_stock, sold, sold * sold)]
         reviewing = (day - offset) % period == 0
         if kind == "reorder_point":
             s, Q = item["reorder_point"], item["order_quantity"]
@@ -66,6 +71,18 @@ def reference_replay(item: Mapping[str, Any], demand: list[int]) -> dict[str, li
         elif kind == "days_of_cover":
             target = math.ceil(round(item["cover_days"] * sum(sales_history) / 28, 9))
             need = target - position if reviewing else 0
+        elif kind == "service_cover":
+            seen = [(x, q) for counted, x, q in in_stock_history if counted]
+            mean = sum(x for x, _ in seen) / len(seen) if seen else prior
+            variance = max(sum(q for _, q in seen) / len(seen) - mean**2, 0.0) if seen else 0.0
+            cover = item["cover_days"]
+            target = math.ceil(round(cover * mean + _value(item, "safety_z") * math.sqrt(variance * cover), 9))
+            need = target - position if reviewing else 0
+            if reviewing and not math.isnan(_value(item, "sell_within_days", math.nan)):
+                sellable = mean * item["sell_within_days"] - max(
+                    position - mean * max(_value(item, "lead_days", 1.0) - 1, 0.0), 0.0
+                )
+                need = min(need, math.floor(round(sellable, 9)))
         else:
             need = 0
         max_inventory = item["max_inventory"]
@@ -86,6 +103,11 @@ def reference_replay(item: Mapping[str, Any], demand: list[int]) -> dict[str, li
         ):
             out[name].append(value)
     return out
+
+
+def _value(item: Mapping[str, Any], name: str, missing: float = 0.0) -> float:
+    value = item.get(name, math.nan)
+    return missing if value is None or math.isnan(value) else float(value)
 
 
 _MEASURES = (

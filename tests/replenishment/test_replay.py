@@ -20,6 +20,9 @@ from lakehouse_inv.replenishment.rules import (
     order_up_to_rule,
     reorder_point_rule,
     replacement_rule,
+    rule_from_decision,
+    service_cover_rule,
+    store_manager_rule,
 )
 
 START = dt.date(2025, 3, 1)
@@ -155,6 +158,49 @@ def test_days_of_cover_orders_up_to_cover_times_average_sales() -> None:
     assert {d: ordered[d] for d in np.flatnonzero(ordered)} == {0: 14, 7: 5}
 
 
+def test_hand_computed_service_cover_trace() -> None:
+    # cover 3 days, reviews on days 0, 2, 4, L = 1, safety z = 1, prior sales 2/day with variance 0. Over the
+    # in-stock days of the 28-day window (a day that opens with an empty shelf is left out; prior days count):
+    # C days, Σx, Σx² → m = Σx/C, σ² = Σx²/C − m², target ⌈3m + σ√3⌉.
+    # A, no shelf life. Day 0 (no stock: left out): C = 27, Σx = 54, Σx² = 108 → m = 2, σ = 0, target 6 → 6.
+    # Day 2 (day 1 sold 0, day 2 sold 4 of 6; IP 2): C = 27, Σx = 50 + 4, Σx² = 100 + 16 → m = 2, σ² = 8/27,
+    #   σ√3 = √(8/9) = 0.943; target ⌈6.94⌉ = 7 → 5.
+    # Day 4 (sold 2, 1; IP 7 − 3 = 4): C = 27, Σx = 46 + 7 = 53, Σx² = 92 + 21 = 113 → m = 1.963,
+    #   σ√3 = √(3·(113/27 − m²)) = 0.998; target ⌈5.889 + 0.998⌉ = 7 → 3.
+    # B, shelf life 2 (a batch sells on its arrival day and the next): need ≤ ⌊2m − max(0, IP − m·(L − 1))⌋.
+    # Day 0: ⌊2·2⌋ = 4. Day 2: the 4 that arrived on day 1 all sell on day 2, IP 0, m = 2 as for A → 4.
+    # Day 4: 4 arrived on day 3, 2 + 1 sold, the last one expires after closing; IP 0, m = 53/27 → ⌊3.93⌋ = 3.
+    def cover(life: float) -> Rule:
+        return service_cover_rule(3, 2.0, 2, safety_z=1.0, prior_daily_variance=0.0, sell_within_days=life, lead_days=1)
+
+    demand = [2, 0, 4, 2, 1]
+    rows = run([item(cover(math.nan), sku="A"), item(cover(2), sku="B", life=2)], {"A": demand, "B": demand})
+    lasting, perishable = rows[rows["sku"] == "A"], rows[rows["sku"] == "B"]
+    assert lasting["ordered"].tolist() == [6, 0, 5, 0, 3]
+    assert perishable["ordered"].tolist() == [4, 0, 4, 0, 3]
+    assert perishable["sold"].tolist() == [0, 0, 4, 2, 1]
+    assert perishable["disposed"].tolist() == [0, 0, 0, 0, 1]
+
+
+def test_store_manager_rule_on_a_perishable_orders_only_what_sells_before_expiry() -> None:
+    # Shelf life 3, lead time 2: each order is at most what 3 days sell at the average in-stock rate, and so
+    # (at a steady 5 a day) at most 15, and nothing expires; the old weekly cover (up to L + 7 + 3 days of sales
+    # every 7 days) throws much of it away. With Poisson demand it sells far more and throws away far less.
+    steady = {"A": [5] * 70}
+    rule = store_manager_rule(a=5.0, L=2, service_level=0.95, shelf_life_days=3)
+    new = run([item(rule, L=2, life=3)], steady)
+    old = run([item(rule_from_decision("days_of_cover", {"cover_days": 12}, a=5.0, L=2), L=2, life=3)], steady)
+    assert new["ordered"].max() <= 15
+    assert new["disposed"].sum() == 0
+    assert new["lost"].iloc[7:].sum() == 0  # after the first week from empty stock it keeps up
+    assert old["disposed"].sum() > 100
+    noisy = {"A": np.random.default_rng(5).poisson(5, 200).tolist()}
+    rows = run([item(rule, L=2, life=3)], noisy)
+    weekly = run([item(rule_from_decision("days_of_cover", {"cover_days": 12}, a=5.0, L=2), L=2, life=3)], noisy)
+    assert rows["sold"].sum() / rows["demand"].sum() > 0.95 > 1.5 * weekly["sold"].sum() / weekly["demand"].sum()
+    assert rows["disposed"].sum() < 0.15 * rows["sold"].sum() and rows["disposed"].sum() < weekly["disposed"].sum() / 2
+
+
 def test_max_inventory_room_caps_and_blocks_orders() -> None:
     # order up to 30 daily, room = 12 − IP: day 0 orders 12 (capped, adjusted); day 1 has no room left (blocked).
     rows = run([item(order_up_to_rule(1, 30), max_inventory=12)], {"A": [0, 0, 0]})
@@ -170,6 +216,15 @@ def random_items(rng: np.random.Generator, n: int) -> tuple[list[dict], dict[str
         lambda: order_up_to_rule(int(rng.integers(1, 6)), int(rng.integers(0, 40)), int(rng.integers(0, 4))),
         lambda: replacement_rule(int(rng.integers(0, 40)), int(rng.integers(1, 8))),
         lambda: days_of_cover_rule(float(rng.integers(1, 10)), float(rng.uniform(0, 5)), int(rng.integers(1, 8))),
+        lambda: service_cover_rule(
+            float(rng.integers(2, 12)),
+            float(rng.uniform(0, 5)),
+            int(rng.integers(1, 8)),
+            safety_z=float(rng.uniform(0, 2.5)),
+            prior_daily_variance=float(rng.uniform(0, 6)),
+            sell_within_days=float(rng.choice([math.nan, 2, 3, 5])),
+            lead_days=float(rng.integers(1, 6)),
+        ),
         lambda: NO_ORDERS,
     ]
     items, demand = [], {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from statistics import NormalDist
 
 import pandas as pd
 import pytest
@@ -17,6 +18,8 @@ from lakehouse_inv.replenishment.rules import (
     reorder_point_rule,
     replacement_rule,
     rule_from_decision,
+    service_cover_rule,
+    store_manager_rule,
 )
 
 
@@ -61,6 +64,32 @@ def test_baselines() -> None:
     assert rule_from_decision("days_of_cover", None, a=2.0, L=3) == days_of_cover_rule(10, 2.0, 7)
     assert rule_from_decision("days_of_cover", {"cover_days": 5}, a=2.0, L=3) == days_of_cover_rule(5, 2.0, 7)
     assert rule_from_decision("none", None, a=2.0, L=3) == NO_ORDERS
+
+
+def test_service_cover_reviews_twice_per_shelf_life_with_a_service_level_safety_factor() -> None:
+    decision = {"R": 7, "service_level": 0.95, "shelf_life_days": 5, "demand_variance": 6.0}
+    rule = rule_from_decision("service_cover", decision, a=4.0, L=2)
+    z = NormalDist().inv_cdf(0.95)
+    assert z == pytest.approx(1.644854)
+    # reviews every max(1, min(7, ⌊5/2⌋)) = 2 days, covers L + 2 days, sells within the 5-day shelf life
+    assert rule == service_cover_rule(
+        2 + 2, 4.0, 2, safety_z=z, prior_daily_variance=6.0, sell_within_days=5, lead_days=2
+    )
+    assert [store_manager_rule(a=1.0, L=1, shelf_life_days=life).review_period for life in (1, 2, 3, 7, 14, 30)] == [
+        1,
+        1,
+        1,
+        3,
+        7,
+        7,
+    ]
+    lasting = rule_from_decision("service_cover", {"service_level": 0.5}, a=4.0, L=2)
+    assert (lasting.review_period, lasting.cover_days, lasting.safety_z) == (7, 9, 0.0)
+    assert math.isnan(lasting.sell_within_days) and lasting.prior_daily_variance == 4.0  # Poisson by default
+    assert store_manager_rule(a=1.0, L=1, service_level=1.0).safety_z == pytest.approx(3.719, abs=1e-3)
+    assert store_manager_rule(a=1.0, L=1, service_level=0.0).safety_z == 0.0
+    with pytest.raises(ValueError, match=r"'service_level' must be in \[0, 1\], got 1.2"):
+        rule_from_decision("service_cover", {"service_level": 1.2}, a=1.0, L=1)
 
 
 def test_malformed_decisions_and_unknown_types_raise() -> None:

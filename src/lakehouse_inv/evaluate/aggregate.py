@@ -12,11 +12,26 @@ from collections.abc import Sequence
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_inv.evaluate.metrics import COST_COLUMNS, HIGHER_IS_BETTER, LOWER_IS_BETTER
+from lakehouse_inv.evaluate.metrics import COST_COLUMNS, HIGHER_IS_BETTER, LOWER_IS_BETTER, PROFIT_COSTS
+from lakehouse_inv.lakehouse.numeric import exact_sum
 
 ALL_STORES = "ALL"
 GROUP = ["policy_id", "store_id"]
 COMPARED = [*HIGHER_IS_BETTER, *LOWER_IS_BETTER]
+SUMMED = (
+    "demand",
+    "sold",
+    "lost",
+    "disposed",
+    "orders",
+    "revenue",
+    "unit_days_sold",
+    "inventory_value_end",
+    "cycles_closed",
+    "cycles_with_stockout",
+    "purchase_cost",
+    *COST_COLUMNS,
+)
 
 
 def _ratio(numerator: Column, denominator: Column) -> Column:
@@ -31,11 +46,8 @@ def period_metrics(rows: DataFrame, periods: Sequence[tuple[str, dt.date, dt.dat
         totals = window.rollup(*GROUP).agg(
             F.countDistinct("store_id", "product_id").alias("items"),
             F.countDistinct("date").alias("n_days"),
-            *[F.sum(c).alias(c) for c in ("demand", "sold", "lost", "disposed", "orders", "revenue", "unit_days_sold")],
-            *[
-                F.sum(c).alias(c)
-                for c in ("inventory_value_end", "cycles_closed", "cycles_with_stockout", *COST_COLUMNS)
-            ],
+            # exact sums: the metrics must not depend on how rows are split over partitions (see lakehouse.numeric)
+            *[exact_sum(c).alias(c) for c in SUMMED],
         )
         average_value = F.col("inventory_value_end") / F.col("n_days")
         frames.append(
@@ -56,6 +68,8 @@ def period_metrics(rows: DataFrame, periods: Sequence[tuple[str, dt.date, dt.dat
                 (1 - _ratio(F.col("cycles_with_stockout"), F.col("cycles_closed"))).alias("cycle_service_level"),
                 *COST_COLUMNS,
                 sum((F.col(c) for c in COST_COLUMNS), F.lit(0.0)).alias("total_cost"),
+                "purchase_cost",
+                (F.col("revenue") - sum((F.col(c) for c in PROFIT_COSTS), F.lit(0.0))).alias("profit"),
                 "demand",
                 "sold",
                 "disposed",

@@ -11,24 +11,41 @@ from lakehouse_inv.evaluate.metrics import PERIODS
 
 
 class BaselineConfig(StrictModel):
-    """A rule a store uses without optimization, replayed on the same demand as the policies.
+    """A rule a store uses without optimization, replayed on the same demand as the policies
+    (:mod:`lakehouse_inv.replenishment.rules` for the formulas).
 
+    ``service_cover``: what a competent store manager does: review every min(``review_days``, ⌊shelf life / 2⌋)
+    days (at least daily), order up to (lead time + review period) days of the average in-stock daily sales of
+    the last 28 days plus a safety stock from the item's service level (primary supplier's ``service_level``,
+    ``default_service_level`` when missing) and the sales' variability, never more than sells before expiry.
     ``replacement``: every ``review_days`` order what sold since the last order ("order last week's sales").
     ``days_of_cover``: every ``review_days`` order up to lead time + review period + ``safety_days`` days of
     the average daily sales of the last 28 days.
     """
 
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
-    rule: Literal["replacement", "days_of_cover"]
-    review_days: int = Field(7, ge=1)
+    rule: Literal["service_cover", "replacement", "days_of_cover"]
+    review_days: int = Field(7, ge=1, description="review period; service_cover: the longest one")
     safety_days: float = Field(0.0, ge=0, description="days_of_cover: extra days of cover on top of L + R")
+    default_service_level: float = Field(
+        0.95, gt=0, lt=1, description="service_cover: for items whose primary supplier gives no service_level"
+    )
+
+    @model_validator(mode="after")
+    def _fields_of_the_rule(self) -> BaselineConfig:
+        if self.safety_days and self.rule != "days_of_cover":
+            raise ValueError(f"baseline {self.id!r}: safety_days applies to rule days_of_cover only")
+        return self
 
 
 class EvaluateConfig(StrictModel):
     horizon_days: int = Field(364, ge=7, description="replay window ending on --as-of")
-    baseline: BaselineConfig = BaselineConfig(id="baseline", rule="days_of_cover", safety_days=3)
+    baseline: BaselineConfig = BaselineConfig(id="baseline", rule="service_cover")
     references: list[BaselineConfig] = Field(
-        default_factory=lambda: [BaselineConfig(id="last_week_sales", rule="replacement")]
+        default_factory=lambda: [
+            BaselineConfig(id="baseline_weekly_cover", rule="days_of_cover", safety_days=3),
+            BaselineConfig(id="last_week_sales", rule="replacement"),
+        ]
     )
     periods: list[Literal["last_week", "last_month", "last_quarter", "horizon"]] = Field(
         default_factory=lambda: list(PERIODS)

@@ -4,7 +4,7 @@ Demand is the true demand (``silver.daily_demand.requests``: every request, sold
 observed sales. Each store's items under every policy are replayed together in one cogrouped pandas call
 (:func:`~lakehouse_inv.replenishment.replay.replay`) over the ``horizon_days`` ending on ``--as-of``. The daily
 levels go to ``gold.inventory_levels`` (replaced by each evaluation), the metrics per policy x store x period to
-``gold.policy_metrics`` (rows for ``--as-of`` replaced).
+``gold.policy_metrics`` with ``evaluation = 'replay'`` (rows for ``--as-of`` and this evaluation replaced).
 """
 
 from __future__ import annotations
@@ -30,15 +30,30 @@ from lakehouse_inv.replenishment.rules import attach_rules
 
 REPLAY_KEYS = ["policy_id", *ITEM_KEYS]
 LEVELS, METRICS = "inventory_levels", "policy_metrics"
+EVALUATION = "replay"
+"""``gold.policy_metrics.evaluation`` of this job: the latest parameters replayed over the past horizon."""
+NOT_IN_LEVELS = ("purchase_cost",)
+"""Replay columns summed into the metrics but not kept in gold.inventory_levels."""
 
 
-def replay_terms(items: DataFrame) -> DataFrame:
-    """Replay inputs per store-product from the policy inputs; an order placed after closing arrives next
-    morning at the earliest, so lead times below one day count as one. An expired unit costs its purchase
-    price plus disposal (``W``), as in the optimizer."""
-    return items.select(
+def service_levels(store_product_supplier: DataFrame) -> DataFrame:
+    """The primary supplier's ``service_level`` per store-product (the target the service_cover baseline keeps)."""
+    return (
+        store_product_supplier.where("is_primary")
+        .groupBy(*ITEM_KEYS)
+        .agg(F.max("service_level").alias("service_level"))
+    )
+
+
+def replay_terms(items: DataFrame, levels: DataFrame) -> DataFrame:
+    """Replay inputs per store-product from the policy inputs and service levels; an order placed after closing
+    arrives next morning at the earliest, so lead times below one day count as one. An expired unit costs its
+    purchase price plus disposal (``W``), as in the optimizer."""
+    return items.join(levels, list(ITEM_KEYS), "left").select(
         *ITEM_KEYS,
         "a",
+        "demand_variance",
+        "service_level",
         F.greatest("L", F.lit(1)).alias("L"),
         "moq",
         "max_qty",
@@ -55,11 +70,17 @@ def replay_terms(items: DataFrame) -> DataFrame:
 
 
 def baseline_items(terms: DataFrame, baseline: BaselineConfig) -> DataFrame:
-    """Every store-product under a baseline rule (decision as :func:`rule_from_decision` reads it)."""
-    cover = F.col("L") + F.lit(baseline.review_days + baseline.safety_days)
-    fields = [F.lit(baseline.review_days).alias("R")] + (
-        [cover.alias("cover_days")] if baseline.rule == "days_of_cover" else []
-    )
+    """Every store-product under a baseline rule (decision as :func:`rule_from_decision` reads it; a null field
+    is left out of the JSON, so a product without a shelf life gets no expiry cap)."""
+    fields = [F.lit(baseline.review_days).alias("R")]
+    if baseline.rule == "days_of_cover":
+        fields.append((F.col("L") + F.lit(baseline.review_days + baseline.safety_days)).alias("cover_days"))
+    if baseline.rule == "service_cover":
+        fields += [
+            F.coalesce("service_level", F.lit(baseline.default_service_level)).alias("service_level"),
+            F.col("shelf_life_days"),
+            F.col("demand_variance"),
+        ]
     return terms.select(
         F.lit(baseline.id).alias("policy_id"),
         F.lit(baseline.rule).alias("policy_type"),
@@ -92,6 +113,11 @@ def true_demand(ctx: JobContext, start: dt.date, end: dt.date) -> DataFrame:
 
 
 def describe(baseline: BaselineConfig) -> str:
+    if baseline.rule == "service_cover":
+        return (
+            f"every min({baseline.review_days}, shelf life / 2) days order up to lead time + review days of recent "
+            "in-stock sales + safety stock for the item's service level, within what sells before expiry"
+        )
     if baseline.rule == "days_of_cover":
         cover = f"lead time + {baseline.review_days} + {baseline.safety_days:g} days"
         return f"every {baseline.review_days} days order up to {cover} of recent sales"
@@ -99,17 +125,19 @@ def describe(baseline: BaselineConfig) -> str:
 
 
 def comparison_table(metrics: pd.DataFrame) -> str:
-    """The chain-wide comparison printed at the end of a run (policy, TR, NR, NSE, TOR, fill rate, improvement)."""
+    """The chain-wide comparison printed at the end of a run (policy, TR, NR, NSE, TOR, fill rate, CSL, cost,
+    profit, improvements)."""
     header = (
-        f"{'policy':<16}{'items':>6}{'TR':>13}{'NR':>8}{'NSE':>9}{'TOR':>8}{'fill':>7}{'CSL':>7}{'cost':>11}"
-        f"{'TR vs base':>12}{'cost vs base':>13}"
+        f"{'policy':<22}{'items':>6}{'TR':>13}{'NR':>8}{'NSE':>9}{'TOR':>8}{'fill':>7}{'CSL':>7}{'cost':>11}"
+        f"{'profit':>12}{'TR vs base':>12}{'cost vs base':>13}{'profit vs base':>15}"
     )
     lines = [header, "-" * len(header)]
     for row in metrics.itertuples():
         lines.append(
-            f"{row.policy_id:<16}{row.items:>6}{row.total_revenue:>13,.0f}{row.normalized_revenue:>8.3f}"
+            f"{row.policy_id:<22}{row.items:>6}{row.total_revenue:>13,.0f}{row.normalized_revenue:>8.3f}"
             f"{row.stockout_events:>9,.0f}{row.turnover_ratio:>8.1f}{row.fill_rate:>7.1%}{row.cycle_service_level:>7.1%}"
-            f"{row.total_cost:>11,.0f}{row.total_revenue_improvement:>+12.1%}{row.total_cost_improvement:>+13.1%}"
+            f"{row.total_cost:>11,.0f}{row.profit:>12,.0f}{row.total_revenue_improvement:>+12.1%}"
+            f"{row.total_cost_improvement:>+13.1%}{row.profit_improvement:>+15.1%}"
         )
     return "\n".join(lines)
 
@@ -126,7 +154,9 @@ def run(ctx: JobContext) -> StepResult:
     start = max(first_day, ctx.as_of - dt.timedelta(days=config.horizon_days - 1))
     horizon = (ctx.as_of - start).days + 1
 
-    terms = replay_terms(current_items(ctx, latest_forecast(ctx)[1]))
+    terms = replay_terms(
+        current_items(ctx, latest_forecast(ctx)[1]), service_levels(ctx.read("silver", "store_product_supplier"))
+    )
     solved = latest_parameters(ctx, policies).select(
         "policy_id", "policy_type", *ITEM_KEYS, "decision_json", "period_days"
     )
@@ -138,7 +168,7 @@ def run(ctx: JobContext) -> StepResult:
         StorageLevel.MEMORY_AND_DISK
     )
     try:
-        levels = rows.withColumn("as_of", F.lit(ctx.as_of))
+        levels = rows.drop(*NOT_IN_LEVELS).withColumn("as_of", F.lit(ctx.as_of))
         # the latest evaluation replaces the previous replay; its rows are the step's input count
         result.record(f"gold.{LEVELS}", publish_gold(ctx, LEVELS, levels, scope="true", source="replay"))
 
@@ -147,8 +177,9 @@ def run(ctx: JobContext) -> StepResult:
         baseline_rows = rows.where(F.col("policy_id") == config.baseline.id).drop("policy_id")
         same_items = baseline_rows.join(items.select(*REPLAY_KEYS), list(ITEM_KEYS))
         scored = with_improvement(metrics, period_metrics(same_items, periods), config.baseline.id)
-        scored = scored.withColumn("as_of", F.lit(ctx.as_of))
-        outcome = publish_gold(ctx, METRICS, scored, scope=f"t.as_of = DATE'{ctx.as_of}'", source="replay")
+        scored = scored.withColumn("as_of", F.lit(ctx.as_of)).withColumn("evaluation", F.lit(EVALUATION))
+        scope = f"t.as_of = DATE'{ctx.as_of}' AND t.evaluation = '{EVALUATION}'"
+        outcome = publish_gold(ctx, METRICS, scored, scope=scope, source="replay")
         result.record(f"gold.{METRICS}", outcome, counts_input=False)
     finally:
         rows.unpersist()
@@ -158,6 +189,7 @@ def run(ctx: JobContext) -> StepResult:
         ctx.read("gold", METRICS)
         .where(
             (F.col("as_of") == F.lit(ctx.as_of))
+            & (F.col("evaluation") == EVALUATION)
             & (F.col("store_id") == ALL_STORES)
             & (F.col("period") == config.report_period)
         )

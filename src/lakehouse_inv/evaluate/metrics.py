@@ -18,6 +18,10 @@ fill_rate                Σ sold / Σ demand; NaN without demand
 cycle_service_level      1 − Σ cycles_with_stockout / Σ cycles_closed; NaN when no cycle closed
 <cost>                   Σ holding_cost, ordering_cost, stockout_cost, disposal_cost (replay columns)
 total_cost               holding_cost + ordering_cost + stockout_cost + disposal_cost (purchases excluded)
+purchase_cost            Σ purchase_cost (replay column: sold × unit cost, the purchase price of the units sold)
+profit                   TR − purchase_cost − holding_cost − ordering_cost − disposal_cost (the disposal cost
+                         includes the purchase price of expired units; the missed-sale cost is an opportunity
+                         cost, reported in stockout_cost and not subtracted)
 =======================  ==================================================================================
 
 Also reported: n_days, demand, sold, disposed, orders, unit_days_sold, cycles_closed, cycles_with_stockout and
@@ -39,7 +43,8 @@ whole evaluation horizon of ``horizon_days`` days.
 
 Improvement over a baseline (:func:`improvement_vs`) is signed so that positive is always better:
 (policy − baseline) / |baseline| for TR, NR, TOR, fill rate and cycle service level (higher is better), and
-(baseline − policy) / |baseline| for NSE and the costs (lower is better). With a baseline of 0 it is 0 when the
+(baseline − policy) / |baseline| for NSE and the costs (lower is better); profit (higher is better) divides by
+|baseline| too, so the sign stays right when the baseline loses money. With a baseline of 0 it is 0 when the
 policy is 0 too and NaN otherwise (no finite relative change).
 """
 
@@ -56,9 +61,18 @@ from lakehouse_inv.replenishment.items import as_days
 PERIOD_DAYS = {"last_week": 7, "last_month": 28, "last_quarter": 91}
 PERIODS = (*PERIOD_DAYS, "horizon")
 
-HIGHER_IS_BETTER = ("total_revenue", "normalized_revenue", "turnover_ratio", "fill_rate", "cycle_service_level")
+HIGHER_IS_BETTER = (
+    "total_revenue",
+    "normalized_revenue",
+    "turnover_ratio",
+    "fill_rate",
+    "cycle_service_level",
+    "profit",
+)
 LOWER_IS_BETTER = ("stockout_events", "holding_cost", "ordering_cost", "stockout_cost", "disposal_cost", "total_cost")
 COST_COLUMNS = ("holding_cost", "ordering_cost", "stockout_cost", "disposal_cost")
+PROFIT_COSTS = ("purchase_cost", "holding_cost", "ordering_cost", "disposal_cost")
+"""What profit subtracts from revenue (the missed-sale cost is not paid, so it is not among them)."""
 _SUMMED = (
     "demand",
     "sold",
@@ -70,6 +84,7 @@ _SUMMED = (
     "inventory_value_end",
     "cycles_closed",
     "cycles_with_stockout",
+    "purchase_cost",
     *COST_COLUMNS,
 )
 
@@ -148,6 +163,8 @@ def _metrics(totals: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
             "cycle_service_level": 1 - totals["cycles_with_stockout"] / totals["cycles_closed"].replace(0, np.nan),
             **{name: totals[name] for name in COST_COLUMNS},
             "total_cost": totals[list(COST_COLUMNS)].sum(axis=1, min_count=1),
+            "purchase_cost": totals["purchase_cost"],
+            "profit": revenue - totals[list(PROFIT_COSTS)].sum(axis=1, min_count=1),
             "invalid_rows": totals["invalid_rows"].astype(np.int64),
         }
     )

@@ -48,6 +48,7 @@ CHECKS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
     "whole_positive": ("must be a whole number >= 1", lambda v: _whole(v) & (v >= 1)),
     "whole_or_missing": ("must be a whole number >= 0 or missing", lambda v: np.isnan(v) | (_whole(v) & (v >= 0))),
     "limit": ("must be a number >= 0 or missing (no limit)", lambda v: np.isnan(v) | (v >= 0)),
+    "non_negative_or_missing": ("must be a number >= 0 or missing", lambda v: np.isnan(v) | (v >= 0)),
     "whole_limit": (
         "must be a whole number >= 1 or missing (no limit)",
         lambda v: np.isnan(v) | (_whole(v) & (v >= 1)),

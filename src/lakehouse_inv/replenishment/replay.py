@@ -33,7 +33,8 @@ Lost sales before an item's first delivery belong to no cycle; a cycle still ope
 Output grain: one row per item × day, items in input order, days ascending; the item's key columns first, then
 REPLAY_COLUMNS. Money columns: revenue = sold × price, inventory_value_end = on_hand_end × unit_cost,
 holding_cost = on_hand_end × h, ordering_cost = orders × K, stockout_cost = lost × missed_sale_cost,
-disposal_cost = disposed × disposal_cost.
+disposal_cost = disposed × disposal_cost, purchase_cost = sold × unit_cost (what the units sold cost to buy; expired
+units are in disposal_cost, whose unit rate includes their purchase price in the evaluation job).
 
 Bad input (see :mod:`lakehouse_inv.replenishment.items`): an item with an invalid value is not simulated; its rows have
 status ``invalid``, an ``error`` naming the item, column and value, and null measures. The other items are
@@ -77,6 +78,7 @@ _MONEY_COLUMNS = {  # output column → (unit column, item cost column)
     "ordering_cost": ("orders", "K"),
     "stockout_cost": ("lost", "missed_sale_cost"),
     "disposal_cost": ("disposed", "disposal_cost"),
+    "purchase_cost": ("sold", "unit_cost"),
 }
 REPLAY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("date", "date"),
@@ -157,6 +159,7 @@ def _simulate(kinds: np.ndarray, values: Mapping[str, np.ndarray], demand: np.nd
         on_hand += arriving
         stock.receive(day, arriving)
 
+        in_stock = on_hand > 0  # the shelf opened with stock: the day's sales say something about its demand
         sold = sold_out[day]
         np.minimum(demand[day], on_hand, out=sold)
         if sold.any():
@@ -166,7 +169,7 @@ def _simulate(kinds: np.ndarray, values: Mapping[str, np.ndarray], demand: np.nd
             disposed_out[day] = stock.dispose(day, day - disposal_age)
             on_hand -= disposed_out[day]
 
-        rules.record_sales(day, sold)
+        rules.record_sales(day, sold, in_stock)
         position = on_hand + on_order
         need = rules.needed(day, position)
         if (need > 0).any():

@@ -13,6 +13,17 @@ on order (there are no backorders). Days are numbered from the replay's first da
                    ``initial_order``, so the first review orders the opening stock.
 ``days_of_cover``  baseline: on review days need ⌈cover_days × average daily sales⌉ − IP, the average taken
                    over the last SALES_HISTORY_DAYS days (days before day 0 count as ``prior_daily_sales``).
+``service_cover``  baseline: on review days need ⌈cover_days × m + safety_z × σ × √cover_days⌉ − IP, where m
+                   and σ are the mean and (population) standard deviation of the daily sales on the *in-stock*
+                   days among the last SALES_HISTORY_DAYS days: days that opened with stock (after the morning
+                   delivery). A day that opened with an empty shelf sold nothing whatever its demand and is left
+                   out, so a stock-out does not shrink the average and the next orders with it. Days before
+                   day 0 are in stock, with mean ``prior_daily_sales`` and variance ``prior_daily_variance``;
+                   with no in-stock day in the window m = prior_daily_sales and σ = 0. With a shelf life
+                   ``sell_within_days`` the need is capped at ⌊m × sell_within_days − max(0, IP − m ×
+                   (lead_days − 1))⌋: what the new batch can sell before it expires at the average rate, after
+                   the stock expected to be left when it arrives has sold first (IP minus the sales of the
+                   lead_days − 1 days between the order, placed after closing, and the delivery).
 ``none``           never orders.
 =================  =====================================================================================
 
@@ -35,6 +46,15 @@ decimals, so 0.1·30 = 3.0000000000000004 gives 3):
   long as nothing expires; expired units are not replaced (the practice it models only looks at sales).
 * ``days_of_cover`` (baseline; decision may give ``R``, default 7, ``cover_days``, default L + R, ``offset``):
   prior_daily_sales = a.
+* ``service_cover`` (baseline, what a competent store manager does; decision may give ``R``, the longest review
+  period, default 7, ``service_level``, default 0.95, ``shelf_life_days``, ``demand_variance``, ``offset``):
+  review every R' = max(1, min(R, ⌊shelf life / 2⌋)) days (R without a shelf life: each batch gets at least two
+  reviews before it expires, so short-life products are reviewed daily; reviewing only once per shelf life
+  leaves the cap no room for safety stock and lets the sales average shrink after every stock-out),
+  cover_days = L + R', safety_z = max(0, Φ⁻¹(min(service_level, MAX_SERVICE_LEVEL))) (the safety stock
+  z·σ·√(L + R') is z × the coefficient of variation σ/m × √(L + R') days of average sales), sell_within_days =
+  shelf life, lead_days = L, prior_daily_sales = a and prior_daily_variance = ``demand_variance`` (default a, as
+  for Poisson demand).
 * ``none``: never orders (tests; a store that stopped ordering).
 
 Rule parameters are validated where rules run (:mod:`lakehouse_inv.replenishment.items`), so a rule frame from any
@@ -47,21 +67,24 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-REORDER_POINT, ORDER_UP_TO, REPLACEMENT, DAYS_OF_COVER, NONE = 0, 1, 2, 3, 4
-RULE_KINDS = ("reorder_point", "order_up_to", "replacement", "days_of_cover", "none")
+REORDER_POINT, ORDER_UP_TO, REPLACEMENT, DAYS_OF_COVER, NONE, SERVICE_COVER = 0, 1, 2, 3, 4, 5
+RULE_KINDS = ("reorder_point", "order_up_to", "replacement", "days_of_cover", "none", "service_cover")
 """Rule kind names indexed by the codes above."""
-REVIEW_KINDS = (ORDER_UP_TO, REPLACEMENT, DAYS_OF_COVER)
+REVIEW_KINDS = (ORDER_UP_TO, REPLACEMENT, DAYS_OF_COVER, SERVICE_COVER)
 
 BASELINE_REVIEW_DAYS = 7
+MAX_SERVICE_LEVEL = 0.9999
+"""service_cover: a service level of 1 (no stock-out ever) has no normal quantile; it is read as this (z = 3.72)."""
 SALES_HISTORY_DAYS = 28
 
 OPTIMIZED_TYPES = ("sQ", "sQ_perishable", "ceoq", "RS", "nvbudget", "ww", "clsp")
-BASELINE_TYPES = ("replacement", "days_of_cover", "none")
+BASELINE_TYPES = ("replacement", "days_of_cover", "service_cover", "none")
 """Policy types :func:`rule_from_decision` knows: policies.md's optimized types, and baselines (no decision)."""
 
 RULE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -74,6 +97,10 @@ RULE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("initial_order", "double"),
     ("cover_days", "double"),
     ("prior_daily_sales", "double"),
+    ("prior_daily_variance", "double"),
+    ("safety_z", "double"),
+    ("sell_within_days", "double"),
+    ("lead_days", "double"),
 )
 """Rule columns of a replay items frame (name, Spark type); NaN where a kind does not use a parameter. Named, not
 lettered: Spark resolves column names case-insensitively, so ``s`` and ``S`` would collide."""
@@ -92,10 +119,21 @@ RULE_PARAMETERS: dict[str, dict[str, str]] = {
         "prior_daily_sales": "non_negative",
         "review_offset": "whole_or_missing",
     },
+    "service_cover": {
+        "review_period": "whole_positive",
+        "cover_days": "positive",
+        "prior_daily_sales": "non_negative",
+        "review_offset": "whole_or_missing",
+        "prior_daily_variance": "non_negative_or_missing",
+        "safety_z": "non_negative_or_missing",
+        "sell_within_days": "whole_limit",
+        "lead_days": "whole_or_missing",
+    },
     "none": {},
 }
 """Parameters each kind needs, with the check (named in :data:`lakehouse_inv.replenishment.items.CHECKS`) they must
-pass; a missing review_offset is 0."""
+pass; a missing review_offset, prior_daily_variance or safety_z is 0, a missing lead_days 1 and a missing
+sell_within_days no cap."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +150,10 @@ class Rule:
     initial_order: float = math.nan
     cover_days: float = math.nan
     prior_daily_sales: float = math.nan
+    prior_daily_variance: float = math.nan
+    safety_z: float = math.nan
+    sell_within_days: float = math.nan
+    lead_days: float = math.nan
 
     def columns(self) -> dict[str, Any]:
         """The rule as RULE_COLUMNS values, for one row of a replay items frame."""
@@ -143,6 +185,62 @@ def days_of_cover_rule(
         cover_days=float(cover_days),
         prior_daily_sales=float(prior_daily_sales),
         review_offset=float(offset),
+    )
+
+
+def service_cover_rule(
+    cover_days: float,
+    prior_daily_sales: float,
+    R: int,
+    offset: int = 0,
+    *,
+    safety_z: float,
+    prior_daily_variance: float,
+    sell_within_days: float = math.nan,
+    lead_days: float,
+) -> Rule:
+    """Baseline: every R days, order up to ``cover_days`` of the in-stock average daily sales plus ``safety_z``
+    standard deviations of the sales over ``cover_days``, within what sells before expiry (module docstring)."""
+    return Rule(
+        "service_cover",
+        review_period=float(R),
+        cover_days=float(cover_days),
+        prior_daily_sales=float(prior_daily_sales),
+        review_offset=float(offset),
+        prior_daily_variance=float(prior_daily_variance),
+        safety_z=float(safety_z),
+        sell_within_days=float(sell_within_days),
+        lead_days=float(lead_days),
+    )
+
+
+def store_manager_rule(
+    *,
+    a: float,
+    L: int,
+    service_level: float = 0.95,
+    shelf_life_days: float | None = None,
+    demand_variance: float | None = None,
+    R: int = BASELINE_REVIEW_DAYS,
+    offset: int = 0,
+) -> Rule:
+    """The ``service_cover`` baseline of one item from its forecast rate, lead time, service level and shelf life
+    (module docstring)."""
+    if not 0 <= service_level <= 1:
+        raise ValueError(f"service_cover decision: 'service_level' must be in [0, 1], got {service_level:g}")
+    life = math.nan if shelf_life_days is None else float(shelf_life_days)
+    if life < 1:
+        raise ValueError(f"service_cover decision: 'shelf_life_days' must be >= 1, got {life:g}")
+    review = max(1, min(int(R), int(life // 2))) if math.isfinite(life) else int(R)
+    return service_cover_rule(
+        L + review,
+        a,
+        review,
+        offset,
+        safety_z=max(0.0, NormalDist().inv_cdf(min(max(service_level, 0.5), MAX_SERVICE_LEVEL))),
+        prior_daily_variance=a if demand_variance is None else float(demand_variance),
+        sell_within_days=life,
+        lead_days=float(L),
     )
 
 
@@ -180,6 +278,17 @@ def rule_from_decision(
         R = _number(decision, "R", policy_type, BASELINE_REVIEW_DAYS)
         cover = _number(decision, "cover_days", policy_type, L + R)
         return days_of_cover_rule(cover, a, R, _number(decision, "offset", policy_type, 0))
+    if policy_type == "service_cover":
+        life, variance = decision.get("shelf_life_days"), decision.get("demand_variance")
+        return store_manager_rule(
+            a=a,
+            L=L,
+            service_level=_number(decision, "service_level", policy_type, 0.95),
+            shelf_life_days=None if life is None else _number(decision, "shelf_life_days", policy_type),
+            demand_variance=None if variance is None else _number(decision, "demand_variance", policy_type),
+            R=int(_number(decision, "R", policy_type, BASELINE_REVIEW_DAYS)),
+            offset=int(_number(decision, "offset", policy_type, 0)),
+        )
     if policy_type == "none":
         return NO_ORDERS
     known = ", ".join((*OPTIMIZED_TYPES, *BASELINE_TYPES))
@@ -271,18 +380,31 @@ class RuleExecutor:
         """(n_days, n_items): whether each item reviews at the end of each day."""
         self._replacement = kinds == REPLACEMENT
         self._sold_since_review = np.nan_to_num(params["initial_order"], nan=0.0)
-        prior = np.nan_to_num(params["prior_daily_sales"], nan=0.0)
-        self._sales_history = np.tile(prior, (SALES_HISTORY_DAYS, 1))
-        self._sales_sum = prior * SALES_HISTORY_DAYS
+        self._prior = np.nan_to_num(params["prior_daily_sales"], nan=0.0)
+        self._sales = _RollingWindow(self._prior)
+        if SERVICE_COVER in self._has:
+            # in-stock days only: count, sales and squared sales (a prior day counts its expected square)
+            prior_square = self._prior**2 + np.nan_to_num(params["prior_daily_variance"], nan=0.0)
+            self._in_stock = (_RollingWindow(np.ones_like(self._prior)), _RollingWindow(self._prior))
+            self._in_stock_squares = _RollingWindow(prior_square)
+            self._safety_z = np.nan_to_num(params["safety_z"], nan=0.0)
+            self._sell_within = params["sell_within_days"]
+            self._capped = np.isfinite(self._sell_within)
+            self._days_before_arrival = np.maximum(np.nan_to_num(params["lead_days"], nan=1.0) - 1.0, 0.0)
 
-    def record_sales(self, day: int, sold: np.ndarray) -> None:
-        """Today's sales, before :meth:`needed` (replacement and days_of_cover count them)."""
+    def record_sales(self, day: int, sold: np.ndarray, in_stock: np.ndarray | None = None) -> None:
+        """Today's sales, before :meth:`needed` (replacement, days_of_cover and service_cover count them), and
+        whether each item opened the day with stock (service_cover averages in-stock days only; None = all)."""
         if REPLACEMENT in self._has:
             self._sold_since_review += sold
         if DAYS_OF_COVER in self._has:
-            slot = day % SALES_HISTORY_DAYS
-            self._sales_sum += sold - self._sales_history[slot]
-            self._sales_history[slot] = sold
+            self._sales.push(day, sold)
+        if SERVICE_COVER in self._has:
+            counted = np.ones_like(sold) if in_stock is None else in_stock.astype(np.float64)
+            days, sales = self._in_stock
+            days.push(day, counted)
+            sales.push(day, sold * counted)
+            self._in_stock_squares.push(day, sold * sold * counted)
 
     def needed(self, day: int, position: np.ndarray) -> np.ndarray:
         """Units each item needs at the end of ``day`` given its inventory position (≤ 0: no order). Closes the
@@ -307,5 +429,36 @@ class RuleExecutor:
             return np.where(due, p["order_up_to"] - position, 0.0)
         if code == REPLACEMENT:
             return np.where(due, self._sold_since_review, 0.0)
-        target = np.ceil(np.round(p["cover_days"] * self._sales_sum / SALES_HISTORY_DAYS, 9))
-        return np.where(due, target - position, 0.0)
+        if code == DAYS_OF_COVER:
+            target = np.ceil(np.round(p["cover_days"] * self._sales.total / SALES_HISTORY_DAYS, 9))
+            return np.where(due, target - position, 0.0)
+        if not due.any():
+            return np.zeros_like(position)
+        return np.where(due, self._service_cover_need(position), 0.0)
+
+    def _service_cover_need(self, position: np.ndarray) -> np.ndarray:
+        """service_cover: cover days of in-stock sales plus safety stock, minus IP, within the shelf-life cap."""
+        cover = self._params["cover_days"]
+        days, sales = self._in_stock
+        seen = days.total > 0.5
+        count = np.where(seen, days.total, 1.0)
+        mean = np.where(seen, sales.total / count, self._prior)
+        variance = np.where(seen, np.maximum(self._in_stock_squares.total / count - mean * mean, 0.0), 0.0)
+        target = cover * mean + self._safety_z * np.sqrt(variance * np.nan_to_num(cover, nan=0.0))
+        need = np.ceil(np.round(target, 9)) - position
+        sellable = mean * self._sell_within - np.maximum(position - mean * self._days_before_arrival, 0.0)
+        return np.where(self._capped, np.minimum(need, np.floor(np.round(sellable, 9))), need)
+
+
+class _RollingWindow:
+    """Per item the sum of a daily value over the last SALES_HISTORY_DAYS days, the days before day 0 holding
+    ``prior``."""
+
+    def __init__(self, prior: np.ndarray) -> None:
+        self._history = np.tile(prior, (SALES_HISTORY_DAYS, 1))
+        self.total = prior * SALES_HISTORY_DAYS
+
+    def push(self, day: int, value: np.ndarray) -> None:
+        slot = day % SALES_HISTORY_DAYS
+        self.total = self.total + (value - self._history[slot])
+        self._history[slot] = value
