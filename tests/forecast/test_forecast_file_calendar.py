@@ -60,3 +60,34 @@ def test_forecast_file_with_and_without_country(spark, tmp_path: Path) -> None:
     christmas, ordinary = "2024-12-25", "2024-12-18"
     assert results[None][christmas] < 0.2 * results["none"][christmas]  # default US calendar: closed
     assert results[None][ordinary] == pytest.approx(results["none"][ordinary], rel=0.1)
+
+
+def test_forecast_file_with_a_group_column_pools_through_spark(spark, tmp_path: Path) -> None:
+    """Same rows as the pandas group function; a blank group_id is the series' own group."""
+    from lakehouse_inv.forecast.config import ForecastConfig
+    from lakehouse_inv.forecast.distributed import forecast_frame
+    from lakehouse_inv.forecast.pooling import forecast_group
+
+    rng = np.random.default_rng(2)
+    dates = pd.date_range(end=pd.Timestamp(AS_OF), periods=200)
+    shape = np.array([0.6, 0.6, 0.7, 0.8, 1.2, 1.6, 1.5])[dates.weekday]
+    frames = [
+        pd.DataFrame({"series_id": sid, "date": dates.date, "demand": rng.poisson(rate * shape).astype(float)})
+        for sid, rate in [("A", 10.0), ("B", 10.0), ("C", 0.3)]
+    ]
+    demand = pd.concat(frames, ignore_index=True).assign(group_id="P1")
+    config = ForecastConfig(horizon=7, calendar={"country": None})
+    history = spark.createDataFrame(demand)
+    out = forecast_frame(history, key_cols=["series_id"], config=config, as_of=AS_OF, group_col="group_id").toPandas()
+    expected = forecast_group(demand, config=config, key_cols=["series_id"], group_col="group_id", as_of=AS_OF)
+    columns = ["series_id", "target_date", "mean", "p10", "p50", "p90", "model"]
+    got = out[columns].sort_values(["series_id", "target_date"], ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected[columns].sort_values(["series_id", "target_date"], ignore_index=True))
+
+    source = tmp_path / "grouped.csv"
+    demand.assign(group_id=np.where(demand["series_id"] == "B", "", "P1")).to_csv(source, index=False)
+    out_file = tmp_path / "out.csv"
+    assert forecast_file_main(["--input", str(source), "--output", str(out_file), "--horizon", "7"]) == 0
+    result = pd.read_csv(out_file)
+    assert result.groupby("series_id").size().to_dict() == {"A": 7, "B": 7, "C": 7}
+    assert result["status"].eq("ok").all()

@@ -57,6 +57,7 @@ from lakehouse_inv.forecast.series import key_columns
 
 AUTO_MODEL = "auto"
 BENCHMARK_MODEL = "seasonal_naive"
+GROUP_CANDIDATES = ("pooled_profile",)
 INTERVAL_LEVELS = [0.1, 0.5, 0.9]
 
 
@@ -180,7 +181,8 @@ def backtest_series(
     horizon = config.backtest_horizon
     step, n_origins = config.backtest.step_days, config.backtest.origins
     origin_config = config.model_copy(update={"horizon": horizon})
-    names = list(dict.fromkeys([*config.candidates, BENCHMARK_MODEL]))
+    # pooled_profile needs the series' group, which a per-series backtest does not have: no row for it
+    names = [n for n in dict.fromkeys([*config.candidates, BENCHMARK_MODEL]) if n not in GROUP_CANDIDATES]
     tallies = {name: _Tally() for name in [AUTO_MODEL, *names]}
     selected, scale, m5, bucket = None, np.nan, (np.nan, np.nan), None
     try:

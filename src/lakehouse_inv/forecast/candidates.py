@@ -213,6 +213,54 @@ def yearly_days_needed(config: ForecastConfig) -> int:
 
 
 @dataclass(frozen=True)
+class PooledProfile:
+    """``pooled_profile``: recent level x the weekday shape shrunk towards the group's (:mod:`.pooling`)."""
+
+    history: SeriesHistory
+    end: int
+    weeks: int
+    shape_days: int
+    prior_units: float
+
+    @property
+    def label(self) -> str:
+        return f"pooled_profile_{self.weeks}w"
+
+    def level_and_shape(self, origin: int) -> tuple[float, np.ndarray, float]:
+        first = max(origin - self.shape_days, 0)
+        demand = self.history.demand[first:origin]
+        weekday = self.history.weekday(np.arange(first, origin))
+        sums = np.bincount(weekday, demand, WEEK)
+        counts = np.maximum(np.bincount(weekday, minlength=WEEK), 1)
+        own = sums / counts
+        own = own / own.mean() if own.mean() > 0 else np.ones(WEEK)
+        units = float(sums.sum())
+        group = self.history.group_shape
+        shape = (units * own + self.prior_units * group) / (units + self.prior_units)
+        recent = slice(max(origin - WEEK * self.weeks, 0) - first, None)
+        weight = shape[weekday[recent]].mean()
+        level = demand[recent].mean() / weight if weight > 0 else demand[recent].mean()
+        return float(level), shape, units / (units + self.prior_units)
+
+    def forecast(self, origins: np.ndarray, horizon: int) -> np.ndarray:
+        weekdays = self.history.weekday(_horizon_days(origins, horizon))
+        mean = np.empty((len(origins), horizon))
+        for row, origin in enumerate(origins):
+            level, shape, _ = self.level_and_shape(int(origin))
+            mean[row] = level * shape[weekdays[row]]
+        return mean
+
+    def params(self) -> dict[str, Any]:
+        level, shape, own_weight = self.level_and_shape(self.end)
+        return {"weeks": self.weeks, "level": level, "shape": shape, "own_weight": own_weight}
+
+
+def fit_pooled_profile(history: SeriesHistory, end: int, config: ForecastConfig) -> PooledProfile:
+    pooling = config.pooling
+    return PooledProfile(history, end, pooling.level_weeks, config.dow_profile.shape_days, pooling.prior_units)
+
+
+@dataclass(frozen=True)
 class SeasonalNaive:
     """The same weekday one week earlier."""
 
@@ -280,6 +328,7 @@ FITTERS: dict[str, Callable[[SeriesHistory, int, ForecastConfig], FittedCandidat
     "seasonal_naive": fit_seasonal_naive,
     "croston_sba": fit_croston_sba,
     "dow_profile_yearly": fit_yearly_profile,
+    "pooled_profile": fit_pooled_profile,
 }
 
 
@@ -287,6 +336,12 @@ def ineligibility(name: str, history: SeriesHistory, end: int, config: ForecastC
     """Why candidate ``name`` should not be fitted on days ``[0, end)``, or None when it may."""
     if name == "arima_dow" and end < config.arima.min_train_days:
         return f"needs {config.arima.min_train_days} days of history, has {end}"
+    if name == "pooled_profile":
+        if history.group_shape is None:
+            return "no group to pool with (forecast without a group column)"
+        units = float(history.demand[max(end - config.pooling.shape_days, 0) : end].sum())
+        if units >= config.pooling.max_own_weight / (1 - config.pooling.max_own_weight) * config.pooling.prior_units:
+            return f"own data enough: {units:.0f} units weigh over {config.pooling.max_own_weight:.0%} of the shape"
     if name == "dow_profile_yearly" and end < yearly_days_needed(config):
         return f"needs {yearly_days_needed(config)} days of history for a yearly season, has {end}"
     if name == "croston_sba":

@@ -14,16 +14,20 @@ from pydantic import Field, field_validator, model_validator
 
 from lakehouse_inv.config import StrictModel, load_config
 
-CandidateName = Literal["arima_dow", "dow_profile", "seasonal_naive", "croston_sba", "dow_profile_yearly"]
+CandidateName = Literal[
+    "arima_dow", "dow_profile", "seasonal_naive", "croston_sba", "dow_profile_yearly", "pooled_profile"
+]
 ALL_CANDIDATES: tuple[CandidateName, ...] = (
     "arima_dow",
     "dow_profile",
     "seasonal_naive",
     "croston_sba",
     "dow_profile_yearly",
+    "pooled_profile",
 )
 # dow_profile_yearly is opt-in: on the M5-like benchmark (730 days of history) it did not beat the others.
-DEFAULT_CANDIDATES: tuple[CandidateName, ...] = ALL_CANDIDATES[:4]
+# pooled_profile is only eligible where the series is forecast within a group (a group column).
+DEFAULT_CANDIDATES: tuple[CandidateName, ...] = (*ALL_CANDIDATES[:4], "pooled_profile")
 
 # A weekday profile needs two weeks of data at the very least; every origin keeps this much training history.
 MIN_TRAIN_DAYS = 14
@@ -74,6 +78,17 @@ class YearlyConfig(StrictModel):
     """The ``dow_profile_yearly`` candidate: the weekday profile times last year's growth over the horizon."""
 
     prior_units: float = Field(20.0, ge=0, description="pseudo-units pulling a thin series' growth towards 1")
+
+
+class PoolingConfig(StrictModel):
+    """``pooled_profile``: a series' weekday shape shrunk towards its group's (:mod:`.pooling`)."""
+
+    shape_days: int = Field(364, ge=7, description="days of the group's and the series' weekday shapes")
+    prior_units: float = Field(60.0, ge=0, description="units at which the series' own shape weighs half")
+    level_weeks: int = Field(8, ge=1, le=52, description="recent weeks whose mean is the level")
+    max_own_weight: float = Field(
+        0.9, gt=0, lt=1, description="no pooling once the series' own shape would weigh this much (a dense series)"
+    )
 
 
 class SelectionConfig(StrictModel):
@@ -192,6 +207,7 @@ class ForecastConfig(StrictModel):
     dow_profile: DowProfileConfig = DowProfileConfig()
     croston: CrostonConfig = CrostonConfig()
     yearly: YearlyConfig = YearlyConfig()
+    pooling: PoolingConfig = PoolingConfig()
     selection: SelectionConfig = SelectionConfig()
     backtest: BacktestConfig = BacktestConfig()
     distribution: DistributionConfig = DistributionConfig()

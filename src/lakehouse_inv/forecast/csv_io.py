@@ -30,8 +30,9 @@ import pandas as pd
 
 REQUIRED_COLUMNS = ("series_id", "date", "demand")
 OPTIONAL_COLUMNS = ("price", "lost_requests")
-# Kept as text: the forecast reads true/false/1/0/yes (see ``history``); a day out of stock is censored demand.
-OPTIONAL_TEXT_COLUMNS = ("stockout",)
+# Kept as text: ``stockout`` true/false/1/0/yes (see ``history``: a day out of stock is censored demand) and
+# ``group_id``, the pooling group of the series (e.g. its product or department, see ``pooling``).
+OPTIONAL_TEXT_COLUMNS = ("stockout", "group_id")
 DATE_FORMAT = "%Y-%m-%d"
 DEFAULT_MAX_DEMAND = 1e9
 """Largest plausible demand of one series on one day (units); larger values are rejected as bad rows."""

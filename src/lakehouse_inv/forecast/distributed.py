@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame
 
 from lakehouse_inv.forecast.backtest import accuracy_output_schema, backtest_series
 from lakehouse_inv.forecast.config import ForecastConfig
+from lakehouse_inv.forecast.pooling import forecast_group
 from lakehouse_inv.forecast.series import forecast_output_schema, forecast_series
 from lakehouse_inv.grouped import apply_per_group
 
@@ -29,11 +30,24 @@ def _inputs(history: DataFrame, key_cols: Sequence[str]) -> DataFrame:
     return history.select(*key_cols, *[c for c in INPUT_COLUMNS if c in history.columns])
 
 
-def forecast_frame(history: DataFrame, *, key_cols: Sequence[str], config: ForecastConfig, as_of: dt.date) -> DataFrame:
-    """Forecast every series of ``history`` (long: keys, ``date``, ``demand`` [, ``price``])."""
+def forecast_frame(
+    history: DataFrame,
+    *,
+    key_cols: Sequence[str],
+    config: ForecastConfig,
+    as_of: dt.date,
+    group_col: str | None = None,
+) -> DataFrame:
+    """Forecast every series of ``history`` (long: keys, ``date``, ``demand`` [, ``price``]); with ``group_col``
+    one pandas call per group, whose sparse series may borrow the group's weekday shape (:mod:`.pooling`)."""
     schema = forecast_output_schema(_key_ddl(history, key_cols), config.quantiles)
-    fn = partial(forecast_series, config=config, key_cols=list(key_cols), as_of=as_of)
-    return apply_per_group(_inputs(history, key_cols), key_cols, fn, schema)
+    if group_col is None:
+        fn = partial(forecast_series, config=config, key_cols=list(key_cols), as_of=as_of)
+        return apply_per_group(_inputs(history, key_cols), key_cols, fn, schema)
+    keys = list(dict.fromkeys([*key_cols, group_col]))
+    fn = partial(forecast_group, config=config, key_cols=list(key_cols), group_col=group_col, as_of=as_of)
+    grouped = apply_per_group(_inputs(history, keys), [group_col], fn, schema)
+    return grouped
 
 
 def backtest_frame(history: DataFrame, *, key_cols: Sequence[str], config: ForecastConfig, as_of: dt.date) -> DataFrame:

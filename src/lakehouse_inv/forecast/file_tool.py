@@ -9,7 +9,9 @@ date in the file. A file that cannot be read at all exits with status 2 and one 
 output is written to a temporary file and renamed over ``--output`` once complete.
 
 Optional ``stockout`` (true/false) and ``lost_requests`` columns mark censored days (sales on a day that ended out
-of stock are a lower bound of demand). Holidays come from ``calendar`` in ``forecast.yml`` (default US);
+of stock are a lower bound of demand). An optional ``group_id`` column (the product across stores, or the
+department) lets a sparse series borrow its group's weekday shape (``pooled_profile``); without it every series
+is forecast on its own. Holidays come from ``calendar`` in ``forecast.yml`` (default US);
 ``--country DE`` or ``--country none`` overrides it.
 """
 
@@ -30,6 +32,7 @@ from lakehouse_inv.forecast.csv_io import DEFAULT_MAX_DEMAND, DemandFileError, r
 from lakehouse_inv.io_utils import atomic_write
 
 OUTPUT_COLUMNS = ["series_id", "date", "mean", "p10", "p50", "p90", "model", "status"]
+GROUP_COLUMN = "group_id"
 MAX_REPORTED_BAD_ROWS = 50
 """Bad rows printed one by one; beyond that a count (a binary file would otherwise print one line per record)."""
 
@@ -61,8 +64,15 @@ def forecast_file(
     as_of = demand["date"].max().date()
     spark = spark or build_spark("lakehouse_inv-forecast-file")
     frame = demand.assign(date=demand["date"].dt.date)
+    group_col = None
+    if GROUP_COLUMN in frame.columns:  # pooling: a blank group is the series' own
+        group = frame[GROUP_COLUMN].fillna("").astype(str)
+        frame[GROUP_COLUMN] = group.where(group.ne(""), "series:" + frame["series_id"])
+        group_col = GROUP_COLUMN
     history = spark.createDataFrame(frame)
-    forecasts = forecast_frame(history, key_cols=["series_id"], config=config, as_of=as_of).toPandas()
+    forecasts = forecast_frame(
+        history, key_cols=["series_id"], config=config, as_of=as_of, group_col=group_col
+    ).toPandas()
     forecasts = forecasts.rename(columns={"target_date": "date"})
     return forecasts[OUTPUT_COLUMNS].sort_values(["series_id", "date"], ignore_index=True)
 

@@ -51,6 +51,7 @@ class SeriesHistory:
     n_missing: int = 0
     n_invalid: int = 0
     n_censored: int = 0
+    group_shape: np.ndarray | None = None  # weekday shape of the series' group (pooling), mean 1
 
     @property
     def n_obs(self) -> int:
@@ -68,6 +69,7 @@ class SeriesHistory:
             start=self.start + np.timedelta64(first, "D"),
             demand=self.demand[first:end],
             log_price=None if self.log_price is None else self.log_price[first:end],
+            group_shape=self.group_shape,
         )
 
     def future_log_price(self, origin: int, horizon: int) -> np.ndarray | None:

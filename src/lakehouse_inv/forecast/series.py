@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -136,7 +137,12 @@ def forecast_frame(
 
 
 def forecast_series(
-    pdf: pd.DataFrame, *, config: ForecastConfig, key_cols: Sequence[str], as_of: dt.date
+    pdf: pd.DataFrame,
+    *,
+    config: ForecastConfig,
+    key_cols: Sequence[str],
+    as_of: dt.date,
+    group_shape: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Forecast one series (one group of rows with columns ``key_cols``, ``date``, ``demand`` [, ``price``]).
 
@@ -147,6 +153,8 @@ def forecast_series(
     history = None
     try:
         history = prepare_history(pdf, as_of=as_of, history_days=config.history_days, horizon=config.horizon)
+        if group_shape is not None:
+            history = replace(history, group_shape=np.asarray(group_shape, dtype=float))
         forecast = forecast_history(history, config)
         forecast.params["data"] = {"n_missing_days": history.n_missing, "n_invalid": history.n_invalid}
     except InvalidSeriesError as exc:
