@@ -9,6 +9,7 @@ import sys
 BENCHMARKS = (
     "pipeline",
     "forecast_core",
+    "forecast_retail",
     "forecast_spark",
     "optimize_core",
     "optimize_spark",

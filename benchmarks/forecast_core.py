@@ -4,7 +4,9 @@
 2. Comparison on ``--compare-series`` of them (balanced over rate bands): per-series wall time of SARIMA MLE
    (``SARIMAX(..., trend="c").fit()`` + forecast) versus our ARIMA+dow path alone and the full selection path,
    and MAE/RMSE on the held-out days of: the selected model, each candidate, and SARIMA MLE.
-3. Interval coverage of p10-p90 on the held-out days, by rate band.
+3. By rate band on the held-out days: the mean's MAE/RMSE, p50's MAE, p10/p50/p90 pinball loss, [p10, p90]
+   coverage. The M5-like accuracy table (RMSSE vs seasonal naive, scaled pinball, coverage by segment,
+   stock-out bias) is ``benchmarks/forecast_retail.py``.
 
 Everything runs single-threaded (BLAS pinned before numpy loads). Results: a table on stdout and
 ``benchmarks/results/forecast_core.json``.
@@ -100,8 +102,18 @@ def throughput(tasks: list[Task], config: ForecastConfig) -> tuple[pd.DataFrame,
 def holdout_summary(frame: pd.DataFrame) -> pd.DataFrame:
     err = frame["mean"] - frame["actual"]
     frame = frame.assign(abs_err=err.abs(), sq_err=err**2, covered=frame["actual"].between(frame["p10"], frame["p90"]))
+    for level in (10, 50, 90):
+        miss = frame["actual"] - frame[f"p{level}"]
+        frame[f"pinball_p{level}"] = np.maximum(level / 100 * miss, (level / 100 - 1) * miss)
+    frame["abs_err_p50"] = (frame["p50"] - frame["actual"]).abs()
     by_band = frame.groupby("rate_band").agg(
-        mae=("abs_err", "mean"), rmse=("sq_err", lambda s: float(np.sqrt(s.mean()))), coverage_80=("covered", "mean")
+        mae=("abs_err", "mean"),
+        rmse=("sq_err", lambda s: float(np.sqrt(s.mean()))),
+        mae_p50=("abs_err_p50", "mean"),
+        pinball_p10=("pinball_p10", "mean"),
+        pinball_p50=("pinball_p50", "mean"),
+        pinball_p90=("pinball_p90", "mean"),
+        coverage_80=("covered", "mean"),
     )
     return by_band
 
@@ -111,7 +123,8 @@ def compare(tasks: list[Task], config: ForecastConfig) -> pd.DataFrame:
 
     A single-candidate run that falls back (e.g. Croston on a series that is not sparse) counts as missing.
     """
-    singles = {name: config.model_copy(update={"candidates": [name]}) for name in config.candidates}
+    names = [name for name in config.candidates if name != "pooled_profile"]  # needs a group: not per series
+    singles = {name: config.model_copy(update={"candidates": [name]}) for name in names}
     records = []
     for task in tasks:
         y = task.history["demand"].to_numpy()[-HISTORY_DAYS:]
@@ -177,7 +190,7 @@ def main(argv: list[str] | None = None) -> dict:
     choice = per_series.groupby(["rate_band", "model"]).size().rename("n").reset_index()
 
     comparison = compare(balanced_subset(tasks, args.compare_series * args.holdouts), config)
-    models = ["selected", *config.candidates, "sarima_mle"]
+    models = ["selected", *[c for c in config.candidates if c != "pooled_profile"], "sarima_mle"]
     accuracy = comparison.groupby("rate_band")[[f"mae_{m}" for m in models]].mean()
     accuracy.loc["all"] = comparison[[f"mae_{m}" for m in models]].mean()
     rmse = comparison.groupby("rate_band")[[f"rmse_{m}" for m in models]].mean()

@@ -33,7 +33,6 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from lakehouse_inv.forecast.config import ForecastConfig, load_forecast_config  # noqa: E402
-from lakehouse_inv.forecast.pooling import forecast_group  # noqa: E402
 from lakehouse_inv.forecast.series import forecast_series  # noqa: E402
 from lakehouse_inv.forecast.synthetic import simulate_retail_panel  # noqa: E402
 
@@ -95,6 +94,8 @@ def run(panel: pd.DataFrame, config: ForecastConfig, extra: list[str]) -> tuple[
     past = panel[panel["date"] <= cut]
     started = time.perf_counter()
     if "group_id" in extra:
+        from lakehouse_inv.forecast.pooling import forecast_group
+
         outputs = [
             forecast_group(rows[columns], config=config, key_cols=["series_id"], group_col="group_id", as_of=as_of)
             for _, rows in past.groupby("group_id", sort=True)
