@@ -57,8 +57,11 @@ FAILPOINT_ENV = "LAKEHOUSE_INV_INGEST_FAILPOINT"  # "<point>:<table>": the proce
 
 
 def failpoint(point: str, table: str) -> None:
-    """Crash-test hook: SIGKILL this process at ``point`` of ``table``'s ingest when the environment asks for it."""
+    """Crash-test hook: SIGKILL this process at ``point`` of ``table``'s ingest when the environment asks for it,
+    with its Spark JVM when the process leads its own process group (as the kill test starts it)."""
     if os.environ.get(FAILPOINT_ENV) == f"{point}:{table}":
+        if os.getpgid(0) == os.getpid():
+            os.killpg(os.getpid(), signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
 
 
