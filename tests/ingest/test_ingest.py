@@ -10,6 +10,7 @@ from lakehouse_inv.ingest.files import HeldBack, parse_csv
 from lakehouse_inv.ingest.job import ingest_tables, parse_json_lines
 from lakehouse_inv.lakehouse.runs import record_run
 from lakehouse_inv.pipeline.context import StepResult
+from lakehouse_inv.pipeline.runner import StepReport, summary
 from lakehouse_inv.refine.conform import conform
 from lakehouse_inv.refine.tables import SPECS
 
@@ -177,3 +178,11 @@ def test_held_back_files_and_warnings_reach_job_runs(make_context):
     row = ctx.read("gold", "job_runs").collect()[0]
     assert row.status == "partial"
     assert row.notes == "ERROR: bronze.sales: held back sales/x.csv: binary content\nWARNING: w"
+
+
+def test_the_run_summary_marks_the_step_partial_and_repeats_what_needs_attention():
+    result = StepResult(errors=["bronze.sales: held back sales/x.csv: binary content"], warnings=["bronze.sales: w"])
+    text = summary([StepReport("ingest", 1.0, result)])
+    assert "PARTIAL" in text
+    assert "ingest: ERROR: bronze.sales: held back sales/x.csv: binary content" in text
+    assert "ingest: WARNING: bronze.sales: w" in text
