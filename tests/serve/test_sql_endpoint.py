@@ -84,7 +84,7 @@ def endpoint(spark, world_catalog, tmp_path_factory) -> Endpoint:
         for line in process.stdout:  # type: ignore[union-attr]
             lines.append(line.rstrip("\n"))
             if "jdbc:hive2://" in line and line.startswith("ready"):
-                ready.put(line.split(": ", 1)[1].strip())
+                ready.put(line[line.index("jdbc:hive2://") :].strip())
 
     threading.Thread(target=read, daemon=True).start()
     try:

@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 import serve_world as world
+from pyspark.errors import AnalysisException
 
+from lakehouse_inv.config import SchemaNames
 from lakehouse_inv.lakehouse.catalog import Catalog
 
 D = dt.date
@@ -106,3 +108,15 @@ def test_inventory_health_cover_stockouts_and_expiring_units_on_the_latest_day(s
     # an empty batch and yesterday's count do not expire today
     assert got[("S02", "P01")]["expiring_units"] == 0
     assert got[("S02", "P02")]["days_of_cover"] is None  # nothing sold: cover undefined
+
+
+def test_a_view_that_does_not_fit_an_older_table_is_reported_when_asked_not_raised(spark) -> None:
+    catalog = Catalog(SchemaNames(bronze="oldwh_bronze", silver="oldwh_silver", gold="oldwh_gold"))
+    catalog.ensure_schemas(spark)
+    spark.sql("CREATE TABLE oldwh_gold.policy_metrics (as_of DATE, policy_id STRING) USING DELTA")  # no evaluation
+    spark.sql("CREATE TABLE oldwh_silver.stores (store_id STRING, store_name STRING) USING DELTA")
+    failed: dict[str, str] = {}
+    assert "v_policy_comparison" not in catalog.ensure_views(spark, "gold", failed=failed)
+    assert list(failed) == ["v_policy_comparison"] and "evaluation" in failed["v_policy_comparison"]
+    with pytest.raises(AnalysisException, match="evaluation"):
+        catalog.ensure_views(spark, "gold")  # the jobs: a view that does not fit its tables is a bug

@@ -39,8 +39,7 @@ def refusal(node_name: str, has_command: bool) -> str | None:
         return None
     return (
         f"{REFUSED}: {node_name} changes data or the catalog and was refused; only queries run here "
-        "(SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, SET, USE). Start `lakehouse-inv serve-sql --allow-writes` to "
-        "change tables."
+        "(SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, SET, USE); --allow-writes lifts this"
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class Warehouse:
     path: Path
     objects: dict[str, list[str]]  # schema -> tables and views
     failed_views: dict[str, str]  # view -> why it could not be created (e.g. a warehouse older than the view)
+    seconds: dict[str, float]  # start-up phases: spark (session), attach (tables and views)
 
     @property
     def count(self) -> int:
@@ -67,11 +69,14 @@ def serving_session(
         extra = settings.get("spark.driver.extraClassPath")
         settings["spark.driver.extraClassPath"] = os.pathsep.join([*delta_jars(), *([extra] if extra else [])])
     settings.update(conf or {})
+    started = time.perf_counter()
     spark = build_spark(app_name, master=pipeline.spark_master, warehouse_dir=pipeline.warehouse_dir, conf=settings)
+    seconds = {"spark": time.perf_counter() - started}
     failed_views: dict[str, str] = {}
     Catalog(pipeline.schemas).attach_existing(spark, failed_views=failed_views)  # tables, then the analyst views
     objects = {}
     for layer in LAYERS:
         schema = pipeline.schemas.qualified(layer)
         objects[schema] = sorted(row.tableName for row in spark.sql(f"SHOW TABLES IN {schema}").collect())
-    return spark, Warehouse(Path(pipeline.warehouse_dir).absolute(), objects, failed_views)
+    seconds["attach"] = time.perf_counter() - started - seconds["spark"]
+    return spark, Warehouse(Path(pipeline.warehouse_dir).absolute(), objects, failed_views, seconds)

@@ -115,7 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         mode = "read-write" if args.allow_writes else "read-only"
         url = jdbc_url(args.host, args.port, pipeline.schemas.gold)
         print(f"lakehouse_inv SQL endpoint ({mode}) over {warehouse.path}: {warehouse.describe()}")
-        print(f"ready in {time.perf_counter() - started:.1f}s: {url}", flush=True)
+        total, phases = time.perf_counter() - started, warehouse.seconds
+        server_s = total - sum(phases.values())
+        print(
+            f"ready in {total:.1f}s (Spark {phases['spark']:.1f}s, tables and views {phases['attach']:.1f}s, "
+            f"server {server_s:.1f}s): {url}",
+            flush=True,
+        )
         print(f"  beeline -u {url} -n $USER     (Ctrl-C stops the server)", flush=True)
         while not stop.wait(1.0):
             pass
