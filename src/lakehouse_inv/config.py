@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lakehouse_inv.resources import default_conf_dir
 
@@ -75,6 +75,20 @@ class SimulatorConfig(StrictModel):
     late_delivery_share: float = Field(0.1, ge=0, le=1)
     short_shipment_share: float = Field(0.03, ge=0, le=1)
     dirty_row_share: float = Field(0.0002, ge=0, le=0.5)
+    # A harder world (both off by default, so the demo's data stay as they were):
+    holiday_country: str | None = Field(None, description="US retail holiday effects on demand (closed Christmas...)")
+    sparse_item_share: float = Field(0.0, ge=0, le=1, description="share of store-products selling 3-15% as much")
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _known_country(cls, country: str | None) -> str | None:
+        if country is None:
+            return None
+        import holidays
+
+        if country.strip().upper() not in holidays.list_supported_countries():
+            raise ValueError(f"unknown country {country!r}: expected an ISO 3166 code such as US")
+        return country.strip().upper()
 
     @model_validator(mode="after")
     def _hours(self) -> SimulatorConfig:

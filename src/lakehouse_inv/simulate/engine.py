@@ -9,6 +9,7 @@ cover factor and supplier delays) is what the retailer does today and produces r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -83,6 +84,25 @@ def promo_discount(cfg: SimulatorConfig, n_series: int, day: dt.date) -> np.ndar
     return np.where(on_promo, rng.uniform(0.1, 0.3, n_series), 0.0)
 
 
+# Retail holiday effects on demand when ``holiday_country`` is set: on the day, and on the two days before.
+HOLIDAY_EFFECTS = {"Christmas Day": 0.05, "Thanksgiving Day": 0.6, "Independence Day": 1.25, "New Year's Day": 0.7}
+EVE_EFFECTS = {"Christmas Day": 1.4, "Thanksgiving Day": 1.3}
+
+
+@functools.lru_cache(maxsize=4096)
+def holiday_factor(country: str | None, day: dt.date) -> float:
+    """Demand multiplier of ``day`` (1 without a country)."""
+    if not country:
+        return 1.0
+    import holidays
+
+    calendar = holidays.country_holidays(country, years=[day.year, day.year + 1])
+    factor = HOLIDAY_EFFECTS.get(calendar.get(day, ""), 1.0)
+    for ahead in (1, 2):
+        factor *= EVE_EFFECTS.get(calendar.get(day + dt.timedelta(days=ahead), ""), 1.0)
+    return factor
+
+
 def demand_rate(cfg: SimulatorConfig, world: World, state: SimState, day: dt.date, rng: np.random.Generator):
     """Mean requests today per series, and today's shelf price."""
     base_price = world.store_products["price"].to_numpy()
@@ -96,7 +116,7 @@ def demand_rate(cfg: SimulatorConfig, world: World, state: SimState, day: dt.dat
         * (price / base_price) ** world.elasticity
     )
     shock = rng.gamma(world.dispersion, 1 / world.dispersion)
-    return rate * shock, price
+    return rate * shock * holiday_factor(cfg.holiday_country, day), price
 
 
 def simulate_day(cfg: SimulatorConfig, world: World, state: SimState) -> DayOutput:

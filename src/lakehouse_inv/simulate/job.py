@@ -25,9 +25,14 @@ class SimulationConflict(RuntimeError):
     """landing/ holds files of a differently configured simulation."""
 
 
+HARDER_WORLD = ("holiday_country", "sparse_item_share")
+
+
 def fingerprint(cfg: SimulatorConfig) -> str:
     # days only bounds the default as-of; it does not change what any simulated day looks like
-    return hashlib.sha256(cfg.model_dump_json(exclude={"days"}).encode()).hexdigest()[:16]
+    # the harder-world settings count only when used, so landing folders made before they existed stay valid
+    unused = {name for name in HARDER_WORLD if getattr(cfg, name) == SimulatorConfig.model_fields[name].default}
+    return hashlib.sha256(cfg.model_dump_json(exclude={"days"} | unused).encode()).hexdigest()[:16]
 
 
 def _load_state(root: Path, cfg: SimulatorConfig) -> SimState | None:

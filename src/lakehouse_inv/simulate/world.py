@@ -14,6 +14,7 @@ import pandas as pd
 from lakehouse_inv.config import SimulatorConfig
 
 WORLD_STREAM = 1
+SPARSE_STREAM = 4
 DEPARTMENT_NAMES = ["Bakery", "Dairy", "Produce", "Grocery", "Household", "Frozen", "Beverages", "Personal care"]
 STORAGE_NAMES = ["Shelves", "Refrigerators", "Freezers", "Backroom", "Aisle ends", "Cold room"]
 SHELF_LIVES_DAYS = np.array([2, 3, 5, 7, 10, 14])
@@ -144,6 +145,10 @@ def build_world(cfg: SimulatorConfig) -> World:
     n = n_st * n_prod
     traffic_factor = traffic[s_idx] / traffic.mean()
     base_rate = np.clip(popularity[p_idx] * traffic_factor * desirability[prod_brand[p_idx]], 0.05, None)
+    if cfg.sparse_item_share > 0:  # own stream: the default world's draws stay the same
+        sparse_rng = np.random.default_rng([cfg.seed, SPARSE_STREAM])
+        sparse = sparse_rng.random(n) < cfg.sparse_item_share
+        base_rate = np.where(sparse, base_rate * sparse_rng.uniform(0.03, 0.15, n), base_rate)
     cost = prod_cost[p_idx] * rng.uniform(0.9, 1.1, n)
     msrp = products["msrp"].to_numpy()[p_idx]
     margin = np.maximum(msrp - cost, 0.05 * cost)
