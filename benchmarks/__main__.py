@@ -10,6 +10,7 @@ BENCHMARKS = (
     "pipeline",
     "forecast_core",
     "forecast_retail",
+    "forecast_censoring",
     "forecast_spark",
     "optimize_core",
     "optimize_spark",
