@@ -12,7 +12,7 @@ Day ``i`` of the history is ``start + i``; day ``n_obs`` is the first forecast d
 * Censored demand: on a day that ended out of stock (optional ``stockout`` column true) sales are only a lower
   bound of demand. Where the unmet requests are known (optional ``lost_requests``, not null) demand is
   ``sales + lost_requests``; otherwise the day is censored and its demand is imputed from the series' own
-  pattern (:func:`impute_censored`): the larger of its sales and the recent uncensored level x weekday shape.
+  pattern (:func:`impute_censored`): the expected demand given that it was at least the sales.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 DATE_COLUMN = "date"
 DEMAND_COLUMN = "demand"
@@ -31,6 +32,7 @@ LOST_COLUMN = "lost_requests"
 # Level of a censored day: the uncensored days of the preceding weeks (at least this many of them).
 CENSOR_LEVEL_DAYS = 56
 MIN_UNCENSORED_DAYS = 14
+EM_STEPS = 5
 # Without a price plan the forecast assumes the shelf price of the recent weeks (median: promotions are brief).
 ASSUMED_PRICE_DAYS = 28
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -193,23 +195,42 @@ def _uncensored(
 
 
 def impute_censored(demand: np.ndarray, censored: np.ndarray, weekday: np.ndarray) -> np.ndarray:
-    """``max(sales, level x shape[weekday])`` on censored days, where the level is the mean of the uncensored days
-    among the preceding :data:`CENSOR_LEVEL_DAYS` (the following ones for an early run) over their mean shape, and
-    the weekday shape comes from every uncensored day. Too few uncensored days: the sales are kept."""
+    """Censored days' demand estimated as ``E[D | D >= sales]`` under Poisson(level x shape[weekday]).
+
+    A censored day sold ``sales`` and ran out, so its demand was at least that. The weekday shape comes from the
+    uncensored days; the level of each censored day is the mean (over the shape) of the preceding
+    :data:`CENSOR_LEVEL_DAYS` days (the following ones for an early run) with the censored ones at their current
+    estimates, and :data:`EM_STEPS` rounds of this expectation-maximisation settle it. Averaging only the
+    uncensored days would be biased low: the high-demand days are the ones that run out. Too few uncensored
+    days (fewer than :data:`MIN_UNCENSORED_DAYS`) leave the sales as they are.
+    """
     ok = ~censored
     if ok.sum() < MIN_UNCENSORED_DAYS:
         return demand
     means = np.bincount(weekday[ok], demand[ok], 7) / np.maximum(np.bincount(weekday[ok], minlength=7), 1)
     shape = means / means.mean() if means.mean() > 0 else np.ones(7)
     shape = np.where(shape > 0, shape, 1.0)
+    days = np.flatnonzero(censored)
+    sales = demand[days]
+    n_days = len(demand)
+    lo = np.maximum(days - CENSOR_LEVEL_DAYS, 0)
+    hi = days.copy()
+    early = (hi - lo) < MIN_UNCENSORED_DAYS
+    lo[early], hi[early] = days[early] + 1, np.minimum(days[early] + 1 + CENSOR_LEVEL_DAYS, n_days)
+    width = np.maximum(hi - lo, 1)
+    out = demand.copy()
+    # start: uncensored level of the window (biased low, the EM rounds lift it)
     clean = np.where(ok, demand / shape[weekday], 0.0)
     total, count = np.concatenate([[0.0], np.cumsum(clean)]), np.concatenate([[0], np.cumsum(ok)])
-    out = demand.copy()
-    for day in np.flatnonzero(censored):
-        lo, hi = max(day - CENSOR_LEVEL_DAYS, 0), day
-        if count[hi] - count[lo] < MIN_UNCENSORED_DAYS:
-            lo, hi = day + 1, min(day + 1 + CENSOR_LEVEL_DAYS, len(demand))
-        n = count[hi] - count[lo]
-        if n >= MIN_UNCENSORED_DAYS:
-            out[day] = max(demand[day], (total[hi] - total[lo]) / n * shape[weekday[day]])
+    n_ok = count[hi] - count[lo]
+    usable = n_ok >= MIN_UNCENSORED_DAYS
+    rate = np.where(usable, (total[hi] - total[lo]) / np.maximum(n_ok, 1), 0.0) * shape[weekday[days]]
+    out[days] = np.where(usable, np.maximum(sales, rate), sales)
+    for _ in range(EM_STEPS):
+        level_sum = np.concatenate([[0.0], np.cumsum(out / shape[weekday])])
+        rate = (level_sum[hi] - level_sum[lo]) / width * shape[weekday[days]]
+        # E[D | D >= s] = rate * P(D >= s - 1) / P(D >= s) for Poisson(rate)
+        tail = stats.poisson.sf(sales - 1, rate)
+        expected = np.where(tail > 1e-12, rate * stats.poisson.sf(sales - 2, rate) / np.maximum(tail, 1e-12), sales)
+        out[days] = np.where(usable, np.maximum(sales, expected), sales)
     return out
