@@ -25,6 +25,8 @@ def test_bind_address_and_port_reach_hiveserver2_through_the_hadoop_configuratio
     assert conf["spark.hadoop.hive.server2.thrift.bind.host"] == "127.0.0.1"
     assert conf["spark.hadoop.hive.server2.thrift.port"] == "10001"
     assert not [key for key in conf if not key.startswith("spark.")]
+    scratch = thrift_conf("127.0.0.1", 10001, "/tmp/x")["spark.hadoop.hive.downloaded.resources.dir"]
+    assert scratch.startswith("/tmp/x/")  # per-connection Hive folders go where serve-sql removes them
 
 
 def test_url_names_a_reachable_host_and_the_gold_schema() -> None:

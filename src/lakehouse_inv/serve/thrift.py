@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -31,10 +33,21 @@ READY_TIMEOUT_S = 120.0
 _ENV_OVERRIDES = ("HIVE_SERVER2_THRIFT_BIND_HOST", "HIVE_SERVER2_THRIFT_PORT", "HIVE_SERVER2_TRANSPORT_MODE")
 
 
-def thrift_conf(host: str, port: int) -> dict[str, str]:
+def thrift_conf(host: str, port: int, scratch: str | None = None) -> dict[str, str]:
     """Spark settings for the server. ``hive.server2.*`` keys only reach HiveServer2 through ``spark.hadoop.*``:
-    spark-submit drops non-``spark.`` keys, and the server builds its HiveConf from the Hadoop configuration."""
+    spark-submit drops non-``spark.`` keys, and the server builds its HiveConf from the Hadoop configuration.
+    ``scratch``: a folder for the per-connection Hive session folders (default: one ``/tmp/<id>_resources`` each,
+    left behind)."""
+    scratch_conf = (
+        {
+            "spark.hadoop.hive.exec.local.scratchdir": scratch,
+            "spark.hadoop.hive.downloaded.resources.dir": f"{scratch}/${{hive.session.id}}_resources",
+        }
+        if scratch
+        else {}
+    )
     return {
+        **scratch_conf,
         "spark.hadoop.hive.server2.thrift.bind.host": host,
         "spark.hadoop.hive.server2.thrift.port": str(port),
         "spark.hadoop.hive.server2.transport.mode": "binary",
@@ -91,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):  # the JVM ignores SIGINT; this process stops it
         signal.signal(sig, lambda *_: stop.set())
     spark = server = None
+    scratch = tempfile.mkdtemp(prefix="lakehouse_inv-sql-")
     try:
         try:
             pipeline = load_pipeline(args)
@@ -98,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name in _ENV_OVERRIDES:
                 os.environ.pop(name, None)
             spark, warehouse = serving_session(
-                pipeline, "lakehouse_inv-sql", conf=thrift_conf(args.host, args.port), driver_class_path=True
+                pipeline, "lakehouse_inv-sql", conf=thrift_conf(args.host, args.port, scratch), driver_class_path=True
             )
             if not args.allow_writes:
                 install_read_only_guard(spark)
@@ -133,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 server.stop()
             spark.stop()
             print("stopped", flush=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
