@@ -36,7 +36,10 @@ _LABELS = [
     (re.compile(r"^dow_profile_\d+w$"), "dow_profile"),
     (re.compile(r"^seasonal_naive$"), "seasonal_naive"),
     (re.compile(r"^croston_sba$"), "croston_sba"),
+    (re.compile(r"^pooled_profile_\d+w$"), "pooled_profile"),
 ]
+# series are forecast per product (all its stores in one pandas call), so sparse ones can pool (forecast.pooling)
+GROUP = "product_id"
 PLAN_COLUMNS = [*KEYS, "pinned", "reason"]
 
 
@@ -127,7 +130,7 @@ def forecast_by_plan(history: DataFrame, plan: pd.DataFrame, *, config: Forecast
     """Forecast every series of ``history``: pinned series refit their candidates, all others select in full."""
     pinned = plan.dropna(subset=["pinned"])
     if pinned.empty:
-        return forecast_frame(history, key_cols=KEYS, config=config, as_of=as_of)
+        return forecast_frame(history, key_cols=KEYS, config=config, as_of=as_of, group_col=GROUP)
     spark = history.sparkSession
     keys = spark.createDataFrame(pinned[[*KEYS, "pinned"]], "store_id string, product_id string, pinned string")
     frames = [
@@ -136,11 +139,12 @@ def forecast_by_plan(history: DataFrame, plan: pd.DataFrame, *, config: Forecast
             key_cols=KEYS,
             config=pinned_config(config, name),
             as_of=as_of,
+            group_col=GROUP,
         )
         for name in sorted(pinned["pinned"].unique())
     ]
     full = history.join(F.broadcast(keys.drop("pinned")), KEYS, "left_anti")
-    frames.append(forecast_frame(full, key_cols=KEYS, config=config, as_of=as_of))
+    frames.append(forecast_frame(full, key_cols=KEYS, config=config, as_of=as_of, group_col=GROUP))
     return reduce(DataFrame.unionByName, frames)
 
 
