@@ -60,7 +60,7 @@ def test_dag_fills_every_layer_and_loses_no_row(ran):
         assert unaccounted_rows(ctx, table).count() == 0, (
             f"bronze rows of silver.{table} neither in silver nor quarantine"
         )
-    for view in ("v_weekly_store_sales", "v_stockouts_last_28d", "v_data_quality"):
+    for view in ("v_weekly_store_sales", "v_stockouts_last_28d", "v_data_quality", "v_inventory_health"):
         assert ctx.read("gold", view).count() > 0, view
     reasons = [r.error for r in ctx.read("silver", "quarantine").collect()]
     assert reasons and all(e.startswith("[") for e in reasons)
@@ -91,6 +91,8 @@ def test_forecasts_policies_orders_and_metrics_reach_gold(ran):
     assert (metrics.loc[metrics["policy_id"] == "baseline", "profit_improvement"].fillna(0) == 0).all()
     levels = ctx.read("gold", "inventory_levels")
     assert levels.where("on_hand_end < 0").count() == 0
+    for view in ("v_policy_comparison", "v_order_book", "v_forecast_vs_actual"):
+        assert ctx.read("gold", view).count() > 0, view
     report = next(r.result.report for r in ctx.reports if r.step == "evaluate")
     assert "Policy comparison" in report and "baseline" in report
 
