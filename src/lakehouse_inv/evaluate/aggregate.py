@@ -12,26 +12,18 @@ from collections.abc import Sequence
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_inv.evaluate.metrics import COST_COLUMNS, HIGHER_IS_BETTER, LOWER_IS_BETTER, PROFIT_COSTS
+from lakehouse_inv.evaluate.metrics import (
+    COST_COLUMNS,
+    HIGHER_IS_BETTER,
+    LOWER_IS_BETTER,
+    PROFIT_COSTS,
+    SUMMED,
+)
 from lakehouse_inv.lakehouse.numeric import exact_sum
 
 ALL_STORES = "ALL"
 GROUP = ["policy_id", "store_id"]
 COMPARED = [*HIGHER_IS_BETTER, *LOWER_IS_BETTER]
-SUMMED = (
-    "demand",
-    "sold",
-    "lost",
-    "disposed",
-    "orders",
-    "revenue",
-    "unit_days_sold",
-    "inventory_value_end",
-    "cycles_closed",
-    "cycles_with_stockout",
-    "purchase_cost",
-    *COST_COLUMNS,
-)
 
 
 def _ratio(numerator: Column, denominator: Column) -> Column:

@@ -73,7 +73,7 @@ LOWER_IS_BETTER = ("stockout_events", "holding_cost", "ordering_cost", "stockout
 COST_COLUMNS = ("holding_cost", "ordering_cost", "stockout_cost", "disposal_cost")
 PROFIT_COSTS = ("purchase_cost", "holding_cost", "ordering_cost", "disposal_cost")
 """What profit subtracts from revenue (the missed-sale cost is not paid, so it is not among them)."""
-_SUMMED = (
+SUMMED = (
     "demand",
     "sold",
     "lost",
@@ -119,7 +119,7 @@ class _ReplayRows:
         self.day = as_days(rows["date"])
         self.ok = rows["status"].to_numpy() == "ok" if "status" in rows.columns else np.ones(len(rows), dtype=bool)
         self.measures = {
-            name: np.where(self.ok, rows[name].to_numpy(dtype=np.float64, na_value=np.nan), np.nan) for name in _SUMMED
+            name: np.where(self.ok, rows[name].to_numpy(dtype=np.float64, na_value=np.nan), np.nan) for name in SUMMED
         }
 
     def metrics(self, start: dt.date | None, end: dt.date | None) -> pd.DataFrame:
@@ -135,7 +135,7 @@ class _ReplayRows:
         selected["date"] = np.where(ok, self.day[in_period], np.datetime64("NaT"))
         selected["invalid_rows"] = ~ok
         grouped = selected.groupby(self.keys or np.zeros(len(selected), dtype=np.int64), sort=True, dropna=False)
-        totals = grouped[list(_SUMMED)].sum(min_count=1)  # NaN for a group without a valid row
+        totals = grouped[list(SUMMED)].sum(min_count=1)  # NaN for a group without a valid row
         totals["invalid_rows"] = grouped["invalid_rows"].sum()
         totals["n_days"] = grouped["date"].nunique()
         return _metrics(totals, self.keys)

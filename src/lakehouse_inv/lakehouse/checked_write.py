@@ -73,11 +73,20 @@ def write_checked(
         checked.unpersist()
 
 
-def publish_gold(ctx: JobContext, table: str, rows: DataFrame, *, scope: str | None, source: str) -> CheckedWrite:
-    """Check ``rows`` against ``gold/<table>.yml`` and MERGE them into ``gold.<table>`` (``scope``: the target
-    rows this write replaces); rejected rows go to ``silver.quarantine`` labelled with ``source``."""
-    contract = load_contract("gold", table)
-    target = ctx.table("gold", table)
+def publish_checked(
+    ctx: JobContext,
+    layer: str,
+    table: str,
+    rows: DataFrame,
+    *,
+    scope: str | None,
+    source: str,
+    quarantine_lock: threading.Lock | None = None,
+) -> CheckedWrite:
+    """Check ``rows`` against ``<layer>/<table>.yml`` and MERGE them into ``<layer>.<table>`` (``scope``: the
+    target rows this write replaces); rejected rows go to ``silver.quarantine`` labelled with ``source``."""
+    contract = load_contract(layer, table)
+    target = ctx.table(layer, table)
     checked = evaluate_checks(
         rows,
         contract,
@@ -93,8 +102,14 @@ def publish_gold(ctx: JobContext, table: str, rows: DataFrame, *, scope: str | N
         volatile=contract.volatile,
         quarantine_table=ctx.table("silver", QUARANTINE),
         source_label=source,
-        target_label=f"gold.{table}",
+        target_label=f"{layer}.{table}",
         as_of=ctx.as_of,
         run_id=ctx.run_id,
         scope=scope,
+        quarantine_lock=quarantine_lock,
     )
+
+
+def publish_gold(ctx: JobContext, table: str, rows: DataFrame, *, scope: str | None, source: str) -> CheckedWrite:
+    """The one write path of every gold table: :func:`publish_checked` into ``gold.<table>``."""
+    return publish_checked(ctx, "gold", table, rows, scope=scope, source=source)

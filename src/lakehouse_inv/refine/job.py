@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_inv.lakehouse.checked_write import CheckedWrite, write_checked
+from lakehouse_inv.lakehouse.checked_write import CheckedWrite, publish_checked, write_checked
 from lakehouse_inv.lakehouse.contracts import Contract, evaluate_checks, load_contract, mark_duplicates
 from lakehouse_inv.lakehouse.increments import rebuild_window
 from lakehouse_inv.lakehouse.quarantine import QUARANTINE
@@ -170,25 +170,13 @@ def refresh_daily_demand(ctx: JobContext, lock: threading.Lock | None = None) ->
         start=start,
         end=end,
     )
-    contract = load_contract("silver", "daily_demand")
-    checked = evaluate_checks(
+    return publish_checked(
+        ctx,
+        "silver",
+        "daily_demand",
         demand,
-        contract,
-        as_of=ctx.as_of,
-        reference=lambda name: ctx.read(*name.split(".")),
-        target_schema=ctx.spark.table(target).schema,
-    )
-    return write_checked(
-        ctx.spark,
-        checked,
-        table=target,
-        keys=contract.keys,
-        quarantine_table=ctx.table("silver", QUARANTINE),
-        source_label="silver.sales+inventory_snapshot+demand_requests",
-        target_label="silver.daily_demand",
-        as_of=ctx.as_of,
-        run_id=ctx.run_id,
         scope=f"t.date BETWEEN DATE'{start}' AND DATE'{end}'",
+        source="silver.sales+inventory_snapshot+demand_requests",
         quarantine_lock=lock,
     )
 
