@@ -30,9 +30,10 @@ def assert_attains(cost: float, expected: float, decision_cost: float) -> None:
     assert decision_cost == pytest.approx(expected, rel=REL, abs=1e-9)
 
 
-def outside_cost_model(inputs: dict, s: int, Q: int) -> bool:
-    """The holding term h·(Q/2 + s − a·L) is negative (a credit for backorders): SQItem.validity_error's case."""
-    return Q / 2 + s - inputs["a"] * inputs["L"] < 0
+def outside_cost_model(inputs: dict, s: int, Q: int, cost: float) -> bool:
+    """The holding term h·(Q/2 + s − a·L) is negative (a credit for backorders) and makes the minimum a negative
+    cost: SQItem.validity_error's case."""
+    return Q / 2 + s - inputs["a"] * inputs["L"] < 0 and cost < 0
 
 
 def check_sq(inputs: dict, lead: Pmf, s_max: int = 150, q_max: int = 400) -> dict | None:
@@ -41,7 +42,7 @@ def check_sq(inputs: dict, lead: Pmf, s_max: int = 150, q_max: int = 400) -> dic
     grid = sq_grid(inputs["a"], inputs["L"], inputs["h"], inputs["K"], inputs["pi"], lead, s_max, q_max)
     s_best, q_index = np.unravel_index(np.argmin(grid), grid.shape)
     assert s_best < s_max and q_index < q_max - 1, "brute-force grid too small"
-    if outside_cost_model(inputs, int(s_best), int(q_index) + 1):
+    if outside_cost_model(inputs, int(s_best), int(q_index) + 1, float(grid.min())):
         assert result.status == "error" and "outside the (s,Q) cost model's validity" in result.message
         return None
     assert result.status == "optimal"
@@ -295,7 +296,7 @@ def test_random_small_instances_match_brute_force() -> None:
         perishable = solve_problem("sQ_perishable", inputs | {"W": W, "life": life})
         grid = perishable_grid(a, L, h, K, pi, W, poisson_pmf(a * L), poisson_pmf(a * (L + life)), 80, 300)
         s_best, q_index = np.unravel_index(np.argmin(grid), grid.shape)
-        if outside_cost_model(inputs, int(s_best), int(q_index) + 1):
+        if outside_cost_model(inputs, int(s_best), int(q_index) + 1, float(grid.min())):
             assert perishable.status == "error" and "validity" in perishable.message
         else:
             s, Q = perishable.decision["s"], perishable.decision["Q"]

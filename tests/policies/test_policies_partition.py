@@ -265,3 +265,23 @@ def test_rs_partition_reads_r_max_column() -> None:
     assert out["review_period"].iloc[0] == 20.0 and out["order_up_to"].iloc[0] == 0.0
     single = solve_problem("RS", {k: items.loc[1, k] for k in ("a", "L", "h", "K", "pi")})
     assert json.loads(out["decision_json"].iloc[1]) == single.decision
+
+
+def test_an_optimum_outside_the_sq_cost_model_is_an_error_row_not_optimal() -> None:
+    """Holding through a 250-day lead time costs more than a backorder: the (s,Q) formula's minimum has negative
+    net stock and a negative "cost"; the job must not publish it as an optimal policy (solve-policies agrees)."""
+    items = pd.DataFrame(
+        {
+            "product_id": ["long", "normal"],
+            "a": [3.0, 3.0],
+            "L": [250, 2],
+            "h": [0.05, 0.05],
+            "K": [20.0, 20.0],
+            "pi": [5.0, 5.0],
+        }
+    )
+    out = optimize_partition(items, PartitionSpec("sQ", key_columns=("product_id",)))
+    long, normal = out.iloc[0], out.iloc[1]
+    assert long["status"] == "error" and "outside the (s,Q) cost model's validity" in long["message"]
+    assert solve_problem("sQ", {"a": 3.0, "L": 250, "h": 0.05, "K": 20.0, "pi": 5.0}).status == "error"
+    assert normal["status"] == "optimal" and normal["item_cost"] > 0

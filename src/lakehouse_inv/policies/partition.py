@@ -36,7 +36,7 @@ import pandas as pd
 
 from lakehouse_inv.policies.inputs import LotSizingProblem, OptionProblem, PolicyInputError, parse_problem
 from lakehouse_inv.policies.lotsizing import LotSizingData
-from lakehouse_inv.policies.mck import solve_option_partition
+from lakehouse_inv.policies.mck import ItemResult, solve_option_partition
 from lakehouse_inv.policies.options import USAGE_KINDS, Coupling, ItemOptions
 from lakehouse_inv.policies.problems import PolicyResult, solve_parsed
 from lakehouse_inv.policies.solver import ERROR, SolverOptions
@@ -204,6 +204,10 @@ def _solve_single_sku_policy(
             rows.append(_error_row(spec, head, errors[i]))
             continue
         item = results[i]
+        invalid = _validity_error(items[i], item)
+        if invalid is not None:  # the formula's optimum is an artefact there, not a policy to publish
+            rows.append(_error_row(spec, head, invalid))
+            continue
         result = PolicyResult(
             item.status,
             item.decision,
@@ -217,6 +221,14 @@ def _solve_single_sku_policy(
         )
         rows.append(_row(spec, head, result, item.decision, 0))
     return rows
+
+
+def _validity_error(options: ItemOptions, result: ItemResult) -> str | None:
+    """Why the item's cost model does not hold at its chosen decision (``SQItem.validity_error``), if it does not."""
+    check = getattr(options, "validity_error", None)
+    if check is None or result.decision is None or result.cost is None:
+        return None
+    return check(result.decision, result.cost)
 
 
 def _row_inputs(record: dict[str, Any], policy_type: str) -> dict[str, Any]:

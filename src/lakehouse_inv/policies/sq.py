@@ -87,24 +87,25 @@ class SQItem:
         return {"peak": 1.0, "average": max(0.0, 0.5 - self.mu)}
 
     def validity_error(self, decision: Mapping[str, int], cost: float) -> str | None:
-        """Why the cost model does not describe ``decision`` (the optimum), or None when it does.
+        """Why the formula's optimum ``decision`` is not the cost of a policy, or None when it is.
 
         The holding term ``h·(Q/2 + s − μ)`` is Hadley–Whitin's approximation of the average stock on hand, valid when
-        backorders are rare; it is really the average *net* stock (on hand − backorders). When the formula's minimum
-        has ``Q/2 + s − μ < 0`` the term is a credit of h per backordered unit per day, so the minimum (often a
-        negative "cost") is an artefact of the approximation, not the cost of a policy. This happens when holding a
-        unit through the lead time costs more than backordering it (h·L ≳ π), e.g. long lead times.
+        backorders are rare; it is really the average *net* stock (on hand − backorders), so where ``Q/2 + s − μ < 0``
+        it credits h per backordered unit per day. That happens when holding a unit through the lead time costs more
+        than backordering it (h·L ≳ π), e.g. long lead times. The optimum is still the exact minimum of the documented
+        formula (policies.md) and is reported as such while its cost is positive; a *negative* minimum cannot be
+        the cost of any policy, so it is an error naming the inputs (solve-policies and the optimize job alike).
         """
         s, Q = int(decision["s"]), int(decision["Q"])
         net_stock = Q / 2.0 + s - self.mu
-        if net_stock >= 0:
+        if net_stock >= 0 or cost >= 0:
             return None
         return (
             f"inputs L, h, pi outside the (s,Q) cost model's validity: its minimum (s={s}, Q={Q}, cost {cost:.6g}) "
-            f"has average net stock Q/2 + s - a*L = {net_stock:.6g} < 0, where the holding term h*(Q/2 + s - a*L) "
-            f"credits h per backordered unit per day instead of charging for stock (Hadley-Whitin assumes few "
-            f"backorders); holding a unit through the lead time costs h*L = {self.h * self.L:.6g} per unit against "
-            f"pi = {self.pi:.6g} per unit backordered: raise pi or shorten L"
+            f"is negative, with average net stock Q/2 + s - a*L = {net_stock:.6g} < 0, where the holding term "
+            f"h*(Q/2 + s - a*L) credits h per backordered unit per day instead of charging for stock (Hadley-Whitin "
+            f"assumes few backorders); holding a unit through the lead time costs h*L = {self.h * self.L:.6g} per "
+            f"unit against pi = {self.pi:.6g} per unit backordered: raise pi or shorten L"
         )
 
     # ----- the sQ curve and band -----------------------------------------------------------------------------------
