@@ -15,7 +15,7 @@ from lakehouse_inv.config import ConfigError
 from lakehouse_inv.lakehouse.runs import record_run
 from lakehouse_inv.pipeline.configs import default_as_of, load_configs
 from lakehouse_inv.pipeline.context import JobContext, StepResult, new_run_id
-from lakehouse_inv.pipeline.scope import parse_ids
+from lakehouse_inv.pipeline.scope import parse_ids, parse_service_level
 from lakehouse_inv.pipeline.steps import Step, resolve
 
 
@@ -52,6 +52,7 @@ def make_context(args: argparse.Namespace) -> JobContext:
             "full_refresh": args.full_refresh,
             "stores": parse_ids(getattr(args, "stores", None), "stores"),
             "products": parse_ids(getattr(args, "products", None), "products"),
+            "service_level": parse_service_level(getattr(args, "service_level", None)),
         },
     )
 
@@ -116,6 +117,12 @@ def main_for(step_names: list[str] | None, argv: Sequence[str] | None = None, pr
         parser.add_argument("--steps", default="all", help="comma-separated steps (default: all)")
         parser.add_argument("--stores", help="optimize and order for these stores only (comma-separated)")
         parser.add_argument("--products", help="optimize and order for these products only (comma-separated)")
+    if step_names is None or "optimize" in step_names:
+        parser.add_argument(
+            "--service-level",
+            help="optimize the (scoped) items for this target service level α, 0.5 < α < 0.9999: their missed-sale "
+            "cost becomes h·α/(1−α) (default: each item's configured costs)",
+        )
     args = parser.parse_args(argv)
     try:
         steps = resolve(step_names if step_names is not None else args.steps.split(","))

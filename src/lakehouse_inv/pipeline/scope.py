@@ -1,6 +1,7 @@
 """An item scope for a run (``lakehouse-inv run --stores S01,S02 --products P01``, as the dashboard's Run page
 launches): optimize and generate_orders then work on those store-products only, whatever their schedules say, and
-replace only those items' rows."""
+replace only those items' rows. ``--service-level α`` sets the optimized items' missed-sale cost for that target
+(:mod:`lakehouse_inv.policies.service_level`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from lakehouse_inv.pipeline.context import JobContext
 
 SCOPE_OPTIONS = {"stores": "store_id", "products": "product_id"}
 _ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+MIN_SERVICE_LEVEL = 0.5  # exclusive: below it a missed sale would cost less than holding the unit
+MAX_SERVICE_LEVEL = 0.9999  # exclusive: α → 1 sends the missed-sale cost (and the stock) to infinity
 
 
 def parse_ids(text: str | None, option: str) -> list[str] | None:
@@ -24,6 +27,22 @@ def parse_ids(text: str | None, option: str) -> list[str] | None:
     if bad:
         raise ValueError(f"--{option}: not an id: {', '.join(map(repr, bad))}")
     return ids or None
+
+
+def parse_service_level(text: str | float | None) -> float | None:
+    """``"0.95"`` -> 0.95; empty -> None (keep each item's configured costs); out of range -> ValueError."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    try:
+        alpha = float(text)
+    except ValueError:
+        raise ValueError(f"--service-level: not a number: {text!r}") from None
+    if not MIN_SERVICE_LEVEL < alpha < MAX_SERVICE_LEVEL:  # also rejects nan
+        raise ValueError(
+            f"--service-level: {text!r} is not a service level between {MIN_SERVICE_LEVEL} and {MAX_SERVICE_LEVEL} "
+            "(both exclusive; e.g. 0.95)"
+        )
+    return alpha
 
 
 def is_scoped(ctx: JobContext) -> bool:

@@ -20,6 +20,7 @@ from lakehouse_inv.pipeline.scope import is_scoped, restrict, scope_sql
 from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
 from lakehouse_inv.policies.distributed import optimize_frame
 from lakehouse_inv.policies.features import newsvendor_period, policy_inputs
+from lakehouse_inv.policies.service_level import apply_service_level
 from lakehouse_inv.policies.sources import current_items, latest_forecast
 
 TABLE = "policy_parameters"
@@ -50,7 +51,8 @@ def due_policies(ctx: JobContext, config: PoliciesConfig) -> list[PolicyConfig]:
         .distinct()
         .collect()
     }
-    forced = ctx.options.get("full_refresh", False) or is_scoped(ctx)  # a scoped run re-optimizes its items
+    # a scoped run re-optimizes its items; a service-level override re-optimizes every item it applies to
+    forced = ctx.options.get("full_refresh", False) or is_scoped(ctx) or ctx.options.get("service_level") is not None
     return [
         p for p in config.active if forced or p.id not in optimized or p.fires_on(ctx.as_of, p.optimization_schedule)
     ]
@@ -92,7 +94,9 @@ def parameters_rows(
 def optimize_rows(
     ctx: JobContext, policy: PolicyConfig, items: DataFrame, forecast: DataFrame, forecast_as_of: dt.date, horizon: int
 ) -> DataFrame:
-    """``gold.policy_parameters`` rows of one policy (lazy: solved when written)."""
+    """``gold.policy_parameters`` rows of one policy (lazy: solved when written); with ``--service-level`` the
+    items' ``pi`` is the one for that target (recorded in ``inputs_json``)."""
+    items = apply_service_level(items, ctx.options.get("service_level"), policy.type)
     storage = ctx.read("silver", "store_storage")
     inputs = policy_inputs(items, forecast, storage, policy, horizon_days=horizon)
     return parameters_rows(optimize_frame(inputs, policy), items, policy, ctx.as_of, forecast_as_of)
@@ -132,6 +136,11 @@ def run(ctx: JobContext) -> StepResult:
     )
     result.rows_in = sum(r["items"] for r in summary)
     result.message = "; ".join(f"{r.policy_id}: {r['items']} {r.status}" for r in summary)
+    alpha = ctx.options.get("service_level")
+    if alpha is not None:
+        result.message += (
+            f"; service level {alpha:g} for the run's items: missed-sale cost pi = h·α/(1−α) (nvbudget: W·α/(1−α))"
+        )
     return result
 
 

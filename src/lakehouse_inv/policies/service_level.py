@@ -1,0 +1,33 @@
+"""A planner's target service level α as the missed-sale cost the cost-based policies optimize with.
+
+The policies trade holding cost against missed-sale cost ``pi``; a run with ``--service-level α`` (the dashboard's
+Run page) replaces the chosen items' configured ``pi`` by the cost at which the critical ratio (newsvendor) relation
+gives α:  α = π / (π + h)  ⇔  π = h · α / (1 − α),  with ``h`` the holding cost per unit per day. For the budgeted
+newsvendor (``nvbudget``) the holding side of one period is the expiry loss ``W`` (per period, like ``b = pi /
+period``), so there ``pi = W · α / (1 − α)`` and ``b / (b + W / period) = α`` exactly. Policies without a missed-sale
+cost (ceoq, ww, clsp) are unchanged. The ``pi`` used is kept in ``gold.policy_parameters.inputs_json``.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+USES_MISSED_SALE_COST = ("sQ", "sQ_perishable", "RS", "nvbudget")
+
+
+def missed_sale_cost(holding: float, alpha: float) -> float:
+    """π with α = π / (π + h): the missed-sale cost at which a unit's critical ratio is α."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"service level {alpha!r} must lie strictly between 0 and 1")
+    return holding * alpha / (1 - alpha)
+
+
+def apply_service_level(items: DataFrame, alpha: float | None, policy_type: str) -> DataFrame:
+    """The item inputs with ``pi`` set for service level ``alpha`` (unchanged when ``alpha`` is None or the
+    policy type has no missed-sale cost). ``items`` are the run's (already scoped) rows of
+    :func:`lakehouse_inv.policies.features.item_inputs`."""
+    if alpha is None or policy_type not in USES_MISSED_SALE_COST:
+        return items
+    holding = F.col("W") if policy_type == "nvbudget" else F.col("h")
+    return items.withColumn("pi", (holding * F.lit(missed_sale_cost(1.0, alpha))).cast("double"))
