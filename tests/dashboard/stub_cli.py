@@ -2,7 +2,8 @@
 ``run --steps ...`` and writes one order carrying the run id into the fixture's gold.orders. Its first step lasts
 until the test creates ``<warehouse>/../release-run`` (at most a minute), so "running" is seen whatever the load.
 
-    stub_cli.py <warehouse> run --steps optimize,generate_orders --stores S01 --run-id ID --conf-dir DIR
+    stub_cli.py <warehouse> run --steps optimize,generate_orders --stores S01 [--service-level 0.95] --run-id ID
+        --conf-dir DIR
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def main() -> int:
     parser.add_argument("--steps", required=True)
     parser.add_argument("--stores")
     parser.add_argument("--products")
+    parser.add_argument("--service-level", type=float)
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--conf-dir", required=True)
     parser.add_argument("--env")

@@ -175,6 +175,8 @@ def test_configuration_upload_rejects_then_saves(browser, dashboard, tmp_path: P
 def test_run_launches_refuses_a_second_and_shows_new_orders(browser, dashboard):
     open_page(browser, dashboard, "Run", "No run launched from this dashboard yet.")
     choose(browser, "stMultiSelect", "Stores", "S01")
+    level = widget(browser, "stNumberInput", "Service level override (empty = configured costs)")
+    level.find_element("css selector", "input").send_keys("0.97")
     click_button(browser, "Launch run")
     wait_for_text(browser, "Started run dashboard-", ": running")
     click_button(browser, "Launch run")
@@ -182,7 +184,7 @@ def test_run_launches_refuses_a_second_and_shows_new_orders(browser, dashboard):
     (dashboard.warehouse.parent / "release-run").touch()  # let the stand-in run finish (see stub_cli.py)
     text = wait_for_text(browser, ": succeeded", "1 new or changed orders", timeout=60)
     assert "[1/2] optimize" in text and "[2/2] generate_orders" in text
-    assert "--steps optimize,generate_orders --stores S01" in text
+    assert "--steps optimize,generate_orders --stores S01 --service-level 0.97" in text
 
 
 @pytest.mark.parametrize("page", PAGES)

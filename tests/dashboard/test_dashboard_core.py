@@ -125,7 +125,7 @@ def test_one_run_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     )
     monkeypatch.setenv(CLI_ENV, f"{sys.executable} {script}")
     manager = RunManager(tmp_path / "state")
-    first = manager.launch(RunRequest(["S01"], ["P01", "P02"]), tmp_path / "conf", "demo")
+    first = manager.launch(RunRequest(["S01"], ["P01", "P02"], service_level=0.95), tmp_path / "conf", "demo")
     with pytest.raises(RunInProgress, match=f"run {first.run_id} .* is still running"):
         manager.launch(RunRequest(), tmp_path / "conf")
     deadline = time.monotonic() + 30
@@ -133,7 +133,10 @@ def test_one_run_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         time.sleep(0.1)
     assert manager.current().status == "succeeded"
     log = manager.log()
-    assert f"run --steps optimize,generate_orders --stores S01 --products P01,P02 --run-id {first.run_id}" in log
+    assert (
+        f"run --steps optimize,generate_orders --stores S01 --products P01,P02 --service-level 0.95 "
+        f"--run-id {first.run_id}" in log
+    )
     assert progress_lines(log) == [
         "lakehouse_inv run X  steps: optimize",
         "[1/1] optimize: ...",
@@ -159,7 +162,7 @@ def test_a_failed_run_keeps_its_error_output(tmp_path: Path, monkeypatch: pytest
 
 def test_the_real_runner_accepts_the_run_pages_arguments(tmp_path: Path, capsys: pytest.CaptureFixture):
     # an unknown option would make argparse exit; a bad --conf-dir is reported after parsing, with exit code 2
-    arguments = [*RunRequest(["S01"], ["P01"], evaluate=True).arguments(), "--run-id", "x"]
+    arguments = [*RunRequest(["S01"], ["P01"], evaluate=True, service_level=0.9).arguments(), "--run-id", "x"]
     assert main_for(None, [*arguments, "--conf-dir", str(tmp_path)]) == 2
     assert "policies" in capsys.readouterr().err
     assert main_for(None, ["--stores", "S01;drop", "--conf-dir", str(ROOT / "conf")]) == 2

@@ -32,6 +32,7 @@ class RunRequest:
     stores: list[str] = field(default_factory=list)
     products: list[str] = field(default_factory=list)
     evaluate: bool = False
+    service_level: float | None = None  # None = keep each item's configured missed-sale cost
 
     def arguments(self) -> list[str]:
         steps = [*RUN_STEPS, "evaluate"] if self.evaluate else list(RUN_STEPS)
@@ -40,6 +41,8 @@ class RunRequest:
             args += ["--stores", ",".join(self.stores)]
         if self.products:
             args += ["--products", ",".join(self.products)]
+        if self.service_level is not None:
+            args += ["--service-level", repr(float(self.service_level))]
         return args
 
 

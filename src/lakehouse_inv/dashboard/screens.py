@@ -333,7 +333,9 @@ def run_page() -> None:
     st.caption(
         "Optimize the policies and generate orders (optionally evaluate) as a background "
         "`lakehouse-inv run`; one run at a time. Chosen stores / products are re-optimized and re-ordered whatever "
-        "the schedules say; none chosen = every item whose schedule is due. Evaluate replays all items."
+        "the schedules say; none chosen = every item whose schedule is due. Evaluate replays all items. "
+        "A service level α replaces the optimized items' missed-sale cost by h·α/(1−α) (the critical ratio "
+        "α = π/(π+h)); empty = each item's configured costs."
     )
     items = table(warehouse, "silver", "store_product", quiet=True)
     stores = sorted(items["store_id"].unique()) if items is not None else []
@@ -343,10 +345,20 @@ def run_page() -> None:
     with st.form("run_form"):
         chosen_stores = st.multiselect("Stores", stores, placeholder="all stores", key="run_stores")
         chosen_products = st.multiselect("Products", products, placeholder="all products", key="run_products")
+        service_level = st.number_input(
+            "Service level override (empty = configured costs)",
+            min_value=0.5001,
+            max_value=0.9998,
+            value=None,
+            step=0.01,
+            format="%.4f",
+            placeholder="configured costs",
+            key="run_service_level",
+        )
         evaluate = st.checkbox("Evaluate afterwards (replays all policies: slower)", key="run_evaluate")
         launched = st.form_submit_button("Launch run")
     if launched:
-        request = RunRequest(chosen_stores, chosen_products, evaluate)
+        request = RunRequest(chosen_stores, chosen_products, evaluate, service_level)
         try:
             state = manager.launch(request, settings.conf_dir, settings.env)
             st.success(f"Started run {state.run_id}.")
