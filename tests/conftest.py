@@ -15,6 +15,7 @@ from lakehouse_inv.config import PipelineConfig, SchemaNames, SimulatorConfig
 from lakehouse_inv.pipeline.configs import load_configs
 from lakehouse_inv.pipeline.context import JobContext
 from lakehouse_inv.spark import build_spark
+from spark_settings import TEST_SPARK_CONF
 
 _schema_ids = itertools.count()
 PROJECT_CONF = Path(__file__).resolve().parents[1] / "conf"
@@ -29,7 +30,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
         "lakehouse_inv-tests",
         master="local[2]",
         warehouse_dir=warehouse,
-        conf={"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2", "spark.driver.memory": "2g"},
+        conf={"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2", **TEST_SPARK_CONF},
     )
     yield session
     session.stop()

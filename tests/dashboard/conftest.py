@@ -105,7 +105,7 @@ def browser_available() -> None:
     pytest.importorskip("streamlit", reason="pip install -e '.[dashboard]'")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # servers and browser stop with the module
 def dashboard(browser_available, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     root = tmp_path_factory.mktemp("dashboard")
     warehouse = root / "warehouse"
@@ -115,7 +115,7 @@ def dashboard(browser_available, tmp_path_factory: pytest.TempPathFactory) -> It
     stop_dashboard(running)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # servers and browser stop with the module
 def empty_dashboard(browser_available, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     root = tmp_path_factory.mktemp("dashboard_empty")
     running = start_dashboard(_project(root / "project", root / "warehouse"), root / "warehouse")
@@ -123,12 +123,12 @@ def empty_dashboard(browser_available, tmp_path_factory: pytest.TempPathFactory)
     stop_dashboard(running)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # servers and browser stop with the module
 def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("downloads")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # servers and browser stop with the module
 def browser(browser_available, downloads: Path, tmp_path_factory: pytest.TempPathFactory):
     os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never fetch a driver or a browser
     from selenium import webdriver

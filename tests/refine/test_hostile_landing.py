@@ -100,9 +100,13 @@ def _copy_day(staging, landing, day: dt.date) -> None:
         shutil.copy(path, target)
 
 
+# the derived tables a daily increment and a full refresh must build alike (and the silver table they come from)
+SNAPSHOT = (("silver", "sales"), ("silver", "daily_demand"), ("gold", "daily_sales"), ("gold", "inventory_status"))
+
+
 def _snapshot(ctx) -> dict[str, list]:
     out = {}
-    for layer, table in (("silver", "daily_demand"), ("gold", "daily_sales")):
+    for layer, table in SNAPSHOT:
         df = ctx.read(layer, table)
         business = sorted(c for c in df.columns if not c.startswith("_"))
         out[f"{layer}.{table}"] = sorted(map(repr, df.select(*business).collect()))
