@@ -120,7 +120,19 @@ def calibrated_quantiles(
     ends = [[i for i, v in enumerate(levels) if abs(v - end) < 1e-9] for end in interval_levels(coverage)]
     if all(ends):
         bounds = _calibrated_bounds(cdf, coverage=coverage, target=target)
-        out[:, ends[0][0]], out[:, ends[1][0]] = bounds[:, 0], bounds[:, 1]
+        low, high = ends[0][0], ends[1][0]
+        out[:, low], out[:, high] = bounds[:, 0], bounds[:, 1]
+        # a narrowed interval can end below the median ([0, 0] on a day whose median is 1): keep the published
+        # quantiles ordered by clipping the other levels into / beside the calibrated interval
+        for i, level in enumerate(levels):
+            if i in (low, high):
+                continue
+            if levels[low] < level < levels[high]:
+                out[:, i] = np.clip(out[:, i], bounds[:, 0], bounds[:, 1])
+            elif level <= levels[low]:
+                out[:, i] = np.minimum(out[:, i], bounds[:, 0])
+            else:
+                out[:, i] = np.maximum(out[:, i], bounds[:, 1])
     return out
 
 
