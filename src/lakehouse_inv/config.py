@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +23,12 @@ from lakehouse_inv.resources import default_conf_dir
 
 class ConfigError(ValueError):
     """A configuration file is missing, unreadable or invalid; the message names file and field."""
+
+
+def duplicates(values: Iterable[str]) -> list[str]:
+    """The values that occur more than once, sorted (for "duplicate id" configuration errors)."""
+    counts = Counter(values)
+    return sorted(v for v, n in counts.items() if n > 1)
 
 
 class StrictModel(BaseModel):

@@ -4,11 +4,11 @@ maintenance and governance groups. A bad file is rejected before anything runs, 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from lakehouse_inv.config import StrictModel
+from lakehouse_inv.config import StrictModel, duplicates
 
 RuleKind = Literal[
     "quarantine_rate",  # per table: rows quarantined / rows checked in the run (gold.data_quality)
@@ -27,6 +27,17 @@ SAFE_RETENTION_HOURS = 168
 _TABLE = re.compile(r"^(bronze|silver|gold)\.\w+$")
 
 
+def _table_names(tables: list[str]) -> list[str]:
+    bad = [t for t in tables if not _TABLE.match(t)]
+    if bad:
+        raise ValueError(f"tables must be named <layer>.<table>, got {bad}")
+    return tables
+
+
+# a list of ``<layer>.<table>`` names, checked where any model declares one
+TableNames = Annotated[list[str], AfterValidator(_table_names)]
+
+
 class Rule(StrictModel):
     """One alert rule. ``threshold``: a share (0..1) for share rules, a count for ``anomaly_count``, a factor
     (> 1) for step rules, which fire when the value is above ``threshold`` x or below 1 / ``threshold`` x the
@@ -38,19 +49,11 @@ class Rule(StrictModel):
     severity: Literal["info", "warning", "critical"] = "warning"
     fail_run: bool = Field(False, description="a firing rule also makes the run exit non-zero")
     min_count: int = Field(1, ge=1, description="share rules: evaluated only over at least this many rows")
-    tables: list[str] = Field(default_factory=list, description="quarantine_rate: only these tables (default all)")
+    tables: TableNames = Field(default_factory=list, description="quarantine_rate: only these tables (default all)")
     steps: list[str] = Field(default_factory=list, description="step rules: only these steps (default all)")
     history_runs: int = Field(10, ge=1, description="step rules: recent runs the current one is compared with")
     min_history: int = Field(3, ge=1, description="step rules: fewer earlier runs than this = not evaluated")
     min_value: float = Field(0.0, ge=0, description="step rules: ignored while value and median are both below")
-
-    @field_validator("tables")
-    @classmethod
-    def _table_names(cls, tables: list[str]) -> list[str]:
-        bad = [t for t in tables if not _TABLE.match(t)]
-        if bad:
-            raise ValueError(f"tables must be named <layer>.<table>, got {bad}")
-        return tables
 
     @model_validator(mode="after")
     def _fits_kind(self) -> Rule:
@@ -108,7 +111,7 @@ class RefitConfig(StrictModel):
 
 class MaintenanceConfig(StrictModel):
     vacuum_retention_hours: int = Field(SAFE_RETENTION_HOURS, description="VACUUM RETAIN; never below 168")
-    tables: list[str] = Field(default_factory=list, description="<layer>.<table>; empty = every silver/gold table")
+    tables: TableNames = Field(default_factory=list, description="<layer>.<table>; empty = every silver/gold table")
 
     @field_validator("vacuum_retention_hours")
     @classmethod
@@ -119,14 +122,6 @@ class MaintenanceConfig(StrictModel):
                 "files that running readers, writers or time travel still need"
             )
         return hours
-
-    @field_validator("tables")
-    @classmethod
-    def _table_names(cls, tables: list[str]) -> list[str]:
-        bad = [t for t in tables if not _TABLE.match(t)]
-        if bad:
-            raise ValueError(f"tables must be named <layer>.<table>, got {bad}")
-        return tables
 
 
 class GovernanceConfig(StrictModel):
@@ -154,8 +149,7 @@ class MonitoringConfig(StrictModel):
     @field_validator("rules")
     @classmethod
     def _unique_names(cls, rules: list[Rule]) -> list[Rule]:
-        names = [r.name for r in rules]
-        duplicated = sorted({n for n in names if names.count(n) > 1})
+        duplicated = duplicates(r.name for r in rules)
         if duplicated:
             raise ValueError(f"duplicate rule name(s) {duplicated}")
         return rules

@@ -14,7 +14,7 @@ from typing import Literal
 from croniter import croniter
 from pydantic import Field, field_validator, model_validator
 
-from lakehouse_inv.config import StrictModel
+from lakehouse_inv.config import StrictModel, duplicates
 
 PolicyType = Literal["sQ", "sQ_perishable", "RS", "ceoq", "ww", "clsp", "nvbudget"]
 PARTITION_FIELDS = ("store_id", "product_id", "supplier_id", "storage_id", "department_id")
@@ -114,8 +114,7 @@ class PoliciesConfig(StrictModel):
     @field_validator("policies")
     @classmethod
     def _unique(cls, policies: list[PolicyConfig]) -> list[PolicyConfig]:
-        ids = [p.id for p in policies]
-        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        duplicated = duplicates(p.id for p in policies)
         if duplicated:
             raise ValueError(f"duplicate policy id(s) {duplicated}")
         return policies
