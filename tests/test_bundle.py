@@ -28,7 +28,10 @@ def test_every_job_reports_failures_and_every_task_times_out_and_retries():
     assert {"lakehouse_inv_daily", "lakehouse_inv_demo", "lakehouse_inv_maintain"} <= set(jobs)
     daily = {t["task_key"]: t for t in jobs["lakehouse_inv_daily"]["tasks"]}
     assert {"monitor", "grants"} <= set(daily)
-    assert {d["task_key"] for d in daily["monitor"]["depends_on"]} == {"backtest", "evaluate"}
+    assert {d["task_key"] for d in daily["monitor"]["depends_on"]} == {"backtest", "generate_orders"}
+    # generate_orders marks the recommended order per item from gold.policy_recommendation, which evaluate writes
+    assert [d["task_key"] for d in daily["generate_orders"]["depends_on"]] == ["evaluate"]
+    assert [d["task_key"] for d in daily["evaluate"]["depends_on"]] == ["optimize"]
     for task in daily.values():  # one run id for every task, so monitor sees the whole run
         assert "{{job.run_id}}" in task["python_wheel_task"]["parameters"]
 

@@ -1,5 +1,5 @@
 """The whole DAG on a tiny simulated world: simulate -> ingest -> refine -> gold -> forecast -> backtest ->
-optimize -> generate_orders -> evaluate -> monitor. (Daily increments against a full refresh:
+optimize -> evaluate -> generate_orders -> monitor. (Daily increments against a full refresh:
 tests/refine/test_hostile_landing.py.)"""
 
 from __future__ import annotations

@@ -42,11 +42,15 @@ STEPS: dict[str, Step] = {
             "lakehouse_inv.policies.job:run",
             "solve due policies, one Pyomo model per partition -> gold.policy_parameters",
         ),
-        Step("generate_orders", "lakehouse_inv.orders.job:run", "apply policies to inventory positions -> gold.orders"),
         Step(
             "evaluate",
             "lakehouse_inv.evaluate.job:run",
             "replay policies and baselines on true demand -> gold.policy_metrics",
+        ),
+        Step(
+            "generate_orders",
+            "lakehouse_inv.orders.job:run",
+            "apply policies to inventory positions, mark the recommended order per item -> gold.orders",
         ),
         Step(
             "monitor",
