@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lakehouse_inv.replenishment.delivery import DELIVERY_COLUMNS
 from lakehouse_inv.replenishment.rules import RULE_COLUMNS, RULE_KINDS, RULE_PARAMETERS
 
 DATE_COLUMN = "date"
@@ -72,8 +73,11 @@ ITEM_COLUMNS: dict[str, str] = {
 }
 """Required terms and cost columns → the check they must pass."""
 
+RULE_FROM, OPENING_UNITS, OPENING_EXPIRY = "rule_from", "opening_units", "opening_expiry"
+OPTIONAL_COLUMNS = frozenset({RULE_FROM, OPENING_UNITS, OPENING_EXPIRY, *DELIVERY_COLUMNS})
+"""Optional items columns: a rule schedule, the opening stock and the delivery distributions (module docstring)."""
 RULE_PARAMETER_COLUMNS = tuple(name for name, _ in RULE_COLUMNS if name != "rule_kind")
-INPUT_COLUMNS = frozenset(ITEM_COLUMNS) | {name for name, _ in RULE_COLUMNS}
+INPUT_COLUMNS = frozenset(ITEM_COLUMNS) | {name for name, _ in RULE_COLUMNS} | OPTIONAL_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,18 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from lakehouse_inv.replenishment.items import ItemInputs, demand_matrix, prepare_items, resolve_key_columns
-from lakehouse_inv.replenishment.rules import RuleExecutor
+from lakehouse_inv.replenishment.delivery import delivery_draws
+from lakehouse_inv.replenishment.items import (
+    OPENING_EXPIRY,
+    OPENING_UNITS,
+    RULE_FROM,
+    ItemInputs,
+    as_days,
+    demand_matrix,
+    prepare_items,
+    resolve_key_columns,
+)
+from lakehouse_inv.replenishment.rules import NONE, RULE_COLUMNS, RULE_KINDS, RuleExecutor
 from lakehouse_inv.replenishment.terms import ADJUSTED, BLOCKED, SupplierTerms
 
 OK, INVALID = "ok", "invalid"
@@ -113,49 +123,182 @@ def replay(
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     n_days = (end - start).days + 1
-    inputs = prepare_items(items, resolve_key_columns(items, key_columns))
-    matrix = demand_matrix(inputs, demand, start, n_days) if len(items) else np.zeros((n_days, 0))
+    keys = resolve_key_columns(items, key_columns)
+    base, schedule = split_schedule(items, keys, start, n_days)
+    inputs = prepare_items(base, keys)
+    switches = _switches(inputs, schedule, keys) if schedule is not None else []
+    matrix = demand_matrix(inputs, demand, start, n_days) if len(base) else np.zeros((n_days, 0))
+    opening = opening_batches(base, inputs, start)
+    series = [c for c in keys if c in demand.columns]
+    lead_days, shares = delivery_draws(base, series, np.nan_to_num(inputs.values["L"], nan=1.0), n_days)
     errors = inputs.errors()
     valid = np.array([e is None for e in errors], dtype=bool)
-    daily = {name: np.full((n_days, len(items)), np.nan) for name in _UNIT_COLUMNS}
+    daily = {name: np.full((n_days, len(base)), np.nan) for name in _UNIT_COLUMNS}
+    position = np.cumsum(valid) - 1  # index of each valid item among the valid ones
     simulated = _simulate(
-        inputs.kinds[valid], {name: values[valid] for name, values in inputs.values.items()}, matrix[:, valid]
+        inputs.kinds[valid],
+        {name: values[valid] for name, values in inputs.values.items()},
+        matrix[:, valid],
+        deliveries=(lead_days[:, valid], shares[:, valid]),
+        opening=[(arrival[valid], units[valid]) for arrival, units in opening],
+        switches=[
+            (day, position[idx[valid[idx]]], kinds[valid[idx]], {k: v[valid[idx]] for k, v in params.items()})
+            for day, idx, kinds, params in switches
+            if valid[idx].any()
+        ],
     )
     for name, values in simulated.items():
         daily[name][:, valid] = values
     return _frame(inputs, errors, valid, daily, start, n_days)
 
 
-def _simulate(kinds: np.ndarray, values: Mapping[str, np.ndarray], demand: np.ndarray) -> dict[str, np.ndarray]:
+def split_schedule(
+    items: pd.DataFrame, keys: Sequence[str], start: dt.date, n_days: int
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """``(base, schedule)``: without a ``rule_from`` column the items themselves and None. With it, one base row
+    per item (its terms, and the rule in force on day 0: the latest row from on or before ``start``, or rule
+    ``none`` when the first row comes later) and the later rule rows, each with its day number ``_day``."""
+    if RULE_FROM not in items.columns:
+        return items, None
+    day = (as_days(items[RULE_FROM]) - np.datetime64(start, "D")).astype(np.int64)
+    ordered = items.assign(_day=np.maximum(day, 0)).sort_values([*keys, "_day"], kind="mergesort")
+    ordered = ordered[ordered["_day"] < n_days]
+    # of several rows in force from day 0 the latest wins (rows sort by rule_from: take the last of each item-day)
+    ordered = ordered[~ordered.duplicated([*keys, "_day"], keep="last")]
+    first = ~ordered.duplicated(list(keys), keep="first")
+    base = ordered[first].copy()
+    late_start = base["_day"].to_numpy() > 0
+    schedule = pd.concat([ordered[~first], base[late_start]], ignore_index=True)
+    base.loc[late_start, "rule_kind"] = RULE_KINDS[NONE]
+    return base.drop(columns=["_day", RULE_FROM]).reset_index(drop=True), schedule
+
+
+def _switches(
+    inputs: ItemInputs, schedule: pd.DataFrame, keys: Sequence[str]
+) -> list[tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
+    """Rule changes ``(day, item indices, kind codes, parameters)`` in day order; a rule row with a bad parameter
+    makes its item invalid (its problems are added to the item's)."""
+    if len(schedule) == 0:
+        return []
+    checked = prepare_items(schedule.drop(columns=[RULE_FROM]), [*keys, "_day"])
+    index = pd.MultiIndex.from_frame(inputs.keys) if len(keys) > 1 else pd.Index(inputs.keys[keys[0]])
+    rows = pd.MultiIndex.from_frame(schedule[list(keys)]) if len(keys) > 1 else pd.Index(schedule[keys[0]])
+    item_of_row = index.get_indexer(rows)
+    for row, problems in enumerate(checked.problems):
+        if problems:
+            when = f"rule from day {int(schedule['_day'].iat[row])}"
+            inputs.problems[item_of_row[row]].extend(f"{when}: {p}" for p in problems)
+    days = schedule["_day"].to_numpy()
+    out = []
+    for day in np.unique(days):
+        rows_today = np.flatnonzero(days == day)
+        params = {name: checked.values[name][rows_today] for name, _ in RULE_COLUMNS if name != "rule_kind"}
+        out.append((int(day), item_of_row[rows_today], checked.kinds[rows_today], params))
+    return out
+
+
+def opening_batches(base: pd.DataFrame, inputs: ItemInputs, start: dt.date) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The stock on hand when the replay starts, as batches ``(arrival day, units)`` oldest first, one pair of
+    arrays (per item) per batch rank. A batch with an ``opening_expiry`` E (its last sellable day) and a shelf life
+    counts as having arrived on E − life + 1, so it expires on E as in the store; without one it arrived the day
+    before ``start``. Batches already past their last sellable day are not stock."""
+    if OPENING_UNITS not in base.columns:
+        return []
+    life = inputs.values["shelf_life_days"]
+    per_item: list[list[tuple[float, float]]] = []
+    for i, (units, expiry) in enumerate(
+        zip(base[OPENING_UNITS], base[OPENING_EXPIRY] if OPENING_EXPIRY in base else [None] * len(base), strict=True)
+    ):
+        units = _cells(units)
+        expiry = _expiry_days(expiry, start, len(units))
+        batches = []
+        for count, last_day in zip(units, expiry, strict=False):
+            if not np.isfinite(count) or count < 0 or count != np.floor(count):
+                inputs.problems[i].append(f"opening_units: must be whole numbers >= 0, got {count:g}")
+                continue
+            if np.isfinite(last_day) and np.isfinite(life[i]):
+                if last_day < 0:
+                    continue
+                batches.append((last_day - life[i] + 1, count))
+            else:
+                batches.append((-1.0, count))
+        per_item.append(sorted(b for b in batches if b[1] > 0))
+    ranks = max((len(b) for b in per_item), default=0)
+    out = []
+    for rank in range(ranks):
+        arrival = np.array([b[rank][0] if rank < len(b) else 0.0 for b in per_item])
+        units = np.array([b[rank][1] if rank < len(b) else 0.0 for b in per_item])
+        out.append((arrival, units))
+    return out
+
+
+def _cells(value: object) -> np.ndarray:
+    """An array cell of numbers (list or array; None = empty) as floats."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return np.zeros(0)
+    return np.asarray(value, dtype=np.float64).ravel()
+
+
+def _expiry_days(value: object, start: dt.date, n: int) -> np.ndarray:
+    """An array cell of expiry dates (None/NaT = does not expire) as day numbers from ``start`` (NaN for none)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return np.full(n, np.nan)
+    dates = pd.to_datetime(pd.Series(list(np.asarray(value, dtype=object).ravel()), dtype=object))
+    days = (dates - pd.Timestamp(start)).dt.days.to_numpy(dtype=np.float64, na_value=np.nan)
+    return days
+
+
+def _simulate(
+    kinds: np.ndarray,
+    values: Mapping[str, np.ndarray],
+    demand: np.ndarray,
+    *,
+    deliveries: tuple[np.ndarray, np.ndarray] | None = None,
+    opening: Sequence[tuple[np.ndarray, np.ndarray]] = (),
+    switches: Sequence[tuple[int, np.ndarray, np.ndarray, Mapping[str, np.ndarray]]] = (),
+) -> dict[str, np.ndarray]:
     """The day loop for valid items: ``demand`` is (days, items); returns every _UNIT_COLUMNS measure as a
     (days, items) float array. Only what the next day depends on is computed in the loop; lost sales, order
-    counts and cycles follow from the recorded days afterwards."""
+    counts and cycles follow from the recorded days afterwards. ``deliveries`` = (lead time, received share) of an
+    order placed on each day, (days, items) each (default: the promised lead time, in full); ``opening`` the
+    stock on hand at the start as batches by rank; ``switches`` the rule changes by day."""
     n_days, n = demand.shape
     items = np.arange(n)
-    lead = values["L"].astype(np.int64)
-    pipeline = np.zeros((int(lead.max(initial=0)) + 1, n))  # units arriving on day d sit in row d % len
+    lead_days, shares = deliveries if deliveries is not None else (None, None)
+    if lead_days is None:
+        lead_days = np.tile(values["L"].astype(np.int64), (n_days, 1))
+        shares = np.ones((n_days, n))
+    longest = int(lead_days.max(initial=0)) + 1
+    arriving_units = np.zeros((longest, n))  # units arriving on day d sit in row d % longest
+    arriving_ordered = np.zeros((longest, n))  # what those deliveries were ordered as (leaves on-order)
     life = values["shelf_life_days"]
     perishable = np.isfinite(life)
     # A batch arriving on day a is sold through day a + life − 1 and disposed after closing that day; items
     # without a shelf life get an age no batch reaches.
     disposal_age = np.where(perishable, life - 1, n_days + 1)
     stock = _BatchQueues(n)
+    on_hand, on_order = np.zeros(n), np.zeros(n)
+    for arrival, units in opening:
+        stock.receive(arrival, units)
+        on_hand += units
     terms = SupplierTerms.from_limits(values["moq"], values["max_qty"], values["multiple"])
     max_inventory = np.nan_to_num(values["max_inventory"], nan=np.inf)
     storage_limited = bool(np.isfinite(max_inventory).any())
     any_perishable = bool(perishable.any())
     rules = RuleExecutor(kinds, values, n_days)
+    switch_on = {day: (idx, k, p) for day, idx, k, p in switches}
 
     out = {name: np.zeros((n_days, n)) for name in _UNIT_COLUMNS}
     received, sold_out, unit_days, disposed_out = out["received"], out["sold"], out["unit_days_sold"], out["disposed"]
     ordered, adjusted, blocked = out["ordered"], out["orders_adjusted"], out["orders_blocked"]
     on_hand_out, on_order_out = out["on_hand_end"], out["on_order_end"]
-    on_hand, on_order = np.zeros(n), np.zeros(n)
     for day in range(n_days):
+        slot = day % longest
         arriving = received[day]
-        arriving[:] = pipeline[day % len(pipeline)]
-        pipeline[day % len(pipeline)] = 0.0
-        on_order -= arriving
+        arriving[:] = arriving_units[slot]
+        on_order -= arriving_ordered[slot]
+        arriving_units[slot] = 0.0
+        arriving_ordered[slot] = 0.0
         on_hand += arriving
         stock.receive(day, arriving)
 
@@ -170,11 +313,15 @@ def _simulate(kinds: np.ndarray, values: Mapping[str, np.ndarray], demand: np.nd
             on_hand -= disposed_out[day]
 
         rules.record_sales(day, sold, in_stock)
+        if day in switch_on:
+            rules.switch(day, *switch_on[day])
         position = on_hand + on_order
         need = rules.needed(day, position)
         if (need > 0).any():
             order = terms.apply(need, max_inventory - position if storage_limited else None)
-            pipeline[(day + lead) % len(pipeline), items] += order.quantity
+            arrival = (day + lead_days[day]) % longest
+            arriving_units[arrival, items] += np.floor(order.quantity * shares[day] + 1e-9)
+            arriving_ordered[arrival, items] += order.quantity
             on_order += order.quantity
             ordered[day] = order.quantity
             adjusted[day] = order.status == ADJUSTED
@@ -217,7 +364,8 @@ class _BatchQueues:
         self.count = np.zeros(n_items, dtype=np.int64)
         self._columns = np.arange(n_items)
 
-    def receive(self, day: int, units: np.ndarray) -> None:
+    def receive(self, day: int | np.ndarray, units: np.ndarray) -> None:
+        """Add today's deliveries (``day`` may be a per-item arrival day, for the opening stock)."""
         delivered = np.flatnonzero(units > 0)
         if len(delivered) == 0:
             return
@@ -225,7 +373,7 @@ class _BatchQueues:
             self._grow()
         tail = (self.head[delivered] + self.count[delivered]) % len(self.units)
         self.units[tail, delivered] = units[delivered]
-        self.arrival[tail, delivered] = day
+        self.arrival[tail, delivered] = np.broadcast_to(day, units.shape)[delivered]
         self.count[delivered] += 1
 
     def _grow(self) -> None:

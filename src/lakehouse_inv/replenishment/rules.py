@@ -366,45 +366,66 @@ def attach_rules(
 class RuleExecutor:
     """Runs the rules of a group of items, vectorised: call :meth:`record_sales` then :meth:`needed` once per day.
 
-    ``params`` holds one float array per RULE_COLUMNS parameter (NaN where unused), ``kinds`` the kind codes."""
+    ``params`` holds one float array per RULE_COLUMNS parameter (NaN where unused), ``kinds`` the kind codes.
+    :meth:`switch` replaces some items' rules from a given day on (a walk-forward re-optimization): what the items
+    sold so far stays in their sales windows, and a review rule's calendar restarts on the day it took effect
+    (reviews on days ``switch day + offset + k·R``)."""
 
     def __init__(self, kinds: np.ndarray, params: Mapping[str, np.ndarray], n_days: int) -> None:
-        self._params = params
+        self._params = {name: np.array(values, dtype=np.float64) for name, values in params.items()}
+        self._kind_codes = np.array(kinds, dtype=np.int64)
+        self._days = np.arange(n_days, dtype=np.float64)[:, None]
+        self.review_due = np.zeros((n_days, len(self._kind_codes)), dtype=bool)
+        """(n_days, n_items): whether each item reviews at the end of each day."""
+        self._sold_since_review = np.nan_to_num(self._params["initial_order"], nan=0.0)
+        self._prior = np.nan_to_num(self._params["prior_daily_sales"], nan=0.0)
+        self._sales = _RollingWindow(self._prior)
+        # service_cover: in-stock days only: count, sales and squared sales (a prior day counts its expected square)
+        prior_square = self._prior**2 + np.nan_to_num(self._params["prior_daily_variance"], nan=0.0)
+        self._in_stock = (_RollingWindow(np.ones_like(self._prior)), _RollingWindow(self._prior))
+        self._in_stock_squares = _RollingWindow(prior_square)
+        self._derive(np.arange(len(self._kind_codes)), 0)
+
+    def _derive(self, items: np.ndarray, day: int) -> None:
+        """Recompute what follows from the parameters of ``items``, whose rules apply from ``day``."""
+        kinds, p = self._kind_codes, self._params
         self._kinds = [(code, None if np.all(kinds == code) else kinds == code) for code in np.unique(kinds)]
         self._has = {code for code, _ in self._kinds}
-        periodic = np.isin(kinds, REVIEW_KINDS)
-        period = np.where(periodic, params["review_period"], 1.0)
-        offset = np.nan_to_num(params["review_offset"], nan=0.0)
-        days = np.arange(n_days, dtype=np.float64)[:, None]
-        self.review_due = periodic & ((days - offset) % period == 0)
-        """(n_days, n_items): whether each item reviews at the end of each day."""
+        periodic = np.isin(kinds[items], REVIEW_KINDS)
+        period = np.where(periodic, p["review_period"][items], 1.0)
+        offset = np.nan_to_num(p["review_offset"][items], nan=0.0)
+        days = self._days[day:] - day
+        self.review_due[day:, items] = periodic & ((days - offset) % period == 0)
         self._replacement = kinds == REPLACEMENT
-        self._sold_since_review = np.nan_to_num(params["initial_order"], nan=0.0)
-        self._prior = np.nan_to_num(params["prior_daily_sales"], nan=0.0)
-        self._sales = _RollingWindow(self._prior)
-        if SERVICE_COVER in self._has:
-            # in-stock days only: count, sales and squared sales (a prior day counts its expected square)
-            prior_square = self._prior**2 + np.nan_to_num(params["prior_daily_variance"], nan=0.0)
-            self._in_stock = (_RollingWindow(np.ones_like(self._prior)), _RollingWindow(self._prior))
-            self._in_stock_squares = _RollingWindow(prior_square)
-            self._safety_z = np.nan_to_num(params["safety_z"], nan=0.0)
-            self._sell_within = params["sell_within_days"]
-            self._capped = np.isfinite(self._sell_within)
-            self._days_before_arrival = np.maximum(np.nan_to_num(params["lead_days"], nan=1.0) - 1.0, 0.0)
+        self._safety_z = np.nan_to_num(p["safety_z"], nan=0.0)
+        self._sell_within = p["sell_within_days"]
+        self._capped = np.isfinite(self._sell_within)
+        self._days_before_arrival = np.maximum(np.nan_to_num(p["lead_days"], nan=1.0) - 1.0, 0.0)
+        self._prior = np.nan_to_num(p["prior_daily_sales"], nan=0.0)
+
+    def switch(self, day: int, items: np.ndarray, kinds: np.ndarray, params: Mapping[str, np.ndarray]) -> None:
+        """From the end of ``day`` on, ``items`` (indices) run the rules ``kinds``/``params`` (one entry per index).
+        An item switching to a replacement rule starts counting at its ``initial_order``."""
+        items = np.asarray(items, dtype=np.int64)
+        newly_replacement = (np.asarray(kinds) == REPLACEMENT) & (self._kind_codes[items] != REPLACEMENT)
+        self._kind_codes[items] = kinds
+        for name, values in params.items():
+            self._params[name][items] = values
+        started = items[newly_replacement]
+        self._sold_since_review[started] = np.nan_to_num(self._params["initial_order"][started], nan=0.0)
+        self._derive(items, day)
 
     def record_sales(self, day: int, sold: np.ndarray, in_stock: np.ndarray | None = None) -> None:
         """Today's sales, before :meth:`needed` (replacement, days_of_cover and service_cover count them), and
-        whether each item opened the day with stock (service_cover averages in-stock days only; None = all)."""
-        if REPLACEMENT in self._has:
-            self._sold_since_review += sold
-        if DAYS_OF_COVER in self._has:
-            self._sales.push(day, sold)
-        if SERVICE_COVER in self._has:
-            counted = np.ones_like(sold) if in_stock is None else in_stock.astype(np.float64)
-            days, sales = self._in_stock
-            days.push(day, counted)
-            sales.push(day, sold * counted)
-            self._in_stock_squares.push(day, sold * sold * counted)
+        whether each item opened the day with stock (service_cover averages in-stock days only; None = all).
+        Every item's windows are kept, whatever its rule, so a rule switched in later sees the sales before."""
+        self._sold_since_review += sold
+        self._sales.push(day, sold)
+        counted = np.ones_like(sold) if in_stock is None else in_stock.astype(np.float64)
+        days, sales = self._in_stock
+        days.push(day, counted)
+        sales.push(day, sold * counted)
+        self._in_stock_squares.push(day, sold * sold * counted)
 
     def needed(self, day: int, position: np.ndarray) -> np.ndarray:
         """Units each item needs at the end of ``day`` given its inventory position (≤ 0: no order). Closes the
