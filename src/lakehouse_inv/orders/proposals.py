@@ -1,4 +1,5 @@
-"""Today's orders of optimized policies: apply each item's rule to its inventory position, then supplier terms.
+"""Today's orders of optimized policies and of the strong baseline: apply each item's rule to its inventory
+position, then supplier terms.
 
 A plain pandas function (one store per call in Spark). Per item: IP = on hand + on order − backorders (retail
 loses unmet demand, so backorders are 0), the policy's rule (:mod:`lakehouse_inv.replenishment.rules`, the same one
@@ -6,6 +7,11 @@ the replay runs) states the need, and supplier terms (:mod:`lakehouse_inv.replen
 IP) make it orderable. Rule days count from the optimization date (day 0 = ``parameters_as_of``), so an (R, S)
 review or a lot-sizing plan keeps its rhythm between optimizations. Items that need nothing produce no row; a need
 the supplier terms cannot meet produces a ``blocked`` row with the reason instead of a silently changed order.
+
+The baseline (:func:`propose_baseline_orders`, for items whose recommended policy is the baseline) has no solved
+parameters: its service_cover rule is built from the item's forecast rate, lead time, service level and shelf life,
+sees the last SALES_HISTORY_DAYS days of observed sales and reviews on a fixed calendar
+(:mod:`lakehouse_inv.replenishment.baseline`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from lakehouse_inv.replenishment.baseline import history_start, needs_after_history, sales_history, store_manager_rules
 from lakehouse_inv.replenishment.items import RULE_PARAMETER_COLUMNS
 from lakehouse_inv.replenishment.rules import RULE_KINDS, RuleExecutor, attach_rules
 from lakehouse_inv.replenishment.terms import apply_supplier_terms
@@ -64,10 +71,54 @@ def propose_orders(items: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
     decision_json, parameters_as_of, period_days, a, L, on_hand, on_order, moq, max_qty, multiple,
     max_inventory, unit_cost. Output columns: :data:`ORDER_COLUMNS`."""
     if items.empty:
-        return pd.DataFrame({name: pd.Series(dtype=object) for name, _ in ORDER_COLUMNS})
+        return _no_orders()
     rules = attach_rules(items.reset_index(drop=True), period_column="period_days")
-    position = (rules["on_hand"].fillna(0) + rules["on_order"].fillna(0)).to_numpy(dtype=float)
-    need = _needs(rules, position, as_of)
+    position = _position(rules)
+    return _order_lines(rules, _needs(rules, position, as_of), position, as_of)
+
+
+def propose_baseline_orders(
+    items: pd.DataFrame,
+    history: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    policy_id: str,
+    review_days: int,
+    default_service_level: float,
+) -> pd.DataFrame:
+    """The strong baseline's order lines for ``as_of`` (rule service_cover, :mod:`lakehouse_inv.replenishment.
+    baseline`): ``items`` as for :func:`propose_orders` without the policy columns but with ``service_level``,
+    ``shelf_life_days`` and ``demand_variance``; ``history`` the items' ``silver.daily_demand`` rows (store_id,
+    product_id, date, units_sold, stockout) of the SALES_HISTORY_DAYS days ending on ``as_of``. Reviews fall on the
+    dates whose day number since 1970-01-01 is a multiple of the item's review period; ``parameters_as_of`` is
+    null (nothing is optimized). Output columns: :data:`ORDER_COLUMNS`."""
+    if items.empty:
+        return _no_orders()
+    first_day = history_start(as_of)
+    rules = store_manager_rules(
+        items.reset_index(drop=True),
+        first_day=first_day,
+        review_days=review_days,
+        default_service_level=default_service_level,
+    )
+    rules["policy_id"] = policy_id
+    rules["parameters_as_of"] = None
+    sold, in_stock = sales_history(rules, history, first_day, (as_of - first_day).days + 1)
+    position = _position(rules)
+    return _order_lines(rules, needs_after_history(rules, sold, in_stock, position), position, as_of)
+
+
+def _no_orders() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name, _ in ORDER_COLUMNS})
+
+
+def _position(rules: pd.DataFrame) -> np.ndarray:
+    """IP = on hand + on order (no backorders in retail)."""
+    return (rules["on_hand"].fillna(0) + rules["on_order"].fillna(0)).to_numpy(dtype=float)
+
+
+def _order_lines(rules: pd.DataFrame, need: np.ndarray, position: np.ndarray, as_of: dt.date) -> pd.DataFrame:
+    """One order line per item with a positive need, after supplier terms."""
     rows = []
     for i in np.flatnonzero(need > 0):
         item = rules.iloc[i]
