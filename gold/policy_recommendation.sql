@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS ${gold}.policy_recommendation (
   baseline_id          STRING          COMMENT 'The baseline rule compared with',
   baseline_profit      DOUBLE          COMMENT 'Walk-forward profit of the baseline on the selection window',
   fill_rate            DOUBLE          COMMENT 'Fill rate of the recommended policy on the selection window',
-  service_level        DOUBLE          COMMENT 'The item''s target fill rate (primary supplier service_level, or the configured default)',
+  service_level        DOUBLE          COMMENT 'Target fill rate of the item (primary supplier service_level, or the configured default)',
   candidates           INT             COMMENT 'Policies evaluated for the item (baseline included)',
   candidates_meeting   INT             COMMENT 'Of those, how many met the service level',
   selection_start      DATE            COMMENT 'First day of the selection window',
