@@ -10,6 +10,14 @@ Demand over ``n`` days is the n-fold convolution: Poisson(n·a) and NB(n·r, p) 
 convolution (binary powering, FFT for long supports). Tables keep ``lo ≤ k ≤ hi`` where ``P(X < lo) < 1e-15`` and
 ``P(X > hi) < TAIL_MASS``. Loss values stay exact because they are computed from the exact mean,
 ``L(s) = μ − Σ_{k<s} P(X > k)``, so truncation only touches ``s > hi`` where ``L(s) < ~1e-12``.
+
+Lead-time spread (seed field ``lead_time_ci_days``, "+/- days"): a lead time ``L`` with spread ``c > 0`` is random,
+``L' = max(L + j, min(L, 1))`` with ``j`` uniform on the integers ``−c … c`` (each ``1/(2c + 1)``; values below one day
+are clipped to one day, so the mass piles up at 1). Demand over ``L' + extra`` days is then the **compound**
+distribution, the mixture ``Σ_l P(L' = l) · X_{l + extra}`` of the per-day-count distributions above. Survival and
+loss functions are linear in the pmf, so the mixture's tables are exact (no approximation beyond the components'
+tails), with mean ``a·(E[L'] + extra)`` and variance ``(E[L'] + extra)·Var[D] + a²·Var[L']``. Spread 0 returns the
+single component itself, so results without spread are exactly those of a fixed lead time.
 """
 
 from __future__ import annotations
@@ -130,6 +138,23 @@ class DailyDemand:
         top = days * self.mean + 12.0 * math.sqrt(days * variance) + 20.0
         check_grid(top, f"demand over {days:,} days (mean {days * self.mean:.6g} units)")
 
+    def over_lead_time(self, lead: LeadTime, extra_days: int = 0) -> DemandDistribution:
+        """Demand over the random lead time plus ``extra_days`` fixed days (module docstring: the compound mixture)."""
+        if lead.spread == 0:
+            return self.over_days(lead.days + extra_days)
+        components = [self.over_days(int(days) + extra_days) for days in lead.values]
+        return mixture(components, lead.probabilities)
+
+    def over_lead_time_range(self, lead: LeadTime, first_extra: int, count: int) -> list[DemandDistribution]:
+        """:meth:`over_lead_time` for ``extra_days = first_extra … first_extra + count − 1`` (each day count's
+        distribution is built once and shared by the mixtures that contain it)."""
+        if lead.spread == 0:
+            return self.over_day_range(lead.days + first_extra, count)
+        shortest, longest = int(lead.values[0]), int(lead.values[-1])
+        by_days = self.over_day_range(shortest + first_extra, count + longest - shortest)
+        offsets = lead.values - shortest
+        return [mixture([by_days[j + int(o)] for o in offsets], lead.probabilities) for j in range(count)]
+
     def over_day_range(self, first_days: int, count: int) -> list[DemandDistribution]:
         """Distributions over ``first_days, first_days + 1, …, first_days + count − 1`` days."""
         if self.family != "empirical" or self.mean == 0:
@@ -143,6 +168,54 @@ class DailyDemand:
                 pmf = _trim_upper_tail(_convolve(pmf, daily))
             result.append(_empirical_distribution(pmf, (first_days + j) * self.mean))
         return result
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    """A lead time of ``days`` days, random when ``spread > 0`` (module docstring): ``values`` are the distinct
+    possible lead times in increasing order, ``probabilities`` their probabilities."""
+
+    days: int
+    spread: int = 0
+
+    def __post_init__(self) -> None:
+        if self.days < 0 or self.spread < 0:
+            raise ValueError(f"lead time {self.days} and spread {self.spread} must be integers >= 0")
+
+    @property
+    def values(self) -> np.ndarray:
+        return np.unique(self._draws())
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        return np.unique(self._draws(), return_counts=True)[1] / (2.0 * self.spread + 1.0)
+
+    @property
+    def mean(self) -> float:
+        """E[L'] (exactly ``float(days)`` without spread)."""
+        if self.spread == 0:
+            return float(self.days)
+        return float(np.dot(self.values, self.probabilities))
+
+    @property
+    def variance(self) -> float:
+        return float(np.dot((self.values - self.mean) ** 2, self.probabilities))
+
+    def _draws(self) -> np.ndarray:
+        """The 2c + 1 equally likely lead times, clipped below at one day (or at 0 for a zero lead time)."""
+        return np.maximum(self.days + np.arange(-self.spread, self.spread + 1), min(self.days, 1))
+
+
+def mixture(components: list[DemandDistribution], weights: np.ndarray) -> DemandDistribution:
+    """The distribution with pmf ``Σ_j weights[j]·pmf_j`` (weights sum to 1); one component is returned as is."""
+    if len(components) == 1:
+        return components[0]
+    lo = min(c.lo for c in components)
+    hi = max(c.lo + len(c.sf_table) - 2 for c in components)  # each table ends with the 0 at its own hi + 1
+    k = np.arange(lo, hi + 1)
+    survival = sum(w * c.sf(k) for c, w in zip(components, weights, strict=True))
+    mean = float(sum(w * c.mean for c, w in zip(components, weights, strict=True)))
+    return DemandDistribution.from_survival(mean, lo, np.asarray(survival, dtype=float))
 
 
 def _closed_form_survival(demand: DailyDemand, days: int, k: np.ndarray) -> np.ndarray:

@@ -5,10 +5,15 @@ forecast variance per day (negative binomial when above ``a``), ``L`` = primary 
 ``h`` = storage cost per unit per day, ``K`` = the item's share of a shipment: the supplier's cost per shipment
 divided by the number of the store's products it delivers (one truck brings them all, so charging each item the
 whole truck would make every policy order months of stock at once), ``pi`` = missed-sale cost,
-``W`` = unit cost + disposal cost (an expired unit loses both), ``life`` = shelf life in days.
+``W`` = unit cost + disposal cost (an expired unit loses both), ``life`` = shelf life in days,
+``L_ci`` = the primary supplier's lead-time spread (+/- days, 0 when missing), ``alpha`` = its ``service_level``
+(target fill rate, null when missing), ``min_inventory`` = units always to keep (:mod:`lakehouse_inv.policies.targets`
+says how each policy uses them).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -17,6 +22,8 @@ from lakehouse_inv.lakehouse.numeric import exact_mean, exact_sum
 from lakehouse_inv.policies.config import ITEM_KEYS, PolicyConfig
 
 NEWSVENDOR_MAX_PERIOD_DAYS = 7
+TARGET_COLUMNS = ("L_ci", "alpha", "min_inventory")
+"""Optional item inputs of the single-item policies (lead-time spread, fill-rate target, minimum stock)."""
 
 
 def item_inputs(
@@ -27,17 +34,21 @@ def item_inputs(
     forecast: DataFrame,
     *,
     horizon_days: int,
+    forecast_keys: Sequence[str] = (),
 ) -> DataFrame:
-    """One row per store-product with a forecast: every per-item input any policy type needs."""
+    """One row per store-product with a forecast: every per-item input any policy type needs. With
+    ``forecast_keys`` (e.g. a walk-forward evaluation's forecast ``origin``) one row per store-product and key."""
     window = (
         forecast.where(F.col("horizon_day") <= horizon_days)
-        .groupBy(*ITEM_KEYS)
+        .groupBy(*ITEM_KEYS, *forecast_keys)
         .agg(exact_mean("mean").alias("a"), exact_mean("variance").alias("demand_variance"))
     )
     primary = terms.where("is_primary").select(
         *ITEM_KEYS,
         "supplier_id",
         F.col("lead_time_days").alias("L"),
+        F.coalesce(F.col("lead_time_ci_days"), F.lit(0)).alias("L_ci"),
+        F.col("service_level").alias("alpha"),
         "unit_cost",
         F.col("min_order_qty").alias("moq"),
         F.col("max_order_qty").alias("max_qty"),
@@ -55,6 +66,7 @@ def item_inputs(
         .join(window, list(ITEM_KEYS))
         .select(
             *ITEM_KEYS,
+            *forecast_keys,
             "supplier_id",
             "storage_id",
             "department_id",
@@ -75,6 +87,9 @@ def item_inputs(
             "max_qty",
             "multiple",
             F.col("max_inventory"),
+            "L_ci",
+            "alpha",
+            "min_inventory",
         )
     )
 
@@ -82,6 +97,18 @@ def item_inputs(
 def newsvendor_period() -> Column:
     """Days one newsvendor order has to sell: the item's shelf life, at least 1 and at most a week."""
     return F.least(F.greatest(F.coalesce(F.col("life"), F.lit(1)), F.lit(1)), F.lit(NEWSVENDOR_MAX_PERIOD_DAYS))
+
+
+def newsvendor_underage(items: DataFrame) -> Column:
+    """nvbudget's underage cost per unit (before dividing by the period): ``pi``, raised where needed so that the
+    critical ratio ``b/(b + h)`` (h = W per period) reaches the item's service level ``alpha``:
+    ``max(pi, W·alpha/(1 − alpha))`` (``pi`` when ``alpha`` is null, 0 or ≥ 1; a penalty, not a constraint, so the
+    budget stays feasible). With ``--service-level`` ``pi`` is already ``W·alpha/(1 − alpha)``."""
+    if "alpha" not in items.columns:
+        return F.col("pi")
+    alpha = F.col("alpha")
+    floor = F.when((alpha > 0) & (alpha < 1), F.col("W") * alpha / (1 - alpha))
+    return F.greatest(F.col("pi"), F.coalesce(floor, F.col("pi")))
 
 
 def in_scope(items: DataFrame, policy: PolicyConfig) -> DataFrame:
@@ -97,7 +124,13 @@ def _partition_total(value: Column, policy: PolicyConfig) -> Column:
 
 
 def policy_inputs(
-    items: DataFrame, forecast: DataFrame, storage: DataFrame, policy: PolicyConfig, *, horizon_days: int
+    items: DataFrame,
+    forecast: DataFrame,
+    storage: DataFrame,
+    policy: PolicyConfig,
+    *,
+    horizon_days: int,
+    forecast_keys: Sequence[str] = (),
 ) -> DataFrame:
     """The rows one policy's partitions are solved from, in the column names of :func:`optimize_partition`.
 
@@ -105,16 +138,18 @@ def policy_inputs(
     ``_cap<i>`` (couplings), read once per group by the UDF.
     """
     items = in_scope(items, policy)
-    keys = list(dict.fromkeys([*ITEM_KEYS, *policy.partition_fields]))
+    item_keys = [*ITEM_KEYS, *forecast_keys]
+    keys = list(dict.fromkeys([*item_keys, *policy.partition_fields]))
     kind = policy.type
     if kind in ("sQ", "sQ_perishable", "RS"):
         columns = ["a", "L", "h", "K", "pi", "demand_variance"] + (["W", "life"] if kind == "sQ_perishable" else [])
+        columns += [c for c in (*TARGET_COLUMNS, "max_inventory") if c in items.columns]
         weights = sorted({c.weight for c in policy.couplings if c.weight})
         frame = items.select(*keys, *columns, *weights)
         for i, coupling in enumerate(policy.couplings):
             if coupling.capacity == "max_inventory":
                 frame = frame.join(
-                    items.select(*ITEM_KEYS, F.col("max_inventory").cast("double").alias(f"_cap{i}")), list(ITEM_KEYS)
+                    items.select(*item_keys, F.col("max_inventory").cast("double").alias(f"_cap{i}")), item_keys
                 )
             elif isinstance(coupling.capacity, str):
                 capacity = storage.select(
@@ -137,9 +172,10 @@ def policy_inputs(
             *keys,
             (F.col("a") * period).alias("d"),
             (F.col("W") / period).alias("h"),
-            (F.col("pi") / period).alias("b"),
+            (newsvendor_underage(items) / period).alias("b"),
             (F.col("unit_cost") / period).alias("c"),
             (F.col("demand_variance") * period).alias("demand_variance"),
+            *[c for c in ("min_inventory", "max_inventory") if c in items.columns],
         )
         return frame.withColumn("_V", policy.budget_factor * _partition_total(F.col("c") * F.col("d"), policy))
     # ww / clsp: one row per item x planning period (period_days days) with the period's forecast demand;
@@ -147,8 +183,8 @@ def policy_inputs(
     period = F.ceil(F.col("horizon_day") / policy.period_days).cast("int")
     periods = horizon_days // policy.period_days
     daily = forecast.where(F.col("horizon_day") <= periods * policy.period_days)
-    demand = daily.groupBy(*ITEM_KEYS, period.alias("t")).agg(exact_sum("mean").alias("d"))
-    frame = items.select(*keys, "K", (F.col("h") * policy.period_days).alias("h")).join(demand, list(ITEM_KEYS))
+    demand = daily.groupBy(*item_keys, period.alias("t")).agg(exact_sum("mean").alias("d"))
+    frame = items.select(*keys, "K", (F.col("h") * policy.period_days).alias("h")).join(demand, item_keys)
     if kind == "clsp":
         frame = frame.withColumn("_C", policy.capacity_factor * _partition_total(F.col("d"), policy) / periods)
     return frame

@@ -12,6 +12,12 @@ Optional fields beyond policies.md:
 * ``couplings`` (sQ, sQ_perishable, RS): ``[{"usage": "peak" | "average", "capacity": X, "weight": w}]`` caps on
   the item's own stock (weight defaults to 1).
 * ``R_max`` (RS): largest review period considered, default 365.
+* ``L_ci`` (sQ, sQ_perishable, RS): lead-time spread, +/- days (integer, default 0): the lead time is random and the
+  lead-time demand compound (:mod:`lakehouse_inv.policies.distributions`).
+* ``alpha`` (sQ, sQ_perishable, RS): fill-rate target in [0, 1] (default none), a constraint on s or S
+  (:mod:`lakehouse_inv.policies.targets`).
+* ``min_inventory`` (sQ, sQ_perishable, RS: integer; nvbudget: a list of n integers): floor on s, S or s_i
+  (default 0).
 """
 
 from __future__ import annotations
@@ -172,18 +178,33 @@ def _single_sku(fields: _Fields) -> tuple[float, int, float, float, float]:
     return a, L, fields.number("h", strict=True), fields.number("K"), fields.number("pi")
 
 
+def _targets(fields: _Fields) -> dict[str, Any]:
+    """The optional ``L_ci``, ``alpha`` and ``min_inventory`` of sQ, sQ_perishable and RS."""
+    alpha = fields.raw("alpha", None)
+    if alpha is not None:
+        alpha = fields.check_number("alpha", alpha, 0.0, False)
+        if alpha > 1:
+            raise fields.fail("alpha", "must be a fill rate in [0, 1]", alpha)
+    return {
+        "L_ci": fields.integer("L_ci", default=0),
+        "alpha": alpha,
+        "min_inventory": fields.integer("min_inventory", default=0),
+    }
+
+
 def _continuous_review(fields: _Fields, perishable: bool) -> OptionProblem:
     a, L, h, K, pi = _single_sku(fields)
     terms = (fields.number("W"), fields.integer("life")) if perishable else None
     demand = _daily_demand(fields, "demand", fields.raw("demand", None), a, "a")
-    return OptionProblem([SQItem(a, L, h, K, pi, demand, terms)], _item_couplings(fields))
+    item = SQItem(a, L, h, K, pi, demand, terms, **_targets(fields))
+    return OptionProblem([item], _item_couplings(fields))
 
 
 def _periodic_review(fields: _Fields) -> OptionProblem:
     a, L, h, K, pi = _single_sku(fields)
     R_max = fields.integer("R_max", minimum=1, default=DEFAULT_R_MAX)
     demand = _daily_demand(fields, "demand", fields.raw("demand", None), a, "a")
-    return OptionProblem([RSItem(a, L, h, K, pi, demand, R_max)], _item_couplings(fields))
+    return OptionProblem([RSItem(a, L, h, K, pi, demand, R_max, **_targets(fields))], _item_couplings(fields))
 
 
 def _ceoq(fields: _Fields) -> OptionProblem:
@@ -203,8 +224,18 @@ def _nvbudget(fields: _Fields) -> OptionProblem:
     if isinstance(spec, list) and len(spec) != n:
         raise fields.fail("demand", f"must be one spec or a list of {n} specs", spec)
     specs = [(f"demand[{i}]", spec[i]) for i in range(n)] if isinstance(spec, list) else [("demand", spec)] * n
+    floors = [0] * n
+    if fields.raw("min_inventory", None) is not None:
+        values = fields.numbers("min_inventory", n)
+        for i, v in enumerate(values):
+            if not float(v).is_integer():
+                raise fields.fail(f"min_inventory[{i}]", "must be an integer >= 0", float(v))
+        floors = [int(v) for v in values]
     items: list[ItemOptions] = [
-        NewsvendorItem(h[i], b[i], _daily_demand(fields, specs[i][0], specs[i][1], d[i], f"d[{i}]")) for i in range(n)
+        NewsvendorItem(
+            h[i], b[i], _daily_demand(fields, specs[i][0], specs[i][1], d[i], f"d[{i}]"), min_inventory=floors[i]
+        )
+        for i in range(n)
     ]
     return OptionProblem(items, [Coupling("peak", V, c)], list_decisions=True)
 

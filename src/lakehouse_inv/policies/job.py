@@ -39,6 +39,9 @@ INPUT_FIELDS = [
     "max_qty",
     "multiple",
     "max_inventory",
+    "L_ci",
+    "alpha",
+    "min_inventory",
 ]
 
 
@@ -75,7 +78,7 @@ def parameters_rows(
     details = items.select(
         *ITEM_KEYS,
         "supplier_id",
-        F.to_json(F.struct(*INPUT_FIELDS)).alias("inputs_json"),
+        F.to_json(F.struct(*[f for f in INPUT_FIELDS if f in items.columns])).alias("inputs_json"),
         newsvendor_period().alias("_period"),
     )
     extra_keys = [f for f in policy.partition_fields if f not in ITEM_KEYS]  # folded into partition_key

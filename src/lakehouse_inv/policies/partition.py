@@ -16,6 +16,12 @@ Input columns per policy type (policies.md names; anything else is a key column 
 ``clsp``           one row per item × period: ``t, d`` and item-level ``K, h``; capacity per period ``spec.C``
 =================  ============================================================================================
 
+Optional per-item columns of ``sQ``, ``sQ_perishable``, ``RS`` and ``nvbudget`` (:mod:`lakehouse_inv.policies.targets`):
+``L_ci`` lead-time spread (+/- days; not nvbudget), ``alpha`` fill-rate target (not nvbudget: there it is already in
+``b``), ``min_inventory`` floor on s / S, and ``max_inventory``, only checked: an item with ``min_inventory >
+max_inventory`` gets an ``error`` row naming the item and both fields (and a coupled partition with such an item is
+not solved). Nulls mean "none".
+
 ``spec.couplings`` adds store-level constraints ``Σ_i w_i · usage_i ≤ capacity`` to sQ, sQ_perishable and RS, the
 weight read from ``weight_column`` (1 when None): e.g. shelf space (``peak``, volume) or inventory value
 (``average``, unit cost).
@@ -74,7 +80,9 @@ _ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
     "ww": ("t", "d", "K", "h"),
     "clsp": ("t", "d", "K", "h"),
 }
-_OPTIONAL_COLUMNS = ("demand_variance", "demand_pmf", "R_max")
+_OPTIONAL_COLUMNS = ("demand_variance", "demand_pmf", "R_max", "L_ci", "alpha", "min_inventory", "max_inventory")
+_TARGET_COLUMNS = ("L_ci", "alpha", "min_inventory")
+"""Optional sQ / sQ_perishable / RS inputs passed to the batch interface when present and not null."""
 _PERIOD_TYPES = ("ww", "clsp")
 _SINGLE_SKU_TYPES = ("sQ", "sQ_perishable", "RS")
 
@@ -163,6 +171,10 @@ def _solve(
     options = SolverOptions(spec.time_limit_s, dict(spec.solver_options))
     if spec.policy_type in _SINGLE_SKU_TYPES:
         return _solve_single_sku_policy(records, heads, spec, options, started)
+    bounds = {i: e for i, head in enumerate(heads) if (e := _inventory_bounds_error(records[groups[i][0]], head))}
+    if bounds:
+        message = "partition not solved: " + "; ".join(bounds.values())
+        return [_error_row(spec, head, bounds.get(i, message)) for i, head in enumerate(heads)]
     inputs = _partition_inputs(records, groups, spec)
     try:
         problem = _independent_ww(inputs) if spec.policy_type == "ww" else parse_problem(spec.policy_type, inputs)
@@ -183,6 +195,10 @@ def _solve_single_sku_policy(
     items: dict[int, ItemOptions] = {}
     errors: dict[int, str] = {}
     for i, record in enumerate(records):
+        bounds = _inventory_bounds_error(record, heads[i])
+        if bounds is not None:
+            errors[i] = bounds
+            continue
         try:
             problem = cast(OptionProblem, parse_problem(spec.policy_type, _row_inputs(record, spec.policy_type)))
             items[i] = problem.items[0]
@@ -235,6 +251,9 @@ def _row_inputs(record: dict[str, Any], policy_type: str) -> dict[str, Any]:
     inputs = {name: _plain(record[name]) for name in _ITEM_COLUMNS[policy_type]}
     if policy_type == "RS" and _present(record.get("R_max")):
         inputs["R_max"] = _plain(record["R_max"])
+    for name in _TARGET_COLUMNS:
+        if _present(record.get(name)):
+            inputs[name] = _plain(record[name])
     demand = _demand_spec(record, inputs["a"])
     if demand is not None:
         inputs["demand"] = demand
@@ -263,6 +282,9 @@ def _partition_inputs(records: list[dict[str, Any]], groups: list[list[int]], sp
         demands = [_demand_spec(head, d) for head, d in zip(heads, column["d"], strict=True)]
         if any(demands):
             inputs["demand"] = demands
+        floors = [_plain(h.get("min_inventory")) if _present(h.get("min_inventory")) else 0 for h in heads]
+        if any(floors):
+            inputs["min_inventory"] = floors
         return inputs
     periods = sorted({_plain(record["t"]) for record in records})
     position = {t: j for j, t in enumerate(periods)}
@@ -289,6 +311,18 @@ def _independent_ww(inputs: dict[str, Any]) -> LotSizingProblem:
         np.concatenate([p.data.h for p in parts]),
     )
     return LotSizingProblem(data, per_product_lists=True)
+
+
+def _inventory_bounds_error(record: dict[str, Any], head: dict[str, Any]) -> str | None:
+    """Why no stock level fits the item's ``min_inventory`` and ``max_inventory``, or None."""
+    low, high = record.get("min_inventory"), record.get("max_inventory")
+    if not (_present(low) and _present(high)) or float(low) <= float(high):
+        return None
+    item = ", ".join(f"{key}={value}" for key, value in head.items())
+    return (
+        f"item {item}: min_inventory {_plain(low):g} > max_inventory {_plain(high):g}: no stock level keeps at least "
+        "min_inventory units within max_inventory"
+    )
 
 
 def _couplings(records: list[dict[str, Any]], spec: PartitionSpec) -> list[Coupling]:

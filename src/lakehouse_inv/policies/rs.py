@@ -12,6 +12,14 @@ Because S ≥ a(L+R), ``C ≥ h·a·R/2 + K/R ≥ h·a·R/2``, so a known cost U
 ``R_max`` (default 365 days) caps the review period; it matters only when a = 0 (then C = h·S + K/R keeps falling
 in R, and the optimum is S = 0, R = R_max) or for extremely slow movers. S > S*(R) is dominated (costlier, and both
 usages grow with S). Prices on usage (Lagrange multipliers) keep the bound: they only add non-negative terms.
+
+Lead-time spread, service level and minimum stock (:mod:`lakehouse_inv.policies.targets`): with a spread ``L_ci``
+the lead time L' is random, X_R is the compound distribution of demand over L' + R days (a mixture over L') and L
+reads E[L'] in the cost and in ⌈a(L+R)⌉. A fill-rate target ``alpha`` and ``min_inventory`` restrict S to
+``S ≥ floor(R) = max(min_inventory, smallest S with β(R,S) ≥ alpha)``, with
+``β(R,S) = 1 − (L(S; X_R) − L(S; X_L))/(a·R)`` (X_L the lead-time demand) non-decreasing in S; each review period's
+options are then ``max(⌈a(L+R)⌉, floor(R)) ≤ S ≤ max(S*(R), floor(R))``. ``S ≥ a(L+R)`` still holds, so the bound
+on R does too and the optimum stays exact.
 """
 
 from __future__ import annotations
@@ -21,9 +29,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from lakehouse_inv.policies.distributions import DailyDemand, DemandDistribution
+from lakehouse_inv.policies.distributions import DailyDemand, DemandDistribution, LeadTime
 from lakehouse_inv.policies.limits import check_grid
 from lakehouse_inv.policies.options import OptionSet, Prices, slack
+from lakehouse_inv.policies.targets import check_fill_rate, rs_fill_floor
 
 DEFAULT_R_MAX = 365
 _ROW_COST = 1_000
@@ -31,7 +40,7 @@ _ROW_COST = 1_000
 default limit R ≤ 5,000 (a few seconds), where R_max = 100,000 with a = 0 would loop for minutes."""
 
 
-def min_order_up_to(a: float, L: int, R: int) -> int:
+def min_order_up_to(a: float, L: float, R: int) -> int:
     """⌈a(L+R)⌉ with a(L+R) rounded to 9 decimals first."""
     return math.ceil(round(a * (L + R), 9))
 
@@ -40,10 +49,27 @@ class RSItem:
     """One SKU under the (R,S) policy."""
 
     def __init__(
-        self, a: float, L: int, h: float, K: float, pi: float, demand: DailyDemand, R_max: int = DEFAULT_R_MAX
+        self,
+        a: float,
+        L: int,
+        h: float,
+        K: float,
+        pi: float,
+        demand: DailyDemand,
+        R_max: int = DEFAULT_R_MAX,
+        *,
+        L_ci: int = 0,
+        alpha: float | None = None,
+        min_inventory: int = 0,
     ) -> None:
         self.a, self.L, self.h, self.K, self.pi, self.R_max = float(a), int(L), float(h), float(K), float(pi), R_max
         self.demand = demand
+        self.lead = LeadTime(self.L, int(L_ci))
+        self.mean_lead = self.lead.mean if self.lead.spread else self.L
+        """E[L'] (the integer L itself without spread, so the arithmetic is exactly the fixed lead time's)."""
+        self.alpha = check_fill_rate(alpha)
+        self.min_inventory = int(min_inventory)
+        self._lead_demand = demand.over_lead_time(self.lead) if self.alpha is not None else None
         self._review_demand: list[DemandDistribution] = []
 
     def review_demand(self, R: int) -> DemandDistribution:
@@ -51,25 +77,37 @@ class RSItem:
         if len(self._review_demand) < R:
             self._check_review_periods(R)
             start = len(self._review_demand) + 1
-            self._review_demand += self.demand.over_day_range(self.L + start, R - start + 1)
+            self._review_demand += self.demand.over_lead_time_range(self.lead, start, R - start + 1)
         return self._review_demand[R - 1]
 
     def cost(self, R: int, S: np.ndarray) -> np.ndarray:
         return (
-            self.h * (self.a * R / 2.0 + S - self.a * (self.L + R))
+            self.h * (self.a * R / 2.0 + S - self.a * (self.mean_lead + R))
             + self.K / R
             + self.pi / R * self.review_demand(R).loss(S)
         )
 
+    def S_floor(self, R: int) -> int:
+        """Smallest S allowed for review period R: ``min_inventory`` and the fill-rate target (0 without either)."""
+        if self._lead_demand is None or self.alpha is None or self.a <= 0:
+            return self.min_inventory
+        fill = rs_fill_floor(self.review_demand(R), self._lead_demand, self.a, R, self.alpha)
+        return max(self.min_inventory, fill)
+
+    def lowest_S(self, R: int) -> int:
+        """The smallest feasible order-up-to level: ``max(⌈a(L+R)⌉, floor(R))``."""
+        return max(min_order_up_to(self.a, self.mean_lead, R), self.S_floor(R))
+
     def best_S(self, R: int) -> int:
         threshold = int(self.review_demand(R).smallest_k_with_sf_at_most(self.pi, np.array([self.h * R]))[0])
-        return max(min_order_up_to(self.a, self.L, R), threshold)
+        return max(self.lowest_S(R), threshold)
 
     def usage(self, R: np.ndarray, S: np.ndarray) -> dict[str, np.ndarray]:
-        return {"peak": S.astype(float), "average": self.a * R / 2.0 + S - self.a * (self.L + R)}
+        return {"peak": S.astype(float), "average": self.a * R / 2.0 + S - self.a * (self.mean_lead + R)}
 
     def usage_lower_bounds(self) -> dict[str, float]:
-        return {"peak": float(min_order_up_to(self.a, self.L, 1)), "average": self.a / 2.0}
+        peak = max(min_order_up_to(self.a, self.mean_lead, 1), self.min_inventory)
+        return {"peak": float(peak), "average": self.a / 2.0}
 
     def max_review_period(self, limit: float) -> int:
         """R ≤ 2U/(h·a) from C ≥ h·a·R/2 (prices only add non-negative terms); R_max when a = 0."""
@@ -78,8 +116,8 @@ class RSItem:
         return int(min(self.R_max, max(1, math.floor(2.0 * limit / (self.h * self.a) + 1e-9))))
 
     def _row(self, R: int) -> OptionSet:
-        """Options of one review period: S from ⌈a(L+R)⌉ to S*(R) (larger S is dominated)."""
-        S = np.arange(min_order_up_to(self.a, self.L, R), self.best_S(R) + 1, dtype=np.int64)
+        """Options of one review period: S from max(⌈a(L+R)⌉, floor(R)) to S*(R) (larger S is dominated)."""
+        S = np.arange(self.lowest_S(R), self.best_S(R) + 1, dtype=np.int64)
         R_column = np.full(len(S), R, dtype=np.int64)
         return OptionSet({"R": R_column, "S": S}, self.cost(R, S), self.usage(R_column, S))
 

@@ -6,6 +6,10 @@ gives α:  α = π / (π + h)  ⇔  π = h · α / (1 − α),  with ``h`` the h
 newsvendor (``nvbudget``) the holding side of one period is the expiry loss ``W`` (per period, like ``b = pi /
 period``), so there ``pi = W · α / (1 − α)`` and ``b / (b + W / period) = α`` exactly. Policies without a missed-sale
 cost (ceoq, ww, clsp) are unchanged. The ``pi`` used is kept in ``gold.policy_parameters.inputs_json``.
+
+The override also replaces each item's own target ``alpha`` (the supplier's ``service_level``) where the items carry
+one, so sQ, sQ_perishable and RS are additionally held to fill rate α by their constraint
+(:mod:`lakehouse_inv.policies.targets`); nvbudget's critical ratio is then exactly α.
 """
 
 from __future__ import annotations
@@ -30,4 +34,5 @@ def apply_service_level(items: DataFrame, alpha: float | None, policy_type: str)
     if alpha is None or policy_type not in USES_MISSED_SALE_COST:
         return items
     holding = F.col("W") if policy_type == "nvbudget" else F.col("h")
-    return items.withColumn("pi", (holding * F.lit(missed_sale_cost(1.0, alpha))).cast("double"))
+    items = items.withColumn("pi", (holding * F.lit(missed_sale_cost(1.0, alpha))).cast("double"))
+    return items.withColumn("alpha", F.lit(float(alpha))) if "alpha" in items.columns else items

@@ -25,6 +25,14 @@ non-decreasing in s and Q, so the same bands apply to priced costs. With a coupl
 dominated for sQ (costlier and using more), so the sQ band stops at s*(Q); the perishable band keeps both sides.
 Zero demand (a = 0) makes the sQ cost h·(Q/2 + s): the optimum is s = 0, Q = 1. For sQ_perishable a = 0 gives
 Q − ER ≡ 0, so no option is feasible (reported infeasible).
+
+Lead-time spread, service level and minimum stock (:mod:`lakehouse_inv.policies.targets`): with a spread ``L_ci``
+the lead time is random and X, Y are the compound (mixture) distributions of
+:meth:`~lakehouse_inv.policies.distributions.DailyDemand.over_lead_time`, μ = a·E[L']. A fill-rate target ``alpha``
+and ``min_inventory`` restrict s to ``s ≥ floor(Q) = max(min_inventory, smallest s with β(s,Q) ≥ alpha)``, with
+``β(s,Q) = 1 − (L(s;X) − L(s+Q;X))/Q`` non-decreasing in s. For fixed Q the convex cost's constrained minimiser is
+``max(s*(Q), floor(Q))``; every bound above holds on the restricted set (the band starts at the floor), so the
+optimum is still exact. The constraint leaves Q free: a large enough s meets any target below 1.
 """
 
 from __future__ import annotations
@@ -34,9 +42,10 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from lakehouse_inv.policies.distributions import DailyDemand, DemandDistribution
+from lakehouse_inv.policies.distributions import DailyDemand, DemandDistribution, LeadTime
 from lakehouse_inv.policies.limits import check_grid
 from lakehouse_inv.policies.options import OptionSet, Prices, slack
+from lakehouse_inv.policies.targets import check_fill_rate, sq_fill_floor
 
 _MIN_CYCLE_DEMAND = 1e-12
 """Q − ER(s,Q) below this is treated as 0 (the constraint ``Q − ER > 0`` fails; the cost would exceed 1e12·K·a)."""
@@ -54,14 +63,21 @@ class SQItem:
         pi: float,
         demand: DailyDemand,
         perishable: tuple[float, int] | None = None,
+        *,
+        L_ci: int = 0,
+        alpha: float | None = None,
+        min_inventory: int = 0,
     ) -> None:
         self.a, self.L, self.h, self.K, self.pi = float(a), int(L), float(h), float(K), float(pi)
-        self.mu = self.a * self.L
-        self.lead_demand: DemandDistribution = demand.over_days(self.L)
+        self.lead = LeadTime(self.L, int(L_ci))
+        self.mu = self.a * self.lead.mean
+        self.alpha = check_fill_rate(alpha)
+        self.min_inventory = int(min_inventory)
+        self.lead_demand: DemandDistribution = demand.over_lead_time(self.lead)
         self.life_demand: DemandDistribution | None = None
         if perishable is not None:
             self.W = float(perishable[0])
-            self.life_demand = demand.over_days(self.L + int(perishable[1]))
+            self.life_demand = demand.over_lead_time(self.lead, int(perishable[1]))
 
     # ----- costs ---------------------------------------------------------------------------------------------------
     def sq_cost(self, s: np.ndarray, Q: np.ndarray) -> np.ndarray:
@@ -84,7 +100,14 @@ class SQItem:
         return {"peak": (s + Q).astype(float), "average": np.maximum(0.0, Q / 2.0 + s - self.mu)}
 
     def usage_lower_bounds(self) -> dict[str, float]:
-        return {"peak": 1.0, "average": max(0.0, 0.5 - self.mu)}
+        return {"peak": 1.0 + self.min_inventory, "average": max(0.0, 0.5 + self.min_inventory - self.mu)}
+
+    def s_floor(self, Q: np.ndarray) -> np.ndarray:
+        """Smallest s allowed for each Q: ``min_inventory`` and the fill-rate target (0 without either)."""
+        floor = np.full(np.shape(Q), self.min_inventory, dtype=np.int64)
+        if self.alpha is None:
+            return floor
+        return np.maximum(floor, sq_fill_floor(self.lead_demand, Q, self.alpha))
 
     def validity_error(self, decision: Mapping[str, int], cost: float) -> str | None:
         """Why the formula's optimum ``decision`` is not the cost of a policy, or None when it is.
@@ -104,14 +127,15 @@ class SQItem:
             f"inputs L, h, pi outside the (s,Q) cost model's validity: its minimum (s={s}, Q={Q}, cost {cost:.6g}) "
             f"is negative, with average net stock Q/2 + s - a*L = {net_stock:.6g} < 0, where the holding term "
             f"h*(Q/2 + s - a*L) credits h per backordered unit per day instead of charging for stock (Hadley-Whitin "
-            f"assumes few backorders); holding a unit through the lead time costs h*L = {self.h * self.L:.6g} per "
-            f"unit against pi = {self.pi:.6g} per unit backordered: raise pi or shorten L"
+            f"assumes few backorders); holding a unit through the lead time costs h*L = {self.h * self.lead.mean:.6g} "
+            f"per unit against pi = {self.pi:.6g} per unit backordered: raise pi or shorten L"
         )
 
     # ----- the sQ curve and band -----------------------------------------------------------------------------------
     def best_s(self, Q: np.ndarray) -> np.ndarray:
-        """s*(Q): smallest s ≥ 0 with π·a·P(X > s) ≤ h·Q."""
-        return self.lead_demand.smallest_k_with_sf_at_most(self.pi * self.a, self.h * Q)
+        """s*(Q): smallest s ≥ 0 with π·a·P(X > s) ≤ h·Q, raised to the floor (the constrained minimiser)."""
+        s_star = self.lead_demand.smallest_k_with_sf_at_most(self.pi * self.a, self.h * Q)
+        return s_star if self.alpha is None and self.min_inventory == 0 else np.maximum(s_star, self.s_floor(Q))
 
     def max_order_quantity(self, limit: float) -> int:
         """Q ≤ 2(U/h + μ) from C ≥ h(Q/2 − μ) (prices only add non-negative terms); checked against the size
@@ -132,12 +156,12 @@ class SQItem:
         return value
 
     def _row_minimiser(self, Q: np.ndarray, prices: Prices) -> np.ndarray:
-        """Per Q, the minimiser of the priced bound over s ≥ 0: s*(Q) without prices, else the first s in
-        [0, s*(Q)] where its forward difference turns ≥ 0 (prices only move the minimiser down)."""
+        """Per Q, the minimiser of the priced bound over s ≥ floor(Q): s*(Q) without prices, else the first s in
+        [floor(Q), s*(Q)] where its forward difference turns ≥ 0 (prices only move the minimiser down)."""
         s_star = self.best_s(Q)
         if not any(prices.values()):
             return s_star
-        lo, hi = np.zeros_like(s_star), s_star.copy()
+        lo, hi = self.s_floor(Q), s_star.copy()
         while np.any(lo < hi):
             mid = (lo + hi) // 2
             rising = self._priced_bound(mid + 1, Q, prices) >= self._priced_bound(mid, Q, prices)
@@ -190,7 +214,7 @@ class SQItem:
         s_cap = np.clip(np.floor(np.minimum(peak_cap - Q, average_cap + self.mu - Q / 2.0) + 1e-9), -1, 2**40)
         rows = (self._priced_bound(s_min, Q, prices) <= limit) & (s_cap >= 0)
         Q, s_min, s_cap = Q[rows], s_min[rows], s_cap[rows].astype(np.int64)
-        s_lo = self._bisect(self._priced_bound, Q, np.zeros_like(s_min), s_min, limit, prices, first_ok=True)
+        s_lo = self._bisect(self._priced_bound, Q, self.s_floor(Q), s_min, limit, prices, first_ok=True)
         if self.life_demand is None:
             s_hi = self._bisect(self._priced_bound, Q, s_min, self.best_s(Q), limit, prices, first_ok=False)
         else:
@@ -218,7 +242,7 @@ class SQItem:
             return float(np.min(self._priced_bound(s, Q, prices)))
         Q = np.arange(1, self.max_order_quantity(float(np.min(self._priced_bound(s, Q, prices)))) + 1, dtype=np.int64)
         s = self._row_minimiser(Q, prices)
-        candidates = self._options(np.concatenate([s, np.zeros_like(Q)]), np.concatenate([Q, Q]))
+        candidates = self._options(np.concatenate([s, self.s_floor(Q)]), np.concatenate([Q, Q]))
         return float(np.min(candidates.priced_cost(prices)))
 
     # ----- ItemOptions ---------------------------------------------------------------------------------------------
