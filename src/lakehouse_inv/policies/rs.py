@@ -29,7 +29,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from lakehouse_inv.policies.distributions import DailyDemand, DemandDistribution, LeadTime
+from lakehouse_inv.policies.distributions import DailyDemand, DemandDistribution, LeadTime, mixture
 from lakehouse_inv.policies.limits import check_grid
 from lakehouse_inv.policies.options import OptionSet, Prices, slack
 from lakehouse_inv.policies.targets import check_fill_rate, rs_fill_floor
@@ -71,13 +71,27 @@ class RSItem:
         self.min_inventory = int(min_inventory)
         self._lead_demand = demand.over_lead_time(self.lead) if self.alpha is not None else None
         self._review_demand: list[DemandDistribution] = []
+        self._fill_floor: dict[int, int] = {}
+        self._day_demand: list[DemandDistribution] = []
 
     def review_demand(self, R: int) -> DemandDistribution:
-        """X_R, built incrementally (the empirical family convolves one more day at a time)."""
+        """X_R, built incrementally (the empirical family convolves one more day at a time). With a lead-time spread
+        each day count's distribution is built once and shared by the mixtures X_R, X_{R+1}, … that contain it."""
         if len(self._review_demand) < R:
             self._check_review_periods(R)
             start = len(self._review_demand) + 1
-            self._review_demand += self.demand.over_lead_time_range(self.lead, start, R - start + 1)
+            if self.lead.spread == 0:
+                self._review_demand += self.demand.over_day_range(self.L + start, R - start + 1)
+            else:
+                shortest, longest = int(self.lead.values[0]), int(self.lead.values[-1])
+                built = len(self._day_demand)  # distributions over shortest + 1 … shortest + built days
+                if built < R + longest - shortest:
+                    self._day_demand += self.demand.over_day_range(shortest + 1 + built, R + longest - shortest - built)
+                offsets = self.lead.values - shortest
+                self._review_demand += [
+                    mixture([self._day_demand[r - 1 + int(o)] for o in offsets], self.lead.probabilities)
+                    for r in range(start, R + 1)
+                ]
         return self._review_demand[R - 1]
 
     def cost(self, R: int, S: np.ndarray) -> np.ndarray:
@@ -91,8 +105,9 @@ class RSItem:
         """Smallest S allowed for review period R: ``min_inventory`` and the fill-rate target (0 without either)."""
         if self._lead_demand is None or self.alpha is None or self.a <= 0:
             return self.min_inventory
-        fill = rs_fill_floor(self.review_demand(R), self._lead_demand, self.a, R, self.alpha)
-        return max(self.min_inventory, fill)
+        if R not in self._fill_floor:
+            self._fill_floor[R] = rs_fill_floor(self.review_demand(R), self._lead_demand, self.a, R, self.alpha)
+        return max(self.min_inventory, self._fill_floor[R])
 
     def lowest_S(self, R: int) -> int:
         """The smallest feasible order-up-to level: ``max(⌈a(L+R)⌉, floor(R))``."""

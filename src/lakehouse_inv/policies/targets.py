@@ -73,10 +73,11 @@ def sq_fill_floor(lead_demand: DemandDistribution, Q: np.ndarray, alpha: float) 
 def rs_fill_floor(
     review_demand: DemandDistribution, lead_demand: DemandDistribution, a: float, R: int, alpha: float
 ) -> int:
-    """Smallest ``S ≥ 0`` with ``β(R,S) ≥ alpha``."""
+    """Smallest ``S ≥ 0`` with ``β(R,S) ≥ alpha`` (one vectorised pass over the tables' support)."""
     top = max(table_top(review_demand), table_top(lead_demand))
-    allowed = np.array((1.0 - alpha) * a * R)
-    return int(lowest_level(lambda S: review_demand.loss(S) - lead_demand.loss(S), allowed, top))
+    S = np.arange(top + 1)
+    ok = review_demand.loss(S) - lead_demand.loss(S) <= (1.0 - alpha) * a * R
+    return int(np.argmax(ok)) if ok.any() else top
 
 
 def sq_fill_rate(lead_demand: DemandDistribution, s: np.ndarray, Q: np.ndarray) -> np.ndarray:
