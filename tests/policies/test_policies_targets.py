@@ -202,3 +202,27 @@ def test_newsvendor_critical_ratio_reaches_the_item_service_level(spark) -> None
         r.product_id: r.b / (r.b + r.h) for r in policy_inputs(items, items, storage, policy, horizon_days=7).collect()
     }
     assert ratios == pytest.approx({"P1": 0.95, "P2": 50 / 52, "P3": 1 / 3})
+
+
+def test_rules_raise_derived_levels_to_min_inventory() -> None:
+    from lakehouse_inv.replenishment.rules import attach_rules, rule_from_decision
+
+    assert rule_from_decision("ceoq", {"Q": 10}, a=2.0, L=3).reorder_point == 6
+    assert rule_from_decision("ceoq", {"Q": 10}, a=2.0, L=3, min_inventory=9).reorder_point == 9
+    assert rule_from_decision("ceoq", {"Q": 10}, a=2.0, L=3, min_inventory=4).reorder_point == 6
+    plan = {"x": [8, 0, 0, 0, 8, 0, 0, 0]}
+    assert rule_from_decision("ww", plan, a=2.0, L=2).order_up_to == 12
+    assert rule_from_decision("ww", plan, a=2.0, L=2, min_inventory=20).order_up_to == 20
+    baseline = rule_from_decision("days_of_cover", None, a=2.0, L=2, min_inventory=50)
+    assert baseline == rule_from_decision("days_of_cover", None, a=2.0, L=2)  # the store's practice, unchanged
+    frame = pd.DataFrame(
+        {
+            "policy_type": ["ceoq", "ceoq", "RS"],
+            "decision_json": ['{"Q": 10}', '{"Q": 10}', '{"R": 7, "S": 30}'],
+            "a": [2.0, 2.0, 2.0],
+            "L": [3, 3, 3],
+            "min_inventory": [9.0, math.nan, 40.0],
+        }
+    )
+    rules = attach_rules(frame)
+    assert list(rules.reorder_point[:2]) == [9.0, 6.0] and rules.order_up_to[2] == 40.0

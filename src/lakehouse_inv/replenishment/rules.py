@@ -57,6 +57,11 @@ decimals, so 0.1·30 = 3.0000000000000004 gives 3):
   for Poisson demand).
 * ``none``: never orders (tests; a store that stopped ordering).
 
+``min_inventory`` m (the store's minimum stock, optional): every optimized type's level is raised to it, s ← max(s, m)
+for reorder_point and S ← max(S, m) for order_up_to rules. sQ, sQ_perishable, RS and nvbudget decisions already
+satisfy it (their models constrain s or S, :mod:`lakehouse_inv.policies.targets`); it matters for ceoq, ww and clsp,
+whose levels are derived here. Baselines are left as they are (they model what the store does without the system).
+
 Rule parameters are validated where rules run (:mod:`lakehouse_inv.replenishment.items`), so a rule frame from any
 source gets the same checks.
 """
@@ -66,7 +71,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from statistics import NormalDist
 from typing import Any
 
@@ -253,6 +258,27 @@ def ceil_units(x: float) -> int:
 
 
 def rule_from_decision(
+    policy_type: str,
+    decision: Mapping[str, Any] | None,
+    *,
+    a: float,
+    L: int,
+    period_days: int = 1,
+    min_inventory: float = 0.0,
+) -> Rule:
+    """The executable rule of one item, its level raised to ``min_inventory`` for optimized types (module
+    docstring)."""
+    rule = _rule_from_decision(policy_type, decision, a=a, L=L, period_days=period_days)
+    if policy_type not in OPTIMIZED_TYPES or not min_inventory > 0:
+        return rule
+    if rule.rule_kind == "reorder_point" and rule.reorder_point < min_inventory:
+        return replace(rule, reorder_point=float(min_inventory))
+    if rule.rule_kind == "order_up_to" and rule.order_up_to < min_inventory:
+        return replace(rule, order_up_to=float(min_inventory))
+    return rule
+
+
+def _rule_from_decision(
     policy_type: str, decision: Mapping[str, Any] | None, *, a: float, L: int, period_days: int = 1
 ) -> Rule:
     """The executable rule of one item (module docstring for the formulas). ``decision`` is the item's own decision
@@ -340,14 +366,18 @@ def attach_rules(
     a_column: str = "a",
     L_column: str = "L",
     period_column: str | None = None,
+    min_inventory_column: str = "min_inventory",
 ) -> pd.DataFrame:
     """``frame`` with RULE_COLUMNS added from each row's policy type and decision (a dict or JSON text, as in
     policy results). A row without a decision (an unsolved policy) gets ``rule_kind`` None, which the replay reports
-    as an invalid item; a malformed decision raises ValueError naming the row."""
+    as an invalid item; a malformed decision raises ValueError naming the row. Where the frame has
+    ``min_inventory_column`` (null = 0), optimized types' levels are raised to it."""
     rows = []
     periods = frame[period_column] if period_column else pd.Series(1, index=frame.index)
-    for position, (policy_type, decision, a, L, period_days) in enumerate(
-        zip(frame[type_column], frame[decision_column], frame[a_column], frame[L_column], periods, strict=True)
+    floors = frame[min_inventory_column] if min_inventory_column in frame.columns else pd.Series(0, index=frame.index)
+    floors = pd.to_numeric(floors, errors="coerce").fillna(0.0)
+    for position, (policy_type, decision, a, L, period_days, floor) in enumerate(
+        zip(frame[type_column], frame[decision_column], frame[a_column], frame[L_column], periods, floors, strict=True)
     ):
         parsed = json.loads(decision) if isinstance(decision, str) else decision
         if not isinstance(parsed, Mapping) and policy_type not in BASELINE_TYPES:  # None / NaN: nothing solved
@@ -355,7 +385,14 @@ def attach_rules(
             continue
         try:
             decision_or_none = parsed if isinstance(parsed, Mapping) else None
-            rule = rule_from_decision(policy_type, decision_or_none, a=float(a), L=int(L), period_days=int(period_days))
+            rule = rule_from_decision(
+                policy_type,
+                decision_or_none,
+                a=float(a),
+                L=int(L),
+                period_days=int(period_days),
+                min_inventory=float(floor),
+            )
             rows.append(rule.columns())
         except ValueError as exc:
             raise ValueError(f"row {position}: {exc}") from None
