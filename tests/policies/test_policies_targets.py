@@ -226,3 +226,16 @@ def test_rules_raise_derived_levels_to_min_inventory() -> None:
     )
     rules = attach_rules(frame)
     assert list(rules.reorder_point[:2]) == [9.0, 6.0] and rules.order_up_to[2] == 40.0
+
+
+def test_the_service_level_override_replaces_the_items_own_target(spark) -> None:
+    from lakehouse_inv.policies.service_level import apply_service_level
+
+    items = spark.createDataFrame(
+        [("P1", 0.5, 2.0, 3.0, 0.9), ("P2", 0.5, 2.0, 3.0, None)],
+        "product_id string, h double, W double, pi double, alpha double",
+    )
+    overridden = {r.product_id: (round(r.pi, 9), r.alpha) for r in apply_service_level(items, 0.8, "sQ").collect()}
+    assert overridden == {"P1": (2.0, 0.8), "P2": (2.0, 0.8)}
+    unchanged = {r.product_id: r.alpha for r in apply_service_level(items, 0.8, "ceoq").collect()}
+    assert unchanged == {"P1": 0.9, "P2": None}

@@ -142,7 +142,8 @@ def run(ctx: JobContext) -> StepResult:
     alpha = ctx.options.get("service_level")
     if alpha is not None:
         result.message += (
-            f"; service level {alpha:g} for the run's items: missed-sale cost pi = h·α/(1−α) (nvbudget: W·α/(1−α))"
+            f"; service level {alpha:g} for the run's items: missed-sale cost pi = h·α/(1−α) (nvbudget: W·α/(1−α)), "
+            "and the fill-rate target of sQ, sQ_perishable and RS"
         )
     return result
 
