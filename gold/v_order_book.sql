@@ -7,6 +7,7 @@ AS WITH latest AS (SELECT max(order_date) AS d FROM ${gold}.orders)
 SELECT
   o.order_id,
   o.policy_id,
+  o.recommended,
   o.store_id,
   st.store_name,
   o.product_id,

@@ -47,10 +47,10 @@ def test_an_unwritable_output_is_reported_before_any_work(tmp_path: Path, capsys
 # ----- against a tiny warehouse --------------------------------------------------------------------------------------
 
 
-def _order(ctx, store: str, product: str, day: dt.date) -> dict:
+def _order(ctx, store: str, product: str, day: dt.date, policy: str = "sQ", recommended: bool = True) -> dict:
     return {
-        "order_id": f"{store}-{product}-{day}",
-        "policy_id": "sQ",
+        "order_id": f"{policy}-{store}-{product}-{day}",
+        "policy_id": policy,
         "store_id": store,
         "product_id": product,
         "supplier_id": "V1",
@@ -67,6 +67,7 @@ def _order(ctx, store: str, product: str, day: dt.date) -> dict:
         "on_hand": 1.0,
         "on_order": 0.0,
         "parameters_as_of": day,
+        "recommended": recommended,
         "_run_id": ctx.run_id,
         "_updated_at": dt.datetime(2025, 12, 1),
     }
@@ -74,7 +75,8 @@ def _order(ctx, store: str, product: str, day: dt.date) -> dict:
 
 @pytest.fixture(scope="module")
 def warehouse_ctx(make_context):
-    """gold.orders with three orders (S01 twice, S02 once) and silver.stores with S01, S02."""
+    """gold.orders with three recommended sQ orders (S01 twice, S02 once) and one RS order of S01 that is not
+    recommended, and silver.stores with S01, S02."""
     ctx = make_context()
     spark = ctx.spark
     ctx.catalog.ensure_tables(spark, "gold", ["orders"])
@@ -83,6 +85,7 @@ def warehouse_ctx(make_context):
         _order(ctx, "S01", "P1", DAY),
         _order(ctx, "S01", "P2", DAY + dt.timedelta(days=3)),
         _order(ctx, "S02", "P1", DAY),
+        _order(ctx, "S01", "P1", DAY, policy="RS", recommended=False),
     ]
     schema = ctx.catalog.schema(spark, "gold", "orders")
     spark.createDataFrame([tuple(o[f.name] for f in schema) for o in orders], schema).write.insertInto(
@@ -115,5 +118,13 @@ def test_a_good_request_replaces_the_file_with_the_selected_orders(warehouse_ctx
     assert run_export(warehouse_ctx, ["S01"], DAY, DAY + dt.timedelta(days=2), None, output) == 0
     lines = output.read_text().splitlines()
     assert lines[0].startswith("order_id,policy_id,store_id,product_id")
-    assert [line.split(",")[0] for line in lines[1:]] == ["S01-P1-2025-12-01"]
+    assert [line.split(",")[0] for line in lines[1:]] == ["sQ-S01-P1-2025-12-01"]  # the recommended order only
     assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.csv"]
+
+
+def test_named_policies_export_their_orders_recommended_or_not(warehouse_ctx, tmp_path: Path) -> None:
+    output = tmp_path / "orders.csv"
+    assert run_export(warehouse_ctx, ["S01"], DAY, DAY, ["RS"], output) == 0
+    assert [line.split(",")[0] for line in output.read_text().splitlines()[1:]] == ["RS-S01-P1-2025-12-01"]
+    assert run_export(warehouse_ctx, ["S01"], DAY, DAY, ["RS", "sQ"], output) == 0
+    assert len(output.read_text().splitlines()) == 3

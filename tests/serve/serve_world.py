@@ -106,6 +106,7 @@ def order_rows() -> list[dict[str, Any]]:
             "on_order": 0.0,
             "inventory_position": 3.0,
             "parameters_as_of": D(2025, 3, 3),
+            "recommended": True,
         }
 
     return [

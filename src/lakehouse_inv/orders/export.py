@@ -2,10 +2,16 @@
 download), read from ``gold.orders``.
 
     lakehouse-inv export-orders --store S01 --from 2025-12-01 --to 2025-12-31 --output orders.csv
+    lakehouse-inv export-orders --store S01 --from 2025-12-01 --to 2025-12-31 --output orders.csv --policy sQ
+
+By default only the orders to place are exported: those marked ``recommended`` (the item's recommended policy in
+``gold.policy_recommendation``). ``--policy X`` (repeatable, or comma-separated) exports those policies' orders
+instead, recommended or not.
 
 Exit status 2 with one ``error:`` line, and no file written, when a date is not YYYY-MM-DD or ``--from`` is after
 ``--to``, a store id is not in ``silver.stores``, ``gold.orders`` or ``silver.stores`` does not exist (no warehouse
-yet), or the output cannot be written. The CSV is written to a temporary file and renamed over ``--output``.
+yet), ``gold.orders`` predates the ``recommended`` column and no ``--policy`` is given, or the output cannot be
+written. The CSV is written to a temporary file and renamed over ``--output``.
 """
 
 from __future__ import annotations
@@ -22,18 +28,18 @@ from pyspark.sql import functions as F
 
 from lakehouse_inv.config import ConfigError
 from lakehouse_inv.io_utils import atomic_write
-from lakehouse_inv.orders.selection import EXPORT_COLUMNS, orders_csv, select_order_rows
+from lakehouse_inv.orders.selection import EXPORT_COLUMNS, RECOMMENDED, orders_csv, select_order_rows
 from lakehouse_inv.pipeline.context import JobContext
 
 
 def select_orders(
     orders: DataFrame, stores: list[str], start: dt.date, end: dt.date, policies: list[str] | None
 ) -> DataFrame:
-    """Orders of ``stores`` dated ``start``..``end`` (inclusive), optionally only some policies, in a stable order."""
+    """Orders of ``stores`` dated ``start``..``end`` (inclusive) in a stable order: the recommended ones, or with
+    ``policies`` those policies' orders, recommended or not."""
     chosen = orders.where(F.col("store_id").isin(stores) & F.col("order_date").between(F.lit(start), F.lit(end)))
-    if policies:
-        chosen = chosen.where(F.col("policy_id").isin(policies))
-    return chosen.select(*EXPORT_COLUMNS).orderBy("store_id", "order_date", "policy_id", "product_id")
+    chosen = chosen.where(F.col("policy_id").isin(policies) if policies else F.col(RECOMMENDED))
+    return chosen.select(*EXPORT_COLUMNS, RECOMMENDED).orderBy("store_id", "order_date", "policy_id", "product_id")
 
 
 class ExportError(RuntimeError):
@@ -69,8 +75,9 @@ def export_orders(
     unknown_stores_ok: bool = True,
 ) -> tuple[int, list[str]]:
     """Write the selected orders to ``output`` as CSV (atomically); return (rows written, store ids not in
-    silver.stores). With ``unknown_stores_ok=False`` an unknown store raises :class:`UnknownStores` before anything
-    is written; a missing table raises :class:`MissingOrders`."""
+    silver.stores). Without ``policies`` only the recommended orders are written, with ``policies`` those policies'
+    orders. With ``unknown_stores_ok=False`` an unknown store raises :class:`UnknownStores` before anything is
+    written; a missing table raises :class:`MissingOrders`."""
     _require_table(ctx, "gold", "orders")
     _require_table(ctx, "silver", "stores")
     known = {r.store_id for r in ctx.read("silver", "stores").select("store_id").collect()}
@@ -80,8 +87,15 @@ def export_orders(
             f"unknown store id(s) {', '.join(unknown)} (not in {ctx.table('silver', 'stores')}; "
             f"known: {', '.join(sorted(known)) or 'none'})"
         )
-    frame = select_orders(ctx.read("gold", "orders"), stores, start, end, policies).toPandas()
-    frame = select_order_rows(frame, stores, start, end, policies)  # the dashboard's rows and layout, exactly
+    orders = ctx.read("gold", "orders")
+    if not policies and RECOMMENDED not in orders.columns:
+        raise ExportError(
+            f"table {ctx.table('gold', 'orders')} has no {RECOMMENDED} column (written before recommendations): "
+            "run generate_orders again, or name the policies to export with --policy"
+        )
+    frame = select_orders(orders, stores, start, end, policies).toPandas()
+    # the dashboard's rows and layout, exactly
+    frame = select_order_rows(frame, stores, start, end, policies, recommended_only=not policies)
     output.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(output, newline="") as sink:
         sink.write(orders_csv(frame))
@@ -96,6 +110,13 @@ def _iso_date(text: str) -> dt.date:
         return dt.datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+
+
+def policy_ids(values: list[str] | None) -> list[str] | None:
+    """``--policy sQ --policy RS,nvbudget`` -> ``["sQ", "RS", "nvbudget"]`` (first occurrence order); None when no
+    id is given (then the recommended orders are exported)."""
+    ids = [part.strip() for value in values or [] for part in value.split(",")]
+    return list(dict.fromkeys(i for i in ids if i)) or None
 
 
 def _output_problem(output: Path) -> str | None:
@@ -139,7 +160,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--from", dest="start", required=True, type=_iso_date, help="first order date (YYYY-MM-DD)")
     parser.add_argument("--to", dest="end", required=True, type=_iso_date, help="last order date (YYYY-MM-DD)")
     parser.add_argument("--output", required=True, type=Path, help="CSV file to write")
-    parser.add_argument("--policy", help="only these policy ids (comma-separated)")
+    parser.add_argument(
+        "--policy",
+        action="append",
+        help="export these policies' orders, recommended or not (repeat it, or separate ids by commas); "
+        "default: only the recommended orders",
+    )
     parser.add_argument("--conf-dir", type=Path, help="configuration folder holding base/")
     parser.add_argument("--env", help="configuration overlay folder under --conf-dir")
     args = parser.parse_args(argv)
@@ -161,5 +187,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     ctx = JobContext(configs=configs, conf_dir=args.conf_dir or Path("conf"), as_of=args.end, run_id="export-orders")
-    policies = [p.strip() for p in args.policy.split(",")] if args.policy else None
+    policies = policy_ids(args.policy)
     return run_export(ctx, stores, args.start, args.end, policies, args.output)

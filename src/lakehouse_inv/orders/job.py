@@ -1,72 +1,184 @@
-"""``generate_orders`` job: each due policy's orders for ``--as-of`` into ``gold.orders``.
+"""``generate_orders`` job: each due policy's orders for ``--as-of`` into ``gold.orders``, the recommended one marked.
 
 A policy is due when its ``order_schedule`` fires on ``--as-of``. Its latest solved parameters (on or before
 ``--as-of``) meet each item's inventory position (silver stock count + open orders) in
-:func:`~lakehouse_inv.orders.proposals.propose_orders`, one store per pandas call. Order ids are deterministic
-and the day's rows are replaced, so a re-run for the same date never duplicates orders.
+:func:`~lakehouse_inv.orders.proposals.propose_orders`, one store per pandas call. The strong baseline
+(``evaluate.yml`` ``baseline``, rule service_cover) orders too, but only for the items whose latest recommendation
+(``gold.policy_recommendation``, on or before ``--as-of``) is the baseline, on its fixed review calendar
+(:func:`~lakehouse_inv.orders.proposals.propose_baseline_orders`). Every order is marked ``recommended`` when its
+policy is the item's latest recommended policy (:func:`mark_recommended`); with no recommendation yet, none is.
+Order ids are deterministic and the day's rows of the due policies and the baseline are replaced, so a re-run for
+the same date never duplicates orders.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
+from functools import partial, reduce
+from typing import Protocol
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.lakehouse.positions import on_hand, on_order
-from lakehouse_inv.orders.proposals import ORDER_SCHEMA, propose_orders
+from lakehouse_inv.orders.proposals import ORDER_SCHEMA, propose_baseline_orders, propose_orders
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.scope import is_scoped, restrict, scope_sql
 from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
 from lakehouse_inv.policies.sources import current_items, latest_forecast, latest_parameters
+from lakehouse_inv.replenishment.baseline import history_start, service_levels
 
 TABLE = "orders"
+RECOMMENDATION = "policy_recommendation"
+BASELINE_RULE = "service_cover"
+"""The baseline rule generate_orders can place orders with (the strong baseline of evaluate.yml)."""
+ORDER_TERMS = ("supplier_id", "a", "L", "moq", "max_qty", "multiple", "max_inventory", "unit_cost")
 
 
-def order_inputs(ctx: JobContext, policies: list[PolicyConfig]) -> DataFrame:
-    items = current_items(ctx, latest_forecast(ctx)[1]).select(
-        *ITEM_KEYS, "supplier_id", "a", "L", "moq", "max_qty", "multiple", "max_inventory", "unit_cost"
-    )
+class Baseline(Protocol):
+    """What this job reads of ``evaluate.yml``'s ``baseline`` (orders/ does not import evaluate/)."""
+
+    id: str
+    rule: str
+    review_days: int
+    default_service_level: float
+
+
+def _with_positions(ctx: JobContext, items: DataFrame) -> DataFrame:
+    """``items`` with ``on_hand`` (latest stock count) and ``on_order`` (open orders) on ``--as-of``, 0 when none."""
     stock = on_hand(ctx.read("silver", "inventory_snapshot"), ctx.as_of)
     pending = on_order(ctx.read("silver", "orders"), ctx.read("silver", "deliveries"), ctx.as_of)
     return (
-        latest_parameters(ctx, policies)
-        .join(items, list(ITEM_KEYS))
-        .join(stock, list(ITEM_KEYS), "left")
+        items.join(stock, list(ITEM_KEYS), "left")
         .join(pending, list(ITEM_KEYS), "left")
         .fillna(0.0, ["on_hand", "on_order"])
     )
 
 
+def order_inputs(ctx: JobContext, policies: list[PolicyConfig], items: DataFrame | None = None) -> DataFrame:
+    """The due policies' latest parameters per item with the item's terms and inventory position."""
+    if items is None:
+        items = current_items(ctx, latest_forecast(ctx)[1])
+    terms = items.select(*ITEM_KEYS, *ORDER_TERMS)
+    return _with_positions(ctx, latest_parameters(ctx, policies).join(terms, list(ITEM_KEYS)))
+
+
+def latest_recommendation(ctx: JobContext) -> DataFrame:
+    """Each item's recommended ``policy_id`` in its latest ``gold.policy_recommendation`` row on or before
+    ``--as-of`` (store_id, product_id, recommended_policy_id)."""
+    rows = ctx.read("gold", RECOMMENDATION).where(F.col("as_of") <= F.lit(ctx.as_of))
+    newest = rows.withColumn("_newest", F.max("as_of").over(Window.partitionBy(*ITEM_KEYS)))
+    return newest.where(F.col("as_of") == F.col("_newest")).select(
+        *ITEM_KEYS, F.col("policy_id").alias("recommended_policy_id")
+    )
+
+
+def mark_recommended(orders: DataFrame, recommendation: DataFrame) -> DataFrame:
+    """``orders`` with ``recommended``: true when the order's policy is its item's ``recommended_policy_id`` in
+    ``recommendation`` (store_id, product_id, recommended_policy_id), false otherwise, also for items without one."""
+    matched = F.coalesce(F.col("o.policy_id") == F.col("r.recommended_policy_id"), F.lit(False))
+    return (
+        orders.alias("o")
+        .join(recommendation.alias("r"), [F.col(f"o.{k}") == F.col(f"r.{k}") for k in ITEM_KEYS], "left")
+        .select(*(F.col(f"o.{c}") for c in orders.columns), matched.alias("recommended"))
+    )
+
+
+def baseline_inputs(ctx: JobContext, items: DataFrame, on_baseline: DataFrame) -> DataFrame:
+    """The items of ``on_baseline`` (store_id, product_id) with what the service_cover rule needs: terms, forecast
+    rate and variance, shelf life, the primary supplier's service level and the inventory position."""
+    levels = service_levels(ctx.read("silver", "store_product_supplier"))
+    chosen = items.join(on_baseline, list(ITEM_KEYS), "left_semi").join(levels, list(ITEM_KEYS), "left")
+    return _with_positions(
+        ctx,
+        chosen.select(
+            *ITEM_KEYS,
+            *ORDER_TERMS,
+            "demand_variance",
+            F.col("life").alias("shelf_life_days"),
+            "service_level",
+        ),
+    )
+
+
+def baseline_orders(ctx: JobContext, baseline: Baseline, items: DataFrame, on_baseline: DataFrame) -> DataFrame:
+    """The baseline's orders for ``--as-of`` of the items in ``on_baseline``, one store per pandas call."""
+    inputs = baseline_inputs(ctx, items, on_baseline)
+    history = (
+        ctx.read("silver", "daily_demand")
+        .where(F.col("date").between(F.lit(history_start(ctx.as_of)), F.lit(ctx.as_of)))
+        .join(on_baseline, list(ITEM_KEYS), "left_semi")
+        .select(*ITEM_KEYS, "date", "units_sold", "stockout")
+    )
+    fn = partial(
+        propose_baseline_orders,
+        as_of=ctx.as_of,
+        policy_id=baseline.id,
+        review_days=baseline.review_days,
+        default_service_level=baseline.default_service_level,
+    )
+    return inputs.groupBy("store_id").cogroup(history.groupBy("store_id")).applyInPandas(fn, ORDER_SCHEMA)
+
+
 def run(ctx: JobContext) -> StepResult:
     config: PoliciesConfig = ctx.configs["policies"]
-    ctx.catalog.ensure_tables(ctx.spark, "gold", [TABLE])
+    baseline: Baseline = ctx.configs["evaluate"].baseline
+    ctx.catalog.ensure_tables(ctx.spark, "gold", [TABLE, RECOMMENDATION])
     result = StepResult()
     forced = ctx.options.get("full_refresh", False) or is_scoped(ctx)  # a scoped run orders for its items
     policies = [p for p in config.active if forced or p.fires_on(ctx.as_of, p.order_schedule)]
-    if not policies:
+    recommendation = restrict(latest_recommendation(ctx), ctx)
+    on_baseline = recommendation.where(F.col("recommended_policy_id") == baseline.id).select(*ITEM_KEYS)
+    # one pass over the recommendation: whether any exists, and whether any item stays on the baseline
+    counts = dict(recommendation.groupBy(F.col("recommended_policy_id") == baseline.id).count().collect())
+    with_baseline = baseline.rule == BASELINE_RULE and counts.get(True, 0) > 0
+    if not policies and not with_baseline and _no_baseline_rows_today(ctx, baseline.id):
         result.message = "no policy orders today"
         return result
-    proposals = (
-        restrict(order_inputs(ctx, policies), ctx)
-        .groupBy("store_id")
-        .applyInPandas(partial(propose_orders, as_of=ctx.as_of), ORDER_SCHEMA)
-    )
-    ids = ", ".join(f"'{p.id}'" for p in policies)
-    scope = f"t.order_date = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})" + scope_sql(ctx)
-    result.record(f"gold.{TABLE}", publish_gold(ctx, TABLE, proposals, scope=scope, source="gold.policy_parameters"))
-    summary = (
-        ctx.read("gold", TABLE)
-        .where(F.col("order_date") == F.lit(ctx.as_of))
-        .groupBy("policy_id", "status")
-        .count()
-        .orderBy("policy_id", "status")
-        .collect()
-    )
-    result.message = "; ".join(f"{r.policy_id}: {r['count']} {r.status}" for r in summary) or "no orders needed"
+    parts = []
+    if policies or with_baseline:
+        items = current_items(ctx, latest_forecast(ctx)[1])
+        if policies:
+            optimized = restrict(order_inputs(ctx, policies, items), ctx)
+            parts.append(
+                optimized.groupBy("store_id").applyInPandas(partial(propose_orders, as_of=ctx.as_of), ORDER_SCHEMA)
+            )
+        if with_baseline:
+            parts.append(baseline_orders(ctx, baseline, restrict(items, ctx), on_baseline))
+    proposals = reduce(DataFrame.unionByName, parts) if parts else ctx.spark.createDataFrame([], ORDER_SCHEMA)
+    orders = mark_recommended(proposals, recommendation)
+    # the baseline's rows of the day are always replaced: an item no longer recommended to stay on it loses them
+    scope = _today_scope(ctx, [*(p.id for p in policies), baseline.id])
+    source = "gold.policy_parameters, gold.policy_recommendation"
+    result.record(f"gold.{TABLE}", publish_gold(ctx, TABLE, orders, scope=scope, source=source))
+    result.message = _summary(ctx, recommended_items=sum(counts.values()), baseline=baseline)
     return result
+
+
+def _today_scope(ctx: JobContext, policy_ids: list[str]) -> str:
+    ids = ", ".join(f"'{p}'" for p in dict.fromkeys(policy_ids))
+    return f"t.order_date = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})" + scope_sql(ctx)
+
+
+def _no_baseline_rows_today(ctx: JobContext, baseline_id: str) -> bool:
+    """No baseline order of ``--as-of`` (in the run's scope) that a re-run would have to remove."""
+    today = (F.col("order_date") == F.lit(ctx.as_of)) & (F.col("policy_id") == baseline_id)
+    return restrict(ctx.read("gold", TABLE).where(today), ctx).isEmpty()
+
+
+def _summary(ctx: JobContext, *, recommended_items: int, baseline: Baseline) -> str:
+    today = ctx.read("gold", TABLE).where(F.col("order_date") == F.lit(ctx.as_of))
+    counts = today.groupBy("policy_id", "status", "recommended").count().orderBy("policy_id", "status").collect()
+    by_status: dict[tuple[str, str], int] = {}
+    for r in counts:
+        by_status[(r.policy_id, r.status)] = by_status.get((r.policy_id, r.status), 0) + r["count"]
+    message = "; ".join(f"{policy}: {n} {status}" for (policy, status), n in by_status.items()) or "no orders needed"
+    if not recommended_items:
+        return f"{message}; no policy recommendation yet: no order is marked recommended"
+    marked = sum(r["count"] for r in counts if r.recommended)
+    note = "" if baseline.rule == BASELINE_RULE else f" (baseline rule {baseline.rule} places no orders)"
+    return f"{message}; {marked} recommended{note}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
