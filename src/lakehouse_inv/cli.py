@@ -23,7 +23,10 @@ TOOLS: dict[str, tuple[str, str]] = {
         "lakehouse_inv.policies.batch:main",
         "solve policy problems from JSON lines (policies.md batch interface)",
     ),
-    "export-orders": ("lakehouse_inv.orders.export:main", "export gold.orders of stores and a date range to CSV"),
+    "export-orders": (
+        "lakehouse_inv.orders.export:main",
+        "export the recommended orders (or --policy ones) of stores and dates to CSV",
+    ),
     "serve-sql": (
         "lakehouse_inv.serve.thrift:main",
         "JDBC/ODBC SQL endpoint for BI tools over the local warehouse (--host, --port; read-only)",
