@@ -101,11 +101,18 @@ def test_forecasts_policies_orders_and_metrics_reach_gold(ran):
 def test_orders_export_to_csv_by_store_and_dates(ran, tmp_path):
     ctx = ran
     output = tmp_path / "orders.csv"
-    written, unknown = export_orders(ctx, ["S01", "S77"], ctx.as_of - dt.timedelta(days=30), ctx.as_of, None, output)
+    start = ctx.as_of - dt.timedelta(days=30)
+    written, unknown = export_orders(ctx, ["S01", "S77"], start, ctx.as_of, None, output)
     exported = pd.read_csv(output)
-    expected = ctx.read("gold", "orders").where("store_id = 'S01'").count()
-    assert written == len(exported) == expected and unknown == ["S77"]
+    s01 = ctx.read("gold", "orders").where(f"store_id = 'S01' AND order_date >= DATE'{start}'")
+    # by default the recommended orders only: at most one per item and day
+    recommended = s01.where("recommended")
+    assert written == len(exported) == recommended.count() and unknown == ["S77"]
+    assert recommended.groupBy("product_id", "order_date").count().where("count > 1").isEmpty()
     assert list(exported.columns)[:3] == ["order_id", "policy_id", "store_id"] and set(exported["store_id"]) <= {"S01"}
+    policies = sorted(r.policy_id for r in s01.select("policy_id").distinct().collect())
+    written, _ = export_orders(ctx, ["S01"], start, ctx.as_of, policies, output)
+    assert written == s01.count()
 
 
 def test_rerunning_the_same_as_of_leaves_tables_identical(ran):
