@@ -18,7 +18,7 @@ import numpy as np
 
 from benchmarks.common import force, spark_session, table, timed, write_result
 from benchmarks.replay_core import START, daily_demand, store_products
-from lakehouse_inv.evaluate.job import REPLAY_KEYS, replay_frame
+from lakehouse_inv.evaluate.inputs import REPLAY_KEYS, replay_frame
 from lakehouse_inv.replenishment.replay import replay
 from lakehouse_inv.replenishment.rules import attach_rules
 

@@ -1,7 +1,8 @@
--- gold.inventory_levels: the latest evaluation's replay, day by day. Grain: one row per policy_id, store_id, product_id, date.
+-- gold.inventory_levels: the latest evaluation's replay, day by day. Grain: one row per evaluation, policy_id, store_id, product_id, date.
 -- Layout: liquid clustering on (store_id, date): the replay is rewritten as a whole and read per store and
 -- period; there is no date the writes are confined to, so partitioning by date would buy nothing.
 CREATE TABLE IF NOT EXISTS ${gold}.inventory_levels (
+  evaluation           STRING NOT NULL COMMENT 'walk_forward (decisions re-made on the policy schedule from data up to their day) or replay (latest parameters over the past horizon)',
   policy_id            STRING NOT NULL COMMENT 'Policy, baseline or reference rule replayed',
   store_id             STRING NOT NULL COMMENT 'Store ID',
   product_id           STRING NOT NULL COMMENT 'Product ID',

@@ -2,10 +2,10 @@
 -- Grain: one row per as_of, evaluation, policy_id, store_id ('ALL' = whole chain), period.
 CREATE TABLE IF NOT EXISTS ${gold}.policy_metrics (
   as_of                           DATE   NOT NULL COMMENT 'Evaluation date (periods end here)',
-  evaluation                      STRING NOT NULL COMMENT 'How policies were scored: replay (latest parameters replayed over the past horizon)',
-  policy_id                       STRING NOT NULL COMMENT 'Policy, baseline or reference rule',
+  evaluation                      STRING NOT NULL COMMENT 'walk_forward (re-forecast and re-optimized on the policy schedule from data up to each decision) or replay (latest parameters replayed over the past horizon)',
+  policy_id                       STRING NOT NULL COMMENT 'Policy, baseline or reference rule; recommended = each item under its recommended policy (walk_forward, evaluation window only)',
   store_id                        STRING NOT NULL COMMENT 'Store ID, or ALL for the whole chain',
-  period                          STRING NOT NULL COMMENT 'last_week (7 days) | last_month (28) | last_quarter (91) | horizon',
+  period                          STRING NOT NULL COMMENT 'last_week (7 days) | last_month (28) | last_quarter (91) | horizon (replay: the whole horizon; walk_forward: the evaluation window) | selection (walk_forward: the window the recommendation was chosen on)',
   period_start                    DATE            COMMENT 'First day of the period',
   period_end                      DATE            COMMENT 'Last day of the period (= as_of)',
   items                           BIGINT          COMMENT 'Store-products the policy manages here',

@@ -38,7 +38,25 @@ class BaselineConfig(StrictModel):
         return self
 
 
+class WalkForwardConfig(StrictModel):
+    """The walk-forward evaluation (:mod:`lakehouse_inv.evaluate.walk_forward`): a selection window, then an
+    evaluation window ending on --as-of, replayed as one stretch from the stock on hand at its start."""
+
+    selection_days: int = Field(91, ge=7, description="window the recommendation is chosen on")
+    evaluation_days: int = Field(91, ge=7, description="later window the recommendation is scored on (out of sample)")
+    forecast_step_days: int | None = Field(
+        None, ge=1, description="days between forecast origins; null = forecast.yml backtest.step_days"
+    )
+    sales_history_days: int = Field(
+        28, ge=7, description="days of in-stock sales before the window that seed the baseline rules' averages"
+    )
+
+
 class EvaluateConfig(StrictModel):
+    modes: list[Literal["walk_forward", "replay"]] = Field(
+        default_factory=lambda: ["walk_forward", "replay"], min_length=1
+    )
+    walk_forward: WalkForwardConfig = WalkForwardConfig()
     horizon_days: int = Field(364, ge=7, description="replay window ending on --as-of")
     baseline: BaselineConfig = BaselineConfig(id="baseline", rule="service_cover")
     references: list[BaselineConfig] = Field(
@@ -57,6 +75,8 @@ class EvaluateConfig(StrictModel):
         ids = [self.baseline.id, *(r.id for r in self.references)]
         if len(set(ids)) != len(ids):
             raise ValueError(f"baseline and reference ids must be distinct, got {ids}")
+        if len(set(self.modes)) != len(self.modes):
+            raise ValueError(f"modes must be distinct, got {self.modes}")
         if self.report_period not in self.periods:
             raise ValueError(f"report_period {self.report_period!r} is not one of periods {self.periods}")
         return self

@@ -1,17 +1,26 @@
-"""``evaluate`` job: replay every active policy and the baselines on the same demand, score them against the baseline.
+"""``evaluate`` job: score every active policy and the baselines on the same true demand, and recommend one policy
+per store-product.
 
 Demand is the true demand (``silver.daily_demand.requests``: every request, sold or lost) where known, else the
 observed sales. Each store's items under every policy are replayed together in one cogrouped pandas call
-(:func:`~lakehouse_inv.replenishment.replay.replay`) over the ``horizon_days`` ending on ``--as-of``. The daily
-levels go to ``gold.inventory_levels`` (replaced by each evaluation), the metrics per policy x store x period to
-``gold.policy_metrics`` with ``evaluation = 'replay'`` (rows for ``--as-of`` and this evaluation replaced).
+(:func:`~lakehouse_inv.replenishment.replay.replay`). Two modes (``conf/base/evaluate.yml`` ``modes``):
+
+* ``walk_forward`` (:mod:`.walk_forward`): re-forecast and re-optimized on each policy's own schedule from the data
+  up to each decision, from the stock on hand, with late and short deliveries; a selection window then an
+  evaluation window ending on ``--as-of``. Writes ``gold.policy_recommendation`` (:mod:`.recommend`) and the
+  recommended portfolio (``policy_id = 'recommended'``, evaluation-window periods only).
+* ``replay``: the latest parameters replayed over the ``horizon_days`` ending on ``--as-of`` from empty stock with
+  promised lead times: a quick hindsight score.
+
+The daily levels go to ``gold.inventory_levels`` (each mode's rows replaced by its latest run), the metrics per
+policy x store x period to ``gold.policy_metrics`` (rows for ``--as-of`` and the mode replaced).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import partial, reduce
+from functools import reduce
 
 import pandas as pd
 from pyspark import StorageLevel
@@ -20,96 +29,27 @@ from pyspark.sql import functions as F
 
 from lakehouse_inv.evaluate.aggregate import ALL_STORES, period_metrics, with_improvement
 from lakehouse_inv.evaluate.config import BaselineConfig, EvaluateConfig
-from lakehouse_inv.evaluate.metrics import period_bounds
+from lakehouse_inv.evaluate.inputs import (
+    REPLAY_KEYS,
+    baseline_items,
+    replay_frame,
+    replay_terms,
+    service_levels,
+    true_demand,
+)
+from lakehouse_inv.evaluate.metrics import PERIOD_DAYS, period_bounds
+from lakehouse_inv.evaluate.recommend import RECOMMENDED, recommend, recommended_rows
+from lakehouse_inv.evaluate.walk_forward import Windows, plan_windows, walk_forward_items
 from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.policies.config import ITEM_KEYS
 from lakehouse_inv.policies.sources import current_items, latest_forecast, latest_parameters
-from lakehouse_inv.replenishment.replay import replay, replay_schema
-from lakehouse_inv.replenishment.rules import attach_rules
 
-REPLAY_KEYS = ["policy_id", *ITEM_KEYS]
-LEVELS, METRICS = "inventory_levels", "policy_metrics"
-EVALUATION = "replay"
-"""``gold.policy_metrics.evaluation`` of this job: the latest parameters replayed over the past horizon."""
+LEVELS, METRICS, RECOMMENDATION = "inventory_levels", "policy_metrics", "policy_recommendation"
+REPLAY, WALK_FORWARD = "replay", "walk_forward"
 NOT_IN_LEVELS = ("purchase_cost",)
 """Replay columns summed into the metrics but not kept in gold.inventory_levels."""
-
-
-def service_levels(store_product_supplier: DataFrame) -> DataFrame:
-    """The primary supplier's ``service_level`` per store-product (the target the service_cover baseline keeps)."""
-    return (
-        store_product_supplier.where("is_primary")
-        .groupBy(*ITEM_KEYS)
-        .agg(F.max("service_level").alias("service_level"))
-    )
-
-
-def replay_terms(items: DataFrame, levels: DataFrame) -> DataFrame:
-    """Replay inputs per store-product from the policy inputs and service levels; an order placed after closing
-    arrives next morning at the earliest, so lead times below one day count as one. An expired unit costs its
-    purchase price plus disposal (``W``), as in the optimizer."""
-    return items.join(levels, list(ITEM_KEYS), "left").select(
-        *ITEM_KEYS,
-        "a",
-        "demand_variance",
-        "service_level",
-        F.greatest("L", F.lit(1)).alias("L"),
-        "moq",
-        "max_qty",
-        "multiple",
-        "max_inventory",
-        F.col("life").alias("shelf_life_days"),
-        "price",
-        "unit_cost",
-        "h",
-        "K",
-        F.col("pi").alias("missed_sale_cost"),
-        F.col("W").alias("disposal_cost"),
-    )
-
-
-def baseline_items(terms: DataFrame, baseline: BaselineConfig) -> DataFrame:
-    """Every store-product under a baseline rule (decision as :func:`rule_from_decision` reads it; a null field
-    is left out of the JSON, so a product without a shelf life gets no expiry cap)."""
-    fields = [F.lit(baseline.review_days).alias("R")]
-    if baseline.rule == "days_of_cover":
-        fields.append((F.col("L") + F.lit(baseline.review_days + baseline.safety_days)).alias("cover_days"))
-    if baseline.rule == "service_cover":
-        fields += [
-            F.coalesce("service_level", F.lit(baseline.default_service_level)).alias("service_level"),
-            F.col("shelf_life_days"),
-            F.col("demand_variance"),
-        ]
-    return terms.select(
-        F.lit(baseline.id).alias("policy_id"),
-        F.lit(baseline.rule).alias("policy_type"),
-        F.to_json(F.struct(*fields)).alias("decision_json"),
-        F.lit(1).alias("period_days"),
-        *terms.columns,
-    )
-
-
-def _replay_store(items: pd.DataFrame, demand: pd.DataFrame, *, start: dt.date, end: dt.date) -> pd.DataFrame:
-    return replay(
-        attach_rules(items, period_column="period_days"), demand, start=start, end=end, key_columns=REPLAY_KEYS
-    )
-
-
-def replay_frame(items: DataFrame, demand: DataFrame, start: dt.date, end: dt.date) -> DataFrame:
-    """Every item of ``items`` (policy_id, store_id, product_id, policy_type, decision_json, period_days, terms)
-    replayed on ``demand`` (store_id, product_id, date, requests), one store per pandas call."""
-    schema = replay_schema([(k, "string") for k in REPLAY_KEYS])
-    fn = partial(_replay_store, start=start, end=end)
-    return items.groupBy("store_id").cogroup(demand.groupBy("store_id")).applyInPandas(fn, schema)
-
-
-def true_demand(ctx: JobContext, start: dt.date, end: dt.date) -> DataFrame:
-    return (
-        ctx.read("silver", "daily_demand")
-        .where(F.col("date").between(F.lit(start), F.lit(end)))
-        .select(*ITEM_KEYS, "date", F.coalesce("requests", "units_sold").cast("double").alias("requests"))
-    )
+Period = tuple[str, dt.date, dt.date]
 
 
 def describe(baseline: BaselineConfig) -> str:
@@ -142,22 +82,49 @@ def comparison_table(metrics: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def run(ctx: JobContext) -> StepResult:
-    config: EvaluateConfig = ctx.configs["evaluate"]
-    policies = ctx.configs["policies"].active
-    ctx.catalog.ensure_tables(ctx.spark, "gold", [LEVELS, METRICS])
-    result = StepResult()
-    first_day = ctx.read("silver", "daily_demand").agg(F.min("date")).first()[0]
-    if first_day is None:
-        result.message = "no demand to replay"
-        return result
+def score(rows: DataFrame, periods: Sequence[Period], baseline_id: str) -> DataFrame:
+    """Metrics per policy x store (and ALL) x period, each policy compared with the baseline on its own items."""
+    managed = rows.select(*REPLAY_KEYS).distinct()
+    baseline_rows = rows.where(F.col("policy_id") == baseline_id).drop("policy_id")
+    same_items = baseline_rows.join(managed, list(ITEM_KEYS))
+    return with_improvement(period_metrics(rows, periods), period_metrics(same_items, periods), baseline_id)
+
+
+def publish_evaluation(
+    ctx: JobContext, result: StepResult, rows: DataFrame, metrics: DataFrame, evaluation: str
+) -> None:
+    """The mode's levels (replacing its previous run) and metrics (replacing its rows for ``--as-of``)."""
+    levels = rows.drop(*NOT_IN_LEVELS).withColumn("as_of", F.lit(ctx.as_of)).withColumn("evaluation", F.lit(evaluation))
+    scope = f"t.evaluation = '{evaluation}'"
+    # the latest evaluation replaces the previous one; its rows are the step's input count
+    result.record(f"gold.{LEVELS}", publish_gold(ctx, LEVELS, levels, scope=scope, source=evaluation))
+    scored = metrics.withColumn("as_of", F.lit(ctx.as_of)).withColumn("evaluation", F.lit(evaluation))
+    scope = f"t.as_of = DATE'{ctx.as_of}' AND t.evaluation = '{evaluation}'"
+    outcome = publish_gold(ctx, METRICS, scored, scope=scope, source=evaluation)
+    result.record(f"gold.{METRICS}", outcome, counts_input=False)
+
+
+def chain_table(ctx: JobContext, evaluation: str, period: str) -> pd.DataFrame:
+    return (
+        ctx.read("gold", METRICS)
+        .where(
+            (F.col("as_of") == F.lit(ctx.as_of))
+            & (F.col("evaluation") == evaluation)
+            & (F.col("store_id") == ALL_STORES)
+            & (F.col("period") == period)
+        )
+        .orderBy(F.col("profit").desc_nulls_last(), "policy_id")
+        .toPandas()
+    )
+
+
+def run_replay(ctx: JobContext, config: EvaluateConfig, result: StepResult, first_day: dt.date) -> str:
     start = max(first_day, ctx.as_of - dt.timedelta(days=config.horizon_days - 1))
     horizon = (ctx.as_of - start).days + 1
-
     terms = replay_terms(
         current_items(ctx, latest_forecast(ctx)[1]), service_levels(ctx.read("silver", "store_product_supplier"))
     )
-    solved = latest_parameters(ctx, policies).select(
+    solved = latest_parameters(ctx, ctx.configs["policies"].active).select(
         "policy_id", "policy_type", *ITEM_KEYS, "decision_json", "period_days"
     )
     items = reduce(
@@ -168,39 +135,98 @@ def run(ctx: JobContext) -> StepResult:
         StorageLevel.MEMORY_AND_DISK
     )
     try:
-        levels = rows.drop(*NOT_IN_LEVELS).withColumn("as_of", F.lit(ctx.as_of))
-        # the latest evaluation replaces the previous replay; its rows are the step's input count
-        result.record(f"gold.{LEVELS}", publish_gold(ctx, LEVELS, levels, scope="true", source="replay"))
-
         periods = [(p, *period_bounds(p, ctx.as_of, horizon_days=horizon)) for p in config.periods]
-        metrics = period_metrics(rows, periods)
-        baseline_rows = rows.where(F.col("policy_id") == config.baseline.id).drop("policy_id")
-        same_items = baseline_rows.join(items.select(*REPLAY_KEYS), list(ITEM_KEYS))
-        scored = with_improvement(metrics, period_metrics(same_items, periods), config.baseline.id)
-        scored = scored.withColumn("as_of", F.lit(ctx.as_of)).withColumn("evaluation", F.lit(EVALUATION))
-        scope = f"t.as_of = DATE'{ctx.as_of}' AND t.evaluation = '{EVALUATION}'"
-        outcome = publish_gold(ctx, METRICS, scored, scope=scope, source="replay")
-        result.record(f"gold.{METRICS}", outcome, counts_input=False)
+        publish_evaluation(ctx, result, rows, score(rows, periods, config.baseline.id), REPLAY)
     finally:
         rows.unpersist()
         items.unpersist()
+    report = chain_table(ctx, REPLAY, config.report_period)
+    return (
+        f"Replay (hindsight), all stores, {config.report_period} ({start} .. {ctx.as_of}): the latest parameters "
+        f"replayed from empty stock on true demand\n" + comparison_table(report)
+    )
 
-    report = (
-        ctx.read("gold", METRICS)
-        .where(
-            (F.col("as_of") == F.lit(ctx.as_of))
-            & (F.col("evaluation") == EVALUATION)
-            & (F.col("store_id") == ALL_STORES)
-            & (F.col("period") == config.report_period)
+
+def walk_forward_periods(config: EvaluateConfig, windows: Windows) -> list[Period]:
+    """The selection window, then the configured periods that fit in the evaluation window (``horizon`` = all of it)."""
+    periods: list[Period] = [("selection", windows.start, windows.selection_end)]
+    for name in config.periods:
+        if name == "horizon":
+            periods.append((name, windows.evaluation_start, windows.end))
+        elif PERIOD_DAYS[name] <= config.walk_forward.evaluation_days:
+            periods.append((name, *period_bounds(name, windows.end)))
+    return periods
+
+
+def run_walk_forward(ctx: JobContext, config: EvaluateConfig, result: StepResult, first_day: dt.date) -> str:
+    forecast = ctx.configs["forecast"]
+    windows = plan_windows(ctx.as_of, config, config.walk_forward.forecast_step_days or forecast.backtest.step_days)
+    needed = windows.start - dt.timedelta(days=forecast.min_history_days)
+    if needed < first_day:
+        return (
+            f"Walk-forward skipped: its window starts on {windows.start} and its first forecast needs "
+            f"{forecast.min_history_days} days of history before that (data starts on {first_day}); shorten "
+            "walk_forward.selection_days / evaluation_days in evaluate.yml or load more history"
         )
-        .orderBy(F.col("total_revenue_improvement").desc_nulls_last())
-        .toPandas()
+    items = walk_forward_items(ctx, config, windows).persist(StorageLevel.MEMORY_AND_DISK)
+    rows = replay_frame(items, true_demand(ctx, windows.start, windows.end), windows.start, windows.end).persist(
+        StorageLevel.MEMORY_AND_DISK
     )
-    result.report = (
-        f"Policy comparison, all stores, {config.report_period} ({start} .. {ctx.as_of}, replayed from empty stock on "
-        f"true demand; baseline '{config.baseline.id}' = {describe(config.baseline)})\n" + comparison_table(report)
+    try:
+        targets = service_levels(ctx.read("silver", "store_product_supplier"))
+        recommendation = recommend(
+            rows,
+            ctx.read("silver", "store_product"),
+            targets,
+            candidates=[p.id for p in ctx.configs["policies"].active],
+            baseline_id=config.baseline.id,
+            default_service_level=config.baseline.default_service_level,
+            selection=(windows.start, windows.selection_end),
+            evaluation=(windows.evaluation_start, windows.end),
+        ).withColumn("as_of", F.lit(ctx.as_of))
+        outcome = publish_gold(
+            ctx, RECOMMENDATION, recommendation, scope=f"t.as_of = DATE'{ctx.as_of}'", source=WALK_FORWARD
+        )
+        result.record(f"gold.{RECOMMENDATION}", outcome, counts_input=False)
+        chosen = ctx.read("gold", RECOMMENDATION).where(F.col("as_of") == F.lit(ctx.as_of))
+        portfolio = recommended_rows(rows, chosen, windows.evaluation_start)
+        metrics = score(rows.unionByName(portfolio), walk_forward_periods(config, windows), config.baseline.id)
+        publish_evaluation(ctx, result, rows, metrics, WALK_FORWARD)
+    finally:
+        rows.unpersist()
+        items.unpersist()
+    period = "last_quarter" if config.walk_forward.evaluation_days >= PERIOD_DAYS["last_quarter"] else "horizon"
+    report = chain_table(ctx, WALK_FORWARD, period)
+    counts = (
+        ctx.read("gold", RECOMMENDATION)
+        .where(F.col("as_of") == F.lit(ctx.as_of))
+        .groupBy("policy_id")
+        .count()
+        .orderBy(F.col("count").desc(), "policy_id")
+        .collect()
     )
-    result.message = f"{len(report)} policies and baselines replayed over {horizon} days"
+    mix = ", ".join(f"{r.policy_id} {r['count']}" for r in counts)
+    return (
+        f"Walk-forward, all stores, {period} ({windows.evaluation_start} .. {windows.end}; chosen on "
+        f"{windows.start} .. {windows.selection_end}; {len(windows.origins)} forecast origins, each policy "
+        f"re-optimized on its schedule; '{RECOMMENDED}' = each item under its recommended policy, out of sample; "
+        f"baseline '{config.baseline.id}' = {describe(config.baseline)})\n"
+        + comparison_table(report)
+        + f"\nRecommended policy per store-product: {mix}"
+    )
+
+
+def run(ctx: JobContext) -> StepResult:
+    config: EvaluateConfig = ctx.configs["evaluate"]
+    ctx.catalog.ensure_tables(ctx.spark, "gold", [LEVELS, METRICS, RECOMMENDATION])
+    result = StepResult()
+    first_day = ctx.read("silver", "daily_demand").agg(F.min("date")).first()[0]
+    if first_day is None:
+        result.message = "no demand to replay"
+        return result
+    modes = {WALK_FORWARD: run_walk_forward, REPLAY: run_replay}
+    result.report = "\n\n".join(modes[m](ctx, config, result, first_day) for m in config.modes)
+    result.message = f"evaluated: {', '.join(config.modes)}"
     return result
 
 

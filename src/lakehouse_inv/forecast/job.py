@@ -31,22 +31,24 @@ def origin(ctx: JobContext) -> str:
     return f"t.as_of = DATE'{ctx.as_of}'"
 
 
-def demand_history(ctx: JobContext, config: ForecastConfig, extra_days: int = 0) -> DataFrame:
+def history_columns(daily_demand: DataFrame) -> DataFrame:
     """The daily demand each series is forecast from: units sold (zero-filled), realised price, and the stock-out
     flag with the unmet requests where known (sales on a stock-out day are a lower bound, see ``history``)."""
-    first = F.date_sub(F.lit(ctx.as_of), config.history_days + extra_days)
-    return (
-        ctx.read("silver", "daily_demand")
-        .where((F.col("date") <= F.lit(ctx.as_of)) & (F.col("date") > first))
-        .select(
-            *SERIES_KEYS,
-            "date",
-            F.col("units_sold").cast("double").alias("demand"),
-            F.col("avg_price").alias("price"),
-            "stockout",
-            F.col("lost_requests").cast("double").alias("lost_requests"),
-        )
+    return daily_demand.select(
+        *SERIES_KEYS,
+        "date",
+        F.col("units_sold").cast("double").alias("demand"),
+        F.col("avg_price").alias("price"),
+        "stockout",
+        F.col("lost_requests").cast("double").alias("lost_requests"),
     )
+
+
+def demand_history(ctx: JobContext, config: ForecastConfig, extra_days: int = 0) -> DataFrame:
+    """:func:`history_columns` of the ``history_days`` (+ ``extra_days``) days up to ``--as-of``."""
+    first = F.date_sub(F.lit(ctx.as_of), config.history_days + extra_days)
+    daily = ctx.read("silver", "daily_demand")
+    return history_columns(daily.where((F.col("date") <= F.lit(ctx.as_of)) & (F.col("date") > first)))
 
 
 def _check_quantile_columns(ctx: JobContext, config: ForecastConfig) -> None:

@@ -1,0 +1,98 @@
+"""Replay inputs shared by both evaluation modes: item terms, service levels, baseline rules, true demand, and the
+cogrouped replay of one store per pandas call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import partial
+
+import pandas as pd
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse_inv.evaluate.config import BaselineConfig
+from lakehouse_inv.pipeline.context import JobContext
+from lakehouse_inv.policies.config import ITEM_KEYS
+from lakehouse_inv.replenishment.replay import replay, replay_schema
+from lakehouse_inv.replenishment.rules import attach_rules
+
+REPLAY_KEYS = ["policy_id", *ITEM_KEYS]
+
+
+def service_levels(store_product_supplier: DataFrame) -> DataFrame:
+    """The primary supplier's ``service_level`` per store-product (the target the service_cover baseline keeps)."""
+    return (
+        store_product_supplier.where("is_primary")
+        .groupBy(*ITEM_KEYS)
+        .agg(F.max("service_level").alias("service_level"))
+    )
+
+
+def replay_terms(items: DataFrame, levels: DataFrame, extra_keys: Sequence[str] = ()) -> DataFrame:
+    """Replay inputs per store-product from the policy inputs and service levels; an order placed after closing
+    arrives next morning at the earliest, so lead times below one day count as one. An expired unit costs its
+    purchase price plus disposal (``W``), as in the optimizer."""
+    return items.join(levels, list(ITEM_KEYS), "left").select(
+        *ITEM_KEYS,
+        *extra_keys,
+        "a",
+        "demand_variance",
+        "service_level",
+        F.greatest("L", F.lit(1)).alias("L"),
+        "moq",
+        "max_qty",
+        "multiple",
+        "max_inventory",
+        "min_inventory",
+        F.col("life").alias("shelf_life_days"),
+        "price",
+        "unit_cost",
+        "h",
+        "K",
+        F.col("pi").alias("missed_sale_cost"),
+        F.col("W").alias("disposal_cost"),
+    )
+
+
+def baseline_items(terms: DataFrame, baseline: BaselineConfig) -> DataFrame:
+    """Every store-product under a baseline rule (decision as :func:`rule_from_decision` reads it; a null field
+    is left out of the JSON, so a product without a shelf life gets no expiry cap)."""
+    fields = [F.lit(baseline.review_days).alias("R")]
+    if baseline.rule == "days_of_cover":
+        fields.append((F.col("L") + F.lit(baseline.review_days + baseline.safety_days)).alias("cover_days"))
+    if baseline.rule == "service_cover":
+        fields += [
+            F.coalesce("service_level", F.lit(baseline.default_service_level)).alias("service_level"),
+            F.col("shelf_life_days"),
+            F.col("demand_variance"),
+        ]
+    return terms.select(
+        F.lit(baseline.id).alias("policy_id"),
+        F.lit(baseline.rule).alias("policy_type"),
+        F.to_json(F.struct(*fields)).alias("decision_json"),
+        F.lit(1).alias("period_days"),
+        *terms.columns,
+    )
+
+
+def _replay_store(items: pd.DataFrame, demand: pd.DataFrame, *, start: dt.date, end: dt.date) -> pd.DataFrame:
+    return replay(
+        attach_rules(items, period_column="period_days"), demand, start=start, end=end, key_columns=REPLAY_KEYS
+    )
+
+
+def replay_frame(items: DataFrame, demand: DataFrame, start: dt.date, end: dt.date) -> DataFrame:
+    """Every item of ``items`` (policy_id, store_id, product_id, policy_type, decision_json, period_days, terms)
+    replayed on ``demand`` (store_id, product_id, date, requests), one store per pandas call."""
+    schema = replay_schema([(k, "string") for k in REPLAY_KEYS])
+    fn = partial(_replay_store, start=start, end=end)
+    return items.groupBy("store_id").cogroup(demand.groupBy("store_id")).applyInPandas(fn, schema)
+
+
+def true_demand(ctx: JobContext, start: dt.date, end: dt.date) -> DataFrame:
+    return (
+        ctx.read("silver", "daily_demand")
+        .where(F.col("date").between(F.lit(start), F.lit(end)))
+        .select(*ITEM_KEYS, "date", F.coalesce("requests", "units_sold").cast("double").alias("requests"))
+    )

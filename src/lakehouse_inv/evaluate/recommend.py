@@ -1,0 +1,163 @@
+"""One recommended policy per store-product, chosen on the walk-forward selection window (out of sample).
+
+For each item and each candidate (every active policy that manages it, and the baseline), the walk-forward rows
+of the selection window give its profit (revenue − purchase cost of the units sold − holding − ordering − disposal)
+and fill rate (units sold / units demanded; an item without demand in the window meets any target). The item's
+target is its primary supplier's ``service_level`` (the baseline's ``default_service_level`` when missing).
+
+* The recommendation is the candidate with the highest profit among those whose fill rate meets the target
+  (ties: the smaller policy id).
+* When no candidate meets it, the item stays on the baseline, and the reason names the best fill rate reached.
+* An item of ``silver.store_product`` without walk-forward rows (no forecast or supplier terms) stays on the
+  baseline with the reason "not evaluated".
+
+The recommended policy's profit and fill rate on the later evaluation window are reported beside it:
+the recommendation never saw that window, so those figures are out of sample.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from lakehouse_inv.evaluate.metrics import PROFIT_COSTS
+from lakehouse_inv.lakehouse.numeric import exact_sum
+from lakehouse_inv.policies.config import ITEM_KEYS
+
+KEYS = ["policy_id", *ITEM_KEYS]
+RECOMMENDED = "recommended"
+"""``gold.policy_metrics.policy_id`` of the recommended portfolio (each item under its recommended policy)."""
+
+
+def window_scores(rows: DataFrame, start: dt.date, end: dt.date, prefix: str = "") -> DataFrame:
+    """Per policy × item: profit and fill rate over [start, end] (valid rows only)."""
+    window = rows.where((F.col("status") == "ok") & F.col("date").between(F.lit(start), F.lit(end)))
+    sums = window.groupBy(*KEYS).agg(*[exact_sum(c).alias(c) for c in ("revenue", *PROFIT_COSTS, "sold", "demand")])
+    profit = F.col("revenue") - sum((F.col(c) for c in PROFIT_COSTS), F.lit(0.0))
+    fill = F.col("sold") / F.when(F.col("demand") > 0, F.col("demand"))
+    return sums.select(*KEYS, profit.alias(f"{prefix}profit"), fill.alias(f"{prefix}fill_rate"))
+
+
+def _text(value: Column, decimals: int) -> Column:
+    return F.format_number(value, decimals)
+
+
+def recommend(
+    rows: DataFrame,
+    store_product: DataFrame,
+    targets: DataFrame,
+    *,
+    candidates: list[str],
+    baseline_id: str,
+    default_service_level: float,
+    selection: tuple[dt.date, dt.date],
+    evaluation: tuple[dt.date, dt.date],
+) -> DataFrame:
+    """``gold.policy_recommendation`` rows (without ``as_of``) from walk-forward replay rows (module docstring).
+    ``targets``: store_id, product_id, service_level."""
+    scores = window_scores(rows, *selection).where(F.col("policy_id").isin(*candidates, baseline_id))
+    target = F.coalesce(F.col("service_level"), F.lit(default_service_level))
+    scored = (
+        scores.join(targets.select(*ITEM_KEYS, "service_level"), list(ITEM_KEYS), "left")
+        .withColumn("service_level", target)
+        .withColumn("meets", F.coalesce(F.col("fill_rate") >= F.col("service_level"), F.lit(True)))
+    )
+    by_item = Window.partitionBy(*ITEM_KEYS)
+    ranked = (
+        scored.withColumn("candidates", F.count("*").over(by_item).cast("int"))
+        .withColumn("candidates_meeting", F.sum(F.col("meets").cast("int")).over(by_item).cast("int"))
+        .withColumn("best_fill", F.max("fill_rate").over(by_item))
+        .withColumn(
+            "_rank",
+            F.row_number().over(by_item.orderBy(F.col("meets").desc(), F.col("profit").desc(), F.col("policy_id"))),
+        )
+    )
+    best = ranked.where(F.col("_rank") == 1)
+    base = scored.where(F.col("policy_id") == baseline_id).select(
+        *ITEM_KEYS, F.col("profit").alias("baseline_profit"), F.col("fill_rate").alias("_baseline_fill")
+    )
+    level = _text(F.col("service_level") * 100, 1)
+    chosen = best.join(base, list(ITEM_KEYS), "left").select(
+        *ITEM_KEYS,
+        F.when(F.col("meets"), F.col("policy_id")).otherwise(F.lit(baseline_id)).alias("policy_id"),
+        F.when(
+            F.col("meets") & (F.col("policy_id") == baseline_id),
+            F.concat(
+                F.lit("the baseline had the highest profit among the "),
+                F.col("candidates_meeting").cast("string"),
+                F.lit(" of "),
+                F.col("candidates").cast("string"),
+                F.lit(" candidates meeting the "),
+                level,
+                F.lit("% fill-rate target"),
+            ),
+        )
+        .when(
+            F.col("meets"),
+            F.concat(
+                F.lit("highest profit among the "),
+                F.col("candidates_meeting").cast("string"),
+                F.lit(" of "),
+                F.col("candidates").cast("string"),
+                F.lit(" candidates meeting the "),
+                level,
+                F.lit("% fill-rate target ("),
+                _text(F.col("profit") - F.coalesce("baseline_profit", F.lit(0.0)), 2),
+                F.lit(" more than the baseline)"),
+            ),
+        )
+        .otherwise(
+            F.concat(
+                F.lit("no candidate met the "),
+                level,
+                F.lit("% fill-rate target (best "),
+                _text(F.col("best_fill") * 100, 1),
+                F.lit("%): kept on the baseline"),
+            )
+        )
+        .alias("reason"),
+        F.when(F.col("meets"), F.col("profit")).otherwise(F.col("baseline_profit")).alias("expected_profit"),
+        "baseline_profit",
+        F.when(F.col("meets"), F.col("fill_rate")).otherwise(F.col("_baseline_fill")).alias("fill_rate"),
+        "service_level",
+        "candidates",
+        "candidates_meeting",
+    )
+    later = window_scores(rows, *evaluation, prefix="evaluation_")
+    every_item = store_product.select(*ITEM_KEYS).distinct()
+    return (
+        every_item.join(chosen, list(ITEM_KEYS), "left")
+        .join(targets.select(*ITEM_KEYS, F.col("service_level").alias("_target")), list(ITEM_KEYS), "left")
+        .select(
+            *ITEM_KEYS,
+            F.coalesce("policy_id", F.lit(baseline_id)).alias("policy_id"),
+            F.coalesce(
+                "reason",
+                F.lit("not evaluated (no forecast or supplier terms for the walk-forward): kept on the baseline"),
+            ).alias("reason"),
+            "expected_profit",
+            F.lit(baseline_id).alias("baseline_id"),
+            "baseline_profit",
+            "fill_rate",
+            F.coalesce("service_level", "_target", F.lit(default_service_level)).alias("service_level"),
+            F.coalesce("candidates", F.lit(0)).alias("candidates"),
+            F.coalesce("candidates_meeting", F.lit(0)).alias("candidates_meeting"),
+            F.lit(selection[0]).alias("selection_start"),
+            F.lit(selection[1]).alias("selection_end"),
+        )
+        .join(later, [*KEYS], "left")
+    )
+
+
+def recommended_rows(rows: DataFrame, recommendation: DataFrame, start: dt.date) -> DataFrame:
+    """The recommended portfolio's replay rows from ``start`` on: each item's rows under its recommended policy,
+    labelled ``policy_id = 'recommended'``."""
+    chosen = recommendation.select(*KEYS)
+    return (
+        rows.where(F.col("date") >= F.lit(start))
+        .join(chosen, KEYS)
+        .withColumn("policy_id", F.lit(RECOMMENDED))
+        .select(*rows.columns)
+    )

@@ -1,0 +1,152 @@
+"""Walk-forward evaluation: decision days per schedule, no decision uses later data, the recommendation rule, and
+the whole mode on a small simulated world (one recommendation per store-product, out-of-sample portfolio rows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pyspark.sql import functions as F
+
+from lakehouse_inv.evaluate.config import EvaluateConfig, WalkForwardConfig
+from lakehouse_inv.evaluate.recommend import recommend
+from lakehouse_inv.evaluate.walk_forward import Windows, decision_days, forecasts_at_origins, plan_windows
+from lakehouse_inv.pipeline.runner import run_steps
+from lakehouse_inv.pipeline.steps import resolve
+from lakehouse_inv.policies.config import PolicyConfig
+
+AS_OF = dt.date(2025, 3, 31)
+
+
+def test_windows_and_origins() -> None:
+    config = EvaluateConfig(walk_forward=WalkForwardConfig(selection_days=14, evaluation_days=7))
+    w = plan_windows(AS_OF, config, step_days=7)
+    assert (w.start, w.selection_end, w.evaluation_start, w.end) == (
+        dt.date(2025, 3, 11),
+        dt.date(2025, 3, 24),
+        dt.date(2025, 3, 25),
+        AS_OF,
+    )
+    assert w.origins == (dt.date(2025, 3, 11), dt.date(2025, 3, 18), dt.date(2025, 3, 25))
+
+
+def test_each_policy_re_optimizes_on_its_schedule_from_the_latest_origin() -> None:
+    origins = (dt.date(2025, 3, 3), dt.date(2025, 3, 13))
+    w = Windows(dt.date(2025, 3, 3), dt.date(2025, 3, 16), dt.date(2025, 3, 17), dt.date(2025, 3, 30), origins)
+    weekly = PolicyConfig(
+        id="w", type="RS", partition_fields=["store_id"], optimization_schedule="0 2 * * 1"
+    )  # Mondays: Mar 3, 10, 17, 24
+    daily = PolicyConfig(id="d", type="RS", partition_fields=["store_id"], optimization_schedule="0 2 * * *")
+    monthly = PolicyConfig(id="m", type="RS", partition_fields=["store_id"], optimization_schedule="0 3 1 * *")
+    # the weekly policy sees the Mar 13 forecast first on Monday Mar 17; the daily one on Mar 13 itself
+    assert decision_days(weekly, w) == [
+        (dt.date(2025, 3, 3), dt.date(2025, 3, 3)),
+        (dt.date(2025, 3, 13), dt.date(2025, 3, 17)),
+    ]
+    assert decision_days(daily, w) == [
+        (dt.date(2025, 3, 3), dt.date(2025, 3, 3)),
+        (dt.date(2025, 3, 13), dt.date(2025, 3, 13)),
+    ]
+    # the monthly one fires on Apr 1 only, after the window: it keeps its first decision
+    assert decision_days(monthly, w) == [(dt.date(2025, 3, 3), dt.date(2025, 3, 3))]
+
+
+def _rows(spark, scores):
+    """Replay-like rows: one day per (policy, product) with the given revenue, sold and demand."""
+    day = dt.date(2025, 1, 1)
+    data = [
+        (p, "S1", product, day, "ok", revenue, 0.0, 0.0, 0.0, 0.0, float(sold), float(demand))
+        for p, product, revenue, sold, demand in scores
+    ]
+    return spark.createDataFrame(
+        data,
+        "policy_id string, store_id string, product_id string, date date, status string, revenue double,"
+        " purchase_cost double, holding_cost double, ordering_cost double, disposal_cost double, sold double,"
+        " demand double",
+    )
+
+
+def test_recommendation_picks_the_best_profit_meeting_the_target_else_the_baseline(spark) -> None:
+    rows = _rows(
+        spark,
+        [
+            # P1: A earns most but misses the 95% target; B meets it and beats the baseline
+            ("A", "P1", 120.0, 90, 100),
+            ("B", "P1", 110.0, 96, 100),
+            ("baseline", "P1", 100.0, 97, 100),
+            # P2: nobody meets 95%: the baseline stays, whatever the profits
+            ("A", "P2", 150.0, 80, 100),
+            ("baseline", "P2", 90.0, 85, 100),
+        ],
+    )
+    store_product = spark.createDataFrame(
+        [("S1", "P1"), ("S1", "P2"), ("S1", "P3")], "store_id string, product_id string"
+    )
+    targets = spark.createDataFrame([("S1", "P1", 0.95)], "store_id string, product_id string, service_level double")
+    day = dt.date(2025, 1, 1)
+    out = {
+        r.product_id: r
+        for r in recommend(
+            rows,
+            store_product,
+            targets,
+            candidates=["A", "B"],
+            baseline_id="baseline",
+            default_service_level=0.95,
+            selection=(day, day),
+            evaluation=(day + dt.timedelta(days=1), day + dt.timedelta(days=2)),
+        ).collect()
+    }
+    assert out["P1"].policy_id == "B" and out["P1"].expected_profit == 110.0 and out["P1"].baseline_profit == 100.0
+    assert out["P1"].candidates == 3 and out["P1"].candidates_meeting == 2
+    assert out["P1"].reason.startswith("highest profit among the 2 of 3 candidates meeting the 95.0% fill-rate target")
+    assert out["P2"].policy_id == "baseline" and out["P2"].fill_rate == pytest.approx(0.85)
+    assert out["P2"].reason == "no candidate met the 95.0% fill-rate target (best 85.0%): kept on the baseline"
+    assert out["P3"].policy_id == "baseline" and out["P3"].reason.startswith("not evaluated")
+    assert len(out) == 3
+
+
+@pytest.fixture(scope="module")
+def walked(make_context):
+    ctx = make_context(days=63)
+    ctx.configs["evaluate"] = ctx.configs["evaluate"].model_copy(
+        update={
+            "modes": ["walk_forward"],
+            "walk_forward": WalkForwardConfig(selection_days=14, evaluation_days=14, forecast_step_days=7),
+        }
+    )
+    reports = run_steps(ctx, resolve(["simulate", "ingest", "refine", "evaluate"]), out=lambda *_: None)
+    assert all(r.ok for r in reports), [r.error for r in reports]
+    ctx.report = reports[-1].result.report
+    return ctx
+
+
+def test_one_recommendation_per_store_product_and_an_out_of_sample_portfolio(walked) -> None:
+    ctx = walked
+    recommendation = ctx.read("gold", "policy_recommendation").toPandas()
+    items = ctx.read("silver", "store_product").select("store_id", "product_id").distinct().count()
+    assert len(recommendation) == items and not recommendation[["store_id", "product_id"]].duplicated().any()
+    assert recommendation["reason"].str.len().gt(0).all()
+    assert (recommendation["selection_end"] < ctx.as_of - dt.timedelta(days=13)).all()
+    assert recommendation["candidates"].gt(1).all()
+    metrics = ctx.read("gold", "policy_metrics").where("evaluation = 'walk_forward'").toPandas()
+    recommended = metrics[metrics["policy_id"] == "recommended"]
+    assert set(recommended["period"]) == {"last_week", "horizon"}  # evaluation-window periods only
+    assert "selection" in set(metrics.loc[metrics["policy_id"] == "baseline", "period"])
+    whole = recommended[(recommended["store_id"] == "ALL") & (recommended["period"] == "horizon")].iloc[0]
+    assert whole["items"] == items and 0 < whole["fill_rate"] <= 1
+    levels = ctx.read("gold", "inventory_levels").where("evaluation = 'walk_forward'")
+    assert levels.where("status <> 'ok'").count() == 0
+    assert "Recommended policy per store-product" in ctx.report
+
+
+def test_a_forecast_origin_never_sees_later_demand(walked) -> None:
+    ctx = walked
+    daily = ctx.read("silver", "daily_demand")
+    origin = ctx.as_of - dt.timedelta(days=20)
+    later = F.col("date") > F.lit(origin)
+    changed = daily.withColumn("units_sold", F.when(later, F.col("units_sold") * 10 + 7).otherwise(F.col("units_sold")))
+    config = ctx.configs["forecast"]
+    before = forecasts_at_origins(daily, [origin], config).orderBy("store_id", "product_id", "horizon_day")
+    after = forecasts_at_origins(changed, [origin], config).orderBy("store_id", "product_id", "horizon_day")
+    assert before.collect() == after.collect()
