@@ -57,6 +57,22 @@ def test_price_is_carried_forward_and_a_plan_overrides_the_assumption() -> None:
     np.testing.assert_allclose(in_the_past, [2.0, 2.0, 2.0])  # no plan existed back then
 
 
+def test_days_before_the_first_price_take_it_and_all_origins_at_once_match_one_at_a_time() -> None:
+    rng = np.random.default_rng(5)
+    days = list(range(70))
+    price = np.where(rng.random(70) < 0.3, np.nan, rng.choice([1.0, 1.5, 2.0], 70))
+    price[:3] = np.nan
+    price[-5:] = [np.nan, 1.25, 3.0, np.nan, 1.75]  # after AS_OF: the price plan
+    as_of = dt.date(2024, 1, 1) + dt.timedelta(days=64)
+    history = prepare_history(rows(days, [1.0] * 70, price=price), as_of=as_of, history_days=730, horizon=5)
+    first = int(np.flatnonzero(np.isfinite(price))[0])
+    np.testing.assert_array_equal(history.log_price[:first], np.log(price[first]))  # back-filled
+    for origins in (np.array([30, 44, 58, 65]), np.array([10, 40, 65]), np.array([65])):
+        one_at_a_time = np.stack([history.future_log_price(int(o), 5) for o in origins])
+        np.testing.assert_array_equal(history.future_log_prices(origins, 5), one_at_a_time)
+    assert np.exp(history.future_log_prices(np.array([65]), 5))[0, 1] == 1.25  # the plan, not the median
+
+
 def test_unreadable_series_raise_a_named_error() -> None:
     with pytest.raises(InvalidSeriesError, match="demand"):
         prepare(pd.DataFrame({"date": [AS_OF]}))

@@ -97,7 +97,10 @@ def _lstsq(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _lag_poly(coefs: np.ndarray, sign: float) -> np.ndarray:
     """``[1, sign * c1, ..., sign * ck]``: the lag polynomial as ``lfilter`` wants it."""
-    return np.concatenate(([1.0], sign * coefs))
+    poly = np.empty(len(coefs) + 1)  # not np.concatenate: called ~45 times per series
+    poly[0] = 1.0
+    poly[1:] = sign * coefs
+    return poly
 
 
 def _apply_ar(x: np.ndarray, ar: np.ndarray) -> np.ndarray:

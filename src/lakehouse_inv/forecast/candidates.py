@@ -75,9 +75,7 @@ class ArimaDow:
         mean = arma_forecast(u, e, self.fit.ar, self.fit.ma, origins, horizon)
         mean += self.fit.beta[self.history.weekday(_horizon_days(origins, horizon))]
         if self.use_price:
-            price_coef = self.fit.beta[WEEK]
-            for row, origin in enumerate(origins):
-                mean[row] += price_coef * self.history.future_log_price(int(origin), horizon)
+            mean += self.fit.beta[WEEK] * self.history.future_log_prices(origins, horizon)
         return mean
 
     def params(self) -> dict[str, Any]:
