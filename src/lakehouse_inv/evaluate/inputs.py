@@ -14,19 +14,11 @@ from pyspark.sql import functions as F
 from lakehouse_inv.evaluate.config import BaselineConfig
 from lakehouse_inv.pipeline.context import JobContext
 from lakehouse_inv.policies.config import ITEM_KEYS
+from lakehouse_inv.replenishment.baseline import EPOCH
 from lakehouse_inv.replenishment.replay import replay, replay_schema
 from lakehouse_inv.replenishment.rules import attach_rules
 
 REPLAY_KEYS = ["policy_id", *ITEM_KEYS]
-
-
-def service_levels(store_product_supplier: DataFrame) -> DataFrame:
-    """The primary supplier's ``service_level`` per store-product (the target the service_cover baseline keeps)."""
-    return (
-        store_product_supplier.where("is_primary")
-        .groupBy(*ITEM_KEYS)
-        .agg(F.max("service_level").alias("service_level"))
-    )
 
 
 def replay_terms(items: DataFrame, levels: DataFrame, extra_keys: Sequence[str] = ()) -> DataFrame:
@@ -55,9 +47,11 @@ def replay_terms(items: DataFrame, levels: DataFrame, extra_keys: Sequence[str] 
     )
 
 
-def baseline_items(terms: DataFrame, baseline: BaselineConfig) -> DataFrame:
+def baseline_items(terms: DataFrame, baseline: BaselineConfig, first_day: dt.date | None = None) -> DataFrame:
     """Every store-product under a baseline rule (decision as :func:`rule_from_decision` reads it; a null field
-    is left out of the JSON, so a product without a shelf life gets no expiry cap)."""
+    is left out of the JSON, so a product without a shelf life gets no expiry cap). With ``first_day`` (the
+    replay's day 0) a service_cover item reviews on the dates ``generate_orders`` does: those whose day count since
+    1970-01-01 is a multiple of its review period (:func:`lakehouse_inv.replenishment.baseline.calendar_offset`)."""
     fields = [F.lit(baseline.review_days).alias("R")]
     if baseline.rule == "days_of_cover":
         fields.append((F.col("L") + F.lit(baseline.review_days + baseline.safety_days)).alias("cover_days"))
@@ -67,6 +61,10 @@ def baseline_items(terms: DataFrame, baseline: BaselineConfig) -> DataFrame:
             F.col("shelf_life_days"),
             F.col("demand_variance"),
         ]
+        if first_day is not None:
+            shortest = F.greatest(F.lit(1), F.least(F.lit(baseline.review_days), F.floor(F.col("shelf_life_days") / 2)))
+            review = F.coalesce(shortest, F.lit(baseline.review_days))
+            fields.append(F.pmod(F.lit(-(first_day - EPOCH).days), review).cast("int").alias("offset"))
     return terms.select(
         F.lit(baseline.id).alias("policy_id"),
         F.lit(baseline.rule).alias("policy_type"),

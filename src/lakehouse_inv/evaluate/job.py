@@ -34,7 +34,6 @@ from lakehouse_inv.evaluate.inputs import (
     baseline_items,
     replay_frame,
     replay_terms,
-    service_levels,
     true_demand,
 )
 from lakehouse_inv.evaluate.metrics import PERIOD_DAYS, period_bounds
@@ -44,6 +43,7 @@ from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.policies.config import ITEM_KEYS
 from lakehouse_inv.policies.sources import current_items, latest_forecast, latest_parameters
+from lakehouse_inv.replenishment.baseline import service_levels
 
 LEVELS, METRICS, RECOMMENDATION = "inventory_levels", "policy_metrics", "policy_recommendation"
 REPLAY, WALK_FORWARD = "replay", "walk_forward"
@@ -65,19 +65,20 @@ def describe(baseline: BaselineConfig) -> str:
 
 
 def comparison_table(metrics: pd.DataFrame) -> str:
-    """The chain-wide comparison printed at the end of a run (policy, TR, NR, NSE, TOR, fill rate, CSL, cost,
-    profit, improvements)."""
+    """The chain-wide comparison printed at the end of a run: per policy items, TR, NR, NSE, TOR, fill rate, CSL,
+    units disposed, cost, profit and the changes against the baseline."""
     header = (
-        f"{'policy':<22}{'items':>6}{'TR':>13}{'NR':>8}{'NSE':>9}{'TOR':>8}{'fill':>7}{'CSL':>7}{'cost':>11}"
-        f"{'profit':>12}{'TR vs base':>12}{'cost vs base':>13}{'profit vs base':>15}"
+        f"{'policy':<22}{'items':>6}{'TR':>13}{'NR':>8}{'NSE':>9}{'TOR':>8}{'fill':>7}{'CSL':>7}{'disposed':>10}"
+        f"{'cost':>11}{'profit':>12}{'TR vs base':>12}{'fill vs base':>13}{'profit vs base':>15}"
     )
     lines = [header, "-" * len(header)]
     for row in metrics.itertuples():
+        fill_change = row.fill_rate - row.fill_rate_baseline  # percentage points
         lines.append(
             f"{row.policy_id:<22}{row.items:>6}{row.total_revenue:>13,.0f}{row.normalized_revenue:>8.3f}"
             f"{row.stockout_events:>9,.0f}{row.turnover_ratio:>8.1f}{row.fill_rate:>7.1%}{row.cycle_service_level:>7.1%}"
-            f"{row.total_cost:>11,.0f}{row.profit:>12,.0f}{row.total_revenue_improvement:>+12.1%}"
-            f"{row.total_cost_improvement:>+13.1%}{row.profit_improvement:>+15.1%}"
+            f"{row.disposed:>10,.0f}{row.total_cost:>11,.0f}{row.profit:>12,.0f}{row.total_revenue_improvement:>+12.1%}"
+            f"{fill_change * 100:>+10.1f} pt{row.profit_improvement:>+15.1%}"
         )
     return "\n".join(lines)
 
@@ -129,7 +130,7 @@ def run_replay(ctx: JobContext, config: EvaluateConfig, result: StepResult, firs
     )
     items = reduce(
         DataFrame.unionByName,
-        [solved.join(terms, list(ITEM_KEYS)), *(baseline_items(terms, b) for b in config.baselines)],
+        [solved.join(terms, list(ITEM_KEYS)), *(baseline_items(terms, b, start) for b in config.baselines)],
     ).persist(StorageLevel.MEMORY_AND_DISK)
     rows = replay_frame(items, true_demand(ctx, start, ctx.as_of), start, ctx.as_of).persist(
         StorageLevel.MEMORY_AND_DISK

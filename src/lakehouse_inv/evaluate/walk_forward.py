@@ -35,7 +35,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_inv.evaluate.config import EvaluateConfig
-from lakehouse_inv.evaluate.inputs import baseline_items, replay_terms, service_levels
+from lakehouse_inv.evaluate.inputs import baseline_items, replay_terms
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.job import history_columns
 from lakehouse_inv.forecast.pooling import forecast_group
@@ -47,6 +47,7 @@ from lakehouse_inv.policies.distributed import optimize_frame
 from lakehouse_inv.policies.features import item_inputs, newsvendor_period, policy_inputs
 from lakehouse_inv.policies.job import with_review_period
 from lakehouse_inv.policies.sources import SOLVED
+from lakehouse_inv.replenishment.baseline import service_levels
 
 ORIGIN = "origin"
 RULE_FROM = "rule_from"
@@ -235,7 +236,9 @@ def walk_forward_items(ctx: JobContext, config: EvaluateConfig, windows: Windows
     )
     rule_start = F.lit(windows.start - dt.timedelta(days=1))
     baselines = [
-        baseline_items(seeded, b).withColumn(RULE_FROM, rule_start).withColumn(ORIGIN, F.lit(windows.origins[0]))
+        baseline_items(seeded, b, windows.start)
+        .withColumn(RULE_FROM, rule_start)
+        .withColumn(ORIGIN, F.lit(windows.origins[0]))
         for b in config.baselines
     ]
     rows = reduce(DataFrame.unionByName, [optimized.select(*baselines[0].columns), *baselines])
