@@ -1,0 +1,265 @@
+"""The whole DAG at 1,000, 10,000 and 100,000 store-products: seconds per step and per store-product.
+
+Each size runs in its own process (a fresh Spark session) on a world of ``n_stores`` x 20 products (the demo's
+products per store: stores are what a chain adds, and the jobs partition by store) over ``--days`` simulated days.
+The run is merged into ``benchmarks/results/scale.json`` after every step, so a size cut short (time, memory) keeps
+its finished steps (``complete: false``). Not part of ``make bench`` (hours on 2 cores).
+
+    .venv/bin/python -m benchmarks.scale [--sizes 1000,10000,100000] [--days 60 | --days 1000=365,100000=60]
+        [--policies sQ,sQ_perishable] [--show]
+
+Per step: wall seconds (the step itself, as ``lakehouse-inv run`` reports it) and CPU seconds of the whole process
+tree (driver, Spark JVM, Python workers; the step plus its ``gold.job_runs`` record), which a machine shared with
+other jobs stretches far less than wall time. Config overrides, the same at every size and recorded per run: a
+history shorter than the evaluation's 364-day window shortens the window to the history; under 180 days the
+backtest scores 2 origins instead of 4 (with 60 days the older one has 4 days of history: a cheap fallback);
+``--policies`` keeps only the named policies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import RESULTS, machine, table
+
+PRODUCTS_PER_STORE = 20  # n_brands x products_per_brand of conf/base/simulator.yml
+SIZES = (1_000, 10_000, 100_000)
+OUT = RESULTS / "scale.json"
+
+
+def driver_memory(store_products: int) -> str:
+    return "8g" if store_products >= 100_000 else "5g"
+
+
+def overrides(days: int) -> dict[str, dict[str, Any]]:
+    """Config changes a history of ``days`` needs (why: see the module docstring)."""
+    out: dict[str, dict[str, Any]] = {}
+    if days < 364:
+        out["evaluate"] = {"horizon_days": days}
+    if days < 180:
+        out["forecast.backtest"] = {"origins": 2}
+    return out
+
+
+def tree_cpu_seconds(root: int | None = None) -> float:
+    """CPU seconds (user + system) used so far by this process and every process under it (the Spark JVM, the
+    Python workers), including children already exited and reaped. Less sensitive to other jobs on the machine
+    than wall-clock seconds, which a shared machine stretches. Linux only (``/proc``); 0.0 elsewhere."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = sum(int(v) for v in fields[11:15]) / tick  # utime stime cutime cstime
+    pending, total = [root or os.getpid()], 0.0
+    while pending:
+        pid = pending.pop()
+        total += times.get(pid, 0.0)
+        pending += [child for child, parent in parents.items() if parent == pid]
+    return total
+
+
+def parse_days(text: str, sizes: list[int]) -> dict[int, int]:
+    if "=" not in text:
+        return dict.fromkeys(sizes, int(text))
+    given = {int(k): int(v) for k, v in (part.split("=") for part in text.split(","))}
+    missing = [n for n in sizes if n not in given]
+    if missing:
+        raise SystemExit(f"--days: no history given for size(s) {missing}")
+    return given
+
+
+def run_one(store_products: int, days: int, root: Path, out: Path, policies: list[str] | None) -> dict[str, Any]:
+    """In this process: one fresh Spark session, every step of the DAG, per-step seconds. The run is merged into
+    ``out`` after every step (``complete`` false until the last), so a size cut short keeps its finished steps."""
+    from benchmarks.common import timed
+    from benchmarks.pipeline import context
+    from lakehouse_inv.pipeline.runner import run_steps
+    from lakehouse_inv.pipeline.steps import STEPS
+    from lakehouse_inv.spark import build_spark
+
+    if store_products % PRODUCTS_PER_STORE:
+        raise SystemExit(f"store_products must be a multiple of {PRODUCTS_PER_STORE}, got {store_products}")
+    n_stores = store_products // PRODUCTS_PER_STORE
+    memory = driver_memory(store_products)
+    spark, start_s = timed(
+        lambda: build_spark(
+            "lakehouse_inv-scale",
+            master="local[*]",
+            warehouse_dir=root / "warehouse",
+            conf={"spark.driver.memory": memory},
+        )
+    )
+    ctx = context(spark, root, f"sp{store_products}", {"n_stores": n_stores, "days": days})
+    changes = overrides(days)
+    configs = ctx.configs  # this run's own dict (benchmarks.pipeline.context builds it)
+    if "evaluate" in changes:
+        configs["evaluate"] = configs["evaluate"].model_copy(update=changes["evaluate"])
+    if "forecast.backtest" in changes:
+        forecast = configs["forecast"]
+        configs["forecast"] = forecast.model_copy(
+            update={"backtest": forecast.backtest.model_copy(update=changes["forecast.backtest"])}
+        )
+    if policies:
+        known = [p.id for p in configs["policies"].policies]
+        unknown = [p for p in policies if p not in known]
+        if unknown:
+            raise SystemExit(f"--policies: unknown policy id(s) {unknown}; policies.yml has {known}")
+        kept = [p for p in configs["policies"].policies if p.id in policies]
+        configs["policies"] = configs["policies"].model_copy(update={"policies": kept})
+        changes["policies"] = {"policies": policies, "dropped": [p for p in known if p not in policies]}
+    run: dict[str, Any] = {
+        "store_products": store_products,
+        "stores": n_stores,
+        "products_per_store": PRODUCTS_PER_STORE,
+        "days": days,
+        "as_of": str(ctx.as_of),
+        "driver_memory": memory,
+        "spark_start_s": round(start_s, 2),
+        "overrides": changes,
+        "source_commit": source_commit(),
+        "complete": False,
+        "steps": {},
+    }
+    ok = True
+    for step in STEPS.values():
+        cpu_before = tree_cpu_seconds()
+        (report,) = run_steps(ctx, [step], out=lambda *a: print(*a, flush=True))
+        cpu = tree_cpu_seconds() - cpu_before
+        res = report.result
+        run["steps"][step.name] = {
+            "seconds": round(report.seconds, 2),
+            "seconds_per_store_product": report.seconds / store_products,
+            "cpu_seconds": round(cpu, 2),
+            "cpu_seconds_per_store_product": cpu / store_products,
+            "load_1min_at_end": os.getloadavg()[0],
+            "rows_in": res.rows_in if res else 0,
+            "rows_out": res.rows_out if res else 0,
+            "ok": report.ok,
+            **({"error": report.error[:500]} if report.error else {}),
+        }
+        total = sum(s["seconds"] for s in run["steps"].values())
+        run["seconds"] = round(total, 2)
+        run["seconds_per_store_product"] = total / store_products
+        run["seconds_per_store_product_day"] = total / (store_products * days)
+        cpu_total = sum(s["cpu_seconds"] for s in run["steps"].values())
+        run["cpu_seconds"] = round(cpu_total, 2)
+        run["cpu_seconds_per_store_product"] = cpu_total / store_products
+        ok = report.ok
+        run["complete"] = ok and step.name == list(STEPS)[-1]
+        merge(run, out)
+        if not ok:
+            break
+    spark.stop()
+    return run
+
+
+def source_commit() -> str:
+    """The commit the run's code came from (``LAKEHOUSE_INV_SOURCE_COMMIT`` when run from an exported snapshot)."""
+    if os.environ.get("LAKEHOUSE_INV_SOURCE_COMMIT"):
+        return os.environ["LAKEHOUSE_INV_SOURCE_COMMIT"]
+    done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent)
+    return done.stdout.strip() or "unknown"
+
+
+def merge(run: dict[str, Any], out: Path) -> None:
+    """Replace this size's run in ``out``, keep the others."""
+    old = json.loads(out.read_text()) if out.exists() else {}
+    runs = [r for r in old.get("runs", []) if r["store_products"] != run["store_products"]]
+    runs = sorted([*runs, run], key=lambda r: r["store_products"])
+    payload = {
+        "benchmark": "scale",
+        "machine": machine(),
+        "note": old.get("note", ""),
+        "runs": runs,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def print_table(runs: list[dict[str, Any]]) -> None:
+    """Per step and size: wall seconds, wall and CPU milliseconds per store-product; the last/first size ratio."""
+    step_names = list(dict.fromkeys(name for r in runs for name in r["steps"]))
+    rows = []
+    for name in [*step_names, "total"]:
+        row: dict[str, Any] = {"step": name}
+        for r in runs:
+            n = r["store_products"]
+            step = r["steps"].get(name) if name != "total" else r
+            if step is None:
+                continue
+            row[f"s{n}"] = step["seconds"]
+            row[f"ms{n}"] = 1000 * step["seconds"] / n
+            if "cpu_seconds" in step:
+                row[f"cpu{n}"] = 1000 * step["cpu_seconds"] / n
+        if len(runs) > 1:
+            first, last = runs[0]["store_products"], runs[-1]["store_products"]
+            for kind in ("ms", "cpu"):
+                base, top = row.get(f"{kind}{first}"), row.get(f"{kind}{last}")
+                row[f"{kind}_ratio"] = top / base if base and top is not None else None
+        rows.append(row)
+    columns = [("step", "step", "s")]
+    for r in runs:
+        n = r["store_products"]
+        columns += [(f"s{n}", f"{n:,} s", ".1f"), (f"ms{n}", f"ms/sp {n:,}", ".2f"), (f"cpu{n}", "cpu ms/sp", ".2f")]
+    if len(runs) > 1:
+        columns += [("ms_ratio", "wall ratio", ".2f"), ("cpu_ratio", "cpu ratio", ".2f")]
+    print(table(rows, columns))
+    for r in runs:
+        state = "" if r["complete"] else " (INCOMPLETE)"
+        print(
+            f"{r['store_products']:,} store-products ({r['stores']} stores x {r['products_per_store']}), "
+            f"{r['days']} days{state}: {r['seconds']:.0f} s, {1000 * r['seconds_per_store_product']:.2f} ms/sp"
+        )
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(str(n) for n in SIZES))
+    parser.add_argument("--days", default="365", help="N for every size, or size=N,... per size")
+    parser.add_argument("--out", type=Path, default=OUT, help="results file (default: benchmarks/results/scale.json)")
+    parser.add_argument("--policies", help="policy ids to keep (default: all of policies.yml); recorded as an override")
+    parser.add_argument("--show", action="store_true", help="print the table of --out and exit")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size in this process
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    policies = args.policies.split(",") if args.policies else None
+    days = parse_days(args.days, sizes)
+    if args.show:
+        result = json.loads(args.out.read_text())
+        print_table([r for r in result["runs"] if r["store_products"] in sizes])
+        return result
+    if args.one:
+        root = Path(tempfile.mkdtemp(prefix=f"lakehouse_inv_scale_{args.one}_"))
+        return run_one(args.one, days[args.one], root, args.out, policies)
+    for n in sizes:
+        started = time.perf_counter()
+        cmd = [sys.executable, "-m", "benchmarks.scale", "--one", str(n), "--sizes", str(n), "--days", str(days[n])]
+        cmd += ["--out", str(args.out.resolve())] + (["--policies", args.policies] if args.policies else [])
+        code = subprocess.call(cmd, cwd=Path(__file__).resolve().parents[1], env=os.environ.copy())
+        print(f"size {n:,}: exit {code} after {time.perf_counter() - started:.0f} s", flush=True)
+    result = json.loads(args.out.read_text()) if args.out.exists() else {"runs": []}
+    print_table([r for r in result["runs"] if r["store_products"] in sizes])
+    print(f"-> {args.out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
