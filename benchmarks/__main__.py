@@ -8,6 +8,7 @@ import sys
 
 BENCHMARKS = (
     "pipeline",
+    "walk_forward",
     "forecast_core",
     "forecast_retail",
     "forecast_censoring",

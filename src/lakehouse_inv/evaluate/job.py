@@ -169,7 +169,8 @@ def run_walk_forward(ctx: JobContext, config: EvaluateConfig, result: StepResult
             f"{forecast.min_history_days} days of history before that (data starts on {first_day}); shorten "
             "walk_forward.selection_days / evaluation_days in evaluate.yml or load more history"
         )
-    items = walk_forward_items(ctx, config, windows).persist(StorageLevel.MEMORY_AND_DISK)
+    items, cached = walk_forward_items(ctx, config, windows)
+    items = items.persist(StorageLevel.MEMORY_AND_DISK)
     rows = replay_frame(items, true_demand(ctx, windows.start, windows.end), windows.start, windows.end).persist(
         StorageLevel.MEMORY_AND_DISK
     )
@@ -194,8 +195,8 @@ def run_walk_forward(ctx: JobContext, config: EvaluateConfig, result: StepResult
         metrics = score(rows.unionByName(portfolio), walk_forward_periods(config, windows), config.baseline.id)
         publish_evaluation(ctx, result, rows, metrics, WALK_FORWARD)
     finally:
-        rows.unpersist()
-        items.unpersist()
+        for frame in (rows, items, *cached):
+            frame.unpersist()
     period = "last_quarter" if config.walk_forward.evaluation_days >= PERIOD_DAYS["last_quarter"] else "horizon"
     report = chain_table(ctx, WALK_FORWARD, period)
     counts = (

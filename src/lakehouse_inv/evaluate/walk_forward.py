@@ -200,10 +200,11 @@ def delivery_history(orders: DataFrame, deliveries: DataFrame, end: dt.date) -> 
     )
 
 
-def walk_forward_items(ctx: JobContext, config: EvaluateConfig, windows: Windows) -> DataFrame:
+def walk_forward_items(ctx: JobContext, config: EvaluateConfig, windows: Windows) -> tuple[DataFrame, list[DataFrame]]:
     """One row per policy (and baseline) × store-product × decision: the rule's inputs (``policy_type``,
     ``decision_json``, ``a``), when it takes over (``rule_from``), the item's terms and costs, opening stock and
-    delivery history: the items frame of :func:`lakehouse_inv.replenishment.replay.replay`."""
+    delivery history: the items frame of :func:`lakehouse_inv.replenishment.replay.replay`. Also the frames it
+    cached (the forecasts and item inputs per origin), to unpersist once the items are used."""
     forecast_config: ForecastConfig = ctx.configs["forecast"]
     policies = ctx.configs["policies"].active
     daily = ctx.read("silver", "daily_demand")
