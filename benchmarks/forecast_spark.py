@@ -5,6 +5,11 @@ The pandas loop is one process; Spark runs local[*] on this machine. Reported: s
 pandas time (target <= 1.3 at 10k), and cost per series from 1k to 10k (target roughly flat). Accuracy against
 seasonal naive and SARIMA MLE is in benchmarks/forecast_core.py (run by `python -m benchmarks`).
 
+Wall time on a shared machine depends on what else runs, so each side's CPU seconds are reported too (pandas:
+this process; Spark: the JVM and its Python workers): ``spark_cpu/pandas_cpu`` is Spark's overhead (Arrow
+transfer, shuffle, sort), ``cores used`` how many cores Spark actually got (2 on an idle 2-core machine, where the
+wall ratio comes out near ``spark_cpu/pandas_cpu / 2``), and ``load`` the 1-minute load average before each size.
+
     .venv/bin/python -m benchmarks.forecast_spark [--sizes 100,1000,10000]
 """
 
@@ -12,13 +17,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import force, spark_session, table, timed, write_result
+from benchmarks.common import child_cpu_seconds, force, spark_session, table, timed, write_result
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.distributed import forecast_frame
 from lakehouse_inv.forecast.series import forecast_series
@@ -61,24 +68,37 @@ def main(argv: list[str] | None = None) -> dict:
     spark.conf.set("spark.sql.shuffle.partitions", "8")
     biggest = panel(max(sizes))
     pandas_loop(biggest[biggest["series_id"] == "s00000"], config)  # warm-up imports
+    # warm-up: enough series for a task on every core, so each Python worker has imported the forecasting code
+    warm = spark.createDataFrame(biggest[biggest["series_id"] < "s00200"])
+    force(forecast_frame(warm, key_cols=["series_id"], config=config, as_of=AS_OF))
 
     rows = []
     for n in sizes:
         history = biggest[biggest["series_id"] < f"s{n:05d}"]
+        load = os.getloadavg()[0]
+        cpu = time.process_time()
         _, pandas_s = timed(lambda h=history: pandas_loop(h, config))
+        pandas_cpu = time.process_time() - cpu
         frame = spark.createDataFrame(history).persist()
         frame.count()  # keep the input conversion out of the timed section: both sides start from data in memory
-        force(forecast_frame(frame.limit(1000), key_cols=["series_id"], config=config, as_of=AS_OF))  # warm workers
+        cpu = child_cpu_seconds()
         _, spark_s = timed(lambda f=frame: force(forecast_frame(f, key_cols=["series_id"], config=config, as_of=AS_OF)))
+        spark_cpu = child_cpu_seconds() - cpu
         frame.unpersist()
         rows.append(
             {
                 "series": n,
+                "load_1min": load,
                 "pandas_s": pandas_s,
+                "pandas_cpu_s": pandas_cpu,
+                "pandas_ms_per_series": 1000 * pandas_s / n,
                 "pandas_series_per_s": n / pandas_s,
                 "spark_s": spark_s,
+                "spark_cpu_s": spark_cpu,
                 "spark_series_per_s": n / spark_s,
                 "spark_over_pandas": spark_s / pandas_s,
+                "spark_cpu_over_pandas_cpu": spark_cpu / pandas_cpu,
+                "spark_cores_used": spark_cpu / spark_s,
                 "spark_ms_per_series": 1000 * spark_s / n,
             }
         )
@@ -88,9 +108,13 @@ def main(argv: list[str] | None = None) -> dict:
             rows,
             [
                 ("series", "series", "d"),
+                ("load_1min", "load", ".1f"),
+                ("pandas_ms_per_series", "pandas ms/ser", ".2f"),
                 ("pandas_series_per_s", "pandas ser/s", ".0f"),
                 ("spark_series_per_s", "spark ser/s", ".0f"),
                 ("spark_over_pandas", "spark/pandas", ".2f"),
+                ("spark_cpu_over_pandas_cpu", "spark_cpu/pandas_cpu", ".2f"),
+                ("spark_cores_used", "cores used", ".2f"),
                 ("spark_ms_per_series", "spark ms/ser", ".2f"),
             ],
         )
