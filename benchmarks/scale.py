@@ -8,12 +8,15 @@ its finished steps (``complete: false``). Not part of ``make bench`` (hours on 2
     .venv/bin/python -m benchmarks.scale [--sizes 1000,10000,100000] [--days 60 | --days 1000=365,100000=60]
         [--policies sQ,sQ_perishable] [--show]
 
-Per step: wall seconds (the step itself, as ``lakehouse-inv run`` reports it) and CPU seconds of the whole process
-tree (driver, Spark JVM, Python workers; the step plus its ``gold.job_runs`` record), which a machine shared with
-other jobs stretches far less than wall time. Config overrides, the same at every size and recorded per run: a
-history shorter than the evaluation's 364-day window shortens the window to the history; under 180 days the
-backtest scores 2 origins instead of 4 (with 60 days the older one has 4 days of history: a cheap fallback);
-``--policies`` keeps only the named policies.
+Per step: wall seconds (the step itself, as ``lakehouse-inv run`` reports it) and CPU seconds of the process tree
+(driver, Spark JVM, Python workers; the step plus its ``gold.job_runs`` record), which a machine shared with other
+jobs stretches less than wall time. The CPU figure is indicative only: PySpark's worker daemon does not reap its
+workers into its own child times, so a worker that exits during a step takes its CPU time with it (a step can even
+show a negative figure); wall seconds are the measurement.
+
+Config overrides, the same at every size and recorded per run: a history shorter than the evaluation's 364-day
+window shortens the window to the history; under 180 days the backtest scores 2 origins instead of 4 (with 60 days
+the older one has 4 days of history: a cheap fallback); ``--policies`` keeps only the named policies.
 """
 
 from __future__ import annotations
