@@ -115,3 +115,20 @@ def test_a_short_delivery_brings_fewer_units_and_closes_the_order() -> None:
     assert out["ordered"].tolist() == [10, 0, 0, 0]
     assert out["received"].tolist() == [0, 0, 5, 0]
     assert out["on_order_end"].tolist() == [10, 10, 0, 0]
+
+
+def test_the_replay_is_causal_no_day_depends_on_later_demand() -> None:
+    items = pd.DataFrame(
+        [
+            row(reorder_point_rule(3, 5), dt.date(2024, 12, 31), lead_time_deviations=[0, 1, 2]),
+            row(order_up_to_rule(2, 10), dt.date(2025, 1, 5), lead_time_deviations=[0, 1, 2]),
+        ]
+    )
+    requests = [2, 1, 3, 0, 2, 4, 1, 2, 3, 1, 0, 2]
+    changed = requests[:6] + [9, 0, 9, 0, 9, 9]  # the future after day 5 is different
+    end = START + dt.timedelta(days=len(requests) - 1)
+    base = replay(items, demand(requests), start=START, end=end)
+    other = replay(items, demand(changed), start=START, end=end)
+    first_days = base["date"] <= START + dt.timedelta(days=5)
+    pd.testing.assert_frame_equal(base[first_days], other[first_days])
+    assert not base.equals(other)
