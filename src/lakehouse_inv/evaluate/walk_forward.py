@@ -251,4 +251,5 @@ def walk_forward_items(ctx: JobContext, config: EvaluateConfig, windows: Windows
     lead_spread = (
         ctx.read("silver", "store_product_supplier").where("is_primary").select(*ITEM_KEYS, "lead_time_ci_days")
     )
-    return rows.join(extras, list(ITEM_KEYS), "left").join(lead_spread, list(ITEM_KEYS), "left").drop(ORIGIN)
+    frame = rows.join(extras, list(ITEM_KEYS), "left").join(lead_spread, list(ITEM_KEYS), "left").drop(ORIGIN)
+    return frame, [forecasts, items]
