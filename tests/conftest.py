@@ -1,5 +1,9 @@
 """One Spark + Delta session for the whole test session (local[2], few partitions, UI off, tmp warehouse),
-and a factory for job contexts that keep each test's tables in their own schemas."""
+and a factory for job contexts that keep each test's tables in their own schemas.
+
+``make test`` runs the suite on two pytest-xdist workers, whole files per worker (``--dist loadfile``): one Spark
+session per worker. The Delta jars are resolved once, before the workers start, so two JVMs never race on the Ivy
+cache of a fresh machine."""
 
 from __future__ import annotations
 
@@ -14,10 +18,15 @@ from pyspark.sql import SparkSession
 from lakehouse_inv.config import PipelineConfig, SchemaNames, SimulatorConfig
 from lakehouse_inv.pipeline.configs import load_configs
 from lakehouse_inv.pipeline.context import JobContext
-from lakehouse_inv.spark import build_spark
+from lakehouse_inv.spark import build_spark, delta_jars
 from spark_settings import TEST_SPARK_CONF
 
 _schema_ids = itertools.count()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist): resolve the jars once
+        delta_jars()
 PROJECT_CONF = Path(__file__).resolve().parents[1] / "conf"
 
 TINY_WORLD = {"n_stores": 2, "n_brands": 4, "n_departments": 2, "n_suppliers": 2, "n_storage_spaces": 2, "days": 14}
