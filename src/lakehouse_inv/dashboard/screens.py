@@ -274,10 +274,13 @@ def orders_page() -> None:
         st.info("Choose the last date of the range too.")
         return
     start, end = picked
-    rows = select_order_rows(orders, stores, start, end, policies or None)
+    # as export-orders: the recommended orders unless policies are picked
+    recommended_only = not policies and "recommended" in orders.columns
+    rows = select_order_rows(orders, stores, start, end, policies or None, recommended_only=recommended_only)
     counts = rows["status"].value_counts().sort_index()
     summary = ", ".join(f"{n:,} {status}" for status, n in counts.items()) or "none"
-    st.markdown(f"**{len(rows):,} orders** of {', '.join(stores)} from {start} to {end}: {summary}")
+    which = " (the recommended order per item; pick policies to see theirs)" if recommended_only else ""
+    st.markdown(f"**{len(rows):,} orders** of {', '.join(stores)} from {start} to {end}: {summary}{which}")
     st.download_button(
         "Download CSV",
         orders_csv(rows),
