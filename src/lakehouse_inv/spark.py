@@ -31,6 +31,8 @@ LOCAL_DEFAULTS = {
     "spark.databricks.delta.snapshotPartitions": "2",
     "spark.databricks.delta.schema.autoMerge.enabled": "false",
     "spark.sql.sources.partitionOverwriteMode": "static",
+    # plan strings are for logs and the SQL tab: cap them so a deep plan never fills the driver's heap printing
+    "spark.sql.maxPlanStringLength": "200000",
 }
 
 

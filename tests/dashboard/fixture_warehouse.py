@@ -74,6 +74,7 @@ def orders_rows(run_id: str = "fixture") -> list[dict]:
                         "expected_arrival_date": day + dt.timedelta(days=2),
                         "status": status,
                         "reason": reason,
+                        "recommended": True,
                         "_run_id": run_id,
                         "_updated_at": STAMP,
                     }

@@ -109,6 +109,10 @@ def test_recommendation_picks_the_best_profit_meeting_the_target_else_the_baseli
 @pytest.fixture(scope="module")
 def walked(make_context):
     ctx = make_context(days=63)
+    # three policies cover the cases: weekly (sQ), daily re-plan (ww) and perishable (nvbudget) decisions
+    policies = ctx.configs["policies"]
+    kept = [p for p in policies.policies if p.id in ("sQ", "ww", "nvbudget")]
+    ctx.configs["policies"] = policies.model_copy(update={"policies": kept})
     ctx.configs["evaluate"] = ctx.configs["evaluate"].model_copy(
         update={
             "modes": ["walk_forward"],

@@ -125,7 +125,7 @@ def test_the_replay_is_causal_no_day_depends_on_later_demand() -> None:
         ]
     )
     requests = [2, 1, 3, 0, 2, 4, 1, 2, 3, 1, 0, 2]
-    changed = requests[:6] + [9, 0, 9, 0, 9, 9]  # the future after day 5 is different
+    changed = [*requests[:6], 9, 0, 9, 0, 9, 9]  # the future after day 5 is different
     end = START + dt.timedelta(days=len(requests) - 1)
     base = replay(items, demand(requests), start=START, end=end)
     other = replay(items, demand(changed), start=START, end=end)

@@ -170,10 +170,11 @@ def run_walk_forward(ctx: JobContext, config: EvaluateConfig, result: StepResult
             "walk_forward.selection_days / evaluation_days in evaluate.yml or load more history"
         )
     items, cached = walk_forward_items(ctx, config, windows)
-    items = items.persist(StorageLevel.MEMORY_AND_DISK)
-    rows = replay_frame(items, true_demand(ctx, windows.start, windows.end), windows.start, windows.end).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
+    # checkpointed, not only cached: the forecasts, solves and joins behind them make a plan too large to analyse
+    # again for every write (and to print, on a small driver)
+    items = items.localCheckpoint()
+    demand = true_demand(ctx, windows.start, windows.end)
+    rows = replay_frame(items, demand, windows.start, windows.end).localCheckpoint()
     try:
         targets = service_levels(ctx.read("silver", "store_product_supplier"))
         recommendation = recommend(
