@@ -27,6 +27,8 @@ _schema_ids = itertools.count()
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist): resolve the jars once
         delta_jars()
+
+
 PROJECT_CONF = Path(__file__).resolve().parents[1] / "conf"
 
 TINY_WORLD = {"n_stores": 2, "n_brands": 4, "n_departments": 2, "n_suppliers": 2, "n_storage_spaces": 2, "days": 14}
