@@ -79,31 +79,27 @@ def recommend(
         *ITEM_KEYS, F.col("profit").alias("baseline_profit"), F.col("fill_rate").alias("_baseline_fill")
     )
     level = _text(F.col("service_level") * 100, 1)
+    among = F.concat(
+        F.col("candidates_meeting").cast("string"),
+        F.lit(" of "),
+        F.col("candidates").cast("string"),
+        F.lit(" candidates meeting the "),
+        level,
+        F.lit("% fill-rate target"),
+    )
     chosen = best.join(base, list(ITEM_KEYS), "left").select(
         *ITEM_KEYS,
         F.when(F.col("meets"), F.col("policy_id")).otherwise(F.lit(baseline_id)).alias("policy_id"),
         F.when(
             F.col("meets") & (F.col("policy_id") == baseline_id),
-            F.concat(
-                F.lit("the baseline had the highest profit among the "),
-                F.col("candidates_meeting").cast("string"),
-                F.lit(" of "),
-                F.col("candidates").cast("string"),
-                F.lit(" candidates meeting the "),
-                level,
-                F.lit("% fill-rate target"),
-            ),
+            F.concat(F.lit("the baseline had the highest profit among the "), among),
         )
         .when(
             F.col("meets"),
             F.concat(
                 F.lit("highest profit among the "),
-                F.col("candidates_meeting").cast("string"),
-                F.lit(" of "),
-                F.col("candidates").cast("string"),
-                F.lit(" candidates meeting the "),
-                level,
-                F.lit("% fill-rate target ("),
+                among,
+                F.lit(" ("),
                 _text(F.col("profit") - F.coalesce("baseline_profit", F.lit(0.0)), 2),
                 F.lit(" more than the baseline)"),
             ),

@@ -44,9 +44,9 @@ from lakehouse_inv.grouped import apply_per_group
 from lakehouse_inv.pipeline.context import JobContext
 from lakehouse_inv.policies.config import ITEM_KEYS, PolicyConfig
 from lakehouse_inv.policies.distributed import optimize_frame
-from lakehouse_inv.policies.features import item_inputs, newsvendor_period, policy_inputs
+from lakehouse_inv.policies.features import newsvendor_period, policy_inputs
 from lakehouse_inv.policies.job import with_review_period
-from lakehouse_inv.policies.sources import SOLVED
+from lakehouse_inv.policies.sources import SOLVED, current_items
 from lakehouse_inv.replenishment.baseline import service_levels
 
 ORIGIN = "origin"
@@ -209,15 +209,7 @@ def walk_forward_items(ctx: JobContext, config: EvaluateConfig, windows: Windows
     policies = ctx.configs["policies"].active
     daily = ctx.read("silver", "daily_demand")
     forecasts = forecasts_at_origins(daily, windows.origins, forecast_config).cache()
-    items = item_inputs(
-        ctx.read("silver", "store_product"),
-        ctx.read("silver", "products"),
-        ctx.read("silver", "store_product_supplier"),
-        ctx.read("silver", "suppliers"),
-        forecasts,
-        horizon_days=ctx.configs["policies"].planning_horizon_days,
-        forecast_keys=[ORIGIN],
-    ).cache()
+    items = current_items(ctx, forecasts, [ORIGIN]).cache()
     schedule = ctx.spark.createDataFrame(
         [(p.id, origin, day) for p in policies for origin, day in decision_days(p, windows)],
         f"policy_id string, {ORIGIN} date, {RULE_FROM} date",

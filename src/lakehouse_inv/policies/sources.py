@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
@@ -35,8 +36,9 @@ def latest_forecast(ctx: JobContext) -> tuple[dt.date, DataFrame]:
     return origin, ctx.read("gold", "demand_forecast").where(F.col("as_of") == F.lit(origin))
 
 
-def current_items(ctx: JobContext, forecast: DataFrame) -> DataFrame:
-    """Per store-product policy inputs (terms, costs, forecast rate ``a``) from ``forecast`` and master data."""
+def current_items(ctx: JobContext, forecast: DataFrame, forecast_keys: Sequence[str] = ()) -> DataFrame:
+    """Per store-product policy inputs (terms, costs, forecast rate ``a``) from ``forecast`` and master data; with
+    ``forecast_keys`` one row per store-product and key (see :func:`item_inputs`)."""
     return item_inputs(
         ctx.read("silver", "store_product"),
         ctx.read("silver", "products"),
@@ -44,6 +46,7 @@ def current_items(ctx: JobContext, forecast: DataFrame) -> DataFrame:
         ctx.read("silver", "suppliers"),
         forecast,
         horizon_days=ctx.configs["policies"].planning_horizon_days,
+        forecast_keys=forecast_keys,
     )
 
 
