@@ -45,7 +45,7 @@ STEPS: dict[str, Step] = {
         Step(
             "evaluate",
             "lakehouse_inv.evaluate.job:run",
-            "replay policies and baselines on true demand -> gold.policy_metrics",
+            "walk-forward and replay evaluation on true demand -> gold.policy_metrics, gold.policy_recommendation",
         ),
         Step(
             "generate_orders",
