@@ -15,6 +15,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from pyspark.sql import functions as F
+
 from benchmarks.common import child_cpu_seconds, spark_session, table, timed, write_result
 from benchmarks.pipeline import WORLDS, context
 from lakehouse_inv.evaluate.walk_forward import decision_days, plan_windows
@@ -46,22 +48,17 @@ def main(argv: list[str] | None = None) -> dict:
             ctx.as_of, ctx.configs["evaluate"], evaluate.walk_forward.forecast_step_days or forecast.backtest.step_days
         )
         items = ctx.read("silver", "store_product").count()
-        managed = (
-            ctx.read("gold", "inventory_levels")
-            .where("evaluation = 'walk_forward'")
-            .groupBy("policy_id")
-            .count()
+        levels = ctx.read("gold", "inventory_levels").where("evaluation = 'walk_forward'")
+        # one pass: replayed item-days and managed items per policy
+        per_policy = {
+            r.policy_id: (r.item_days, r.items)
+            for r in levels.groupBy("policy_id")
+            .agg(F.count("*").alias("item_days"), F.countDistinct("store_id", "product_id").alias("items"))
             .collect()
-        )
-        item_days = sum(r["count"] for r in managed)
+        }
+        item_days = sum(days for days, _ in per_policy.values())
         decisions = sum(
-            len(decision_days(p, windows))
-            * ctx.read("gold", "inventory_levels")
-            .where(f"evaluation = 'walk_forward' AND policy_id = '{p.id}'")
-            .select("store_id", "product_id")
-            .distinct()
-            .count()
-            for p in ctx.configs["policies"].active
+            len(decision_days(p, windows)) * per_policy.get(p.id, (0, 0))[1] for p in ctx.configs["policies"].active
         )
         rows.append(
             {
