@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -159,6 +160,35 @@ def test_a_run_stopped_between_intent_and_commit_is_finished_exactly_once(make_c
 
     assert sorted(r.transaction_id for r in ctx.read("bronze", "sales").collect()) == ["T1", "T2"]
     assert ingest_tables(ctx, ["sales"]).tables == {"bronze.sales": 0}
+
+
+def test_a_large_landing_is_appended_in_bounded_batches_each_exactly_once(make_context, monkeypatch):
+    """Whole files of up to BATCH_ROWS records per commit (the driver never holds a whole year of landing); a run
+    stopped after the second batch's append resumes with the third and writes nothing twice."""
+    ctx = make_context()
+    sales = ctx.landing_dir / "sales"
+    for day, ids in {1: ["T1"], 2: ["T2", "T3"], 3: ["T4"]}.items():
+        lines = "".join(f"{t},S01,P01,2025-01-0{day} 10:00:00,1,2.5\n" for t in ids)
+        _write(sales / f"sales_2025-01-0{day}.csv", SALES_HEADER + lines)
+    monkeypatch.setattr(ingest_job, "BATCH_ROWS", 2)
+    appended = []
+
+    def crash(at, table):
+        if at == "after_append":
+            appended.append(table)
+            if len(appended) == 2:
+                raise KeyboardInterrupt(at)
+
+    monkeypatch.setattr(ingest_job, "failpoint", crash)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_tables(ctx, ["sales"])
+    assert sorted(r.transaction_id for r in ctx.read("bronze", "sales").collect()) == ["T1", "T2", "T3"]
+
+    monkeypatch.setattr(ingest_job, "failpoint", lambda *_: None)
+    assert ingest_tables(ctx, ["sales"]).tables == {"bronze.sales": 1}  # the appended batch is committed, not redone
+    assert sorted(r.transaction_id for r in ctx.read("bronze", "sales").collect()) == ["T1", "T2", "T3", "T4"]
+    ledger = ctx.checkpoint("bronze", "sales", "ledger")
+    assert sorted(p.name for p in Path(ledger).iterdir()) == ["0.json", "1.json", "2.json"]
 
 
 def test_a_table_ingested_before_the_ledger_existed_is_not_read_again(make_context):

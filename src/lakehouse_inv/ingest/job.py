@@ -1,7 +1,9 @@
 """``ingest`` job: every new landing file -> its bronze table, exactly once, or held back and reported.
 
 For each bronze table the job lists ``landing/<entity>/``, compares it with the table's ledger (see
-:mod:`lakehouse_inv.ingest.files`) and appends the records of the new files in one Delta commit. All
+:mod:`lakehouse_inv.ingest.files`) and appends the records of the new files, whole files of up to
+:data:`BATCH_ROWS` records per Delta commit (each commit its own ledger batch, so the driver holds one batch at a
+time whatever lands: a year of 100,000 store-products held all of them at once and was killed at 13 GB). All
 values land as text, and a record that does not fit the export layout keeps its raw text in
 ``_rescued_data``. Column lists come from the bronze DDL.
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,7 @@ LINE = "_line_number"
 LINEAGE = ("_source_file", LINE, "_ingested_at", "_run_id", "_record_id")
 UNDECODABLE = "_undecodable"
 PARALLEL_TABLES = 4
+BATCH_ROWS = 500_000  # records per ledger batch and Delta commit (a larger file forms a batch alone)
 FAILPOINT_ENV = "LAKEHOUSE_INV_INGEST_FAILPOINT"  # "<point>:<table>": the process kills itself there (kill tests)
 
 
@@ -198,21 +201,33 @@ class TableIngester:
         if self.holds_any(names):
             self.ledger.commit(batch)
             return
-        parsed = self.read_new([self.folder / n for n in names if (self.folder / n).is_file()])
+        parsed = list(self.read_each([self.folder / n for n in names if (self.folder / n).is_file()]))
         redo = Batch(batch.number, self.ctx.run_id, [p.state for p in parsed])
         self.outcome.rows += self.append(redo, parsed)
         self.outcome.files += len(parsed)
 
-    def read_new(self, paths: list[Path]) -> list[ParsedFile]:
-        parsed = []
+    def read_each(self, paths: list[Path]) -> Iterator[ParsedFile]:
+        """Parse ``paths`` one by one; a file that cannot be read is held back (reported) and skipped."""
         for path in paths:
             try:
-                parsed.append(self.parse(path))
+                yield self.parse(path)
             except HeldBack as exc:
                 self.outcome.errors.append(f"bronze.{self.table}: held back {exc}")
             except OSError as exc:
                 self.outcome.errors.append(f"bronze.{self.table}: held back {self.display(path.name)}: {exc}")
-        return parsed
+
+    def batches(self, paths: list[Path]) -> Iterator[list[ParsedFile]]:
+        """The readable files of ``paths`` in order, in groups of whole files of up to :data:`BATCH_ROWS` records."""
+        group: list[ParsedFile] = []
+        rows = 0
+        for parsed in self.read_each(paths):
+            if group and rows + len(parsed.rows) > BATCH_ROWS:
+                yield group
+                group, rows = [], 0
+            group.append(parsed)
+            rows += len(parsed.rows)
+        if group:
+            yield group
 
     def run(self) -> TableIngest:
         self.folder.mkdir(parents=True, exist_ok=True)  # an entity with no files yet is simply empty
@@ -233,8 +248,7 @@ class TableIngester:
                 f"bronze.{self.table}: {len(changed)} file(s) changed after they were ingested, new content NOT "
                 f"ingested (land changes as a new file): {name_some([self.display(n) for n in changed])}"
             )
-        parsed = self.read_new([p for p in listing.files if p.name not in known])
-        if parsed:
+        for parsed in self.batches([p for p in listing.files if p.name not in known]):
             batch = Batch(self.ledger.next_number(), self.ctx.run_id, [p.state for p in parsed])
             self.outcome.rows += self.append(batch, parsed)
             self.outcome.files += len(parsed)
