@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -109,3 +110,16 @@ def test_dirty_rows_are_injected_only_when_asked(tmp_path):
     assert sales["transaction_id"].duplicated().any()
     requests = _read(tmp_path, "demand_requests")
     assert not requests["request_id"].duplicated().any()
+
+
+def test_a_day_without_a_single_request_simulates_empty_sales_and_requests():
+    from lakehouse_inv.simulate.engine import _request_rows
+    from lakehouse_inv.simulate.world import build_world
+
+    cfg = SimulatorConfig(n_stores=1, n_brands=2, n_departments=1, n_suppliers=1, n_storage_spaces=1, days=1)
+    world = build_world(cfg)
+    none = np.zeros(world.n_series, dtype=np.int64)
+    requests, sales = _request_rows(
+        cfg, world, cfg.start_date, np.random.default_rng(0), none, none, np.ones(world.n_series)
+    )
+    assert requests.empty and sales.empty

@@ -189,7 +189,8 @@ def _request_rows(cfg, world, day, rng, requests_per_series, sold, price):
     fulfilled = rank < sold[series]
     stamp = pd.Timestamp(day) + pd.to_timedelta(seconds, unit="s")
     prefix = day.strftime("%Y%m%d")
-    seq = np.char.zfill(np.arange(1, total + 1).astype(str), 7)
+    # numpy's zfill cannot take an empty array: a day without a single request (a one-store world can have one)
+    seq = np.char.zfill(np.arange(1, total + 1).astype(str), 7) if total else np.array([], dtype="<U7")
     requests = pd.DataFrame(
         {
             "request_id": np.char.add(f"R{prefix}-", seq),
