@@ -109,7 +109,8 @@ def run_one(store_products: int, days: int, root: Path, out: Path, policies: lis
         raise SystemExit(f"store_products must be a multiple of {PRODUCTS_PER_STORE}, got {store_products}")
     n_stores = store_products // PRODUCTS_PER_STORE
     memory = driver_memory(store_products)
-    earlier = next((r for r in runs_in(out) if r["store_products"] == store_products and r["days"] == days), None)
+    runs = load_results(out).get("runs", [])
+    earlier = next((r for r in runs if r["store_products"] == store_products and r["days"] == days), None)
     reused = (root / f"sp{store_products}" / "landing").is_dir()
     for stale in (root / "warehouse", root / f"sp{store_products}" / "checkpoints"):
         shutil.rmtree(stale, ignore_errors=True)
@@ -221,13 +222,14 @@ def source_commit() -> str:
     return done.stdout.strip() or "unknown"
 
 
-def runs_in(out: Path) -> list[dict[str, Any]]:
-    return json.loads(out.read_text()).get("runs", []) if out.exists() else []
+def load_results(out: Path) -> dict[str, Any]:
+    """The results file's content (``{}`` before the first run)."""
+    return json.loads(out.read_text()) if out.exists() else {}
 
 
 def merge(run: dict[str, Any], out: Path) -> None:
     """Replace this size's run in ``out``, keep the others."""
-    old = json.loads(out.read_text()) if out.exists() else {}
+    old = load_results(out)
     runs = [r for r in old.get("runs", []) if r["store_products"] != run["store_products"]]
     runs = sorted([*runs, run], key=lambda r: r["store_products"])
     payload = {
@@ -310,8 +312,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         cmd += ["--root", str(args.root.resolve())] if args.root else []
         code = subprocess.call(cmd, cwd=Path(__file__).resolve().parents[1], env=os.environ.copy())
         print(f"size {n:,}: exit {code} after {time.perf_counter() - started:.0f} s", flush=True)
-    result = json.loads(args.out.read_text()) if args.out.exists() else {"runs": []}
-    print_table([r for r in result["runs"] if r["store_products"] in sizes])
+    result = load_results(args.out)
+    print_table([r for r in result.get("runs", []) if r["store_products"] in sizes])
     print(f"-> {args.out}")
     return result
 

@@ -27,7 +27,6 @@ from lakehouse_inv.evaluate.metrics import PROFIT_COSTS
 from lakehouse_inv.lakehouse.numeric import exact_sum
 from lakehouse_inv.policies.config import ITEM_KEYS
 
-KEYS = REPLAY_KEYS
 RECOMMENDED = "recommended"
 """``gold.policy_metrics.policy_id`` of the recommended portfolio (each item under its recommended policy)."""
 
@@ -35,10 +34,11 @@ RECOMMENDED = "recommended"
 def window_scores(rows: DataFrame, start: dt.date, end: dt.date, prefix: str = "") -> DataFrame:
     """Per policy × item: profit and fill rate over [start, end] (valid rows only)."""
     window = rows.where((F.col("status") == "ok") & F.col("date").between(F.lit(start), F.lit(end)))
-    sums = window.groupBy(*KEYS).agg(*[exact_sum(c).alias(c) for c in ("revenue", *PROFIT_COSTS, "sold", "demand")])
+    summed = ("revenue", *PROFIT_COSTS, "sold", "demand")
+    sums = window.groupBy(*REPLAY_KEYS).agg(*[exact_sum(c).alias(c) for c in summed])
     profit = F.col("revenue") - sum((F.col(c) for c in PROFIT_COSTS), F.lit(0.0))
     fill = F.col("sold") / F.when(F.col("demand") > 0, F.col("demand"))
-    return sums.select(*KEYS, profit.alias(f"{prefix}profit"), fill.alias(f"{prefix}fill_rate"))
+    return sums.select(*REPLAY_KEYS, profit.alias(f"{prefix}profit"), fill.alias(f"{prefix}fill_rate"))
 
 
 def _text(value: Column, decimals: int) -> Column:
@@ -144,17 +144,17 @@ def recommend(
             F.lit(selection[0]).alias("selection_start"),
             F.lit(selection[1]).alias("selection_end"),
         )
-        .join(later, [*KEYS], "left")
+        .join(later, list(REPLAY_KEYS), "left")
     )
 
 
 def recommended_rows(rows: DataFrame, recommendation: DataFrame, start: dt.date) -> DataFrame:
     """The recommended portfolio's replay rows from ``start`` on: each item's rows under its recommended policy,
     labelled ``policy_id = 'recommended'``."""
-    chosen = recommendation.select(*KEYS)
+    chosen = recommendation.select(*REPLAY_KEYS)
     return (
         rows.where(F.col("date") >= F.lit(start))
-        .join(chosen, KEYS)
+        .join(chosen, REPLAY_KEYS)
         .withColumn("policy_id", F.lit(RECOMMENDED))
         .select(*rows.columns)
     )
