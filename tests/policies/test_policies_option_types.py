@@ -283,6 +283,19 @@ def test_single_item_capacity_coupling_binding_and_not() -> None:
     assert average.cost == pytest.approx(expected, rel=REL)
 
 
+def test_a_cheap_item_under_a_shelf_cap_is_solved_within_the_cap() -> None:
+    """A tiny holding cost makes the cost bound allow millions of Q (2·(U/h + μ) > 5·10⁶), but a binding shelf cap
+    allows s + Q ≤ 40: the Q range is cut at the cap before the size limit is checked (it failed the item with
+    ProblemTooLarge), and the optimum is the capped grid's."""
+    base = {"a": 3.0, "L": 5, "h": 1e-7, "K": 20.0, "pi": 5.0}
+    grid = sq_grid(3.0, 5, 1e-7, 20.0, 5.0, poisson_pmf(15.0), 60, 60)
+    s, Q = np.meshgrid(np.arange(61), np.arange(1, 61), indexing="ij")
+    result = solve_problem("sQ", base | {"couplings": [{"usage": "peak", "capacity": 40.0}]})
+    assert result.status == "optimal", result.message
+    assert result.cost == pytest.approx(grid[s + Q <= 40].min(), rel=REL)
+    assert result.decision["s"] + result.decision["Q"] <= 40
+
+
 def test_random_small_instances_match_brute_force() -> None:
     """Property check over random parameters, including cheap backorders and zero lead time."""
     rng = np.random.default_rng(2024)

@@ -137,12 +137,22 @@ class SQItem:
         s_star = self.lead_demand.smallest_k_with_sf_at_most(self.pi * self.a, self.h * Q)
         return s_star if self.alpha is None and self.min_inventory == 0 else np.maximum(s_star, self.s_floor(Q))
 
-    def max_order_quantity(self, limit: float) -> int:
-        """Q ≤ 2(U/h + μ) from C ≥ h(Q/2 − μ) (prices only add non-negative terms); checked against the size
-        limit before any Q grid is built."""
-        bound = 2.0 * (limit / self.h + self.mu)
-        check_grid(bound, f"the order quantities Q ≤ 2·(cost {limit:.6g} / h + a·L = {self.mu:.6g})")
-        return max(1, math.floor(bound + 1e-9))
+    def max_order_quantity(self, limit: float, max_usage: Mapping[str, float] | None = None) -> int:
+        """Q ≤ 2(U/h + μ) from C ≥ h(Q/2 − μ) (prices only add non-negative terms) and, under usage caps, the
+        largest Q any s ≥ min_inventory fits: Q ≤ peak − min_inventory, Q ≤ 2(average + μ − min_inventory).
+        Checked against the size limit before any Q grid is built: a cost bound that is loose against a small h
+        (cheap items) must not fail an item whose shelf cap allows only a few Q."""
+        by_cost = 2.0 * (limit / self.h + self.mu)
+        caps = max_usage or {}
+        by_usage = min(
+            caps.get("peak", math.inf) - self.min_inventory,
+            2.0 * (caps.get("average", math.inf) + self.mu - self.min_inventory),
+        )
+        if by_usage < by_cost:
+            check_grid(by_usage, f"the order quantities Q within the usage caps {dict(caps)}")
+            return max(1, math.floor(by_usage + 1e-9))
+        check_grid(by_cost, f"the order quantities Q ≤ 2·(cost {limit:.6g} / h + a·L = {self.mu:.6g})")
+        return max(1, math.floor(by_cost + 1e-9))
 
     def _options(self, s: np.ndarray, Q: np.ndarray) -> OptionSet:
         return OptionSet({"s": s, "Q": Q}, self.cost(s, Q), self.usage(s, Q))
@@ -206,7 +216,7 @@ class SQItem:
         interval at s*(Q) (beyond it an option is dominated); sQ_perishable also cuts rows and interval ends with the
         outdating bound. The exact cost is then evaluated on the band and filtered."""
         limit = limit + slack(limit)
-        Q = np.arange(1, self.max_order_quantity(limit) + 1, dtype=np.int64)
+        Q = np.arange(1, self.max_order_quantity(limit, max_usage) + 1, dtype=np.int64)
         if self.life_demand is not None:
             Q = Q[self._outdating_bound(np.zeros_like(Q), Q, prices) <= limit]
         s_min = self._row_minimiser(Q, prices)
