@@ -120,7 +120,7 @@ def killed_and_rerun(world, make_context):
     first_refine_batch = root / "checkpoints" / "silver" / "sales" / "offsets" / "0"
     assert _run(root, "ingest,refine", kill_when=first_refine_batch) == -signal.SIGKILL, _log(root)
     assert not (root / "checkpoints" / "silver" / "sales" / "commits" / "0").exists()  # killed mid-batch
-    ctx = make_context(**{**WORLD, "dirty_row_share": 0.02})
+    ctx = make_context(**sim.model_dump())
     ctx.configs["pipeline"] = ctx.pipeline.model_copy(
         update={"landing_dir": str(root / "landing"), "checkpoint_dir": str(root / "checkpoints")}
     )
@@ -134,7 +134,7 @@ def _log(root: Path) -> str:
     return (root / "runs.log").read_text()[-3000:]
 
 
-def _attach(ctx, warehouse: Path):
+def _attach(ctx, warehouse: Path) -> None:
     """Register the subprocess' Delta tables (by path) under this test's schemas."""
     ctx.catalog.ensure_schemas(ctx.spark)
     for layer in LAYERS:
@@ -142,7 +142,6 @@ def _attach(ctx, warehouse: Path):
             ctx.spark.sql(
                 f"CREATE TABLE {ctx.table(layer, location.parent.name)} USING DELTA LOCATION '{location.parent}'"
             )
-    return ctx
 
 
 def _records_in(path: Path, fmt: str, columns: list[str]) -> int:

@@ -148,11 +148,13 @@ class SQItem:
             caps.get("peak", math.inf) - self.min_inventory,
             2.0 * (caps.get("average", math.inf) + self.mu - self.min_inventory),
         )
-        if by_usage < by_cost:
-            check_grid(by_usage, f"the order quantities Q within the usage caps {dict(caps)}")
-            return max(1, math.floor(by_usage + 1e-9))
-        check_grid(by_cost, f"the order quantities Q ≤ 2·(cost {limit:.6g} / h + a·L = {self.mu:.6g})")
-        return max(1, math.floor(by_cost + 1e-9))
+        bound, what = (
+            (by_usage, f"the order quantities Q within the usage caps {dict(caps)}")
+            if by_usage < by_cost
+            else (by_cost, f"the order quantities Q ≤ 2·(cost {limit:.6g} / h + a·L = {self.mu:.6g})")
+        )
+        check_grid(bound, what)
+        return max(1, math.floor(bound + 1e-9))
 
     def _options(self, s: np.ndarray, Q: np.ndarray) -> OptionSet:
         return OptionSet({"s": s, "Q": Q}, self.cost(s, Q), self.usage(s, Q))
