@@ -1,4 +1,4 @@
-"""One Spark + Delta session for the whole test session (local[2], few partitions, UI off, tmp warehouse),
+"""One Spark + Delta session for the whole test session (local[1], one shuffle partition, UI off, tmp warehouse),
 and a factory for job contexts that keep each test's tables in their own schemas.
 
 ``make test`` runs the suite on two pytest-xdist workers, whole files per worker (``--dist loadfile``): one Spark
@@ -19,7 +19,7 @@ from lakehouse_inv.config import PipelineConfig, SchemaNames, SimulatorConfig
 from lakehouse_inv.pipeline.configs import load_configs
 from lakehouse_inv.pipeline.context import JobContext
 from lakehouse_inv.spark import build_spark, delta_jars
-from spark_settings import TEST_SPARK_CONF
+from spark_settings import TEST_MASTER, TEST_SPARK_CONF
 
 _schema_ids = itertools.count()
 
@@ -39,9 +39,9 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     warehouse = tmp_path_factory.mktemp("warehouse")
     session = build_spark(
         "lakehouse_inv-tests",
-        master="local[2]",
+        master=TEST_MASTER,
         warehouse_dir=warehouse,
-        conf={"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2", **TEST_SPARK_CONF},
+        conf=TEST_SPARK_CONF,
     )
     yield session
     session.stop()

@@ -41,7 +41,7 @@ from lakehouse_inv.pipeline.steps import resolve
 from lakehouse_inv.refine.reconcile import unaccounted_rows
 from lakehouse_inv.refine.tables import SPECS
 from lakehouse_inv.simulate.job import simulate
-from spark_settings import TEST_SPARK_CONF
+from spark_settings import TEST_MASTER, TEST_SPARK_CONF
 
 PROJECT_CONF = Path(__file__).resolve().parents[2] / "conf"
 WORLD = {"n_stores": 2, "n_brands": 4, "n_departments": 2, "n_suppliers": 2, "n_storage_spaces": 2, "days": 7}
@@ -60,8 +60,8 @@ def world(tmp_path_factory):
         landing_dir=str(root / "landing"),
         warehouse_dir=str(root / "warehouse"),
         checkpoint_dir=str(root / "checkpoints"),
-        spark_master="local[2]",
-        spark_conf={"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2", **TEST_SPARK_CONF},
+        spark_master=TEST_MASTER,
+        spark_conf=TEST_SPARK_CONF,
         mlflow_tracking_uri=f"sqlite:///{root / 'mlflow.db'}",
     )
     (conf / "base" / "pipeline.yml").write_text(yaml.safe_dump(pipeline))

@@ -20,7 +20,7 @@ from lakehouse_inv.pipeline.runner import run_steps
 from lakehouse_inv.pipeline.steps import STEPS, resolve
 from lakehouse_inv.refine.reconcile import unaccounted_rows
 from lakehouse_inv.refine.tables import SPECS
-from spark_settings import TEST_SPARK_CONF
+from spark_settings import RERUN_MASTER, RERUN_PARTITIONS, TEST_SPARK_CONF
 
 PROJECT_CONF = Path(__file__).resolve().parents[2] / "conf"
 # tables with one row per run (keyed by run id): a re-run adds its own rows to them
@@ -126,10 +126,10 @@ def _overlay(ctx, root: Path, pipeline: dict) -> Path:
     return conf
 
 
-def test_rerunning_the_same_as_of_on_one_core_and_other_shuffle_partitions_leaves_tables_identical(ran, tmp_path):
+def test_rerunning_the_same_as_of_on_two_cores_and_other_shuffle_partitions_leaves_tables_identical(ran, tmp_path):
     """Re-running every step for the same ``--as-of`` leaves every silver and gold table identical, audit columns
-    included. The re-run is a new process on ``local[1]`` with 3 shuffle partitions and another hash seed (this
-    session: ``local[2]``, 2): floating-point sums depend on how rows are split over tasks, so a value that depends
+    included. The re-run is a new process on ``local[2]`` with 3 shuffle partitions and another hash seed (this
+    session: ``local[1]``, 1): floating-point sums depend on how rows are split over tasks, so a value that depends
     on partitioning, task order, the clock or dict order fails here. One re-run covers both cases, the same
     configuration being the special case of no change (a second re-run of the DAG cost the suite 100 s)."""
     before = _snapshot(ran)
@@ -139,13 +139,8 @@ def test_rerunning_the_same_as_of_on_one_core_and_other_shuffle_partitions_leave
         tmp_path,
         {
             "warehouse_dir": warehouse,
-            "spark_master": "local[1]",
-            "spark_conf": {
-                "spark.sql.shuffle.partitions": "3",
-                "spark.default.parallelism": "1",
-                **TEST_SPARK_CONF,
-                "spark.driver.memory": "1g",
-            },
+            "spark_master": RERUN_MASTER,
+            "spark_conf": {**TEST_SPARK_CONF, **RERUN_PARTITIONS, "spark.driver.memory": "1g"},
         },
     )
     steps = ",".join(s for s in ALL_STEPS if s != "simulate")

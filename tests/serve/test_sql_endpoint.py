@@ -24,7 +24,7 @@ import serve_world as world
 import yaml
 
 from lakehouse_inv.lakehouse.catalog import Catalog
-from spark_settings import TEST_SPARK_CONF
+from spark_settings import TEST_MASTER, TEST_SPARK_CONF
 
 BEELINE = Path(pyspark.__file__).parent / "bin" / "beeline"
 PROMPT = re.compile(r"^\d+: jdbc:hive2://\S*> ")  # beeline may echo its prompt before a result
@@ -70,8 +70,8 @@ def endpoint(spark, world_catalog, tmp_path_factory) -> Endpoint:
     pipeline = {
         "warehouse_dir": spark.conf.get("spark.sql.warehouse.dir").removeprefix("file:"),
         "schemas": catalog.schemas.model_dump(exclude_none=True),
-        "spark_master": "local[2]",
-        "spark_conf": {**TEST_SPARK_CONF, "spark.driver.memory": "1g", "spark.sql.shuffle.partitions": "2"},
+        "spark_master": TEST_MASTER,
+        "spark_conf": {**TEST_SPARK_CONF, "spark.driver.memory": "1g"},
     }
     (folder / "conf" / "base" / "pipeline.yml").write_text(yaml.safe_dump(pipeline))
     port = free_port()
