@@ -81,7 +81,7 @@ def with_improvement(metrics: DataFrame, baseline: DataFrame, baseline_id: str) 
     ``policy_id``), so a policy that manages only perishables is compared with the baseline on perishables.
     """
     base = baseline.select(*GROUP, "period", *[F.col(c).alias(f"{c}_baseline") for c in COMPARED])
-    out = metrics.join(base, [*GROUP, "period"], "left").withColumn("baseline_id", F.lit(baseline_id))
+    added = {"baseline_id": F.lit(baseline_id)}
     for name in COMPARED:
         value, reference = F.col(name), F.col(f"{name}_baseline")
         change = (
@@ -89,6 +89,6 @@ def with_improvement(metrics: DataFrame, baseline: DataFrame, baseline_id: str) 
             if name in HIGHER_IS_BETTER
             else (reference - value) / F.abs(reference)
         )
-        improvement = F.when(reference == 0, F.when(value == 0, F.lit(0.0))).otherwise(change)
-        out = out.withColumn(f"{name}_improvement", improvement)
-    return out
+        added[f"{name}_improvement"] = F.when(reference == 0, F.when(value == 0, F.lit(0.0))).otherwise(change)
+    # one projection: a withColumn per metric would analyse the growing plan once per column
+    return metrics.join(base, [*GROUP, "period"], "left").withColumns(added)

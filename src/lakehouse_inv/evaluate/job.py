@@ -95,11 +95,12 @@ def publish_evaluation(
     ctx: JobContext, result: StepResult, rows: DataFrame, metrics: DataFrame, evaluation: str
 ) -> None:
     """The mode's levels (replacing its previous run) and metrics (replacing its rows for ``--as-of``)."""
-    levels = rows.drop(*NOT_IN_LEVELS).withColumn("as_of", F.lit(ctx.as_of)).withColumn("evaluation", F.lit(evaluation))
+    labels = {"as_of": F.lit(ctx.as_of), "evaluation": F.lit(evaluation)}
+    levels = rows.drop(*NOT_IN_LEVELS).withColumns(labels)
     scope = f"t.evaluation = '{evaluation}'"
     # the latest evaluation replaces the previous one; its rows are the step's input count
     result.record(f"gold.{LEVELS}", publish_gold(ctx, LEVELS, levels, scope=scope, source=evaluation))
-    scored = metrics.withColumn("as_of", F.lit(ctx.as_of)).withColumn("evaluation", F.lit(evaluation))
+    scored = metrics.withColumns(labels)
     scope = f"t.as_of = DATE'{ctx.as_of}' AND t.evaluation = '{evaluation}'"
     outcome = publish_gold(ctx, METRICS, scored, scope=scope, source=evaluation)
     result.record(f"gold.{METRICS}", outcome, counts_input=False)

@@ -92,6 +92,5 @@ def conform(bronze: DataFrame, spec: ConformSpec) -> DataFrame:
         )
     errors = F.filter(F.array(*messages), lambda m: m.isNotNull())
     df = df.withColumn(ERRORS, errors).withColumns(typed)  # messages read the raw text, so before the casts
-    for column in spec.minus_one_is_null:
-        df = df.withColumn(column, F.when(F.col(column) != -1, F.col(column)))
+    df = df.withColumns({c: F.when(F.col(c) != -1, F.col(c)) for c in spec.minus_one_is_null})
     return spec.derive(df) if spec.derive else df
