@@ -54,7 +54,9 @@ def write_checked(
     try:
         sizes = dict(checked.groupBy(F.size(ERRORS) > 0).count().collect())
         valid, rejected = split_valid(checked)
-        written = merge_into(spark, valid, table, keys, run_id=run_id, scope=scope, volatile=volatile)
+        written = merge_into(
+            spark, valid, table, keys, run_id=run_id, scope=scope, volatile=volatile, row_count=sizes.get(False, 0)
+        )
         quarantined = 0
         if sizes.get(True, 0):
             rows = quarantine_rows(
@@ -67,7 +69,7 @@ def write_checked(
                 record_id_column=record_id_column,
             )
             with quarantine_lock or contextlib.nullcontext():
-                quarantined = write_quarantine(spark, rows, quarantine_table, run_id).inserted
+                quarantined = write_quarantine(spark, rows, quarantine_table, run_id, sizes[True]).inserted
         return CheckedWrite(sum(sizes.values()), written.written, quarantined)
     finally:
         checked.unpersist()

@@ -46,6 +46,9 @@ def quarantine_rows(
     )
 
 
-def write_quarantine(spark: SparkSession, rows: DataFrame, table: str, run_id: str) -> WriteStats:
+def write_quarantine(
+    spark: SparkSession, rows: DataFrame, table: str, run_id: str, row_count: int | None = None
+) -> WriteStats:
     """Insert-only on (target_table, record_id): a replayed batch never duplicates quarantine rows."""
-    return merge_into(spark, rows, table, ["target_table", "record_id"], run_id=run_id, insert_only=True)
+    keys = ["target_table", "record_id"]
+    return merge_into(spark, rows, table, keys, run_id=run_id, insert_only=True, row_count=row_count)

@@ -59,11 +59,16 @@ def merge_into(
     scope: str | None = None,
     insert_only: bool = False,
     volatile: Sequence[str] = (),
+    row_count: int | None = None,
 ) -> WriteStats:
     """Upsert ``df`` into ``table`` on ``keys``; ``df`` must be unique on ``keys``.
 
     ``volatile`` columns (e.g. a solve time) are rewritten with the row but never count as a change themselves.
+    ``row_count``: the rows of ``df`` when the caller already counted them; no rows and no ``scope`` then writes
+    nothing, and a first load reports the count without reading the table's history.
     """
+    if row_count == 0 and scope is None:
+        return WriteStats(table)
     target = DeltaTable.forName(spark, table)
     schema = spark.table(table).schema
     has_audit = all(c in schema.fieldNames() for c in AUDIT_COLUMNS)
@@ -72,7 +77,7 @@ def merge_into(
         source = source.withColumn("_run_id", F.lit(run_id)).withColumn("_updated_at", F.current_timestamp())
     if spark.table(table).isEmpty():  # first load: a plain append is the same result, several times faster
         append(source, table)
-        return WriteStats(table, inserted=_last_output_rows(target))
+        return WriteStats(table, inserted=_last_output_rows(target) if row_count is None else row_count)
     # lineage columns (leading underscore) never count as a change: re-sent identical rows are no-ops
     business = [c for c in source.columns if c not in keys and not c.startswith("_") and c not in volatile]
     on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)

@@ -1,0 +1,62 @@
+"""The one MERGE of every silver and gold table: counts, no-op re-sends, scoped deletes, and the rounding that makes
+a re-run compare published values."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from lakehouse_inv.lakehouse.writes import merge_into
+
+_ids = itertools.count()
+SCHEMA = "k string, v double"
+
+
+@pytest.fixture
+def table(spark):
+    name = f"default.merge_{next(_ids)}"
+    spark.sql(f"CREATE TABLE {name} (k STRING NOT NULL, v DOUBLE, _run_id STRING, _updated_at TIMESTAMP) USING delta")
+    yield name
+    spark.sql(f"DROP TABLE {name}")
+
+
+def _rows(spark, table: str) -> list[tuple]:
+    return sorted((r.k, r.v, r._run_id) for r in spark.table(table).collect())
+
+
+@pytest.mark.parametrize("counted", [False, True])
+def test_a_first_load_appends_and_counts_its_rows_read_from_history_or_given(spark, table, counted):
+    df = spark.createDataFrame([("a", 1.0), ("b", 2.0)], SCHEMA)
+    stats = merge_into(spark, df, table, ["k"], run_id="r1", row_count=2 if counted else None)
+    assert (stats.inserted, stats.updated, stats.deleted) == (2, 0, 0)
+    assert _rows(spark, table) == [("a", 1.0, "r1"), ("b", 2.0, "r1")]
+
+
+def test_resent_rows_change_nothing_and_a_changed_value_rewrites_its_row_only(spark, table):
+    merge_into(spark, spark.createDataFrame([("a", 1.0), ("b", 2.0)], SCHEMA), table, ["k"], run_id="r1")
+    # 1.0000000001 rounds to the published 1.0: the same value, so the row keeps its run id
+    again = spark.createDataFrame([("a", 1.0000000001), ("b", 3.0)], SCHEMA)
+    stats = merge_into(spark, again, table, ["k"], run_id="r2")
+    assert (stats.inserted, stats.updated) == (0, 1)
+    assert _rows(spark, table) == [("a", 1.0, "r1"), ("b", 3.0, "r2")]
+
+
+def test_a_scope_deletes_the_rows_the_source_no_longer_produces_even_when_it_is_empty(spark, table):
+    merge_into(spark, spark.createDataFrame([("a", 1.0), ("b", 2.0)], SCHEMA), table, ["k"], run_id="r1")
+    stats = merge_into(
+        spark, spark.createDataFrame([], SCHEMA), table, ["k"], run_id="r2", scope="t.k = 'b'", row_count=0
+    )
+    assert stats.deleted == 1 and _rows(spark, table) == [("a", 1.0, "r1")]
+
+
+def test_no_rows_and_no_scope_run_no_spark_job(spark, table):
+    merge_into(spark, spark.createDataFrame([("a", 1.0)], SCHEMA), table, ["k"], run_id="r1")
+    tracker, group = spark.sparkContext.statusTracker(), f"noop-{table}"
+    spark.sparkContext.setJobGroup(group, "an empty write")
+    try:
+        stats = merge_into(spark, spark.createDataFrame([], SCHEMA), table, ["k"], run_id="r2", row_count=0)
+    finally:
+        spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
+    assert stats.written == 0 and tracker.getJobIdsForGroup(group) == []
+    assert _rows(spark, table) == [("a", 1.0, "r1")]
