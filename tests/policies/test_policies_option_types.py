@@ -319,3 +319,57 @@ def test_random_small_instances_match_brute_force() -> None:
         rows = rs_grid(a, L, h, K, pi, lambda days, a=a: poisson_pmf(a * days), r_max=150, width=40)
         lookup = {(R, S): c for R, S, c in rows}
         assert_attains(rs.cost, min(c for _, _, c in rows), lookup[(rs.decision["R"], rs.decision["S"])])
+
+
+def test_fill_rate_targets_that_cannot_fit_a_shared_capacity_are_proven_infeasible() -> None:
+    """Two sQ items, each with a 98% fill-rate target, share a shelf. Below the least total s + Q the targets allow
+    the partition is infeasible, said so up front (the bound ignored the targets, and the search then ended in an
+    ``error`` row: 177 of 850 sQ items at 1,000 store-products); at that total it is solved within the shelf."""
+    from lakehouse_inv.policies.distributions import DailyDemand
+    from lakehouse_inv.policies.mck import solve_option_partition
+    from lakehouse_inv.policies.options import Coupling
+    from lakehouse_inv.policies.sq import SQItem
+
+    def items() -> list[SQItem]:
+        return [SQItem(a, 5, 0.05, 20.0, 5.0, DailyDemand.poisson(a), alpha=0.98) for a in (4.0, 6.0)]
+
+    least = 0
+    for item in items():
+        Q = np.arange(1, 400)
+        least += int((item.s_floor(Q) + Q).min())
+    assert least > 2 * 1 + 10  # far above the bound without the targets (1 per item)
+
+    def solve(capacity: float):
+        return solve_option_partition(items(), [Coupling("peak", capacity, np.ones(2))])
+
+    short = solve(least - 1)
+    assert short.outcome.status == "infeasible"
+    assert f"smallest possible usage {least}" in short.outcome.message and "fill-rate target" in short.outcome.message
+    fits = solve(least)
+    assert fits.outcome.status == "optimal", fits.outcome.message
+    assert sum(r.decision["s"] + r.decision["Q"] for r in fits.items) <= least
+
+
+def test_a_cheap_item_in_a_coupled_partition_is_solved_within_the_shared_cap() -> None:
+    """A tiny holding cost lets the cost bound allow millions of Q; in a partition whose shared shelf binds, the
+    Lagrangian step's per-item minimum scanned that whole range (ProblemTooLarge: 10 sQ items at 1,000
+    store-products). The scan stops at the Q the shelf allows, and the optimum is the brute force over the shelf."""
+    from lakehouse_inv.policies.distributions import DailyDemand
+    from lakehouse_inv.policies.mck import solve_option_partition
+    from lakehouse_inv.policies.options import Coupling
+    from lakehouse_inv.policies.sq import SQItem
+
+    cap = 40
+    items = [SQItem(3.0, 4, h, 20.0, 5.0, DailyDemand.poisson(3.0)) for h in (1e-7, 0.05)]
+    solution = solve_option_partition(items, [Coupling("peak", float(cap), np.ones(2))])
+    assert solution.outcome.status == "optimal", solution.outcome.message
+
+    s, Q = np.meshgrid(np.arange(0, cap + 1), np.arange(1, cap + 1), indexing="ij")
+    best_at_peak = []  # per item: the least cost with s + Q = peak, for peak 0..cap
+    for item in items:
+        cost = item.cost(s.astype(float), Q.astype(float))
+        best_at_peak.append([cost[(s + Q) == p].min() if ((s + Q) == p).any() else np.inf for p in range(cap + 1)])
+    a, b = (np.array(x) for x in best_at_peak)
+    expected = min(a[p] + b[: cap - p + 1].min() for p in range(cap + 1))
+    assert sum(r.cost for r in solution.items) == pytest.approx(expected, rel=REL)
+    assert sum(r.decision["s"] + r.decision["Q"] for r in solution.items) <= cap

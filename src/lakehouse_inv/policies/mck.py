@@ -208,8 +208,8 @@ def _coupled_option_sets(
         if lows[k].sum() > capacity[k] + slack(capacity[k]):
             raise _NoFeasibleCombination(
                 INFEASIBLE,
-                f"coupling {k} ({coupling.usage}): the smallest possible usage {lows[k].sum():.6g} "
-                f"exceeds the capacity {capacity[k]:.6g}",
+                f"coupling {k} ({coupling.usage}): the smallest possible usage {lows[k].sum():.6g} (every item at "
+                f"the least its min_inventory and fill-rate target allow) exceeds the capacity {capacity[k]:.6g}",
             )
     max_usage = [_item_usage_caps(i, couplings, weights, capacity, lows) for i in range(len(items))]
     best = [item.best(caps) for item, caps in zip(items, max_usage, strict=True)]

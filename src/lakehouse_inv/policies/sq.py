@@ -48,6 +48,7 @@ from lakehouse_inv.policies.options import OptionSet, Prices, slack
 from lakehouse_inv.policies.targets import check_fill_rate, sq_fill_floor
 
 _MIN_CYCLE_DEMAND = 1e-12
+_MAX_FLOOR_SCAN = 1_000_000  # Q values scanned for the exact usage lower bounds (above: the weak bounds, still valid)
 """Q − ER(s,Q) below this is treated as 0 (the constraint ``Q − ER > 0`` fails; the cost would exceed 1e12·K·a)."""
 
 
@@ -73,6 +74,7 @@ class SQItem:
         self.mu = self.a * self.lead.mean
         self.alpha = check_fill_rate(alpha)
         self.min_inventory = int(min_inventory)
+        self._usage_lows: dict[str, float] | None = None
         self.lead_demand: DemandDistribution = demand.over_lead_time(self.lead)
         self.life_demand: DemandDistribution | None = None
         if perishable is not None:
@@ -100,7 +102,21 @@ class SQItem:
         return {"peak": (s + Q).astype(float), "average": np.maximum(0.0, Q / 2.0 + s - self.mu)}
 
     def usage_lower_bounds(self) -> dict[str, float]:
-        return {"peak": 1.0 + self.min_inventory, "average": max(0.0, 0.5 + self.min_inventory - self.mu)}
+        """The least peak (s + Q) and average stock any allowed (s, Q) uses: s ≥ s_floor(Q), Q ≥ 1.
+
+        With a fill-rate target the floor is exact over Q ≤ 2·(s_floor(1) + 1): s_floor ≥ 0, so beyond that Q alone
+        exceeds both usages at Q = 1. A coupled partition whose targets cannot fit its capacity is then proven
+        infeasible up front instead of searched for a combination that does not exist."""
+        if self._usage_lows is None:
+            weak = {"peak": 1.0 + self.min_inventory, "average": max(0.0, 0.5 + self.min_inventory - self.mu)}
+            top = 2 * (int(self.s_floor(np.array([1]))[0]) + 1)
+            if self.alpha is None or top > _MAX_FLOOR_SCAN:
+                self._usage_lows = weak  # without a target the floor is min_inventory: the weak bounds are exact
+            else:
+                Q = np.arange(1, top + 1, dtype=np.int64)
+                usage = self.usage(self.s_floor(Q), Q)
+                self._usage_lows = {kind: float(values.min()) for kind, values in usage.items()}
+        return self._usage_lows
 
     def s_floor(self, Q: np.ndarray) -> np.ndarray:
         """Smallest s allowed for each Q: ``min_inventory`` and the fill-rate target (0 without either)."""
@@ -259,14 +275,16 @@ class SQItem:
 
     # ----- ItemOptions ---------------------------------------------------------------------------------------------
     def best(self, max_usage: Mapping[str, float], prices: Prices | None = None) -> OptionSet:
-        """Minimiser of the priced cost (``max_usage`` is not needed: the minimum exists). sQ: argmin over the row
-        minimisers of the provable Q range; perishable: argmin over the band of a bound found on the sQ curve."""
+        """Minimiser of the priced cost. sQ: argmin over the row minimisers of the provable Q range, cut at the Q that
+        ``max_usage`` allows (any allowed option has such a Q, so the minimum is still a lower bound on every allowed
+        option's cost, and the optimum when it fits); perishable: argmin over the band of a bound found on the sQ
+        curve."""
         prices = prices or {}
         upper = self._starting_bound(prices)
         if not math.isfinite(upper):
             return self._options(np.zeros(0, np.int64), np.zeros(0, np.int64))
         if self.life_demand is None:
-            Q = np.arange(1, self.max_order_quantity(upper) + 1, dtype=np.int64)
+            Q = np.arange(1, self.max_order_quantity(upper, max_usage) + 1, dtype=np.int64)
             return self._options(self._row_minimiser(Q, prices), Q).cheapest(prices)
         return self._band(upper, {}, prices).cheapest(prices)
 
