@@ -20,6 +20,10 @@ from policy_brute_force import (
 from scipy import stats
 
 from lakehouse_inv.policies import solve_problem
+from lakehouse_inv.policies.distributions import DailyDemand
+from lakehouse_inv.policies.mck import solve_option_partition
+from lakehouse_inv.policies.options import Coupling
+from lakehouse_inv.policies.sq import SQItem
 
 REL = 1e-6
 
@@ -325,10 +329,6 @@ def test_fill_rate_targets_that_cannot_fit_a_shared_capacity_are_proven_infeasib
     """Two sQ items, each with a 98% fill-rate target, share a shelf. Below the least total s + Q the targets allow
     the partition is infeasible, said so up front (the bound ignored the targets, and the search then ended in an
     ``error`` row: 177 of 850 sQ items at 1,000 store-products); at that total it is solved within the shelf."""
-    from lakehouse_inv.policies.distributions import DailyDemand
-    from lakehouse_inv.policies.mck import solve_option_partition
-    from lakehouse_inv.policies.options import Coupling
-    from lakehouse_inv.policies.sq import SQItem
 
     def items() -> list[SQItem]:
         return [SQItem(a, 5, 0.05, 20.0, 5.0, DailyDemand.poisson(a), alpha=0.98) for a in (4.0, 6.0)]
@@ -354,11 +354,6 @@ def test_a_cheap_item_in_a_coupled_partition_is_solved_within_the_shared_cap() -
     """A tiny holding cost lets the cost bound allow millions of Q; in a partition whose shared shelf binds, the
     Lagrangian step's per-item minimum scanned that whole range (ProblemTooLarge: 10 sQ items at 1,000
     store-products). The scan stops at the Q the shelf allows, and the optimum is the brute force over the shelf."""
-    from lakehouse_inv.policies.distributions import DailyDemand
-    from lakehouse_inv.policies.mck import solve_option_partition
-    from lakehouse_inv.policies.options import Coupling
-    from lakehouse_inv.policies.sq import SQItem
-
     cap = 40
     items = [SQItem(3.0, 4, h, 20.0, 5.0, DailyDemand.poisson(3.0)) for h in (1e-7, 0.05)]
     solution = solve_option_partition(items, [Coupling("peak", float(cap), np.ones(2))])
