@@ -69,7 +69,7 @@ def write_checked(
                 record_id_column=record_id_column,
             )
             with quarantine_lock or contextlib.nullcontext():
-                quarantined = write_quarantine(spark, rows, quarantine_table, run_id, sizes[True]).inserted
+                quarantined = write_quarantine(spark, rows, quarantine_table, run_id, row_count=sizes[True]).inserted
         return CheckedWrite(sum(sizes.values()), written.written, quarantined)
     finally:
         checked.unpersist()

@@ -74,7 +74,7 @@ def merge_into(
     has_audit = all(c in schema.fieldNames() for c in AUDIT_COLUMNS)
     source = conform_to(df, schema)
     if has_audit:
-        source = source.withColumn("_run_id", F.lit(run_id)).withColumn("_updated_at", F.current_timestamp())
+        source = source.withColumns({"_run_id": F.lit(run_id), "_updated_at": F.current_timestamp()})
     if spark.table(table).isEmpty():  # first load: a plain append is the same result, several times faster
         append(source, table)
         return WriteStats(table, inserted=_last_output_rows(target) if row_count is None else row_count)

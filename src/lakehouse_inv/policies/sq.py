@@ -48,8 +48,9 @@ from lakehouse_inv.policies.options import OptionSet, Prices, slack
 from lakehouse_inv.policies.targets import check_fill_rate, sq_fill_floor
 
 _MIN_CYCLE_DEMAND = 1e-12
-_MAX_FLOOR_SCAN = 1_000_000  # Q values scanned for the exact usage lower bounds (above: the weak bounds, still valid)
 """Q − ER(s,Q) below this is treated as 0 (the constraint ``Q − ER > 0`` fails; the cost would exceed 1e12·K·a)."""
+_MAX_FLOOR_SCAN = 1_000_000
+"""Most Q values scanned for the exact usage lower bounds; above it the bounds without the fill-rate floor (valid)."""
 
 
 class SQItem:
@@ -108,14 +109,13 @@ class SQItem:
         exceeds both usages at Q = 1. A coupled partition whose targets cannot fit its capacity is then proven
         infeasible up front instead of searched for a combination that does not exist."""
         if self._usage_lows is None:
-            weak = {"peak": 1.0 + self.min_inventory, "average": max(0.0, 0.5 + self.min_inventory - self.mu)}
-            top = 2 * (int(self.s_floor(np.array([1]))[0]) + 1)
-            if self.alpha is None or top > _MAX_FLOOR_SCAN:
-                self._usage_lows = weak  # without a target the floor is min_inventory: the weak bounds are exact
-            else:
+            # without a target the floor is min_inventory at every Q: these are exact then
+            low = self.min_inventory
+            self._usage_lows = {"peak": 1.0 + low, "average": max(0.0, 0.5 + low - self.mu)}
+            top = 0 if self.alpha is None else 2 * (int(self.s_floor(np.array([1]))[0]) + 1)
+            if 0 < top <= _MAX_FLOOR_SCAN:
                 Q = np.arange(1, top + 1, dtype=np.int64)
-                usage = self.usage(self.s_floor(Q), Q)
-                self._usage_lows = {kind: float(values.min()) for kind, values in usage.items()}
+                self._usage_lows = {kind: float(v.min()) for kind, v in self.usage(self.s_floor(Q), Q).items()}
         return self._usage_lows
 
     def s_floor(self, Q: np.ndarray) -> np.ndarray:
