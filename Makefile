@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(VENV)/bin/lakehouse-inv run $(ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2 --dist loadfile $(ARGS)
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder $(ARGS)
 
 dashboard: $(STAMP)
 	$(VENV)/bin/lakehouse-inv dashboard $(ARGS)
