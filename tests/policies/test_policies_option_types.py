@@ -21,8 +21,10 @@ from scipy import stats
 
 from lakehouse_inv.policies import solve_problem
 from lakehouse_inv.policies.distributions import DailyDemand
+from lakehouse_inv.policies.limits import SizeLimits, size_limits
 from lakehouse_inv.policies.mck import solve_option_partition
 from lakehouse_inv.policies.options import Coupling
+from lakehouse_inv.policies.rs import RSItem
 from lakehouse_inv.policies.sq import SQItem
 
 REL = 1e-6
@@ -348,6 +350,44 @@ def test_fill_rate_targets_that_cannot_fit_a_shared_capacity_are_proven_infeasib
     fits = solve(least)
     assert fits.outcome.status == "optimal", fits.outcome.message
     assert sum(r.decision["s"] + r.decision["Q"] for r in fits.items) <= least
+
+
+def test_rs_fill_rate_targets_that_cannot_fit_a_shared_capacity_are_proven_infeasible() -> None:
+    """The (R,S) counterpart: two items with a 98% fill-rate target share a shelf. The least total S is each item's
+    least floor over every review period (the bound took R = 1 without the target, ⌈a(L+1)⌉ per item); below it
+    the partition is infeasible up front, at it the partition is solved within the shelf."""
+
+    def items() -> list[RSItem]:
+        return [RSItem(a, 5, 0.05, 20.0, 5.0, DailyDemand.poisson(a), alpha=0.98) for a in (4.0, 6.0)]
+
+    least = sum(min(item.lowest_S(R) for R in range(1, item.R_max + 1)) for item in items())
+    assert least > sum(math.ceil(a * 6) for a in (4.0, 6.0))  # above the bound without the targets
+
+    def solve(capacity: float):
+        return solve_option_partition(items(), [Coupling("peak", capacity, np.ones(2))])
+
+    short = solve(least - 1)
+    assert short.outcome.status == "infeasible"
+    assert f"smallest possible usage {least}" in short.outcome.message and "fill-rate target" in short.outcome.message
+    fits = solve(least)
+    assert fits.outcome.status == "optimal", fits.outcome.message
+    assert sum(r.decision["S"] for r in fits.items) <= least
+
+
+def test_the_rs_usage_bounds_are_the_least_over_every_review_period() -> None:
+    """The scan stops early, yet its bounds equal the least peak and average over all R ≤ R_max, also where the
+    least average is at a long review period (R = 15 and R = 11 in the last two cases); under a grid limit that cuts
+    the scan short they stay valid lower bounds."""
+    for a, L, alpha, m in ((4.0, 5, 0.98, 0), (0.3, 2, 0.99, 0), (2.0, 0, 0.9, 30), (0.05, 1, 0.95, 0)):
+        item = RSItem(a, L, 0.05, 20.0, 5.0, DailyDemand.poisson(a), alpha=alpha, min_inventory=m)
+        R = np.arange(1, item.R_max + 1)
+        S = np.array([item.lowest_S(int(r)) for r in R])
+        exact = {kind: float(v.min()) for kind, v in item.usage(R, S).items()}
+        lows = RSItem(a, L, 0.05, 20.0, 5.0, DailyDemand.poisson(a), alpha=alpha, min_inventory=m).usage_lower_bounds()
+        assert lows == pytest.approx(exact, rel=1e-12), (a, L, alpha, m)
+        with size_limits(SizeLimits(max_grid_points=3_000)):  # three review periods scanned
+            cut = RSItem(a, L, 0.05, 20.0, 5.0, DailyDemand.poisson(a), alpha=alpha, min_inventory=m)
+            assert all(cut.usage_lower_bounds()[k] <= exact[k] + 1e-9 for k in exact)
 
 
 def test_a_cheap_item_in_a_coupled_partition_is_solved_within_the_shared_cap() -> None:
