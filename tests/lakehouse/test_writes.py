@@ -60,3 +60,21 @@ def test_no_rows_and_no_scope_run_no_spark_job(spark, table):
         spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
     assert stats.written == 0 and tracker.getJobIdsForGroup(group) == []
     assert _rows(spark, table) == [("a", 1.0, "r1")]
+
+
+def test_rows_with_new_keys_are_appended_and_a_known_key_is_still_merged(spark, table):
+    """``keys_usually_new`` (one gold.job_runs row per run and step): new keys take a plain append, and a key
+    already there (the same run id retried) is updated in place, never written twice."""
+    merge_into(spark, spark.createDataFrame([("a", 1.0)], SCHEMA), table, ["k"], run_id="r1")
+    new = merge_into(
+        spark, spark.createDataFrame([("b", 2.0)], SCHEMA), table, ["k"], run_id="r2", keys_usually_new=True
+    )
+    assert new.inserted == 1 and _last_operation(spark, table) == "WRITE"
+    again = spark.createDataFrame([("b", 5.0)], SCHEMA)
+    retried = merge_into(spark, again, table, ["k"], run_id="r3", keys_usually_new=True)
+    assert (retried.inserted, retried.updated) == (0, 1) and _last_operation(spark, table) == "MERGE"
+    assert _rows(spark, table) == [("a", 1.0, "r1"), ("b", 5.0, "r3")]
+
+
+def _last_operation(spark, table: str) -> str:
+    return spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first().operation

@@ -46,4 +46,5 @@ def record_run(
     frame = spark.createDataFrame(
         [tuple(row[f.name] for f in fields)], ", ".join(f"{f.name} {f.dataType.simpleString()}" for f in fields)
     )
-    merge_into(spark, frame, ctx.table("gold", JOB_RUNS), ["run_id", "job"], run_id=ctx.run_id)
+    # a step's row is new unless the same run id ran the step before (a retried run)
+    merge_into(spark, frame, ctx.table("gold", JOB_RUNS), ["run_id", "job"], run_id=ctx.run_id, keys_usually_new=True)
