@@ -327,51 +327,50 @@ def test_random_small_instances_match_brute_force() -> None:
         assert_attains(rs.cost, min(c for _, _, c in rows), lookup[(rs.decision["R"], rs.decision["S"])])
 
 
-def test_fill_rate_targets_that_cannot_fit_a_shared_capacity_are_proven_infeasible() -> None:
-    """Two sQ items, each with a 98% fill-rate target, share a shelf. Below the least total s + Q the targets allow
-    the partition is infeasible, said so up front (the bound ignored the targets, and the search then ended in an
-    ``error`` row: 177 of 850 sQ items at 1,000 store-products); at that total it is solved within the shelf."""
+def _sq_pair() -> list[SQItem]:
+    return [SQItem(a, 5, 0.05, 20.0, 5.0, DailyDemand.poisson(a), alpha=0.98) for a in (4.0, 6.0)]
 
-    def items() -> list[SQItem]:
-        return [SQItem(a, 5, 0.05, 20.0, 5.0, DailyDemand.poisson(a), alpha=0.98) for a in (4.0, 6.0)]
 
-    least = 0
-    for item in items():
-        Q = np.arange(1, 400)
-        least += int((item.s_floor(Q) + Q).min())
-    assert least > 2 * 1 + 10  # far above the bound without the targets (1 per item)
+def _rs_pair() -> list[RSItem]:
+    return [RSItem(a, 5, 0.05, 20.0, 5.0, DailyDemand.poisson(a), alpha=0.98) for a in (4.0, 6.0)]
+
+
+def _least_sq_peak(item: SQItem) -> int:
+    Q = np.arange(1, 400)
+    return int((item.s_floor(Q) + Q).min())
+
+
+def _least_rs_peak(item: RSItem) -> int:
+    return min(item.lowest_S(R) for R in range(1, item.R_max + 1))
+
+
+@pytest.mark.parametrize(
+    ("pair", "least_peak", "peak", "bound_without_targets"),
+    [
+        (_sq_pair, _least_sq_peak, lambda d: d["s"] + d["Q"], 2),  # 1 per item
+        (_rs_pair, _least_rs_peak, lambda d: d["S"], 24 + 36),  # ⌈a(L+1)⌉ per item
+    ],
+    ids=["sQ", "RS"],
+)
+def test_fill_rate_targets_that_cannot_fit_a_shared_capacity_are_proven_infeasible(
+    pair, least_peak, peak, bound_without_targets
+) -> None:
+    """Two items, each with a 98% fill-rate target, share a shelf. Below the least total peak the targets allow (over
+    every Q, or every review period) the partition is infeasible, said so up front: the bound ignored the targets,
+    and the search then ended in an ``error`` row (177 of 850 sQ items at 1,000 store-products). At that total it is
+    solved within the shelf."""
+    least = sum(least_peak(item) for item in pair())
+    assert least > bound_without_targets + 10
 
     def solve(capacity: float):
-        return solve_option_partition(items(), [Coupling("peak", capacity, np.ones(2))])
+        return solve_option_partition(pair(), [Coupling("peak", capacity, np.ones(2))])
 
     short = solve(least - 1)
     assert short.outcome.status == "infeasible"
     assert f"smallest possible usage {least}" in short.outcome.message and "fill-rate target" in short.outcome.message
     fits = solve(least)
     assert fits.outcome.status == "optimal", fits.outcome.message
-    assert sum(r.decision["s"] + r.decision["Q"] for r in fits.items) <= least
-
-
-def test_rs_fill_rate_targets_that_cannot_fit_a_shared_capacity_are_proven_infeasible() -> None:
-    """The (R,S) counterpart: two items with a 98% fill-rate target share a shelf. The least total S is each item's
-    least floor over every review period (the bound took R = 1 without the target, ⌈a(L+1)⌉ per item); below it
-    the partition is infeasible up front, at it the partition is solved within the shelf."""
-
-    def items() -> list[RSItem]:
-        return [RSItem(a, 5, 0.05, 20.0, 5.0, DailyDemand.poisson(a), alpha=0.98) for a in (4.0, 6.0)]
-
-    least = sum(min(item.lowest_S(R) for R in range(1, item.R_max + 1)) for item in items())
-    assert least > sum(math.ceil(a * 6) for a in (4.0, 6.0))  # above the bound without the targets
-
-    def solve(capacity: float):
-        return solve_option_partition(items(), [Coupling("peak", capacity, np.ones(2))])
-
-    short = solve(least - 1)
-    assert short.outcome.status == "infeasible"
-    assert f"smallest possible usage {least}" in short.outcome.message and "fill-rate target" in short.outcome.message
-    fits = solve(least)
-    assert fits.outcome.status == "optimal", fits.outcome.message
-    assert sum(r.decision["S"] for r in fits.items) <= least
+    assert sum(peak(r.decision) for r in fits.items) <= least
 
 
 def test_the_rs_usage_bounds_are_the_least_over_every_review_period() -> None:
