@@ -32,16 +32,16 @@ def pytest_configure(config: pytest.Config) -> None:
 PROJECT_CONF = Path(__file__).resolve().parents[1] / "conf"
 TESTS = Path(__file__).resolve().parent
 
-# The modules that build a whole simulated world, costliest first (seconds of one worker, measured on 2 cores): they
+# The modules that build a whole simulated world, costliest first (seconds of one worker in a full run, 2 cores): they
 # start first so that the two xdist workers finish together (longest processing time first). xdist's default order,
 # most tests first, started the end-to-end module, a third of the suite's work, after 205 s of small modules, and one
 # worker then idled for the last 40 s. ``make test`` turns that order off (``--no-loadscope-reorder``); the other
 # modules follow in their collection order.
 RUN_FIRST = (
-    "pipeline/test_end_to_end.py",  # the DAG and its re-run in a second process: 270 s
-    "ingest/test_ingest_kill.py",  # two killed pipeline processes and the recovery: 136 s
-    "refine/test_hostile_landing.py",  # two daily runs and a full refresh: 126 s
-    "evaluate/test_walk_forward.py",  # 63 days through evaluate: 81 s
+    "pipeline/test_end_to_end.py",  # the DAG and its re-run in a second process: ~300 s
+    "ingest/test_ingest_kill.py",  # two killed pipeline processes and the recovery: ~140 s
+    "refine/test_hostile_landing.py",  # two daily runs and a full refresh: ~95 s
+    "evaluate/test_walk_forward.py",  # 63 days through evaluate: ~70 s
 )
 
 
