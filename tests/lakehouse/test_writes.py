@@ -1,5 +1,5 @@
-"""The one MERGE of every silver and gold table: counts, no-op re-sends, scoped deletes, and the rounding that makes
-a re-run compare published values."""
+"""The one MERGE of every silver and gold table: counts, no-op re-sends, scoped deletes, the rounding that makes a
+re-run compare published values, and the plain appends it takes when no key can match."""
 
 from __future__ import annotations
 

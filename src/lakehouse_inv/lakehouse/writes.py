@@ -75,12 +75,13 @@ def merge_into(
     if row_count == 0 and scope is None:
         return WriteStats(table)
     target = DeltaTable.forName(spark, table)
-    schema = spark.table(table).schema
+    current = spark.table(table)
+    schema = current.schema
     has_audit = all(c in schema.fieldNames() for c in AUDIT_COLUMNS)
     source = conform_to(df, schema)
     if has_audit:
         source = source.withColumns({"_run_id": F.lit(run_id), "_updated_at": F.current_timestamp()})
-    if _has_no_files(spark, table) or (keys_usually_new and _none_of_the_keys_in(spark.table(table), source, keys)):
+    if _has_no_files(spark, table) or (keys_usually_new and _none_of_the_keys_in(current, source, keys)):
         append(source, table)
         return WriteStats(table, inserted=_last_output_rows(target) if row_count is None else row_count)
     # lineage columns (leading underscore) never count as a change: re-sent identical rows are no-ops
