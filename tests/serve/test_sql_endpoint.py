@@ -1,6 +1,11 @@
-"""``lakehouse-inv serve-sql`` end to end: a subprocess serves a hand-made warehouse, ``beeline`` (shipped with pyspark)
-reads every analyst view through JDBC and gets Spark's rows, writes and DDL are refused, the server listens on
-127.0.0.1 only and stops cleanly on SIGTERM."""
+"""``lakehouse-inv serve-sql`` end to end: a subprocess serves a hand-made warehouse behind a password, ``beeline``
+(shipped with pyspark) reads every analyst view through JDBC and gets Spark's rows; writes and DDL, reads by path,
+reflection and scripts, settings off the allow-list (by SET or by the connection URL) are refused while the server
+keeps answering; a long query is stopped by the time limit and a large result by the row cap, each saying so; a
+wrong password is refused; the server listens on 127.0.0.1 only and stops cleanly on SIGTERM.
+
+One server for the module and few beeline JVMs: each beeline run plays many cases (``--force``), with a marker query
+after each refused one to show the session still answers."""
 
 from __future__ import annotations
 
@@ -29,6 +34,9 @@ from spark_settings import TEST_MASTER, TEST_SPARK_CONF
 BEELINE = Path(pyspark.__file__).parent / "bin" / "beeline"
 PROMPT = re.compile(r"^\d+: jdbc:hive2://\S*> ")  # beeline may echo its prompt before a result
 START_TIMEOUT_S = 300
+PASSWORD = "correct-horse-battery-staple"  # no spaces: bin/beeline splits its arguments
+SECRET = "not-for-analysts"  # a server setting whose value SET must not show
+MAX_ROWS = 50  # the server's row cap: daily_sales has more rows, every view fewer
 # the order that makes each view's rows unique
 VIEW_ORDER = {
     "v_policy_comparison": "store_id, period, policy_id",
@@ -54,6 +62,8 @@ class Endpoint:
     lines: list[str]
     catalog: Catalog
     folder: Path
+    outside: Path  # a Delta table outside the warehouse
+    warehouse: Path
 
 
 def free_port() -> int:
@@ -71,13 +81,17 @@ def endpoint(spark, world_catalog, tmp_path_factory) -> Endpoint:
         "warehouse_dir": spark.conf.get("spark.sql.warehouse.dir").removeprefix("file:"),
         "schemas": catalog.schemas.model_dump(exclude_none=True),
         "spark_master": TEST_MASTER,
-        "spark_conf": {**TEST_SPARK_CONF, "spark.driver.memory": "1g"},
+        "spark_conf": {**TEST_SPARK_CONF, "spark.driver.memory": "1g", "spark.hadoop.fs.s3a.secret.key": SECRET},
     }
     (folder / "conf" / "base" / "pipeline.yml").write_text(yaml.safe_dump(pipeline))
+    outside = folder / "outside_table"
+    spark.range(3).write.format("delta").save(str(outside))
     port = free_port()
     command = [sys.executable, "-m", "lakehouse_inv.cli", "serve-sql", "--port", str(port), "--conf-dir", "conf"]
+    command += ["--max-rows", str(MAX_ROWS)]
+    env = {**os.environ, "LAKEHOUSE_INV_SQL_PASSWORD": PASSWORD}
     with open(folder / "server.err", "w") as err:
-        process = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=err, text=True)
+        process = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
     lines: list[str] = []
     ready: queue.Queue[str] = queue.Queue()
 
@@ -93,7 +107,7 @@ def endpoint(spark, world_catalog, tmp_path_factory) -> Endpoint:
     except queue.Empty:
         process.kill()
         pytest.fail(f"serve-sql did not start: {lines}\n{(folder / 'server.err').read_text()[-3000:]}")
-    server = Endpoint(url, port, process, lines, catalog, folder)
+    server = Endpoint(url, port, process, lines, catalog, folder, outside, Path(pipeline["warehouse_dir"]))
     yield server
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -103,10 +117,14 @@ def endpoint(spark, world_catalog, tmp_path_factory) -> Endpoint:
             process.kill()
 
 
-def beeline(endpoint: Endpoint, statements: list[str], *, force: bool = False) -> subprocess.CompletedProcess:
+def beeline(
+    endpoint: Endpoint, statements: list[str], *, force: bool = False, password: str = PASSWORD
+) -> subprocess.CompletedProcess:
+    """Run ``statements`` in one beeline JVM (a line starting with ``!`` is a beeline command: ``!connect``)."""
     script = endpoint.folder / f"script_{time.monotonic_ns()}.sql"
-    script.write_text("".join(f"{s};\n" for s in statements))
-    command = [str(BEELINE), "-u", endpoint.url, "-n", "analyst", "--silent=true", "--outputformat=csv2"]
+    script.write_text("".join(f"{s}\n" if s.startswith("!") else f"{s};\n" for s in statements))
+    command = [str(BEELINE), "-u", endpoint.url, "-n", "analyst", "-p", password]
+    command += ["--silent=true", "--outputformat=csv2"]
     command += ["--nullemptystring=true", "--showHeader=true", f"--force={str(force).lower()}", "-f", str(script)]
     return subprocess.run(command, capture_output=True, text=True, timeout=240, env=os.environ)
 
@@ -177,6 +195,132 @@ def test_writes_and_ddl_are_refused_with_a_clear_message_and_change_nothing(spar
     assert "v_order_book" in names and "scratch" not in names
     warehouse = Path(spark.conf.get("spark.sql.warehouse.dir").removeprefix("file:"))
     assert not (warehouse / f"{gold}.db" / "scratch").exists()
+
+
+def refused_cases(endpoint: Endpoint) -> list[tuple[str, str, str]]:
+    """(label, statement, what the refusal names): every class of the guard, more cases than the obvious ones."""
+    outside = endpoint.outside
+    return [
+        # files by path: Spark's "SQL on files", Delta by path, table functions, commands that take a path
+        ("text_file", "SELECT * FROM text.`/etc/passwd`", "reading files by path (text at /etc/passwd)"),
+        ("csv_folder", f"SELECT * FROM csv.`{endpoint.folder}/conf`", "reading files by path (csv"),
+        ("json_file", "SELECT * FROM json.`/etc/hostname`", "reading files by path (json"),
+        ("binary_files", "SELECT path FROM binaryFile.`/etc`", "reading files by path (binaryFile"),
+        ("parquet_in_warehouse", f"SELECT * FROM parquet.`{endpoint.warehouse}`", "reading files by path (parquet"),
+        ("delta_outside", f"SELECT * FROM delta.`{outside}`", "reading files by path (delta"),
+        ("delta_dotdot", f"SELECT * FROM delta.`{endpoint.warehouse}/../{outside.name}`", "reading files by path"),
+        ("identifier", "SELECT * FROM IDENTIFIER('text.`/etc/hosts`')", "reading files by path (TextFileFormat"),
+        ("scalar_subquery", "SELECT (SELECT count(*) FROM text.`/etc/hosts`) AS n", "reading files by path"),
+        ("in_subquery", "SELECT 1 FROM orders WHERE 1 IN (SELECT 1 FROM csv.`/etc/hosts`)", "reading files by path"),
+        ("cte", "WITH f AS (SELECT * FROM text.`/etc/hosts`) SELECT * FROM f", "reading files by path"),
+        ("history_outside", f"DESCRIBE HISTORY delta.`{outside}`", "reading files by path (DeltaTableV2"),
+        ("detail_outside", f"DESCRIBE DETAIL '{outside}'", "reading files by path (DeltaTableV2"),
+        ("describe_query", "DESCRIBE QUERY SELECT * FROM text.`/etc/hosts`", "reading files by path"),
+        ("changes_by_path", f"SELECT * FROM table_changes_by_path('{outside}', 0)", "table_changes_by_path"),
+        ("read_files", "SELECT * FROM read_files('/etc/passwd')", "table function read_files"),
+        ("view_using", "CREATE TEMPORARY VIEW leak USING text OPTIONS (path '/etc/passwd')", "CreateTempViewUsing"),
+        ("load_data", "LOAD DATA LOCAL INPATH '/etc/passwd' INTO TABLE orders", "LoadData"),
+        ("add_file", "ADD FILE /etc/passwd", "AddFilesCommand"),
+        ("list_file", "LIST FILE", "ListFilesCommand"),
+        ("cache_as", "CACHE TABLE c AS SELECT * FROM text.`/etc/passwd`", "read-only SQL endpoint"),
+        # the JVM and the host
+        ("reflect", "SELECT reflect('java.lang.System', 'getenv', 'PATH')", "CallMethodViaReflection"),
+        ("java_method", "SELECT java_method('java.lang.System', 'getProperty', 'user.name')", "MethodViaReflection"),
+        ("try_reflect", "SELECT try_reflect('java.lang.System', 'exit', 3)", "CallMethodViaReflection"),
+        ("reflect_in_where", "SELECT 1 FROM orders WHERE reflect('java.lang.System', 'exit', 3) IS NULL", "Reflection"),
+        (
+            "reflect_in_join",
+            "SELECT 1 FROM orders o JOIN (SELECT reflect('java.lang.Thread', 'sleep', 1) AS r) x",
+            "CallMethodViaReflection",
+        ),
+        ("transform", "SELECT TRANSFORM(order_id) USING 'cat /etc/passwd' AS (x) FROM orders", "ScriptTransformation"),
+        ("function", "CREATE TEMPORARY FUNCTION f AS 'java.lang.System'", "CreateFunctionCommand"),
+        ("add_jar", "ADD JAR /tmp/none.jar", "AddJarsCommand"),
+        # settings
+        ("set_sql_on_files", "SET spark.sql.runSQLOnFiles=true", "SET spark.sql.runSQLOnFiles=true refused"),
+        ("set_substitute", "SET spark.sql.variable.substitute=true", "SET spark.sql.variable.substitute=true refused"),
+        ("set_no_timeout", "SET spark.sql.thriftServer.queryTimeout=0", "queryTimeout=0 refused"),
+        ("set_hadoop", "SET spark.hadoop.fs.defaultFS=file:///", "refused"),
+        ("set_bad_zone", "SET spark.sql.session.timeZone=Mars/Olympus", "refused"),
+        ("set_extensions", "SET spark.sql.extensions=x", "refused"),
+    ]
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("Error:")]
+
+
+def test_reads_by_path_reflection_scripts_and_settings_are_refused_and_the_server_keeps_answering(endpoint):
+    cases = refused_cases(endpoint)
+    statements = []
+    for label, statement, _ in cases:
+        statements += [statement, f"SELECT '{label}' AS marker"]  # the marker: the session still answers
+    orders = endpoint.catalog.name("gold", "orders")
+    location = Path(endpoint.warehouse) / f"{endpoint.catalog.schemas.gold}.db" / "orders"
+    statements += [
+        # allowed: these settings, reading a setting (redacted), RESET, a Delta table by path in the warehouse
+        "SET spark.sql.session.timeZone=Europe/Paris",
+        "SET spark.sql.ansi.enabled=true",
+        "SELECT 'secret' AS marker",
+        "SET spark.hadoop.fs.s3a.secret.key",
+        "SELECT 'substitution' AS marker",
+        "SELECT '${env:HOME}|${system:user.name}' AS v",  # no substitution: the text itself comes back
+        "RESET",
+        "SELECT 'by_path' AS marker",
+        f"SELECT count(*) AS n FROM delta.`{location}`",
+        "SET",  # the listing: redacted, checked below
+        "SELECT 'alive' AS marker",
+        f"SELECT count(*) AS n FROM {orders}",
+    ]
+    run = beeline(endpoint, statements, force=True)
+    errors = error_lines(run.stderr)
+    assert len(errors) == len(cases), run.stderr[-4000:]
+    for (label, _, expected), error in zip(cases, errors, strict=True):
+        assert "read-only SQL endpoint" in error and expected in error, (label, error)
+    sets = result_sets(run.stdout)
+    assert [label for label, _, _ in cases] == [name for name in sets if name in {c[0] for c in cases}]
+    assert sets["secret"][1][1] != SECRET and SECRET not in run.stdout
+    assert sets["substitution"][1:] == [["${env:HOME}|${system:user.name}"]]
+    assert sets["by_path"][1:] == [[str(len(world.order_rows()))]]
+    assert sets["alive"] == [["n"], [str(len(world.order_rows()))]]
+    assert endpoint.process.poll() is None
+
+
+def test_time_limit_and_row_cap_stop_a_query_saying_so(endpoint):
+    statements = [
+        "SET spark.sql.thriftServer.queryTimeout=3",  # lower than the server's: allowed
+        "SELECT count(*) FROM range(0, 100000000000000)",
+        "SELECT 'after_timeout' AS marker",
+        "SELECT * FROM daily_sales",  # 80 rows > MAX_ROWS
+        "SELECT 'after_cap' AS marker",
+        f"SELECT * FROM daily_sales LIMIT {MAX_ROWS}",
+    ]
+    run = beeline(endpoint, statements, force=True)
+    errors = error_lines(run.stderr)
+    assert len(errors) == 2, run.stderr[-4000:]
+    assert "timed out" in errors[0].lower() or "timeout" in errors[0].lower(), errors[0]
+    assert f"more than {MAX_ROWS} rows" in errors[1], errors[1]
+    sets = result_sets(run.stdout)
+    assert "after_timeout" in sets and len(sets["after_cap"]) == 1 + MAX_ROWS  # header + the capped rows
+
+
+def test_settings_from_the_connection_url_and_wrong_passwords_are_refused(endpoint):
+    url_with_settings = f"{endpoint.url}?spark.sql.variable.substitute=true"
+    statements = [
+        f"!connect {endpoint.url} analyst wrong-password",
+        f"!connect {endpoint.url} analyst",
+        f"!connect {url_with_settings} analyst {PASSWORD}",
+        "SELECT '${env:HOME}' AS v",
+        f"!connect {endpoint.url} analyst {PASSWORD}",
+        "SELECT 'right_password' AS marker",
+    ]
+    run = beeline(endpoint, statements, force=True, password="not-the-password")
+    errors = error_lines(run.stderr)
+    refused_logins = [e for e in errors if "Could not open" in e or "login" in e.lower()]
+    assert len(refused_logins) >= 3, run.stderr[-4000:]  # -p on the command line, and the two !connect
+    assert any("spark.sql.variable.substitute=true" in e and "read-only SQL endpoint" in e for e in errors), errors
+    assert "right_password" in result_sets(run.stdout)
+    assert os.environ.get("HOME", "/root") not in run.stdout.replace("right_password", "")
 
 
 def listening_addresses(port: int) -> set[str]:

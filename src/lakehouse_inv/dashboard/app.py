@@ -1,12 +1,13 @@
 """The Streamlit entry point (``streamlit run app.py``, started by ``lakehouse-inv dashboard``): seven pages over
 the gold tables. Configuration comes from ``$LAKEHOUSE_INV_CONF`` / ``$LAKEHOUSE_INV_ENV`` (see :mod:`.settings`),
-the warehouse from ``pipeline.yml``'s ``warehouse_dir`` relative to the working directory, as for the jobs."""
+the warehouse from ``pipeline.yml``'s ``warehouse_dir`` relative to the working directory, as for the jobs. With a
+password set, :mod:`.login`'s page comes first."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from lakehouse_inv.dashboard import screens
+from lakehouse_inv.dashboard import login, screens
 
 PAGES = [
     st.Page(screens.policies_page, title="Policies", url_path="policies", default=True),
@@ -19,4 +20,6 @@ PAGES = [
 ]
 
 st.set_page_config(page_title="lakehouse_inv", layout="wide")
+if not login.signed_in():  # a password was set and this session has not given it: the password page only
+    st.stop()
 st.navigation(PAGES, expanded=True).run()

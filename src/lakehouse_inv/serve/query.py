@@ -1,7 +1,8 @@
 """``lakehouse-inv sql "SELECT ..."``: run one statement on the local warehouse and print a table (or CSV).
 
 The session is the SQL endpoint's (every table and analyst view registered, current schema ``gold``) and, like the
-endpoint, refuses writes and DDL unless ``--allow-writes``.
+endpoint, has its guard (:mod:`.guard`: no writes, DDL, reads by path, reflection or settings off the allow-list)
+unless ``--allow-writes``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import TextIO
 from pyspark.sql import SparkSession
 
 from lakehouse_inv.config import ConfigError
-from lakehouse_inv.serve.guard import install_read_only_guard
+from lakehouse_inv.serve.compiled import classes_dir
+from lakehouse_inv.serve.guard import GUARDED_CONF, GuardPolicy, install_read_only_guard
 from lakehouse_inv.serve.session import ServeError, add_config_arguments, load_pipeline, serving_session
 
 DEFAULT_MAX_ROWS = 200
@@ -86,10 +88,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     spark = None
     try:
         pipeline = load_pipeline(args)
-        spark, _ = serving_session(pipeline, "lakehouse_inv-sql-query")
+        guarded = not args.allow_writes
+        spark, warehouse = serving_session(
+            pipeline,
+            "lakehouse_inv-sql-query",
+            conf=GUARDED_CONF if guarded else None,
+            extra_class_path=[str(classes_dir())] if guarded else None,
+        )
         spark.sparkContext.setLogLevel("FATAL")  # a failed statement is reported once, below, not also by log4j
-        if not args.allow_writes:
-            install_read_only_guard(spark)
+        if guarded:
+            install_read_only_guard(spark, GuardPolicy(str(warehouse.path)))
         session = spark.newSession()  # built after the guard, so the guard applies to it
         session.catalog.setCurrentDatabase(pipeline.schemas.gold)
         return run_statement(session, query, as_csv=args.csv, max_rows=args.max_rows)

@@ -54,20 +54,27 @@ class Warehouse:
 
 
 def serving_session(
-    pipeline: PipelineConfig, app_name: str, *, conf: dict[str, str] | None = None, driver_class_path: bool = False
+    pipeline: PipelineConfig,
+    app_name: str,
+    *,
+    conf: dict[str, str] | None = None,
+    driver_class_path: bool = False,
+    extra_class_path: list[str] | None = None,
 ) -> tuple[SparkSession, Warehouse]:
     """A local session over ``pipeline.warehouse_dir`` with every Delta table and analyst view registered.
 
     ``driver_class_path`` also puts Delta's jars on the driver's class path: the Thrift server runs each JDBC
     session on its own threads, whose class loader does not see ``spark.jars``, so without it every connection
-    fails with ``ClassNotFoundException: ...DeltaCatalog``.
+    fails with ``ClassNotFoundException: ...DeltaCatalog``. ``extra_class_path``: more driver class path entries
+    (the guard's compiled classes).
     """
     if on_databricks():
         raise ServeError("on Databricks, query the tables through a SQL warehouse; this serves the local warehouse")
     settings = dict(pipeline.spark_conf)
-    if driver_class_path:
+    entries = [*(delta_jars() if driver_class_path else []), *(extra_class_path or [])]
+    if entries:
         extra = settings.get("spark.driver.extraClassPath")
-        settings["spark.driver.extraClassPath"] = os.pathsep.join([*delta_jars(), *([extra] if extra else [])])
+        settings["spark.driver.extraClassPath"] = os.pathsep.join([*entries, *([extra] if extra else [])])
     settings.update(conf or {})
     started = time.perf_counter()
     spark = build_spark(app_name, master=pipeline.spark_master, warehouse_dir=pipeline.warehouse_dir, conf=settings)
