@@ -120,6 +120,10 @@ SETTABLE: dict[str, Callable[[str], bool]] = {
     "spark.sql.datetime.java8API.enabled": _boolean,  # the Thrift server sets it on each connection
     "spark.sql.legacy.sizeOfNull": _boolean,
     "spark.sql.mapKeyDedupPolicy": _one_of("EXCEPTION", "LAST_WIN"),
+    # how BINARY values are shown; the Thrift server sets UTF-8 on each statement
+    "spark.sql.binaryOutputStyle": _one_of("UTF-8", "BASIC", "BASE64", "HEX", "HEX_DISCRETE"),
+    # the rows per fetch a Hive JDBC client (beeline) asks for, in its connection settings
+    "hive.server2.thrift.resultset.default.fetch.size": str.isdigit,
 }
 
 

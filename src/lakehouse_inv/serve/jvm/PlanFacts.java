@@ -116,13 +116,18 @@ public final class PlanFacts {
         }
     }
 
-    /** Settings of the current session that differ from the server's (SET, or a JDBC URL's ?key=value / #var). */
+    /**
+     * Settings of the current session that differ from the server's Spark configuration and system properties: made
+     * by SET, or by a JDBC URL's {@code ?key=value} / {@code #var=value}, which HiveServer2 applies without a SET.
+     */
     private static void sessionChanges(List<String> out) {
         SQLConf conf = SQLConf.get();
         SparkEnv env = SparkEnv.get();
         for (Map.Entry<String, String> entry : CollectionConverters.asJava(conf.getAllConfs()).entrySet()) {
             Option<String> base = env == null ? Option.empty() : env.conf().getOption(entry.getKey());
-            if (!base.isDefined() || !base.get().equals(entry.getValue())) {
+            // HiveServer2 copies the server's own system properties (hive.server2.*) into each session
+            boolean server = entry.getValue().equals(System.getProperty(entry.getKey()));
+            if (!server && (!base.isDefined() || !base.get().equals(entry.getValue()))) {
                 out.add("conf\t" + clean(entry.getKey()) + "\t" + clean(entry.getValue()));
             }
         }
