@@ -277,7 +277,7 @@ def test_reads_by_path_reflection_scripts_and_settings_are_refused_and_the_serve
     assert [label for label, _, _ in cases] == [name for name in sets if name in {c[0] for c in cases}]
     assert sets["secret"][1][1] != SECRET and SECRET not in run.stdout
     assert sets["substitution"][1] == ["${env:HOME}|${system:user.name}"]  # then RESET's empty result
-    assert sets["by_path"][1:] == [[str(len(world.order_rows()))]]
+    assert sets["by_path"][:2] == [["n"], [str(len(world.order_rows()))]]  # then the SET listing
     assert sets["alive"] == [["n"], [str(len(world.order_rows()))]]
     assert endpoint.process.poll() is None
 
