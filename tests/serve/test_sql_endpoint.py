@@ -265,6 +265,15 @@ def test_reads_by_path_reflection_scripts_and_settings_are_refused_and_the_serve
         "SELECT 'by_path' AS marker",
         f"SELECT count(*) AS n FROM delta.`{location}`",
         "SET",  # the listing: redacted, checked below
+        # read-only commands on the warehouse's tables and views still run
+        "DESCRIBE orders",
+        "DESCRIBE v_order_book",
+        "SHOW COLUMNS IN orders",
+        "SHOW TBLPROPERTIES orders",
+        "DESCRIBE DETAIL orders",
+        "DESCRIBE HISTORY orders",
+        "EXPLAIN SELECT * FROM v_order_book",
+        "SHOW TABLES",
         "SELECT 'alive' AS marker",
         f"SELECT count(*) AS n FROM {orders}",
     ]

@@ -89,10 +89,15 @@ public final class PlanFacts {
         }
         if (value instanceof Table table) {
             String name = "";
-            Object catalogTable = call(table, "catalogTable");
-            if (catalogTable instanceof Option<?> option && option.isDefined()) {
-                Object identifier = call(option.get(), "identifier");
-                name = identifier == null ? "" : String.valueOf(call(identifier, "unquotedString"));
+            Object catalogTable = call(table, "catalogTable");  // Delta's DeltaTableV2: None when read by path
+            if (catalogTable instanceof Option<?> option) {
+                catalogTable = option.isDefined() ? option.get() : null;
+            } else {
+                catalogTable = call(table, "v1Table");  // Spark's V1Table: a table of the session catalog
+            }
+            Object identifier = catalogTable == null ? null : call(catalogTable, "identifier");
+            if (identifier != null) {
+                name = String.valueOf(call(identifier, "unquotedString"));
             }
             Object path = call(table, "path");
             out.add("relation\t" + table.getClass().getSimpleName() + "\t" + clean(name) + "\t"
