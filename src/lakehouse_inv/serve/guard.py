@@ -16,7 +16,9 @@ plain Python. Its rules, deny by default:
   ``<source>.`<path>``` is refused for every file source but ``delta`` under the warehouse, and so is anything else
   that reads outside it (``delta.`...```, ``DESCRIBE HISTORY``/``DETAIL`` of an outside path,
   ``IDENTIFIER('csv.`/x`')``, a relation whose location is unknown); table-valued functions must be on
-  :data:`TABLE_FUNCTIONS` (Delta's ``table_changes_by_path`` and ``read_files`` are not);
+  :data:`TABLE_FUNCTIONS` (Delta's ``table_changes_by_path`` and ``read_files`` are not). ``DESCRIBE HISTORY`` /
+  ``DETAIL`` by path resolve in Delta's own rules: Delta lists the outside ``_delta_log`` folder before its read
+  of the log files, in this session, is refused;
 - expressions and plan nodes that reach the JVM or the host: ``reflect``, ``java_method``, ``try_reflect`` (all
   ``CallMethodViaReflection``), ``TRANSFORM ... USING 'command'`` (runs a program on the server), Python and Hive
   user functions;
