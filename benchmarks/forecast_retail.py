@@ -14,7 +14,13 @@ Scores (means over series; "vs snaive" = ratio to seasonal naive's score on the 
   MAE, as M5's SPL) and the share of days inside ``[p10, p90]`` per segment;
 * censoring: bias ``sum(mean) / sum(true expected) - 1`` on sparse series with a stock-out in their last 8 weeks.
 
-    .venv/bin/python benchmarks/forecast_retail.py [--seed 1] [--with group_id stockout]
+A second table gives the four scores (RMSSE, p50 MAE, scaled pinball, coverage; not relative) per segment, dense /
+sparse and the rate bucket of the last 8 weeks, for the published forecast and two references: seasonal naive
+(every quantile = last week's same weekday, so it covers only days that repeat exactly) and the 12-week
+day-of-week mean (quantiles = the empirical quantiles of the 12 same-weekday values).
+``--quantile-methods calibrated`` reproduces the per-series calibration alone, ``distribution`` the state before it.
+
+    .venv/bin/python benchmarks/forecast_retail.py [--seed 1] [--with group_id stockout] [--quantile-methods ...]
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from lakehouse_inv.forecast import metrics  # noqa: E402
 from lakehouse_inv.forecast.config import ForecastConfig, load_forecast_config  # noqa: E402
 from lakehouse_inv.forecast.series import forecast_series  # noqa: E402
 from lakehouse_inv.forecast.synthetic import simulate_retail_panel  # noqa: E402
@@ -60,6 +67,26 @@ def baselines(history: np.ndarray, horizon: int) -> dict[str, np.ndarray]:
     return {"snaive": history[-7:][days % 7], "dow12": dow12[days % 7]}
 
 
+def baseline_quantiles(history: np.ndarray, horizon: int) -> dict[str, np.ndarray]:
+    """p10/p50/p90 of the references, shape ``(horizon, 3)``: seasonal naive's point value at every level, and the
+    12-week weekday mean's empirical quantiles of the 12 same-weekday values (integer: ``inverted_cdf``)."""
+    days = np.arange(horizon)
+    weeks = history[-84:].reshape(12, 7)
+    dow = np.quantile(weeks, LEVELS, axis=0, method="inverted_cdf").T  # (7, 3)
+    return {"snaive": np.repeat(history[-7:][days % 7, None], 3, axis=1), "dow12": dow[days % 7]}
+
+
+def four_scores(actual: np.ndarray, mean: np.ndarray, quantiles: np.ndarray, rms: float, mad: float) -> dict:
+    """RMSSE of the mean, scaled p50 MAE, scaled pinball (mean of the three levels) and [p10, p90] coverage."""
+    losses = [pinball(actual, quantiles[:, i], lv) / mad for i, lv in enumerate(LEVELS)]
+    return {
+        "rmsse": float(np.sqrt(np.mean((mean - actual) ** 2)) / rms),
+        "mae_p50": float(np.mean(np.abs(quantiles[:, 1] - actual)) / mad),
+        "spl": float(np.mean(losses)),
+        "coverage_80": float(np.mean((actual >= quantiles[:, 0]) & (actual <= quantiles[:, 2]))),
+    }
+
+
 def score_series(history: np.ndarray, actual: np.ndarray, out: pd.DataFrame, expected: np.ndarray) -> dict:
     rms, mad = _scales(history)
     base = baselines(history, len(actual))
@@ -78,6 +105,10 @@ def score_series(history: np.ndarray, actual: np.ndarray, out: pd.DataFrame, exp
         "expected_total": expected.sum(),
         "model": out["model"].iloc[0],
     }
+    for name, quantiles in baseline_quantiles(history, len(actual)).items():
+        record |= {f"{k}_{name}": v for k, v in four_scores(actual, base[name], quantiles, rms, mad).items()}
+    record["rate_bucket"] = metrics.rate_bucket(float(np.mean(history[-metrics.RATE_DAYS :])))
+    record["quantile_method"] = json.loads(out["model_params"].iloc[0]).get("quantiles", {}).get("method")
     base["oracle"] = expected  # the true expected demand: the floor no forecast can beat on average
     for name, forecast in base.items():
         record[f"rmsse_{name}"] = np.sqrt(np.mean((forecast - actual) ** 2)) / rms
@@ -145,25 +176,60 @@ def summarise(scores: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+SEGMENT_SCORES = ("rmsse", "mae_p50", "spl", "coverage_80")
+
+
+def segment_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """The four scores (means over series) per segment, for the published forecast and the two references."""
+    rows = []
+    for column in (None, "segment", "rate_bucket"):
+        groups = [("all", scores)] if column is None else list(scores.groupby(column, sort=True))
+        for label, frame in groups:
+            row = {"segment": label, "series": len(frame)}
+            for method in ("published", "snaive", "dow12"):
+                for score in SEGMENT_SCORES:
+                    name = score if method == "published" else f"{score}_{method}"
+                    row[f"{method}:{score}"] = frame[name].mean()
+            rows.append(row)
+    return pd.DataFrame(rows).set_index("segment")
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--with", dest="extra", nargs="*", default=[], choices=["group_id", "stockout"])
     parser.add_argument("--conf-dir", type=Path, default=None)
     parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2025, 6, 19), help="last day (held out)")
+    parser.add_argument("--quantile-methods", nargs="+", default=None, help="override distribution.quantile_methods")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     config = load_forecast_config(args.conf_dir).model_copy(update={"horizon": HORIZON})
+    if args.quantile_methods:
+        distribution = config.distribution.model_validate(
+            config.distribution.model_dump() | {"quantile_methods": args.quantile_methods}
+        )
+        config = config.model_copy(update={"distribution": distribution})
     panel = simulate_retail_panel(seed=args.seed, end=args.end)
     scores, seconds = run(panel, config, args.extra)
     table = summarise(scores)
     print(table.round(3).to_string(line_width=200))
     print(f"\n{1e3 * seconds / len(scores):.2f} ms per series (forecast_series, selection included, 1 thread)")
     print(scores.groupby(["segment", "model"]).size().to_string())
+    segments = segment_table(scores)
+    print("\nfour scores per segment (published / seasonal naive / 12-week weekday mean):")
+    print(segments.round(3).to_string(line_width=250))
+    print("\nquantile method published (series):")
+    print(scores.groupby(["rate_bucket", "quantile_method"], dropna=False).size().to_string())
     result = {
         "args": {k: str(v) for k, v in vars(args).items()},
         "ms_per_series": 1e3 * seconds / len(scores),
         "table": table.reset_index(names="segment").to_dict(orient="records"),
+        "segments": segments.reset_index().to_dict(orient="records"),
+        "quantile_methods": scores.groupby(["rate_bucket", "quantile_method"])
+        .size()
+        .rename("series")
+        .reset_index()
+        .to_dict(orient="records"),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2, default=str))

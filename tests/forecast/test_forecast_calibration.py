@@ -41,7 +41,7 @@ RATES = [0.3, 0.5, 0.8, 1.2, 2.0, 4.0, 8.0, 15.0]
 
 @pytest.mark.parametrize("gamma_shape", [np.inf, 3.0], ids=["poisson", "negative_binomial"])
 def test_calibrated_80_percent_interval_covers_76_to_84_percent(gamma_shape) -> None:
-    config = ForecastConfig(horizon=HORIZON)
+    config = ForecastConfig(horizon=HORIZON, distribution={"quantile_methods": ["calibrated"]})
     sparse, dense = RATES[:4] * 2, RATES[4:8] * 2
     assert 0.76 <= holdout_coverage(sparse, gamma_shape, config) <= 0.84
     assert 0.76 <= holdout_coverage(dense, gamma_shape, config) <= 0.84
@@ -49,7 +49,7 @@ def test_calibrated_80_percent_interval_covers_76_to_84_percent(gamma_shape) -> 
 
 def test_nominal_quantiles_of_sparse_counts_cover_far_more_than_80_percent() -> None:
     """The regression the calibration fixes: [Q(0.1), Q(0.9)] of a low-rate count is [0, 1] on most days."""
-    nominal = ForecastConfig(horizon=HORIZON, distribution={"calibrate": False})
+    nominal = ForecastConfig(horizon=HORIZON, distribution={"quantile_methods": ["distribution"]})
     assert holdout_coverage(RATES[:4] * 2, np.inf, nominal) > 0.88
 
 

@@ -147,9 +147,10 @@ def test_intermittent_series_get_sensible_count_forecasts(config) -> None:
         assert out["status"].eq("ok").all()
         assert 0.05 < out["mean"].mean() < 1.0
         assert out["p10"].eq(0).all() and out["p90"].max() <= 2
-        nominal = run(frame, ForecastConfig(distribution={"calibrate": False}))
-        assert nominal["p90"].max() >= 1 and (out["p90"] <= nominal["p90"]).all()
-        assert nominal["mean"].tolist() == out["mean"].tolist()
+        nominal = run(frame, ForecastConfig(distribution={"quantile_methods": ["distribution"]}))
+        calibrated = run(frame, ForecastConfig(distribution={"quantile_methods": ["calibrated"]}))
+        assert nominal["p90"].max() >= 1 and (calibrated["p90"] <= nominal["p90"]).all()
+        assert nominal["mean"].tolist() == calibrated["mean"].tolist() == out["mean"].tolist()
 
 
 def test_family_follows_the_dispersion_of_the_data(config) -> None:

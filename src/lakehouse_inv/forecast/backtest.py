@@ -70,8 +70,7 @@ METRICS = (
     "mae", "rmse", "mase", "wape", "bias", "coverage_80", "rmsse", "mae_p50",
     "pinball_p10", "pinball_p50", "pinball_p90", "spl",
 )  # fmt: skip
-# The rate bucket is the mean daily demand over these days before the first origin.
-RATE_DAYS = 56
+RATE_DAYS = metrics.RATE_DAYS
 
 
 def accuracy_output_schema(key_fields_ddl: str) -> str:

@@ -119,13 +119,24 @@ class BacktestConfig(StrictModel):
 
 
 class DistributionConfig(StrictModel):
-    """Poisson unless the backtest residuals are over-dispersed beyond sampling noise, then negative binomial."""
+    """Poisson unless the backtest residuals are over-dispersed beyond sampling noise, then negative binomial; the
+    quantiles drawn from it by the method each segment's backtest scores best (:mod:`.quantile_methods`)."""
 
     overdispersion_z: float = Field(2.0, ge=0, description="z-score the Pearson dispersion must exceed for NB")
     min_nb_size: float = Field(0.1, gt=0, description="floor on the NB size k (variance = mean + mean^2 / k)")
-    calibrate: bool = Field(True, description="learn the interval's quantile levels from the backtest residuals")
+    quantile_methods: list[Literal["distribution", "calibrated", "conformal"]] = Field(
+        default_factory=lambda: ["distribution", "calibrated", "conformal"],
+        min_length=1,
+        description="how quantiles are drawn from the distribution; each segment publishes the best (quantile_methods)",
+    )
+    coverage_min: float = Field(
+        0.78, ge=0, le=1, description="share of held-out backtest days [p10, p90] must hold for a method to be chosen"
+    )
+    min_pooled_days: int = Field(
+        280, ge=0, description="held-out days a segment needs to choose its method; fewer: the first method"
+    )
     target_coverage: float = Field(
-        0.8, ge=0.5, le=0.99, description="share of days the calibrated [p10, p90] should hold"
+        0.8, ge=0.5, le=0.99, description="share of days the calibrated method's [p10, p90] should hold"
     )
     calibration_prior_days: float = Field(
         14.0, ge=0, description="pseudo-days pulling the calibrated levels towards the nominal ones"

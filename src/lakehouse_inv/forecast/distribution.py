@@ -73,6 +73,11 @@ def _cdf(counts: np.ndarray, mean: np.ndarray, variance: np.ndarray, family: str
     return np.where(counts >= 0, dist.cdf(counts, *args), 0.0)
 
 
+def cumulative(counts: np.ndarray, mean: np.ndarray, variance: np.ndarray, family: str) -> np.ndarray:
+    """``P(demand <= counts)`` per day (0 below zero)."""
+    return _cdf(np.asarray(counts, dtype=float), mean, variance, family)
+
+
 def interval_levels(coverage: float) -> tuple[float, float]:
     """Quantile levels of the central interval holding ``coverage``: 0.8 -> (0.1, 0.9)."""
     return (1 - coverage) / 2, (1 + coverage) / 2

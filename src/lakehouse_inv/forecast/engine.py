@@ -8,7 +8,9 @@ Order of decisions for a series (each one recorded in ``status``):
    ``selection.origins`` rolling origins over the last weeks (state rolls forward, parameters stay fixed).
 3. The best-scoring candidate is refitted on the whole history; if that fails the next one is tried.
    ``fallback:no_candidate`` / ``fallback:fit_failed`` when nothing is left.
-4. The count distribution comes from the chosen candidate's backtest residuals (:mod:`.distribution`).
+4. The count distribution comes from the chosen candidate's backtest residuals (:mod:`.distribution`), and the
+   quantiles from it by the method that scores best on the later half of that backtest (:mod:`.quantile_methods`);
+   a group of series forecast together re-chooses per segment on their pooled evidence (:func:`with_quantiles`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,16 @@ from lakehouse_inv.forecast.distribution import (
     fit_count_distribution,
 )
 from lakehouse_inv.forecast.history import SeriesHistory
+from lakehouse_inv.forecast.quantile_methods import (
+    CALIBRATED,
+    CONFORMAL,
+    DISTRIBUTION,
+    LevelMap,
+    QuantileChoice,
+    QuantileEvidence,
+    choose_per_segment,
+    quantile_evidence,
+)
 
 OK = "ok"
 FALLBACK_MODEL = "mean"
@@ -59,20 +71,28 @@ class SeriesForecast:
     status: str = OK
     error: str | None = None
     interval_target: float | None = None
+    quantile_method: str = DISTRIBUTION
+    level_map: LevelMap | None = None
+    evidence: QuantileEvidence | None = field(default=None, repr=False, compare=False)
 
     @property
     def variance(self) -> np.ndarray:
         return self.distribution.variance(self.mean)
 
     def quantiles(self, levels: Sequence[float], coverage: float) -> np.ndarray:
-        """Integer quantiles per day at ``levels``; the ends of the central ``coverage`` interval calibrated to
-        :attr:`interval_target` when there is one (:func:`~.distribution.calibrated_interval`)."""
+        """Integer quantiles per day at ``levels`` by :attr:`quantile_method`: the distribution's own, with the ends
+        of the central ``coverage`` interval calibrated to :attr:`interval_target`
+        (:func:`~.distribution.calibrated_interval`), or at the conformal levels of :attr:`level_map`."""
         family = self.distribution.family
-        if self.interval_target is None or family == DEGENERATE or not self.mean.any():
+        if family == DEGENERATE or not self.mean.any():
             return count_quantiles(self.mean, self.variance, family, list(levels))
-        return calibrated_quantiles(
-            self.mean, self.variance, family, list(levels), coverage=coverage, target=self.interval_target
-        )
+        if self.quantile_method == CALIBRATED and self.interval_target is not None:
+            return calibrated_quantiles(
+                self.mean, self.variance, family, list(levels), coverage=coverage, target=self.interval_target
+            )
+        if self.quantile_method == CONFORMAL and self.level_map is not None:
+            return count_quantiles(self.mean, self.variance, family, list(self.level_map.levels(levels)))
+        return count_quantiles(self.mean, self.variance, family, list(levels))
 
 
 @dataclass(frozen=True)
@@ -183,7 +203,7 @@ def _distribution(score: CandidateScore, mean: np.ndarray, config: ForecastConfi
 
 def interval_target(score: CandidateScore, distribution: CountDistribution, config: ForecastConfig) -> float | None:
     """Expected share the calibrated interval aims at, from the backtest residuals (:func:`coverage_target`)."""
-    if not config.distribution.calibrate:
+    if CALIBRATED not in config.distribution.quantile_methods:
         return None
     return coverage_target(
         score.actual,
@@ -243,11 +263,42 @@ def select_and_forecast(
             selection["skipped"][score.name] = describe_error(exc)
             continue
         chosen.params["selection"] = selection
-        return chosen
+        evidence = quantile_evidence(
+            score.actual,
+            score.predicted,
+            selection["origins"],
+            chosen.distribution,
+            history.demand,
+            coverage=config.distribution.target_coverage,
+            prior_days=config.distribution.calibration_prior_days,
+            methods=config.distribution.quantile_methods,
+        )
+        return with_quantiles(replace(chosen, evidence=evidence), config)
     if errors:
         return mean_forecast(history, config, "fit_failed", "; ".join(errors))
     reasons = "; ".join(f"{name}: {why}" for name, why in selection["skipped"].items())
     return mean_forecast(history, config, "no_candidate", reasons)
+
+
+def with_quantiles(
+    forecast: SeriesForecast, config: ForecastConfig, choices: dict[str, QuantileChoice] | None = None
+) -> SeriesForecast:
+    """The forecast with the quantile method of its segment: from ``choices`` (pooled over the series forecast
+    together) or else chosen on its own evidence; the distribution's own quantiles when it has none."""
+    evidence = forecast.evidence
+    if evidence is None:
+        return replace(forecast, quantile_method=DISTRIBUTION, level_map=None)
+    if choices is None or evidence.segment not in choices:
+        options = config.distribution
+        choices = choose_per_segment(
+            [evidence],
+            methods=options.quantile_methods,
+            coverage_min=options.coverage_min,
+            min_days=options.min_pooled_days,
+        )
+    choice = choices[evidence.segment]
+    params = forecast.params | {"quantiles": choice.describe()}
+    return replace(forecast, quantile_method=choice.method, level_map=choice.levels, params=params)
 
 
 def calendar_adjusted(history: SeriesHistory, config: ForecastConfig) -> tuple[SeriesHistory, HolidayEffects | None]:

@@ -89,6 +89,9 @@ def pinball(actual: np.ndarray, quantile: np.ndarray, level: float) -> float:
     return float(np.mean(np.maximum(level * diff, (level - 1) * diff)))
 
 
+# A series' rate bucket is its mean daily demand over this many days (before the first backtest origin, or before
+# the forecast origin when the quantile method of its segment is chosen).
+RATE_DAYS = 56
 # Segments of gold.forecast_accuracy by mean daily demand before the first backtest origin (units/day).
 RATE_BUCKETS: tuple[tuple[str, float], ...] = (("<0.5", 0.5), ("0.5-2", 2.0), ("2-10", 10.0), (">=10", np.inf))
 

@@ -10,6 +10,9 @@ in the per-series backtest with the ARIMA and the others (and may be averaged wi
 where ``own_units`` is the series' demand over the shape window, so the group's shape dominates a thin series
 and the series' own data takes over as its volume grows. The group shape leaves the series itself out.
 
+The group also pools the quantile evidence: every series of a segment publishes the quantile method that scored
+best on the backtests of all the group's series of that segment (:mod:`.quantile_methods`).
+
 Spark use::
 
     df.groupBy("product_id").applyInPandas(
@@ -26,8 +29,10 @@ import numpy as np
 import pandas as pd
 
 from lakehouse_inv.forecast.config import ForecastConfig
+from lakehouse_inv.forecast.engine import with_quantiles
 from lakehouse_inv.forecast.history import DATE_COLUMN, DEMAND_COLUMN, _day_numbers, as_date
-from lakehouse_inv.forecast.series import forecast_series
+from lakehouse_inv.forecast.quantile_methods import choose_per_segment
+from lakehouse_inv.forecast.series import forecast_frame, forecast_series, key_columns, series_forecast
 
 WEEK = 7
 
@@ -55,7 +60,7 @@ def forecast_group(
         total = sums.sum(axis=0).to_numpy()
     except Exception:  # a group whose rows cannot be read: the series fall back on their own
         sums, total = None, None
-    frames = []
+    results = []
     for key, rows in pdf.groupby(keys, sort=True, dropna=False):
         shape = None
         if sums is not None:
@@ -64,7 +69,21 @@ def forecast_group(
             others = total - own
             if others.sum() > 0:
                 shape = others / others.mean()
-        frames.append(forecast_series(rows, config=config, key_cols=key_cols, as_of=as_of, group_shape=shape))
-    if not frames:
+        forecast, n_obs = series_forecast(rows, config=config, as_of=as_of, group_shape=shape)
+        results.append((rows, forecast, n_obs))
+    if not results:
         return forecast_series(pdf, config=config, key_cols=key_cols, as_of=as_of)
+    options = config.distribution
+    choices = choose_per_segment(
+        (forecast.evidence for _, forecast, _ in results),
+        methods=options.quantile_methods,
+        coverage_min=options.coverage_min,
+        min_days=options.min_pooled_days,
+    )
+    frames = [
+        forecast_frame(
+            key_columns(rows, key_cols, config.horizon), as_of, with_quantiles(forecast, config, choices), config, n_obs
+        )
+        for rows, forecast, n_obs in results
+    ]
     return pd.concat(frames, ignore_index=True)

@@ -150,6 +150,14 @@ def forecast_series(
     bad values are read and :mod:`.engine` for the model choice. Never raises.
     """
     as_of = as_date(as_of)
+    forecast, n_obs = series_forecast(pdf, config=config, as_of=as_of, group_shape=group_shape)
+    return forecast_frame(key_columns(pdf, key_cols, config.horizon), as_of, forecast, config, n_obs)
+
+
+def series_forecast(
+    pdf: pd.DataFrame, *, config: ForecastConfig, as_of: dt.date, group_shape: np.ndarray | None = None
+) -> tuple[SeriesForecast, int]:
+    """The :class:`SeriesForecast` of :func:`forecast_series` and the days of history it used. Never raises."""
     history = None
     try:
         history = prepare_history(pdf, as_of=as_of, history_days=config.history_days, horizon=config.horizon)
@@ -161,5 +169,4 @@ def forecast_series(
         forecast = _failed_forecast(None, config, fallback_status("invalid_input"), str(exc))
     except Exception as exc:  # never let one series fail the whole job
         forecast = _failed_forecast(history, config, fallback_status("fit_failed"), describe_error(exc))
-    n_obs = history.n_obs if history is not None else 0
-    return forecast_frame(key_columns(pdf, key_cols, config.horizon), as_of, forecast, config, n_obs)
+    return forecast, history.n_obs if history is not None else 0

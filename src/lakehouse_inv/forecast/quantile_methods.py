@@ -1,0 +1,250 @@
+"""How a forecast's quantiles are drawn from its count distribution, chosen per segment by a proper score.
+
+A band is useful to a planner only if it is honest (coverage) and tight (pinball loss), so the methods compete on
+scaled pinball loss with coverage as a constraint, not as the objective (:data:`QUANTILE_METHODS`):
+
+* ``distribution``: the fitted count distribution's own quantiles at the nominal levels;
+* ``calibrated``: the central interval moved per series until its expected share matches the coverage its own
+  backtest showed (:func:`~.distribution.calibrated_quantiles`);
+* ``conformal``: the nominal levels mapped through the distribution of probability-integral-transform (PIT) values
+  of backtest days pooled over the series of a segment (a quantile recalibration: if the pooled days fall below
+  the model's 0.9 quantile only 85% of the time, the published p90 is the model's quantile at the level where
+  they fall below 90%). Pooling means one sparse series' 56 backtest days are not the only evidence.
+
+Evidence (:class:`QuantileEvidence`) comes from the chosen candidate's selection backtest: its origins are split in
+time, the earlier half fits what a method learns (the calibration target, the conformal levels) and the later half
+scores every method on days none of them saw. Below ``min_pooled_days`` held-out days (one series alone has 28) the
+evidence is too thin to pick by, and the first listed method is published: on the synthetic panel a choice per
+series by its own 28 days scored worse than the distribution's own quantiles. A segment is the rate bucket of the
+series' last 8 weeks (:func:`~.metrics.rate_bucket`); the series pooled are those forecast together (a group of
+``forecast_group``, or one series alone). The published method of a segment has the lowest pooled scaled pinball
+loss among those holding at least ``coverage_min`` of the held-out days; with none, the one holding most.
+
+There is deliberately no upper coverage bound: integer quantiles of a count hold more than their nominal share
+whenever the count is small (the true distribution's own [p10, p90] of a 0.3-a-day series is [0, 1] and holds
+about 95% of days), so an upper bound would force exactly the pinball loss this selection exists to avoid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lakehouse_inv.forecast import metrics
+from lakehouse_inv.forecast.distribution import (
+    DEGENERATE,
+    MIN_RATE,
+    NOMINAL_COVERAGE,
+    CountDistribution,
+    calibrated_quantiles,
+    count_quantiles,
+    coverage_target,
+    cumulative,
+)
+
+DISTRIBUTION = "distribution"
+CALIBRATED = "calibrated"
+CONFORMAL = "conformal"
+QUANTILE_METHODS = (DISTRIBUTION, CALIBRATED, CONFORMAL)
+"""Every method, in order of preference on a tie."""
+SCORED_LEVELS = (0.1, 0.5, 0.9)
+# PIT grid of the conformal level map: fine enough that a level moves by under 0.3% between grid points.
+PIT_GRID = np.linspace(0.0, 1.0, 401)
+LEVEL_CLIP = (0.001, 0.999)
+
+
+@dataclass(frozen=True)
+class LevelMap:
+    """``share[i]`` = pooled share of backtest days whose PIT is at most ``PIT_GRID[i]``; maps nominal levels to
+    the model's levels at which the pooled days fall below them."""
+
+    share: np.ndarray
+
+    def levels(self, nominal: Sequence[float]) -> np.ndarray:
+        adjusted = np.interp(np.asarray(nominal, dtype=float), self.share, PIT_GRID)
+        return np.clip(adjusted, *LEVEL_CLIP)
+
+
+def pit_bounds(actual: np.ndarray, mean: np.ndarray, distribution: CountDistribution) -> tuple[np.ndarray, np.ndarray]:
+    """``F(y - 1)`` and ``F(y)`` of each day: a count's PIT is uniform between them."""
+    mean = np.maximum(np.asarray(mean, dtype=float), MIN_RATE)
+    variance = distribution.variance(mean)
+    y = np.asarray(actual, dtype=float)
+    return (
+        cumulative(y - 1, mean, variance, distribution.family),
+        cumulative(y, mean, variance, distribution.family),
+    )
+
+
+def level_map(low: np.ndarray, high: np.ndarray) -> LevelMap | None:
+    """The pooled PIT distribution (each day spread uniformly over ``[F(y-1), F(y)]``: deterministic, no draws)."""
+    if not len(low):
+        return None
+    width = np.maximum(high - low, 1e-12)
+    share = np.clip((PIT_GRID[:, None] - low[None, :]) / width[None, :], 0.0, 1.0).mean(axis=1)
+    return LevelMap(np.maximum.accumulate(share))
+
+
+@dataclass(frozen=True)
+class Score:
+    """Scaled pinball loss summed over held-out days (mean of the scored levels per day) and days covered."""
+
+    loss: float
+    covered: float
+    days: int
+
+    def __add__(self, other: Score) -> Score:
+        return Score(self.loss + other.loss, self.covered + other.covered, self.days + other.days)
+
+    @property
+    def pinball(self) -> float:
+        return self.loss / self.days if self.days else np.nan
+
+    @property
+    def coverage(self) -> float:
+        return self.covered / self.days if self.days else np.nan
+
+
+def score_quantiles(actual: np.ndarray, quantiles: np.ndarray, scale: float) -> Score:
+    """``quantiles`` at :data:`SCORED_LEVELS`; the interval is the first and last column."""
+    losses = [metrics.pinball(actual, quantiles[:, i], level) for i, level in enumerate(SCORED_LEVELS)]
+    days = len(actual)
+    covered = float(np.sum((actual >= quantiles[:, 0]) & (actual <= quantiles[:, -1])))
+    return Score(float(np.mean(losses)) * days / scale, covered, days)
+
+
+@dataclass(frozen=True)
+class QuantileEvidence:
+    """One series' backtest days for judging the methods: the fit half's PIT bounds, the held-out half's forecasts,
+    the PIT bounds of all days (for the published conformal levels), and the scores that need no pooling."""
+
+    segment: str
+    scale: float
+    fit_pit: tuple[np.ndarray, np.ndarray]
+    all_pit: tuple[np.ndarray, np.ndarray]
+    held_actual: np.ndarray
+    held_mean: np.ndarray
+    distribution: CountDistribution
+    scores: dict[str, Score]
+
+    def conformal_score(self, fitted: LevelMap | None) -> Score | None:
+        if fitted is None:
+            return None
+        variance = self.distribution.variance(self.held_mean)
+        levels = list(fitted.levels(SCORED_LEVELS))
+        quantiles = count_quantiles(self.held_mean, variance, self.distribution.family, levels)
+        return score_quantiles(self.held_actual, quantiles, self.scale)
+
+
+def quantile_evidence(
+    actual: np.ndarray,
+    predicted: np.ndarray,
+    origins: int,
+    distribution: CountDistribution,
+    history_demand: np.ndarray,
+    *,
+    coverage: float,
+    prior_days: float,
+    methods: Sequence[str],
+) -> QuantileEvidence | None:
+    """Evidence from a candidate's selection backtest (``origins`` blocks of days, oldest first); None when there is
+    nothing to judge by (a point-mass distribution, no backtest, or no scale)."""
+    scale = metrics.m5_scales(history_demand)[1]
+    if distribution.family == DEGENERATE or len(actual) == 0 or not np.isfinite(scale) or scale <= 0:
+        return None
+    actual, predicted = np.asarray(actual, dtype=float), np.maximum(np.asarray(predicted, dtype=float), 0.0)
+    per_origin = len(actual) // max(origins, 1)
+    split = per_origin * (origins // 2) if origins >= 2 else 0  # one origin: scored in-sample
+    fit = slice(0, split) if split else slice(None)
+    held = slice(split, None)
+    held_actual, held_mean = actual[held], predicted[held]
+    variance = distribution.variance(held_mean)
+    family = distribution.family
+    scores: dict[str, Score] = {}
+    if DISTRIBUTION in methods:
+        nominal = count_quantiles(held_mean, variance, family, list(SCORED_LEVELS))
+        scores[DISTRIBUTION] = score_quantiles(held_actual, nominal, scale)
+    if CALIBRATED in methods:
+        target = coverage_target(
+            actual[fit],
+            predicted[fit],
+            distribution,
+            coverage=coverage,
+            nominal=NOMINAL_COVERAGE,
+            prior_days=prior_days,
+        )
+        if target is not None and held_mean.any():
+            bounds = calibrated_quantiles(
+                held_mean, variance, family, list(SCORED_LEVELS), coverage=NOMINAL_COVERAGE, target=target
+            )
+            scores[CALIBRATED] = score_quantiles(held_actual, bounds, scale)
+    segment = metrics.rate_bucket(float(np.mean(history_demand[-metrics.RATE_DAYS :]))) or "unknown"
+    return QuantileEvidence(
+        segment=segment,
+        scale=scale,
+        fit_pit=pit_bounds(actual[fit], predicted[fit], distribution),
+        all_pit=pit_bounds(actual, predicted, distribution),
+        held_actual=held_actual,
+        held_mean=held_mean,
+        distribution=distribution,
+        scores=scores,
+    )
+
+
+@dataclass(frozen=True)
+class QuantileChoice:
+    """A segment's published method, the conformal levels when that is it, and the scores it was chosen by."""
+
+    method: str
+    levels: LevelMap | None
+    scores: dict[str, Score]
+    segment: str
+
+    def describe(self) -> dict:
+        return {
+            "method": self.method,
+            "segment": self.segment,
+            "scores": {
+                m: {"pinball": s.pinball, "coverage": s.coverage, "days": s.days} for m, s in self.scores.items()
+            },
+        }
+
+
+def choose(scores: Mapping[str, Score], coverage_min: float, order: Sequence[str], min_days: int = 0) -> str:
+    """Lowest pinball loss among the methods covering at least ``coverage_min``; with none, the best-covering.
+    Fewer than ``min_days`` held-out days are too little evidence to leave the first method of ``order``."""
+    known = [m for m in order if m in scores and scores[m].days]
+    if not known or max(scores[m].days for m in known) < min_days:
+        return order[0] if order else DISTRIBUTION
+    honest = [m for m in known if scores[m].coverage >= coverage_min]
+    if honest:
+        return min(honest, key=lambda m: scores[m].pinball)
+    return max(known, key=lambda m: scores[m].coverage)
+
+
+def choose_per_segment(
+    evidence: Iterable[QuantileEvidence | None], *, methods: Sequence[str], coverage_min: float, min_days: int = 0
+) -> dict[str, QuantileChoice]:
+    """Pool the evidence of the series by segment and choose each segment's method (module docstring)."""
+    by_segment: dict[str, list[QuantileEvidence]] = {}
+    for item in evidence:
+        if item is not None:
+            by_segment.setdefault(item.segment, []).append(item)
+    choices = {}
+    for segment, items in sorted(by_segment.items()):
+        totals: dict[str, Score] = {}
+        for item in items:
+            for method, score in item.scores.items():
+                totals[method] = totals.get(method, Score(0.0, 0.0, 0)) + score
+        published_levels = None
+        if CONFORMAL in methods:
+            fitted = level_map(*(np.concatenate(parts) for parts in zip(*(i.fit_pit for i in items), strict=True)))
+            conformal = [i.conformal_score(fitted) for i in items]
+            if fitted is not None and all(s is not None for s in conformal):
+                totals[CONFORMAL] = sum(conformal[1:], conformal[0])
+            published_levels = level_map(*(np.concatenate(p) for p in zip(*(i.all_pit for i in items), strict=True)))
+        method = choose(totals, coverage_min, methods, min_days)
+        choices[segment] = QuantileChoice(method, published_levels if method == CONFORMAL else None, totals, segment)
+    return choices
