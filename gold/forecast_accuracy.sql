@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS ${gold}.forecast_accuracy (
   pinball_p90 DOUBLE           COMMENT 'p90: pinball loss / in-sample mean absolute one-day change',
   spl         DOUBLE           COMMENT 'Scaled pinball loss: mean of pinball_p10, pinball_p50, pinball_p90',
   rate_bucket STRING           COMMENT 'Segment by mean daily demand before the first origin: <0.5, 0.5-2, 2-10, >=10',
+  quantile_method STRING       COMMENT 'auto rows: how quantiles were drawn at as_of (distribution, calibrated, conformal)',
   _run_id     STRING           COMMENT 'Run that last changed this row',
   _updated_at TIMESTAMP        COMMENT 'When this row was last changed'
 )

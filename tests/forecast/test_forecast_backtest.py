@@ -14,7 +14,7 @@ from lakehouse_inv.forecast.series import forecast_series
 from lakehouse_inv.forecast.synthetic import simulate_series
 
 KEYS = ["store_id", "product_id"]
-MODELS = ["auto", "arima_dow", "dow_profile", "seasonal_naive", "croston_sba"]
+MODELS = ["auto", "arima_dow", "dow_profile", "seasonal_naive", "croston_sba", "dow_mean"]
 
 
 def backtest(frame: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
@@ -55,6 +55,8 @@ def test_metrics_by_hand_on_a_repeating_week(series_frame) -> None:
     assert (naive["mae"], naive["rmse"], naive["bias"], naive["wape"]) == (0, 0, 0, 0)
     assert naive["coverage_80"] == 1.0 and np.isnan(naive["mase"])
     assert out.loc["dow_profile", "mae"] == pytest.approx(0, abs=1e-9)  # level 4 x exact weekday shape
+    assert out.loc["dow_mean", "mae"] == pytest.approx(0, abs=1e-9)  # every weekday's 12-week mean is exact
+    assert out.loc["auto", "quantile_method"] == "distribution" and out["quantile_method"].count() == 1
 
     flat = ForecastConfig(min_history_days=500, backtest={"origins": 2, "step_days": 7, "horizon_days": 7})
     too_short = backtest(frame, flat).loc["auto"]

@@ -95,7 +95,8 @@ def test_forecast_and_backtest_jobs_write_gold_and_track_mlflow(demand_context):
 
     forecast_job.run_backtest(ctx)
     accuracy = ctx.read("gold", "forecast_accuracy").toPandas()
-    assert {"auto", "seasonal_naive"} <= set(accuracy["model"])
+    assert {"auto", "seasonal_naive", "dow_mean"} <= set(accuracy["model"])
+    assert accuracy.loc[accuracy["model"] == "auto", "quantile_method"].notna().all()
     assert accuracy.groupby("model")["product_id"].nunique().min() == 3
 
     mlflow.set_tracking_uri(ctx.pipeline.mlflow_tracking_uri)
@@ -105,6 +106,7 @@ def test_forecast_and_backtest_jobs_write_gold_and_track_mlflow(demand_context):
     assert backtest["metrics.auto_mae_vs_seasonal_naive"] > 0
     assert backtest["metrics.auto_rmsse_vs_seasonal_naive"] > 0 and backtest["metrics.auto_spl_all"] > 0
     assert 0 <= backtest["metrics.auto_coverage_80_all"] <= 1
+    assert backtest["metrics.dow_mean_spl_all"] > 0 and backtest["metrics.seasonal_naive_rmsse_all"] > 0
     assert accuracy["rate_bucket"].notna().all() and accuracy.loc[accuracy["model"] == "auto", "spl"].notna().all()
     artifacts = mlflow.artifacts.list_artifacts(run_id=backtest["run_id"])
     assert [a.path for a in artifacts] == ["accuracy_by_segment.csv", "accuracy_summary.csv"]

@@ -4,14 +4,17 @@ Grain of the output: one row per series key and ``model``, where ``model`` is
 
 * ``auto``: the whole procedure of ``forecast_series`` (fallback ladder, selection, refit) re-run at every origin,
   i.e. the accuracy the published forecasts would have had;
-* each configured candidate (``arima_dow``, ``dow_profile``, ...) and always ``seasonal_naive``, the benchmark
-  every model must beat: refitted on the history before each origin.
+* each configured candidate (``arima_dow``, ``dow_profile``, ...) and always the references ``seasonal_naive``,
+  the benchmark every model must beat, and ``dow_mean`` (12-week weekday mean), which is hard to beat on
+  retail data: refitted on the history before each origin.
 
-``is_selected`` flags the candidate that ``forecast_series`` picks at ``as_of`` itself, or both members when it
-averages the two best (the ``auto`` row is never flagged; no row is when ``as_of`` falls back). ``status`` is
-``ok`` when every origin was evaluated, else the most frequent other outcome (``fallback:<reason>`` for ``auto``,
-``skipped``/``failed`` for a candidate, with the message in ``error``); ``n_origins`` counts the origins that
-produced a forecast.
+``quantile_method`` (``auto`` rows only) is how the procedure drew the quantiles at ``as_of`` for this series on its
+own (:mod:`.quantile_methods`; forecast in a group, a segment's pooled evidence may choose another, recorded in the
+forecast's ``model_params``). ``is_selected`` flags the candidate that ``forecast_series`` picks at ``as_of``
+itself, or both members when it averages the two best (the ``auto`` row is never flagged; no row is when ``as_of``
+falls back). ``status`` is ``ok`` when every origin was evaluated, else the most frequent other outcome
+(``fallback:<reason>`` for ``auto``, ``skipped``/``failed`` for a candidate, with the message in ``error``);
+``n_origins`` counts the origins that produced a forecast.
 
 Each output is scored by what it is for: the mean by MAE, RMSE, MASE and RMSSE (M5: RMSE over the in-sample RMS
 of one-day changes), ``p50`` by absolute error (``mae_p50``), p10/p50/p90 by pinball loss scaled by the in-sample
@@ -57,6 +60,7 @@ from lakehouse_inv.forecast.series import key_columns
 
 AUTO_MODEL = "auto"
 BENCHMARK_MODEL = "seasonal_naive"
+REFERENCE_MODELS = (BENCHMARK_MODEL, "dow_mean")
 GROUP_CANDIDATES = ("pooled_profile",)
 INTERVAL_LEVELS = [0.1, 0.5, 0.9]
 
@@ -64,7 +68,8 @@ INTERVAL_LEVELS = [0.1, 0.5, 0.9]
 ACCURACY_SCHEMA = (
     "as_of date, model string, n_origins int, mae double, rmse double, mase double, wape double, bias double, "
     "coverage_80 double, is_selected boolean, status string, error string, rmsse double, mae_p50 double, "
-    "pinball_p10 double, pinball_p50 double, pinball_p90 double, spl double, rate_bucket string"
+    "pinball_p10 double, pinball_p50 double, pinball_p90 double, spl double, rate_bucket string, "
+    "quantile_method string"
 )
 METRICS = (
     "mae", "rmse", "mase", "wape", "bias", "coverage_80", "rmsse", "mae_p50",
@@ -181,9 +186,9 @@ def backtest_series(
     step, n_origins = config.backtest.step_days, config.backtest.origins
     origin_config = config.model_copy(update={"horizon": horizon})
     # pooled_profile needs the series' group, which a per-series backtest does not have: no row for it
-    names = [n for n in dict.fromkeys([*config.candidates, BENCHMARK_MODEL]) if n not in GROUP_CANDIDATES]
+    names = [n for n in dict.fromkeys([*config.candidates, *REFERENCE_MODELS]) if n not in GROUP_CANDIDATES]
     tallies = {name: _Tally() for name in [AUTO_MODEL, *names]}
-    selected, scale, m5, bucket = None, np.nan, (np.nan, np.nan), None
+    selected, scale, m5, bucket, quantile_method = None, np.nan, (np.nan, np.nan), None, None
     try:
         span = horizon + step * (n_origins - 1)
         full = prepare_history(pdf, as_of=as_of, history_days=config.history_days + span, horizon=horizon)
@@ -196,7 +201,8 @@ def backtest_series(
         bucket = metrics.rate_bucket(float(np.mean(full.demand[max(origins[0] - RATE_DAYS, 0) : origins[0]])))
         for origin in origins:
             _evaluate_origin(full, int(origin), origin_config, names, tallies)
-        selected = forecast_history(full.window(full.n_obs, config.history_days), config).candidate
+        published = forecast_history(full.window(full.n_obs, config.history_days), config)
+        selected, quantile_method = published.candidate, published.quantile_method
     except InvalidSeriesError as exc:
         for tally in tallies.values():
             tally.record(fallback_status("invalid_input"), str(exc))
@@ -208,6 +214,7 @@ def backtest_series(
         for name, tally in tallies.items()
     ]
     frame = pd.DataFrame(rows).astype({"n_origins": np.int32}).assign(rate_bucket=bucket)
+    frame["quantile_method"] = np.where(frame["model"] == AUTO_MODEL, quantile_method, None)
     keys = pd.DataFrame(key_columns(pdf, key_cols, len(frame)))
     columns = [column.split()[0] for column in ACCURACY_SCHEMA.split(", ")]
     return pd.concat([keys, frame[columns]], axis=1)

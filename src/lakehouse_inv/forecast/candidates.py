@@ -11,6 +11,8 @@
   short level memory, which is what drifting demand needs and what M5-style comparisons reward.
 * ``seasonal_naive``: the same weekday last week.
 * ``croston_sba``: Croston's size/interval smoothing with the Syntetos-Boylan correction, for mostly-zero series.
+* ``dow_mean``: each weekday's mean over the last 12 weeks: a reference the backtest always reports (M5-style
+  comparisons find it hard to beat), a candidate only when configured.
 """
 
 from __future__ import annotations
@@ -272,6 +274,40 @@ class SeasonalNaive:
         return {"season": WEEK}
 
 
+DOW_MEAN_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class DowMean:
+    """The mean of the same weekday over the last :data:`DOW_MEAN_WEEKS` weeks before each origin."""
+
+    history: SeriesHistory
+    weeks: int = DOW_MEAN_WEEKS
+
+    @property
+    def label(self) -> str:
+        return f"dow_mean_{self.weeks}w"
+
+    def forecast(self, origins: np.ndarray, horizon: int) -> np.ndarray:
+        demand = self.history.demand
+        mean = np.empty((len(origins), horizon))
+        for row, origin in enumerate(origins):
+            first = max(int(origin) - WEEK * self.weeks, 0)
+            days = np.arange(first, int(origin))
+            weekday = self.history.weekday(days)
+            sums = np.bincount(weekday, demand[first:origin], WEEK)
+            means = sums / np.maximum(np.bincount(weekday, minlength=WEEK), 1)
+            mean[row] = means[self.history.weekday(int(origin) + np.arange(horizon))]
+        return mean
+
+    def params(self) -> dict[str, Any]:
+        return {"weeks": self.weeks}
+
+
+def fit_dow_mean(history: SeriesHistory, end: int, config: ForecastConfig) -> DowMean:
+    return DowMean(history)
+
+
 def fit_seasonal_naive(history: SeriesHistory, end: int, config: ForecastConfig) -> SeasonalNaive:
     return SeasonalNaive(history)
 
@@ -327,6 +363,7 @@ FITTERS: dict[str, Callable[[SeriesHistory, int, ForecastConfig], FittedCandidat
     "croston_sba": fit_croston_sba,
     "dow_profile_yearly": fit_yearly_profile,
     "pooled_profile": fit_pooled_profile,
+    "dow_mean": fit_dow_mean,
 }
 
 

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from lakehouse_inv.config import StrictModel, load_config
 
 CandidateName = Literal[
-    "arima_dow", "dow_profile", "seasonal_naive", "croston_sba", "dow_profile_yearly", "pooled_profile"
+    "arima_dow", "dow_profile", "seasonal_naive", "croston_sba", "dow_profile_yearly", "pooled_profile", "dow_mean"
 ]
 ALL_CANDIDATES: tuple[CandidateName, ...] = (
     "arima_dow",
@@ -24,9 +24,11 @@ ALL_CANDIDATES: tuple[CandidateName, ...] = (
     "croston_sba",
     "dow_profile_yearly",
     "pooled_profile",
+    "dow_mean",
 )
 # dow_profile_yearly is opt-in: on the M5-like benchmark (730 days of history) it did not beat the others.
-# pooled_profile is only eligible where the series is forecast within a group (a group column).
+# pooled_profile is only eligible where the series is forecast within a group (a group column). dow_mean (the
+# 12-week weekday mean) is a reference the backtest always reports.
 DEFAULT_CANDIDATES: tuple[CandidateName, ...] = (*ALL_CANDIDATES[:4], "pooled_profile")
 
 # A weekday profile needs two weeks of data at the very least; every origin keeps this much training history.

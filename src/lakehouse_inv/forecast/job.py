@@ -108,6 +108,7 @@ def run(ctx: JobContext) -> StepResult:
 def run_backtest(ctx: JobContext) -> StepResult:
     config: ForecastConfig = ctx.configs["forecast"]
     ctx.catalog.ensure_tables(ctx.spark, "gold", ["forecast_accuracy"])
+    _add_quantile_method_column(ctx)
     result = StepResult()
     span = config.backtest_horizon + config.backtest.step_days * (config.backtest.origins - 1)
     accuracy = backtest_frame(
@@ -148,12 +149,22 @@ def run_backtest(ctx: JobContext) -> StepResult:
     ratio = metrics.get("auto_mae_vs_seasonal_naive", float("nan"))
     rmsse = metrics.get("auto_rmsse_vs_seasonal_naive", float("nan"))
     result.message = (
-        f"MAE of published method / seasonal naive = {ratio:.3f}, RMSSE ratio {rmsse:.3f}; mlflow run {mlflow_run}"
+        f"MAE of published method / seasonal naive = {ratio:.3f}, RMSSE ratio {rmsse:.3f}; "
+        f"{segment_line(segments)}; mlflow run {mlflow_run}"
     )
     return result
 
 
+def _add_quantile_method_column(ctx: JobContext) -> None:
+    """A warehouse created before ``quantile_method`` existed gets the column (NULL on its older rows)."""
+    table = ctx.table("gold", "forecast_accuracy")
+    if "quantile_method" not in ctx.spark.table(table).columns:
+        ctx.spark.sql(f"ALTER TABLE {table} ADD COLUMNS (quantile_method STRING)")
+
+
 SEGMENT_METRICS = ("rmsse", "mae_p50", "pinball_p10", "pinball_p50", "pinball_p90", "spl", "coverage_80")
+# The published method and the references every segment is reported against (backtest.REFERENCE_MODELS).
+REPORTED_MODELS = {"auto": "published", "seasonal_naive": "seasonal naive", "dow_mean": "12-week dow mean"}
 
 
 def segment_summary(ctx: JobContext) -> pd.DataFrame:
@@ -173,14 +184,30 @@ def segment_metrics(segments: pd.DataFrame) -> dict[str, float]:
     metrics: dict[str, float] = {}
     table = segments.set_index(["model", "segment"])
     for (model, segment), row in table.iterrows():
-        if model == "auto":
+        if model in REPORTED_MODELS:
             safe = segment.replace("<", "lt").replace(">=", "ge").replace(".", "_")
-            metrics |= {f"auto_{m}_{safe}": float(row[m]) for m in SEGMENT_METRICS}
+            metrics |= {f"{model}_{m}_{safe}": float(row[m]) for m in SEGMENT_METRICS}
     if ("auto", "all") in table.index and ("seasonal_naive", "all") in table.index:
         auto, naive = table.loc[("auto", "all")], table.loc[("seasonal_naive", "all")]
         metrics["auto_rmsse_vs_seasonal_naive"] = float(auto["rmsse"] / naive["rmsse"])
         metrics["auto_mae_p50_vs_seasonal_naive"] = float(auto["mae_p50"] / naive["mae_p50"])
     return metrics
+
+
+def segment_line(segments: pd.DataFrame) -> str:
+    """The step's summary: per segment, RMSSE / p50 MAE / scaled pinball / coverage of the published method and
+    of the references (means over the segment's series)."""
+    table = segments.set_index(["model", "segment"])
+    parts = []
+    for segment in sorted(segments["segment"].unique(), key=lambda s: (s == "all", s)):
+        scores = [
+            f"{label} {row['rmsse']:.3f}/{row['mae_p50']:.3f}/{row['spl']:.3f}/{row['coverage_80']:.3f}"
+            for model, label in REPORTED_MODELS.items()
+            if (model, segment) in table.index
+            for row in [table.loc[(model, segment)]]
+        ]
+        parts.append(f"[{segment}] " + ", ".join(scores))
+    return "RMSSE/p50 MAE/scaled pinball/coverage per segment: " + " ".join(parts)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
