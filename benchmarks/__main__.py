@@ -12,6 +12,7 @@ BENCHMARKS = (
     "forecast_core",
     "forecast_retail",
     "forecast_censoring",
+    "forecast_global",
     "forecast_spark",
     "optimize_core",
     "optimize_spark",

@@ -89,8 +89,11 @@ def test_a_group_publishes_one_method_per_segment_and_beats_the_per_series_calib
     by_segment = {}
     for described in chosen.dropna():
         by_segment.setdefault(described["segment"], set()).add(described["method"])
-        assert set(described["scores"]) == set(ORDER)
+        assert set(described["scores"]) in ({*ORDER}, set())  # scored, or too little evidence to choose by
+        if not described["scores"]:
+            assert described["method"] == DISTRIBUTION
     assert by_segment and all(len(methods) == 1 for methods in by_segment.values())
+    assert any(d["scores"] for d in chosen.dropna())  # at least one segment had the evidence to choose
     selected, calibrated = _held_out(panel, cut, run[ORDER]), _held_out(panel, cut, run[(CALIBRATED,)])
     assert selected[0] < calibrated[0]  # a proper score: the selection never pays for coverage with pinball
     assert selected[1] >= 0.78

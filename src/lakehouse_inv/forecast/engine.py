@@ -182,16 +182,13 @@ def _describe(distribution: CountDistribution) -> dict[str, Any]:
     return {"family": distribution.family, "size": distribution.size}
 
 
-def forecast_candidate(
-    history: SeriesHistory, config: ForecastConfig, score: CandidateScore, *, calibrate: bool = True
-) -> SeriesForecast:
+def forecast_candidate(history: SeriesHistory, config: ForecastConfig, score: CandidateScore) -> SeriesForecast:
     """Refit a scored candidate on the whole history; its distribution comes from its backtest residuals."""
     fitted = fit_candidate(score.name, history, history.n_obs, config)
     mean = _checked(fitted.forecast(np.array([history.n_obs]), config.horizon)[0])
     distribution = _distribution(score, mean, config)
-    target = interval_target(score, distribution, config) if calibrate else None
-    params = {"fit": fitted.params(), "distribution": _describe(distribution), "interval_target": target}
-    return SeriesForecast(mean, distribution, fitted.label, params, candidate=score.name, interval_target=target)
+    params = {"fit": fitted.params(), "distribution": _describe(distribution)}
+    return SeriesForecast(mean, distribution, fitted.label, params, candidate=score.name)
 
 
 def _distribution(score: CandidateScore, mean: np.ndarray, config: ForecastConfig) -> CountDistribution:
@@ -201,14 +198,12 @@ def _distribution(score: CandidateScore, mean: np.ndarray, config: ForecastConfi
     return fit_count_distribution(score.actual, score.predicted, **options)
 
 
-def interval_target(score: CandidateScore, distribution: CountDistribution, config: ForecastConfig) -> float | None:
-    """Expected share the calibrated interval aims at, from the backtest residuals (:func:`coverage_target`)."""
-    if CALIBRATED not in config.distribution.quantile_methods:
-        return None
+def interval_target(evidence: QuantileEvidence, config: ForecastConfig) -> float | None:
+    """Expected share the calibrated interval aims at, from all the backtest days (:func:`coverage_target`)."""
     return coverage_target(
-        score.actual,
-        score.predicted,
-        distribution,
+        evidence.actual,
+        evidence.predicted,
+        evidence.distribution,
         coverage=config.distribution.target_coverage,
         nominal=NOMINAL_COVERAGE,
         prior_days=config.distribution.calibration_prior_days,
@@ -228,17 +223,15 @@ def ensemble_score(scores: Sequence[CandidateScore], config: ForecastConfig) -> 
 
 def forecast_ensemble(history: SeriesHistory, config: ForecastConfig, score: CandidateScore) -> SeriesForecast:
     """Refit every member on the whole history and average their means; the distribution from the pooled residuals."""
-    members = [forecast_candidate(history, config, member, calibrate=False) for member in score.members]
+    members = [forecast_candidate(history, config, member) for member in score.members]
     mean = np.mean([m.mean for m in members], axis=0)
     distribution = _distribution(score, mean, config)
-    target = interval_target(score, distribution, config)
     params = {
         "members": {m.candidate: m.params["fit"] for m in members},
         "distribution": _describe(distribution),
-        "interval_target": target,
     }
     label = ENSEMBLE + "(" + "+".join(sorted(m.model for m in members)) + ")"
-    return SeriesForecast(mean, distribution, label, params, candidate=score.name, interval_target=target)
+    return SeriesForecast(mean, distribution, label, params, candidate=score.name)
 
 
 def select_and_forecast(
@@ -271,7 +264,6 @@ def select_and_forecast(
             history.demand,
             coverage=config.distribution.target_coverage,
             prior_days=config.distribution.calibration_prior_days,
-            methods=config.distribution.quantile_methods,
         )
         return with_quantiles(replace(chosen, evidence=evidence), config)
     if errors:
@@ -297,8 +289,11 @@ def with_quantiles(
             min_days=options.min_pooled_days,
         )
     choice = choices[evidence.segment]
-    params = forecast.params | {"quantiles": choice.describe()}
-    return replace(forecast, quantile_method=choice.method, level_map=choice.levels, params=params)
+    target = interval_target(evidence, config) if choice.method == CALIBRATED else None
+    params = forecast.params | {"quantiles": choice.describe() | {"interval_target": target}}
+    return replace(
+        forecast, quantile_method=choice.method, level_map=choice.levels, interval_target=target, params=params
+    )
 
 
 def calendar_adjusted(history: SeriesHistory, config: ForecastConfig) -> tuple[SeriesHistory, HolidayEffects | None]:

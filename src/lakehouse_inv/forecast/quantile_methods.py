@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -117,25 +118,66 @@ def score_quantiles(actual: np.ndarray, quantiles: np.ndarray, scale: float) -> 
 
 @dataclass(frozen=True)
 class QuantileEvidence:
-    """One series' backtest days for judging the methods: the fit half's PIT bounds, the held-out half's forecasts,
-    the PIT bounds of all days (for the published conformal levels), and the scores that need no pooling."""
+    """One series' selection-backtest days for judging the methods (``split`` days fit, the rest are held out).
+
+    Scores and PIT values are computed on first use: a series alone never has ``min_pooled_days`` of evidence, so
+    the per-series path only pays for building this object.
+    """
 
     segment: str
     scale: float
-    fit_pit: tuple[np.ndarray, np.ndarray]
-    all_pit: tuple[np.ndarray, np.ndarray]
-    held_actual: np.ndarray
-    held_mean: np.ndarray
+    actual: np.ndarray
+    predicted: np.ndarray
+    split: int
     distribution: CountDistribution
-    scores: dict[str, Score]
+    coverage: float
+    prior_days: float
 
-    def conformal_score(self, fitted: LevelMap | None) -> Score | None:
-        if fitted is None:
-            return None
-        variance = self.distribution.variance(self.held_mean)
-        levels = list(fitted.levels(SCORED_LEVELS))
-        quantiles = count_quantiles(self.held_mean, variance, self.distribution.family, levels)
-        return score_quantiles(self.held_actual, quantiles, self.scale)
+    @property
+    def held_days(self) -> int:
+        return len(self.actual) - self.split
+
+    @cached_property
+    def _pit(self) -> tuple[np.ndarray, np.ndarray]:
+        return pit_bounds(self.actual, self.predicted, self.distribution)
+
+    @property
+    def fit_pit(self) -> tuple[np.ndarray, np.ndarray]:
+        fit = slice(0, self.split) if self.split else slice(None)  # one origin: fitted and scored in-sample
+        return self._pit[0][fit], self._pit[1][fit]
+
+    @property
+    def all_pit(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._pit
+
+    def score(self, method: str, fitted: LevelMap | None = None) -> Score | None:
+        """``method``'s score on the held-out days (``fitted``: the pooled conformal levels); None when it has none."""
+        held_actual, held_mean = self.actual[self.split :], self.predicted[self.split :]
+        family = self.distribution.family
+        variance = self.distribution.variance(held_mean)
+        if method == DISTRIBUTION:
+            levels = list(SCORED_LEVELS)
+        elif method == CONFORMAL:
+            if fitted is None:
+                return None
+            levels = list(fitted.levels(SCORED_LEVELS))
+        else:
+            fit = slice(0, self.split) if self.split else slice(None)
+            target = coverage_target(
+                self.actual[fit],
+                self.predicted[fit],
+                self.distribution,
+                coverage=self.coverage,
+                nominal=NOMINAL_COVERAGE,
+                prior_days=self.prior_days,
+            )
+            if target is None or not held_mean.any():
+                return None
+            bounds = calibrated_quantiles(
+                held_mean, variance, family, list(SCORED_LEVELS), coverage=NOMINAL_COVERAGE, target=target
+            )
+            return score_quantiles(held_actual, bounds, self.scale)
+        return score_quantiles(held_actual, count_quantiles(held_mean, variance, family, levels), self.scale)
 
 
 def quantile_evidence(
@@ -147,49 +189,22 @@ def quantile_evidence(
     *,
     coverage: float,
     prior_days: float,
-    methods: Sequence[str],
 ) -> QuantileEvidence | None:
     """Evidence from a candidate's selection backtest (``origins`` blocks of days, oldest first); None when there is
     nothing to judge by (a point-mass distribution, no backtest, or no scale)."""
     scale = metrics.m5_scales(history_demand)[1]
     if distribution.family == DEGENERATE or len(actual) == 0 or not np.isfinite(scale) or scale <= 0:
         return None
-    actual, predicted = np.asarray(actual, dtype=float), np.maximum(np.asarray(predicted, dtype=float), 0.0)
     per_origin = len(actual) // max(origins, 1)
-    split = per_origin * (origins // 2) if origins >= 2 else 0  # one origin: scored in-sample
-    fit = slice(0, split) if split else slice(None)
-    held = slice(split, None)
-    held_actual, held_mean = actual[held], predicted[held]
-    variance = distribution.variance(held_mean)
-    family = distribution.family
-    scores: dict[str, Score] = {}
-    if DISTRIBUTION in methods:
-        nominal = count_quantiles(held_mean, variance, family, list(SCORED_LEVELS))
-        scores[DISTRIBUTION] = score_quantiles(held_actual, nominal, scale)
-    if CALIBRATED in methods:
-        target = coverage_target(
-            actual[fit],
-            predicted[fit],
-            distribution,
-            coverage=coverage,
-            nominal=NOMINAL_COVERAGE,
-            prior_days=prior_days,
-        )
-        if target is not None and held_mean.any():
-            bounds = calibrated_quantiles(
-                held_mean, variance, family, list(SCORED_LEVELS), coverage=NOMINAL_COVERAGE, target=target
-            )
-            scores[CALIBRATED] = score_quantiles(held_actual, bounds, scale)
-    segment = metrics.rate_bucket(float(np.mean(history_demand[-metrics.RATE_DAYS :]))) or "unknown"
     return QuantileEvidence(
-        segment=segment,
+        segment=metrics.rate_bucket(float(np.mean(history_demand[-metrics.RATE_DAYS :]))) or "unknown",
         scale=scale,
-        fit_pit=pit_bounds(actual[fit], predicted[fit], distribution),
-        all_pit=pit_bounds(actual, predicted, distribution),
-        held_actual=held_actual,
-        held_mean=held_mean,
+        actual=np.asarray(actual, dtype=float),
+        predicted=np.maximum(np.asarray(predicted, dtype=float), 0.0),
+        split=per_origin * (origins // 2) if origins >= 2 else 0,
         distribution=distribution,
-        scores=scores,
+        coverage=coverage,
+        prior_days=prior_days,
     )
 
 
@@ -234,17 +249,24 @@ def choose_per_segment(
             by_segment.setdefault(item.segment, []).append(item)
     choices = {}
     for segment, items in sorted(by_segment.items()):
+        first = methods[0] if methods else DISTRIBUTION
+        if sum(item.held_days for item in items) < min_days or len(methods) < 2:  # nothing to choose by, or from
+            levels = None
+            if first == CONFORMAL:
+                levels = level_map(*(np.concatenate(p) for p in zip(*(i.all_pit for i in items), strict=True)))
+            choices[segment] = QuantileChoice(first, levels, {}, segment)
+            continue
         totals: dict[str, Score] = {}
-        for item in items:
-            for method, score in item.scores.items():
-                totals[method] = totals.get(method, Score(0.0, 0.0, 0)) + score
-        published_levels = None
-        if CONFORMAL in methods:
-            fitted = level_map(*(np.concatenate(parts) for parts in zip(*(i.fit_pit for i in items), strict=True)))
-            conformal = [i.conformal_score(fitted) for i in items]
-            if fitted is not None and all(s is not None for s in conformal):
-                totals[CONFORMAL] = sum(conformal[1:], conformal[0])
-            published_levels = level_map(*(np.concatenate(p) for p in zip(*(i.all_pit for i in items), strict=True)))
+        for method in methods:
+            fitted = None
+            if method == CONFORMAL:
+                fitted = level_map(*(np.concatenate(p) for p in zip(*(i.fit_pit for i in items), strict=True)))
+            scores = [item.score(method, fitted) for item in items]
+            if scores and all(score is not None for score in scores):
+                totals[method] = sum(scores[1:], scores[0])
         method = choose(totals, coverage_min, methods, min_days)
-        choices[segment] = QuantileChoice(method, published_levels if method == CONFORMAL else None, totals, segment)
+        levels = None
+        if method == CONFORMAL:
+            levels = level_map(*(np.concatenate(p) for p in zip(*(i.all_pit for i in items), strict=True)))
+        choices[segment] = QuantileChoice(method, levels, totals, segment)
     return choices
