@@ -1,6 +1,7 @@
 """Would a global gradient-boosted model help? LightGBM trained across the series of each department, scored on the
-M5-like panel's held-out 28 days beside the published per-series forecast. No Spark; an experiment, not a product
-path (the candidate is not wired into ``forecast_series``: this measures whether it would earn its place).
+M5-like panel's held-out 28 days beside the published per-series forecast. No Spark. The product's version is
+``global_model`` in ``forecast_group`` (``forecast_retail.py --with group_id --global-model``), which chooses per
+segment within each group; this experiment chooses per rate bucket over the whole panel (more evidence per choice).
 
 Per department (the panel's ``group_id``; 7 groups of ~28 series), training rows come from rolling origins every 7
 days over the year before the held-out window, 28 horizons each, target ``demand / scale`` (scale = the 12-week

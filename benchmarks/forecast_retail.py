@@ -201,6 +201,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--conf-dir", type=Path, default=None)
     parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2025, 6, 19), help="last day (held out)")
     parser.add_argument("--quantile-methods", nargs="+", default=None, help="override distribution.quantile_methods")
+    parser.add_argument(
+        "--global-model", action="store_true", help="enable global_model (needs --with group_id: trained per group)"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     config = load_forecast_config(args.conf_dir).model_copy(update={"horizon": HORIZON})
@@ -209,6 +212,8 @@ def main(argv: list[str] | None = None) -> dict:
             config.distribution.model_dump() | {"quantile_methods": args.quantile_methods}
         )
         config = config.model_copy(update={"distribution": distribution})
+    if args.global_model:
+        config = config.model_copy(update={"global_model": config.global_model.model_copy(update={"enabled": True})})
     panel = simulate_retail_panel(seed=args.seed, end=args.end)
     scores, seconds = run(panel, config, args.extra)
     table = summarise(scores)

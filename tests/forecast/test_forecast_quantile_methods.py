@@ -112,3 +112,70 @@ def test_a_series_alone_publishes_the_distributions_own_quantiles(sparse_group) 
     )
     assert json.loads(out["model_params"].iloc[0])["quantiles"]["method"] == DISTRIBUTION
     assert out[["p10", "p50", "p90"]].equals(alone[["p10", "p50", "p90"]])
+
+
+SMALL_GBM = {"enabled": True, "min_series": 5, "train_origins": 6, "n_estimators": 20, "min_child_samples": 20}
+
+
+def test_the_global_model_is_deterministic_and_forecasts_each_series_own_level(sparse_group) -> None:
+    from lakehouse_inv.forecast.config import GlobalModelConfig
+    from lakehouse_inv.forecast.global_model import global_candidate
+    from lakehouse_inv.forecast.history import prepare_history
+
+    panel, cut = sparse_group
+    histories = [
+        prepare_history(rows[["date", "demand"]], as_of=cut.date(), history_days=730, horizon=28)
+        for _, rows in panel[panel["date"] <= cut].groupby("series_id", sort=True)
+    ]
+    options = GlobalModelConfig(**SMALL_GBM)
+    first = global_candidate(histories, horizon=28, levels=[0.1, 0.5, 0.9], config=options)
+    again = global_candidate(histories, horizon=28, levels=[0.1, 0.5, 0.9], config=options)
+    assert all(np.array_equal(a, b) for a, b in zip(first.mean, again.mean, strict=True))
+    for mean, quantiles in zip(first.mean, first.quantiles, strict=True):
+        assert mean.shape == (28,) and (mean >= 0).all() and quantiles.shape == (28, 3)
+        assert (np.diff(quantiles, axis=1) >= 0).all()
+    recent = np.array([h.demand[-84:].mean() for h in histories])
+    forecast = np.array([m.mean() for m in first.mean])
+    assert np.corrcoef(recent, forecast)[0, 1] > 0.8  # one model, each series at its own level
+
+
+def test_a_group_with_the_global_model_keeps_valid_rows_and_records_where_it_replaced(sparse_group) -> None:
+    panel, cut = sparse_group
+    past = panel.loc[panel["date"] <= cut, ["series_id", "group_id", "date", "demand"]]
+    config = ForecastConfig(global_model=SMALL_GBM, distribution={"min_pooled_days": 100})
+    out = forecast_group(past, config=config, key_cols=["series_id"], group_col="group_id", as_of=cut.date())
+    assert len(out) == 24 * config.horizon and (out["mean"] >= 0).all()
+    assert ((out["p10"] <= out["p50"]) & (out["p50"] <= out["p90"])).all()
+    replaced = out[out["model"] == "global_gbm"].groupby("series_id")["model_params"].first().map(json.loads)
+    for params in replaced:
+        scores = params["global_model"]["scores"]
+        assert scores["global_gbm"]["pinball"] < scores["per_series"]["pinball"]
+        assert scores["global_gbm"]["coverage"] >= config.distribution.coverage_min
+
+
+def test_a_segment_where_the_global_model_wins_on_the_last_days_publishes_its_forecasts(sparse_group, monkeypatch):
+    """The orchestration alone: a stand-in global model that knew the evaluation days wins every segment with enough
+    evidence, and its final forecasts (and quantiles) replace those series' per-series ones."""
+    import lakehouse_inv.forecast.global_model as global_model
+
+    def stand_in(histories, *, horizon, levels, config, holdout=0):
+        if holdout:  # the evaluation: exactly the days it is scored on
+            quantiles = [np.repeat(h.demand[-holdout:, None], len(levels), axis=1).astype(np.int64) for h in histories]
+            quantiles = [np.vstack([q, np.zeros((horizon - holdout, len(levels)), np.int64)]) for q in quantiles]
+        else:
+            quantiles = [np.tile(np.arange(len(levels)), (horizon, 1)) for _ in histories]
+        return global_model.GlobalForecasts([np.full(horizon, 0.5) for _ in histories], quantiles, 0.0)
+
+    monkeypatch.setattr(global_model, "global_candidate", stand_in)
+    panel, cut = sparse_group
+    past = panel.loc[panel["date"] <= cut, ["series_id", "group_id", "date", "demand"]]
+    config = ForecastConfig(global_model=SMALL_GBM, distribution={"min_pooled_days": 100})
+    out = forecast_group(past, config=config, key_cols=["series_id"], group_col="group_id", as_of=cut.date())
+    replaced = out[out["model"] == "global_gbm"]
+    assert replaced["series_id"].nunique() >= 10
+    assert (replaced["mean"] == 0.5).all() and (replaced[["p10", "p50", "p90"]].to_numpy() == [0, 1, 2]).all()
+    for params in replaced.groupby("series_id")["model_params"].first().map(json.loads):
+        scores = params["global_model"]["scores"]
+        assert scores["global_gbm"]["pinball"] == 0 and scores["per_series"]["pinball"] > 0
+    off = forecast_group(past, config=ForecastConfig(), key_cols=["series_id"], group_col="group_id", as_of=cut.date())
+    assert not (off["model"] == "global_gbm").any()

@@ -145,6 +145,29 @@ class DistributionConfig(StrictModel):
     )
 
 
+class GlobalModelConfig(StrictModel):
+    """The LightGBM model trained across the series of a group (:mod:`.global_model`); off unless enabled."""
+
+    enabled: bool = False
+    min_series: int = Field(10, ge=2, description="series with enough history a group needs to train one")
+    eval_days: int = Field(28, ge=7, description="last days on which it competes with the per-series forecasts")
+    train_origins: int = Field(52, ge=1, description="rolling training origins per series")
+    origin_step_days: int = Field(7, ge=1)
+    n_estimators: int = Field(200, ge=1)
+    learning_rate: float = Field(0.05, gt=0, le=1)
+    num_leaves: int = Field(31, ge=2)
+    min_child_samples: int = Field(50, ge=1)
+
+    @model_validator(mode="after")
+    def _installed(self) -> GlobalModelConfig:
+        if self.enabled:
+            try:
+                import lightgbm  # noqa: F401
+            except ImportError:
+                raise ValueError("enabled needs the lightgbm package (pip install 'lightgbm>=4,<5')") from None
+        return self
+
+
 class CalendarConfig(StrictModel):
     """Holidays (``holidays`` package) and custom events whose effects each series learns (:mod:`.calendar`).
 
@@ -225,6 +248,7 @@ class ForecastConfig(StrictModel):
     backtest: BacktestConfig = BacktestConfig()
     distribution: DistributionConfig = DistributionConfig()
     calendar: CalendarConfig = CalendarConfig()
+    global_model: GlobalModelConfig = GlobalModelConfig()
 
     @field_validator("quantiles")
     @classmethod

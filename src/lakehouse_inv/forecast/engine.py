@@ -74,6 +74,7 @@ class SeriesForecast:
     quantile_method: str = DISTRIBUTION
     level_map: LevelMap | None = None
     evidence: QuantileEvidence | None = field(default=None, repr=False, compare=False)
+    fixed_quantiles: dict[float, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def variance(self) -> np.ndarray:
@@ -84,6 +85,8 @@ class SeriesForecast:
         of the central ``coverage`` interval calibrated to :attr:`interval_target`
         (:func:`~.distribution.calibrated_interval`), or at the conformal levels of :attr:`level_map`."""
         family = self.distribution.family
+        if self.fixed_quantiles is not None and all(level in self.fixed_quantiles for level in levels):
+            return np.column_stack([self.fixed_quantiles[level] for level in levels]).astype(np.int64)
         if family == DEGENERATE or not self.mean.any():
             return count_quantiles(self.mean, self.variance, family, list(levels))
         if self.quantile_method == CALIBRATED and self.interval_target is not None:

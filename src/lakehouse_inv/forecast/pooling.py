@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
+from lakehouse_inv.forecast import metrics
 from lakehouse_inv.forecast.config import ForecastConfig
-from lakehouse_inv.forecast.engine import with_quantiles
-from lakehouse_inv.forecast.history import DATE_COLUMN, DEMAND_COLUMN, _day_numbers, as_date
-from lakehouse_inv.forecast.quantile_methods import choose_per_segment
+from lakehouse_inv.forecast.engine import SeriesForecast, with_quantiles
+from lakehouse_inv.forecast.history import DATE_COLUMN, DEMAND_COLUMN, _day_numbers, as_date, prepare_history
+from lakehouse_inv.forecast.quantile_methods import SCORED_LEVELS, Score, choose, choose_per_segment, score_quantiles
 from lakehouse_inv.forecast.series import forecast_frame, forecast_series, key_columns, series_forecast
 
 WEEK = 7
@@ -80,10 +82,83 @@ def forecast_group(
         coverage_min=options.coverage_min,
         min_days=options.min_pooled_days,
     )
+    results = [(rows, with_quantiles(forecast, config, choices), n_obs) for rows, forecast, n_obs in results]
+    if config.global_model.enabled:
+        results = with_global_model(results, config, as_of)
     frames = [
-        forecast_frame(
-            key_columns(rows, key_cols, config.horizon), as_of, with_quantiles(forecast, config, choices), config, n_obs
-        )
+        forecast_frame(key_columns(rows, key_cols, config.horizon), as_of, forecast, config, n_obs)
         for rows, forecast, n_obs in results
     ]
     return pd.concat(frames, ignore_index=True)
+
+
+def with_global_model(
+    results: list[tuple[pd.DataFrame, SeriesForecast, int]], config: ForecastConfig, as_of: dt.date
+) -> list[tuple[pd.DataFrame, SeriesForecast, int]]:
+    """Where the group's global model beats the per-series forecasts of a segment on the last ``eval_days`` days,
+    its forecasts replace theirs (:mod:`.global_model`). A failure leaves the per-series forecasts."""
+    from lakehouse_inv.forecast.global_model import GLOBAL_MODEL, global_candidate, usable
+
+    options, horizon = config.global_model, config.horizon
+    eval_days = min(options.eval_days, horizon)
+    histories = {}
+    for i, (rows, forecast, _) in enumerate(results):
+        try:
+            history = prepare_history(rows, as_of=as_of, history_days=config.history_days, horizon=horizon)
+        except Exception:  # an unreadable series keeps its fallback
+            continue
+        scale = metrics.m5_scales(history.demand[:-eval_days])[1]
+        if forecast.status == "ok" and usable(history, horizon, eval_days) and np.isfinite(scale) and scale > 0:
+            histories[i] = (history, scale)
+    if len(histories) < options.min_series:
+        return results
+    levels = sorted({*config.quantiles, *SCORED_LEVELS})
+    scored = [levels.index(level) for level in SCORED_LEVELS]
+    try:
+        trials = global_candidate(
+            [h for h, _ in histories.values()], horizon=horizon, levels=levels, config=options, holdout=eval_days
+        )
+    except Exception:
+        return results
+    earlier = as_of - dt.timedelta(days=eval_days)
+    totals: dict[str, dict[str, Score]] = {}
+    for (i, (history, scale)), quantiles in zip(histories.items(), trials.quantiles, strict=True):
+        rows = results[i][0]
+        actual = history.demand[-eval_days:]
+        own, _ = series_forecast(rows, config=config, as_of=earlier)
+        own_q = own.quantiles(list(SCORED_LEVELS), 0.8)[:eval_days]
+        segment = metrics.rate_bucket(float(np.mean(history.demand[-metrics.RATE_DAYS :]))) or "unknown"
+        for name, q in (("per_series", own_q), (GLOBAL_MODEL, quantiles[:eval_days][:, scored])):
+            score = score_quantiles(actual, q, scale)
+            totals.setdefault(segment, {})[name] = totals.get(segment, {}).get(name, Score(0.0, 0.0, 0)) + score
+    winners = {
+        segment: scores
+        for segment, scores in totals.items()
+        if choose(
+            scores, config.distribution.coverage_min, ["per_series", GLOBAL_MODEL], config.distribution.min_pooled_days
+        )
+        == GLOBAL_MODEL
+    }
+    if not winners:
+        return results
+    try:
+        final = global_candidate([h for h, _ in histories.values()], horizon=horizon, levels=levels, config=options)
+    except Exception:
+        return results
+    replaced = list(results)
+    for (i, (history, _)), mean, quantiles in zip(histories.items(), final.mean, final.quantiles, strict=True):
+        segment = metrics.rate_bucket(float(np.mean(history.demand[-metrics.RATE_DAYS :]))) or "unknown"
+        if segment not in winners:
+            continue
+        rows, forecast, n_obs = results[i]
+        scores = {
+            m: {"pinball": s.pinball, "coverage": s.coverage, "days": s.days} for m, s in winners[segment].items()
+        }
+        params = forecast.params | {"global_model": {"segment": segment, "scores": scores, "replaced": forecast.model}}
+        explicit = {level: quantiles[:, j] for j, level in enumerate(levels)}
+        replaced[i] = (
+            rows,
+            replace(forecast, mean=mean, model=GLOBAL_MODEL, params=params, fixed_quantiles=explicit),
+            n_obs,
+        )
+    return replaced
