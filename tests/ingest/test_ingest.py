@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse_inv.ingest import job as ingest_job
-from lakehouse_inv.ingest.files import HeldBack, parse_csv
+from lakehouse_inv.ingest.files import HeldBack, json_lines, parse_csv
 from lakehouse_inv.ingest.job import ingest_tables, parse_json_lines
 from lakehouse_inv.lakehouse.runs import record_run
 from lakehouse_inv.pipeline.context import StepResult
@@ -90,6 +90,40 @@ def test_a_bad_file_is_held_back_alone_named_in_one_line_and_ingested_once_fixed
 def test_a_renamed_column_is_named(tmp_path):
     with pytest.raises(HeldBack, match=r"^sales/x.csv: header .*missing store_id; unexpected shop_id"):
         parse_csv(SALES_HEADER.replace("store_id", "shop_id").encode(), SALES_HEADER.strip().split(","), "sales/x.csv")
+
+
+def test_damage_stays_on_its_line_an_unclosed_quote_or_a_nul_byte_costs_one_record():
+    good = "2025-01-01 10:00:00,1,2.5"
+    lines = [
+        f"T1,S01,P01,{good}",
+        f'"B1,S01,P01,{good}',  # unclosed quote: would swallow every line up to the next quote character
+        f"T2,S01,P01,{good}",
+        f"B2,S01,P01\x00,{good}",  # a NUL byte
+        f"T3,S01,P01,{good}",
+        f'B3,"S01",P01,"{good}',  # unclosed quote in a later field that a later quote "closes"
+        f"T4,S01,P01,{good}",
+        f'T5,"S01",P01,{good}',
+        f'"T6\nstill T6",S01,P01,{good}',  # a quoted line break that closes: one (rescued) record
+        f"T7,S01,P01,{good}",
+    ]
+    rows = parse_csv((SALES_HEADER + "\n".join(lines) + "\n").encode(), SALES_HEADER.strip().split(","), "s.csv")
+    landed = [r[0] for r in rows if r[6] is None]
+    rescued = {r[7]: r[6] for r in rows if r[6] is not None}
+    assert landed == ["T1", "T2", "T3", "T4", "T5", "T7"]
+    assert rescued == {3: lines[1], 5: lines[3].replace("\x00", "\\x00"), 7: lines[5], 10: lines[8]}
+
+
+def test_a_nul_byte_in_a_json_line_rescues_that_line_and_a_binary_file_is_still_held_back():
+    lines = json_lines(b'{"order_id": "O1"}\n{"order_id": "O\x002"}\n{"order_id": "O3"}\n', "orders/o.json")
+    assert [(text, bad) for text, bad, _ in lines] == [
+        ('{"order_id": "O1"}', False),
+        ('{"order_id": "O\\x002"}', True),
+        ('{"order_id": "O3"}', False),
+    ]
+    with pytest.raises(HeldBack, match="binary"):
+        json_lines(b"\x00\x01\x02\n\x00\n", "orders/o.json")
+    with pytest.raises(HeldBack, match="binary"):
+        parse_csv(b"\x89PNG\r\n\x00\x00IHDR", SALES_HEADER.strip().split(","), "sales/x.csv")
 
 
 def test_files_not_ingested_are_reported_by_name(make_context):

@@ -9,9 +9,14 @@ appended exactly once, in one atomic commit.
 
 Records are split as RFC 4180 CSV (a quoted field may span lines) or JSON lines. Anything that does not
 fit the export layout keeps its raw text in ``_rescued_data`` so that refine quarantines it whole: a
-wrong number of fields, a field holding a line break, bytes that are not UTF-8 (kept escaped, ``\\xe9``).
-A file that cannot be read as a whole (binary content, a header other than the export's) is *held
-back*: nothing of it is written, the ledger does not list it, and the next run tries it again.
+wrong number of fields, a field holding a line break, bytes that are not UTF-8 (kept escaped, ``\\xe9``),
+a NUL byte (kept as ``\\x00``).
+
+Damage stays local. A record that spans lines must close and have the export's field count; otherwise (an
+unclosed quote, which would swallow every later line up to the next quote character) its first line alone is
+the malformed record and reading resumes at the next line, so the good lines after it land. A file that
+cannot be read as a whole (a header other than the export's, binary content) is *held back*: nothing of it is
+written, the ledger does not list it, and the next run tries it again.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 RESCUED = "_rescued_data"
+NUL = "\x00"
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 MAX_LISTED = 5  # names shown per warning; the count is always given
 
@@ -93,10 +99,8 @@ def name_some(names: list[str]) -> str:
 # --- records ------------------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, display: str) -> tuple[str, bool]:
+def _decode(data: bytes) -> tuple[str, bool]:
     """Text of the file and whether it holds bytes that are not UTF-8 (kept as surrogates to escape later)."""
-    if b"\x00" in data:
-        raise HeldBack(f"{display}: binary content (NUL bytes), not a text export")
     try:
         text, bad = data.decode("utf-8"), False
     except UnicodeDecodeError:
@@ -105,8 +109,12 @@ def _decode(data: bytes, display: str) -> tuple[str, bool]:
 
 
 def escaped(text: str) -> str:
-    """Undecodable bytes as ``\\xNN`` (the text is otherwise unchanged)."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """Undecodable bytes and NUL as ``\\xNN`` (the text is otherwise unchanged)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace").replace(NUL, "\\x00")
+
+
+def _binary(display: str) -> HeldBack:
+    return HeldBack(f"{display}: binary content (NUL bytes), not a text export")
 
 
 def _physical_lines(text: str) -> list[str]:
@@ -117,20 +125,52 @@ def _physical_lines(text: str) -> list[str]:
     return out
 
 
-def _csv_records(lines: list[str]) -> Iterator[tuple[list[str], str, int]]:
-    """(fields, raw text, first line number) of every record; a quoted field may span lines (RFC 4180)."""
-    reader = csv.reader(iter(lines), strict=True)
-    consumed = 0
-    while True:
+class _Lines:
+    """The physical lines, read by ``csv.reader`` from a position that recovery can move."""
+
+    def __init__(self, lines: list[str]):
+        self.lines, self.position = lines, 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.position >= len(self.lines):
+            raise StopIteration
+        self.position += 1
+        return self.lines[self.position - 1]
+
+
+def _csv_records(lines: list[str], n_columns: int) -> Iterator[tuple[list[str], str, int, bool]]:
+    """(fields, raw text, first line number, broken) of every record.
+
+    A quoted field may span lines (RFC 4180), but only a record that then parses with ``n_columns`` fields is
+    taken as one; otherwise its first line alone is a broken record and reading resumes at the next line. A
+    line holding a NUL byte is a broken record of its own.
+    """
+    source = _Lines(lines)
+    reader = csv.reader(source, strict=True)
+    while source.position < len(lines):
+        start = source.position
+        if NUL in lines[start]:
+            source.position = start + 1
+            yield [], lines[start], start + 1, True
+            reader = csv.reader(source, strict=True)
+            continue
         try:
-            fields = next(reader)
+            fields: list[str] | None = next(reader)
         except StopIteration:
             return
         except csv.Error:
             fields = None
-        raw = "".join(lines[consumed : reader.line_num])
-        first_line, consumed = consumed + 1, reader.line_num
-        yield (fields if fields is not None else []), raw, first_line
+        end = source.position
+        spans = end - start > 1
+        if spans and (fields is None or len(fields) != n_columns or any(NUL in line for line in lines[start:end])):
+            source.position = start + 1
+            reader = csv.reader(source, strict=True)
+            yield [], lines[start], start + 1, True
+            continue
+        yield (fields if fields is not None else []), "".join(lines[start:end]), start + 1, fields is None
 
 
 def _layout_problem(fields: list[str], raw: str, n_columns: int, undecodable: bool) -> bool:
@@ -145,19 +185,21 @@ def _cell(value: str) -> str | None:
 def parse_csv(data: bytes, columns: list[str], display: str) -> list[tuple]:
     """Rows ``(*columns, _rescued_data, line number)`` of a CSV export whose header must be exactly ``columns``
     (line 1 is the header)."""
-    text, bad = _decode(data, display)
-    records = _csv_records(_physical_lines(text))
+    text, bad = _decode(data)
+    records = _csv_records(_physical_lines(text), len(columns))
     header = next(records, None)
     if header is None:
         return []  # an empty file: no rows
     found = [h.strip() for h in header[0]]
-    if [f.lower() for f in found] != [c.lower() for c in columns]:
+    if header[3] or [f.lower() for f in found] != [c.lower() for c in columns]:
+        if NUL in text:  # not the export's header and NUL bytes: not a text file at all
+            raise _binary(display)
         raise HeldBack(f"{display}: {header_difference(columns, found)}")
     rows: list[tuple] = []
-    for fields, raw, line in records:
+    for fields, raw, line, broken in records:
         if not raw.strip():
             continue
-        undecodable = bad and _UNDECODABLE.search(raw) is not None
+        undecodable = broken or (bad and _UNDECODABLE.search(raw) is not None)
         values: list[str | None] = [_cell(v) for v in fields[: len(columns)]]
         values += [None] * (len(columns) - len(values))
         rescued = escaped(raw.rstrip("\r\n")) if _layout_problem(fields, raw, len(columns), undecodable) else None
@@ -181,15 +223,20 @@ def header_difference(expected: list[str], found: list[str]) -> str:
 
 
 def json_lines(data: bytes, display: str) -> list[tuple[str, bool, int]]:
-    """(text, undecodable, line number) of every non-blank line; undecodable bytes escaped."""
-    text, bad = _decode(data, display)
+    """(text, undecodable, line number) of every non-blank line; undecodable bytes and NUL escaped (the line is
+    then rescued whole). A file whose lines mostly hold NUL bytes is binary content and held back."""
+    text, bad = _decode(data)
     out = []
+    with_nul = 0
     for number, line in enumerate(text.split("\n"), 1):
         line = line.rstrip("\r")
         if not line.strip():
             continue
-        undecodable = bad and _UNDECODABLE.search(line) is not None
+        with_nul += NUL in line
+        undecodable = (bad and _UNDECODABLE.search(line) is not None) or NUL in line
         out.append((escaped(line) if undecodable else line, undecodable, number))
+    if with_nul * 2 > len(out):
+        raise _binary(display)
     return out
 
 
