@@ -100,6 +100,16 @@ def test_implausible_demand_is_a_bad_row_naming_the_value(tmp_path: Path) -> Non
     assert [row.line for row in bad] == [2, 4] and bad[1].reason == "demand 2000 exceeds the plausible maximum 1000"
 
 
+def test_an_underflowing_demand_is_a_bad_row_and_a_byte_order_mark_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "demand.csv"
+    text = "series_id,date,demand,price\nA,2025-01-01,1e-400,2\nA,2025-01-02,0.0e5,1e400\nA,2025-01-03,-0,3\n"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    good, bad = read_demand_csv(path)
+    assert bad == [BadRow(2, "demand 1e-400 is not zero but rounds to 0 (underflow)")]
+    assert good["demand"].tolist() == [0.0, 0.0]
+    assert pd.isna(good["price"].iloc[0]) and good["price"].iloc[1] == 3  # an infinite price is a missing one
+
+
 def test_duplicate_series_dates_reject_the_series(tmp_path: Path) -> None:
     text = "series_id,date,demand\nA,2025-01-01,1\nA,2025-01-02,5\nB,2025-01-01,1\nA,2025-01-02,7\nA,2025-01-03,2\n"
     good, bad = read_demand_csv(write(tmp_path, text))

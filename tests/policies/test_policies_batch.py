@@ -120,6 +120,29 @@ def test_out_of_range_and_non_finite_inputs_name_the_field(tmp_path: Path) -> No
     assert records[3]["message"].startswith("sQ.inputs: problem too large: demand over 1,000,000,000 days")
 
 
+def test_a_number_of_any_size_out_of_range_names_its_field(tmp_path: Path) -> None:
+    huge, tiny = "1e308", "1e-320"  # beyond what pi / h or 1 / h can hold in a float or an int
+    lines = [
+        GOOD_SQ | {"inputs": GOOD_SQ["inputs"] | {"pi": float(huge)}},
+        GOOD_SQ | {"inputs": GOOD_SQ["inputs"] | {"h": float(tiny)}},
+        GOOD_SQ | {"inputs": GOOD_SQ["inputs"] | {"L": 10**400}},
+        GOOD_WW | {"inputs": GOOD_WW["inputs"] | {"d": [10, 0, 1e300, 5]}},
+        GOOD_NV | {"inputs": GOOD_NV["inputs"] | {"V": -1e308}},
+    ]
+    records = run(tmp_path, [json.dumps(line) for line in lines])
+    fields = ["sQ.inputs.pi", "sQ.inputs.h", "sQ.inputs.L", "ww.inputs.d[2]", "nvbudget.inputs.V"]
+    assert [r["message"].split(":")[0] for r in records] == fields
+    assert all(r["status"] == "error" and "Error" not in r["message"] for r in records), records
+
+
+def test_a_byte_order_mark_at_the_start_is_skipped(tmp_path: Path) -> None:
+    source, sink = tmp_path / "problems.jsonl", tmp_path / "results.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + json.dumps(GOOD_SQ).encode() + b"\n" + json.dumps(GOOD_WW).encode() + b"\n")
+    assert main(["--input", str(source), "--output", str(sink)]) == 0
+    records = [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["status"]) for r in records] == [("a", "optimal"), ("b", "optimal")]
+
+
 def test_a_non_utf8_line_is_an_error_row_and_the_others_solve(tmp_path: Path) -> None:
     source, sink = tmp_path / "problems.jsonl", tmp_path / "results.jsonl"
     bad = b'{"id": "x\xff", "type": "sQ", "inputs": {}}'

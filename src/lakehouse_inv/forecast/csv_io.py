@@ -5,10 +5,11 @@ can open the file at the right place. Lines are counted by the ``csv`` module, w
 fields with embedded newlines and blank lines; the checks themselves are vectorised in pandas.
 
 A row is bad when it is not valid UTF-8 or holds a NUL byte, ``series_id`` is empty, ``date`` is not a
-``YYYY-MM-DD`` date, ``demand`` is missing, non-numeric, infinite, negative or above ``max_demand`` (an implausible
-value such as ``1e300``, default :data:`DEFAULT_MAX_DEMAND` units a day), or the row has the wrong number of fields.
-An optional ``price`` column is parsed leniently (unreadable -> NaN): the forecast carries the last known price over
-missing ones.
+``YYYY-MM-DD`` date, ``demand`` is missing, non-numeric, infinite, negative, above ``max_demand`` (an implausible
+value such as ``1e300``, default :data:`DEFAULT_MAX_DEMAND` units a day) or a non-zero number that rounds to 0
+(``1e-400``), or the row has the wrong number of fields. The optional ``price`` and ``lost_requests`` columns are
+parsed leniently (unreadable or non-finite -> NaN): the forecast carries the last known price over missing ones.
+A UTF-8 byte order mark before the header is skipped.
 
 Two good rows for the same ``series_id`` and ``date`` are never summed nor is one of them picked: which value is
 right cannot be known, and dropping only the duplicated day would turn it into a zero-demand day. Every row of such
@@ -36,6 +37,9 @@ OPTIONAL_TEXT_COLUMNS = ("stockout", "group_id")
 DATE_FORMAT = "%Y-%m-%d"
 DEFAULT_MAX_DEMAND = 1e9
 """Largest plausible demand of one series on one day (units); larger values are rejected as bad rows."""
+
+
+_NONZERO_MANTISSA = r"^[+-]?(?:\d*\.)?\d*[1-9]"  # a digit 1-9 before any exponent: the number is not zero
 
 
 class DemandFileError(ValueError):
@@ -137,6 +141,10 @@ def read_demand_csv(path: str | Path, *, max_demand: float = DEFAULT_MAX_DEMAND)
     reasons = pd.Series("", index=raw.index)
     for reason, failed in problems.items():
         reasons[failed] += reason + "; "
+    underflow = demand.eq(0) & raw["demand"].str.strip().str.contains(_NONZERO_MANTISSA, regex=True)
+    reasons[underflow] += [
+        f"demand {value} is not zero but rounds to 0 (underflow); " for value in raw["demand"][underflow].str.strip()
+    ]
     too_large = np.isfinite(demand) & demand.gt(max_demand)
     reasons[too_large] += [
         f"demand {value} exceeds the plausible maximum {max_demand:g}; "
@@ -154,7 +162,8 @@ def read_demand_csv(path: str | Path, *, max_demand: float = DEFAULT_MAX_DEMAND)
     good = pd.DataFrame({"series_id": series_id, "date": date, "demand": demand.astype(float)})
     for column in OPTIONAL_COLUMNS:
         if column in raw.columns:
-            good[column] = pd.to_numeric(raw[column].str.strip(), errors="coerce")
+            value = pd.to_numeric(raw[column].str.strip(), errors="coerce")
+            good[column] = value.where(np.isfinite(value))
     for column in OPTIONAL_TEXT_COLUMNS:
         if column in raw.columns:
             good[column] = raw[column].str.strip()

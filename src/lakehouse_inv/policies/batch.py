@@ -4,7 +4,7 @@ One JSON object per input line, ``{"id": …, "type": <type id>, "inputs": {…}
 order, ``{"id", "type", "status", "decision", "cost", "bound", "gap", "solve_ms", "solver", "message"}``. A line that
 is not JSON, names an unknown type or has invalid inputs gives ``{"id": <id or null>, "line": n, "status": "error",
 "message": …}`` and the other lines still solve. Blank lines are skipped. A line that is not valid UTF-8 is such an
-error line too (the others are read and solved).
+error line too (the others are read and solved). A UTF-8 byte order mark at the start of the file is skipped.
 
 Work per line is bounded: ``--time-limit-s`` goes to HiGHS (status ``time_limit`` with the incumbent and bound found
 so far, if any) and the size limits of :mod:`~lakehouse_inv.policies.limits` are checked before a grid or model is
@@ -47,6 +47,8 @@ def solve_line(line: str | bytes, number: int, options: SolverOptions) -> dict[s
         except UnicodeDecodeError as exc:
             byte = exc.object[exc.start : exc.start + 1].hex()
             return _error(None, number, f"line {number}: not valid UTF-8 (byte 0x{byte} at column {exc.start + 1})")
+    if number == 1:
+        line = line.removeprefix("\ufeff")  # a byte order mark, as editors on Windows write it
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:

@@ -64,6 +64,19 @@ class LotSizingProblem:
 Problem = OptionProblem | LotSizingProblem
 
 
+MAX_MAGNITUDE = 1e12
+"""Largest |value| of any numeric input. Every quantity of a problem (units a day, days, money per unit) is far
+below it; a larger one is a unit or typing error, and products and ratios of two fields (``pi / h``) must stay
+finite in the solvers' floats and integers."""
+MIN_MAGNITUDE = 1e-12
+"""Smallest |value| of a non-zero numeric input, for the same reason (``1 / h`` with ``h = 1e-320`` overflows)."""
+
+
+def _magnitude(fields: _Fields, name: str, value: Any) -> None:
+    if abs(value) > MAX_MAGNITUDE or 0 < abs(value) < MIN_MAGNITUDE:
+        raise fields.fail(name, f"must be 0 or between {MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g} in magnitude", value)
+
+
 class _Fields:
     """Reads one problem's inputs, remembering which fields were used."""
 
@@ -92,6 +105,7 @@ class _Fields:
             raise self.fail(name, f"must be a number {sign} {minimum:g}", value)
         if value < minimum or (strict and value == minimum):
             raise self.fail(name, f"must be a number {sign} {minimum:g}", value)
+        _magnitude(self, name, value)
         return float(value)
 
     def number(self, name: str, minimum: float = 0.0, strict: bool = False, default: Any = ...) -> float:
@@ -102,6 +116,7 @@ class _Fields:
         integral = isinstance(value, Integral) or (isinstance(value, Real) and float(value).is_integer())
         if isinstance(value, bool | np.bool_) or not integral or value < minimum:
             raise self.fail(name, f"must be an integer >= {minimum}", value)
+        _magnitude(self, name, value)
         return int(value)
 
     def numbers(self, name: str, length: int, minimum: float = 0.0, strict: bool = False) -> np.ndarray:
