@@ -15,10 +15,12 @@ from lakehouse_inv.lakehouse.contracts import (
     Contract,
     ContractViolation,
     NumberRules,
+    TextRules,
     evaluate_checks,
     load_contract,
     mark_duplicates,
     split_valid,
+    waits_for_reference,
 )
 
 AS_OF = dt.date(2025, 3, 31)
@@ -68,7 +70,10 @@ def test_each_kind_of_bad_row_gets_a_message_naming_column_and_value(spark, stor
             ("T2", ["[units_positive] units=-3 below minimum 1"]),
             ("T3", ["[known_store] unknown key in silver.stores: store_id=S9"]),
             ("T4", ["[not_in_future] sale_date=2025-04-02 is after the run date 2025-03-31"]),
-            ("T6", ["[channel_known] channel=fax not in [pos, web]", "[price_vs_units] price is negative"]),
+            (
+                "T6",
+                ["[channel_known] channel=fax not in [pos, web]", "[price_vs_units] price is negative (price=-1.0)"],
+            ),
         ],
         f"transaction_id string, {ERRORS} array<string>",
     )
@@ -129,6 +134,12 @@ def test_every_table_has_a_contract_whose_columns_exist_in_its_ddl(spark, layer)
                 named |= set(check.foreign_key.columns)
                 ref_layer, ref_table = check.foreign_key.table.split(".")
                 assert ref_table in table_names(ref_layer), f"{layer}.{table}: {check.name} references a missing table"
+            if check.agrees_with:
+                rule = check.agrees_with
+                named |= {*rule.keys, *rule.equal}
+                ref_layer, ref_table = rule.table.split(".")
+                ref_columns = set(catalog.schema(spark, ref_layer, ref_table).fieldNames())
+                assert {*rule.keys, *rule.equal, *rule.columns} <= ref_columns, f"{layer}.{table}: {check.name}"
         assert named <= columns, f"{layer}.{table}: contract names columns missing from the DDL: {named - columns}"
 
 
@@ -243,3 +254,73 @@ def test_silver_contracts_bound_every_numeric_column():
             assert contract.numbers.max_abs == 1e9, f"silver/{table}.yml: numbers.max_abs"
     sales = {c.column: c.max for c in load_contract("silver", "sales").checks if c.max is not None}
     assert sales == {"units": 100000, "unit_price": 1000000}
+
+
+def test_cross_table_checks_name_the_check_and_the_offending_values(spark):
+    """A delivery must reference a known order and agree with it: same store, product and supplier, not earlier.
+    Only a row whose sole failures are missing references waits for them (is held)."""
+    orders = spark.createDataFrame(
+        [("O1", "S1", "P1", "V1", dt.date(2025, 3, 10))],
+        "order_id string, store_id string, product_id string, supplier_id string, order_date date",
+    )
+    contract = Contract(
+        table="deliveries",
+        layer="silver",
+        description="d",
+        grain="g",
+        keys=["delivery_id"],
+        text=TextRules(max_length=8),
+        checks=[
+            Check(name="known_order", foreign_key={"columns": ["order_id"], "table": "silver.orders"}),
+            Check(
+                name="same_as_order",
+                agrees_with={"table": "silver.orders", "keys": ["order_id"], "equal": ["store_id", "product_id"]},
+            ),
+            Check(
+                name="after_order",
+                agrees_with={
+                    "table": "silver.orders",
+                    "keys": ["order_id"],
+                    "columns": ["order_date"],
+                    "expression": "delivery_date >= ref_order_date",
+                },
+                message="delivered before ordered",
+            ),
+        ],
+    )
+    rows = spark.createDataFrame(
+        [
+            ("D1", "O1", "S1", "P1", dt.date(2025, 3, 12)),  # agrees
+            ("D2", "O1", "S1", "P2", dt.date(2025, 3, 12)),  # another product
+            ("D3", "O1", "S1", "P1", dt.date(2025, 3, 9)),  # before its order
+            ("D4", "O9", "S1", "P1", dt.date(2025, 3, 9)),  # unknown order: waits for it
+            ("D5" + "x" * 100_000, "O1", "S1", "P1", dt.date(2025, 3, 12)),  # a 100 KB id
+        ],
+        "delivery_id string, order_id string, store_id string, product_id string, delivery_date date",
+    )
+    checked = evaluate_checks(rows, contract, as_of=AS_OF, reference=lambda _: orders)
+    assert sorted(checked.columns) == sorted([*rows.columns, ERRORS])
+    found = {
+        r.delivery_id[:2]: (r[ERRORS], r.waiting)
+        for r in checked.withColumn("waiting", waits_for_reference(F.col(ERRORS))).collect()
+    }
+    assert found["D1"] == ([], False)
+    assert found["D2"] == (
+        ["[same_as_order] product_id=P2 differs from silver.orders product_id=P1 for order_id=O1"],
+        False,
+    )
+    assert found["D3"] == (
+        [
+            "[after_order] delivered before ordered against silver.orders "
+            "(delivery_date=2025-03-09, ref_order_date=2025-03-10; order_id=O1)"
+        ],
+        False,
+    )
+    assert found["D4"] == (["[known_order] unknown key in silver.orders: order_id=O9"], True)
+    assert found["D5"] == (
+        [
+            f"[length] delivery_id='D5{'x' * 38}...' is 100002 characters, more than 8 "
+            "(text.max_length in silver/deliveries.yml)"
+        ],
+        False,
+    )

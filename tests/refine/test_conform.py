@@ -80,3 +80,13 @@ def test_non_finite_numbers_are_type_errors_not_values(spark):
     assert rows["T1"] == (2.5, []) and rows["T6"] == (1e308, [])
     for key, text in {"T2": "NaN", "T3": "Infinity", "T4": "1e309", "T5": "-inf"}.items():
         assert rows[key] == (None, [f"[type] price='{text}' is not a finite double"]), key
+
+
+def test_a_non_zero_number_that_rounds_to_zero_is_a_type_error_like_overflow(spark):
+    texts = {"T1": "1e-400", "T2": "-0.00001e-330", "T3": "0", "T4": "0.0e-400", "T5": "-0", "T6": "4.9e-324"}
+    bronze = _bronze(spark, list(texts.items()), "id string, price string")
+    rows = {r.id: (r.price, r[ERRORS]) for r in conform(bronze, ConformSpec("t", {"price": "double"})).collect()}
+    for key in ("T1", "T2"):
+        assert rows[key] == (None, [f"[type] price='{texts[key]}' is not zero but rounds to 0 as a double (underflow)"])
+    assert {k: rows[k] for k in ("T3", "T4", "T5")} == {"T3": (0.0, []), "T4": (0.0, []), "T5": (0.0, [])}
+    assert rows["T6"] == (5e-324, [])  # the smallest subnormal is still a number, not zero

@@ -141,6 +141,15 @@ class _Lines:
         return self.lines[self.position - 1]
 
 
+def _line_fields(line: str) -> list[str]:
+    """Fields of one broken line read on its own, an unclosed quote ending at the line end, so that the
+    quarantined record still shows its key where it can."""
+    try:
+        return next(csv.reader([line.rstrip("\r\n")]), [])
+    except csv.Error:
+        return []
+
+
 def _csv_records(lines: list[str], n_columns: int) -> Iterator[tuple[list[str], str, int, bool]]:
     """(fields, raw text, first line number, broken) of every record.
 
@@ -154,7 +163,7 @@ def _csv_records(lines: list[str], n_columns: int) -> Iterator[tuple[list[str], 
         start = source.position
         if NUL in lines[start]:
             source.position = start + 1
-            yield [], lines[start], start + 1, True
+            yield _line_fields(lines[start]), lines[start], start + 1, True
             reader = csv.reader(source, strict=True)
             continue
         try:
@@ -168,7 +177,7 @@ def _csv_records(lines: list[str], n_columns: int) -> Iterator[tuple[list[str], 
         if spans and (fields is None or len(fields) != n_columns or any(NUL in line for line in lines[start:end])):
             source.position = start + 1
             reader = csv.reader(source, strict=True)
-            yield [], lines[start], start + 1, True
+            yield _line_fields(lines[start]), lines[start], start + 1, True
             continue
         yield (fields if fields is not None else []), "".join(lines[start:end]), start + 1, fields is None
 

@@ -7,14 +7,20 @@ that may be written from the ones that go to quarantine.
 Besides the named checks, every contract applies its ``numbers`` rules to every numeric column: NaN and
 ±Infinity always fail (Spark orders NaN above every number, so a ``min`` check alone would let it through),
 and with ``numbers.max_abs`` a value beyond that magnitude fails unless a check sets the column's own
-``min``/``max``. Against a target schema, a value that does not fit the target column's integer or decimal type
-fails too, so a write never dies on a cast overflow.
+``min``/``max``. With ``text.max_length`` every text column longer than that fails. Against a target schema, a
+value that does not fit the target column's integer or decimal type fails too, so a write never dies on a cast
+overflow.
+
+Checks across tables: ``foreign_key`` (the referenced key exists) and ``agrees_with`` (facts the row shares with
+the row it references agree). A row that fails only because a referenced key is missing is *waiting* for its
+reference (:func:`waits_for_reference`): refine holds it in quarantine and checks it again on later runs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -32,6 +38,7 @@ from pyspark.sql.types import (
     LongType,
     NumericType,
     ShortType,
+    StringType,
     StructType,
 )
 
@@ -56,6 +63,27 @@ class ForeignKey(BaseModel):
         return self.ref_columns or self.columns
 
 
+class Agreement(BaseModel):
+    """Facts a row shares with the row it references (``agrees_with:``): a delivery's store, product and supplier
+    are its order's. ``keys``: the row's columns that equal the referenced table's keys (same names there).
+    ``equal``: columns that must hold the same value in both rows. ``expression``: SQL that must hold, where the
+    referenced row's ``columns`` are ``ref_<column>`` (``delivery_date >= ref_order_date``). A row whose reference
+    is absent passes (its ``foreign_key`` check reports that)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    table: str  # "<layer>.<table>"
+    keys: list[str] = Field(min_length=1)
+    equal: list[str] = Field(default_factory=list)
+    columns: list[str] = Field(default_factory=list)
+    expression: str | None = None
+
+    @model_validator(mode="after")
+    def _something_to_compare(self) -> Agreement:
+        if not self.equal and self.expression is None:
+            raise ValueError("agrees_with needs 'equal' or 'expression'")
+        return self
+
+
 class Check(BaseModel):
     """One named rule. Exactly one kind of rule per check."""
 
@@ -67,6 +95,7 @@ class Check(BaseModel):
     max: float | None = None
     accepted_values: list[Any] | None = None
     foreign_key: ForeignKey | None = None
+    agrees_with: Agreement | None = None
     not_after_as_of: str | None = None  # a date/timestamp column that must not be later than the run's as-of
     expression: str | None = None  # SQL boolean that must hold
     message: str | None = None
@@ -78,6 +107,7 @@ class Check(BaseModel):
             self.min is not None or self.max is not None,
             self.accepted_values is not None,
             self.foreign_key is not None,
+            self.agrees_with is not None,
             self.not_after_as_of is not None,
             self.expression is not None,
         ]
@@ -96,6 +126,13 @@ class NumberRules(BaseModel):
     max_abs: float | None = Field(None, gt=0)  # plausible magnitude of every numeric column without its own min/max
 
 
+class TextRules(BaseModel):
+    """Rules for every text column of a table (``text:`` in the contract)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    max_length: int | None = Field(None, gt=0)  # longest value of any text data column, in characters
+
+
 class Contract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     table: str
@@ -107,10 +144,13 @@ class Contract(BaseModel):
     checks: list[Check] = Field(default_factory=list)
     volatile: list[str] = Field(default_factory=list)  # columns that change on every run without meaning a change
     numbers: NumberRules = Field(default_factory=NumberRules)
+    text: TextRules = Field(default_factory=TextRules)
 
     @property
     def foreign_tables(self) -> set[str]:
-        return {c.foreign_key.table for c in self.checks if c.foreign_key}
+        return {c.foreign_key.table for c in self.checks if c.foreign_key} | {
+            c.agrees_with.table for c in self.checks if c.agrees_with
+        }
 
 
 @cache
@@ -137,7 +177,7 @@ def _failure(condition: Column, message: Column) -> Column:
     return F.when(condition, message)
 
 
-def _check_columns(check: Check, as_of: dt.date) -> list[Column]:
+def _check_columns(check: Check, as_of: dt.date, columns: Sequence[str]) -> list[Column]:
     """Messages (or nulls) for the row-local rules of one check."""
     label = F.lit(f"[{check.name}] ")
     if check.not_null is not None:
@@ -178,8 +218,18 @@ def _check_columns(check: Check, as_of: dt.date) -> list[Column]:
         ]
     if check.expression is not None:
         text = check.message or f"violates {check.expression}"
-        return [_failure(~F.coalesce(F.expr(check.expression), F.lit(False)), F.concat(label, F.lit(text)))]
+        shown = _shown_values(check.expression, columns)
+        parts = [label, F.lit(text), *([F.lit(" ("), shown, F.lit(")")] if shown is not None else [])]
+        return [_failure(~F.coalesce(F.expr(check.expression), F.lit(False)), F.concat(*parts))]
     return []
+
+
+def _shown_values(expression: str, columns: Sequence[str]) -> Column | None:
+    """``a=1, b=2`` for the columns an expression names, in the order it names them: the offending values."""
+    named = [c for c in dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", expression)) if c in columns]
+    if not named:
+        return None
+    return F.concat_ws(", ", *[F.concat(F.lit(f"{c}="), _show(c)) for c in named])
 
 
 _INTEGRAL_RANGE = {
@@ -222,6 +272,32 @@ def _number_rules(df: DataFrame, contract: Contract) -> list[Column]:
                     F.lit(f" is {side} the plausible bound {bound} (numbers.max_abs in {source})"),
                 )
                 out.append(_failure(exceeds, text))
+    return out
+
+
+SHOWN_CHARS = 40  # characters of an over-long value quoted in its message
+
+
+def _text_rules(df: DataFrame, contract: Contract) -> list[Column]:
+    """``[length]`` messages for text data columns longer than ``text.max_length`` (an id of 100 KB is an
+    export or join gone wrong, and would be copied into every table and message that names it)."""
+    limit = contract.text.max_length
+    if limit is None:
+        return []
+    source = f"{contract.layer}/{contract.table}.yml"
+    out = []
+    for field in df.schema.fields:
+        if field.name.startswith("_") or not isinstance(field.dataType, StringType):
+            continue
+        value = F.col(field.name)
+        text = F.concat(
+            F.lit(f"[length] {field.name}='"),
+            F.substring(value, 1, SHOWN_CHARS),
+            F.lit("...' is "),
+            F.length(value).cast("string"),
+            F.lit(f" characters, more than {limit} (text.max_length in {source})"),
+        )
+        out.append(_failure(F.length(value) > limit, text))
     return out
 
 
@@ -280,10 +356,11 @@ def evaluate_checks(
         required = [f.name for f in target_schema.fields if not f.nullable and f.name in df.columns]
     messages = [_failure(F.col(c).isNull(), F.lit(f"[not_null] {c} is null")) for c in required]
     messages += _number_rules(df, contract)
+    messages += _text_rules(df, contract)
     if target_schema is not None:
         messages += _type_fit(df, target_schema, f"{contract.layer}.{contract.table}")
     for check in contract.checks:
-        messages += _check_columns(check, as_of)
+        messages += _check_columns(check, as_of, df.columns)
     for i, check in enumerate(c for c in contract.checks if c.foreign_key):
         fk = check.foreign_key
         flag = f"_fk_{i}"
@@ -294,11 +371,58 @@ def evaluate_checks(
         for c in fk.columns:
             present = present & F.col(c).isNotNull()
         shown = F.concat_ws(", ", *[F.concat(F.lit(f"{c}="), _show(c)) for c in fk.columns])
-        msg = F.concat(F.lit(f"[{check.name}] unknown key in {fk.table}: "), shown)
+        msg = F.concat(F.lit(f"[{check.name}] {REFERENCE_MISSING} {fk.table}: "), shown)
         messages.append(_failure(present & F.col(flag).isNull(), msg))
+    joined: list[str] = []
+    for i, check in enumerate(c for c in contract.checks if c.agrees_with):
+        before = set(df.columns)
+        df, found = _agreement(df, check, i, reference)
+        joined += [c for c in df.columns if c not in before]
+        messages += found
     new = F.filter(F.array(*messages), lambda m: m.isNotNull()) if messages else F.array().cast("array<string>")
     result = df.withColumn(ERRORS, F.concat(F.col(ERRORS), new))
-    return result.drop(*[c for c in result.columns if c.startswith("_fk_")])
+    return result.drop(*[c for c in result.columns if c.startswith("_fk_")], *joined)
+
+
+REFERENCE_MISSING = "unknown key in"
+
+
+def waits_for_reference(errors: Column) -> Column:
+    """True when every message of ``errors`` is a missing reference (a ``foreign_key`` failure): the row may
+    become valid when the referenced row lands, so it is held and checked again instead of rejected for good."""
+    return (F.size(errors) > 0) & F.forall(errors, lambda e: e.contains(f"] {REFERENCE_MISSING} "))
+
+
+def _agreement(
+    df: DataFrame, check: Check, index: int, reference: Callable[[str], DataFrame]
+) -> tuple[DataFrame, list[Column]]:
+    """Join the referenced row's columns (``ref_<column>``) and give the messages of an ``agrees_with`` check."""
+    rule = check.agrees_with
+    flag = f"_ag_{index}"
+    wanted = list(dict.fromkeys([*rule.equal, *rule.columns]))
+    ref = reference(rule.table).select(*rule.keys, *[F.col(c).alias(f"ref_{c}") for c in wanted])
+    df = df.join(F.broadcast(ref.withColumn(flag, F.lit(True))), on=rule.keys, how="left")
+    label = f"[{check.name}] "
+    key = F.concat_ws(", ", *[F.concat(F.lit(f"{c}="), _show(c)) for c in rule.keys])
+    found = F.col(flag).isNotNull()
+    out = []
+    for c in rule.equal:
+        text = F.concat(
+            F.lit(f"{label}{c}="),
+            _show(c),
+            F.lit(f" differs from {rule.table} {c}="),
+            _show(f"ref_{c}"),
+            F.lit(" for "),
+            key,
+        )
+        out.append(_failure(found & ~F.col(c).eqNullSafe(F.col(f"ref_{c}")), text))
+    if rule.expression is not None:
+        text = check.message or f"violates {rule.expression}"
+        shown = _shown_values(rule.expression, df.columns)
+        parts = [F.lit(f"{label}{text} against {rule.table} ("), *([shown, F.lit("; ")] if shown is not None else [])]
+        message = F.concat(*parts, key, F.lit(")"))
+        out.append(_failure(found & ~F.coalesce(F.expr(rule.expression), F.lit(False)), message))
+    return df, out
 
 
 def mark_duplicates(df: DataFrame, keys: list[str], order: list[Column], describe: Column | None = None) -> DataFrame:

@@ -3,7 +3,8 @@
 Pure ``DataFrame -> DataFrame`` functions. A value that fails to parse becomes NULL *and* adds a message
 to ``_errors`` (``[type] units='twelve' is not a valid int``), so the row is quarantined with the
 original text instead of silently losing it. Text that parses to a non-finite floating-point number
-(``NaN``, ``Infinity``, ``1e309``) fails the same way: no NaN or infinity ever reaches a silver column.
+(``NaN``, ``Infinity``, ``1e309``) fails the same way: no NaN or infinity ever reaches a silver column; so does a
+non-zero number that rounds to zero (``1e-400``): a price that underflows would land as 0 and earn no revenue.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ LINEAGE = ("_record_id", "_source_file", "_ingested_at")
 LINE = "_line_number"  # optional bronze column: line of the landing file where the record starts
 RAW = "_raw"
 FLOATING = ("double", "float")
+NONZERO_MANTISSA = r"^\s*[+-]?(\d*\.)?\d*[1-9]"  # a digit 1-9 before any exponent: the text is not zero
 DURATION_PATTERN = r"^\s*(\d+)\s*(d|day|days|w|wk|week|weeks|m|month|months)\s*$"
 
 
@@ -75,6 +77,9 @@ def conform(bronze: DataFrame, spec: ConformSpec) -> DataFrame:
         if sql_type in FLOATING:  # try_cast accepts NaN, Infinity and overflowing literals such as 1e309
             value = F.when(~(F.isnan(parsed) | parsed.isin(float("inf"), float("-inf"))), parsed)
             problem = problem.when(value.isNull() & parsed.isNotNull(), F.lit(f"' is not a finite {sql_type}"))
+            underflow = (parsed == 0) & text.rlike(NONZERO_MANTISSA)
+            problem = problem.when(underflow, F.lit(f"' is not zero but rounds to 0 as a {sql_type} (underflow)"))
+            value = F.when(~underflow, value)
         typed[column] = value
         messages.append(F.concat(F.lit(f"[type] {column}='"), text, problem))
     for new_column, text_column in spec.durations.items():

@@ -4,6 +4,8 @@ Each silver table reads its bronze table incrementally (Delta streaming source, 
 checkpoint) and processes every micro-batch with :func:`refine_batch`: conform types, run the contract
 (keys not null, ranges, accepted values, foreign keys, no dates after ``--as-of``), keep one row per key,
 MERGE the valid rows and quarantine the rest. Tables run in waves so foreign keys see their parents.
+After each wave, the rows of its tables held in quarantine for a missing reference are checked again
+(:func:`recheck_held`): a row whose store, product or order arrived in a later file lands then, exactly once.
 Then ``silver.daily_demand`` is rebuilt for the dates whose sources changed.
 """
 
@@ -12,14 +14,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_inv.lakehouse.checked_write import CheckedWrite, publish_checked, write_checked
-from lakehouse_inv.lakehouse.contracts import Contract, evaluate_checks, load_contract, mark_duplicates
+from lakehouse_inv.lakehouse.contracts import (
+    ERRORS,
+    Contract,
+    evaluate_checks,
+    load_contract,
+    mark_duplicates,
+    split_valid,
+)
 from lakehouse_inv.lakehouse.increments import rebuild_window
-from lakehouse_inv.lakehouse.quarantine import QUARANTINE
+from lakehouse_inv.lakehouse.quarantine import QUARANTINE, ensure_hold_columns, held_rows, settle_held
+from lakehouse_inv.lakehouse.writes import merge_into
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.refine.conform import LINE, RAW, conform
 from lakehouse_inv.refine.daily_demand import build_daily_demand, series_first_dates
@@ -50,6 +62,8 @@ class BatchCounts:
     rows_in: int = 0
     written: int = 0
     quarantined: int = 0
+    rechecked: int = 0  # held rows checked again
+    released: int = 0  # of those, written to silver
 
 
 def waves(tables: Sequence[str]) -> list[list[str]]:
@@ -125,7 +139,64 @@ def refine_tables(ctx: JobContext, tables: Sequence[str]) -> dict[str, BatchCoun
             queries.append(query)
         for query in queries:
             query.awaitTermination()
+        for table in wave:
+            recheck_held(ctx, table, counts[table], lock)
     return counts
+
+
+def recheck_held(ctx: JobContext, table: str, counts: BatchCounts, lock: threading.Lock) -> None:
+    """Check again the rows of ``table`` held in quarantine for a missing reference; write the valid ones.
+
+    Work when nothing is held: one filtered read of ``silver.quarantine``. Otherwise also one read of the bronze
+    table joined to the held record ids (broadcast), the contract's checks on those rows only, a read of the
+    silver table's keys, a MERGE of the released rows and one MERGE on the quarantine rows that changed. A
+    released row never replaces a row its key already has in silver (that row was valid first); it is then a
+    duplicate, with that reason, and no longer held.
+    """
+    contract = load_contract("silver", table)
+    quarantine = ctx.table("silver", QUARANTINE)
+    held = held_rows(ctx.spark, quarantine, f"silver.{table}")
+    if held.limit(1).count() == 0:
+        return
+    bronze = ctx.read("bronze", contract.source["bronze"]).join(F.broadcast(held), "_record_id", "left_semi")
+    checked = check_batch(ctx, table, contract, bronze)
+    keys = contract.keys
+    silver = ctx.read("silver", table).select(*[F.col(k).alias(f"_s_{k}") for k in keys], F.lit(True).alias("_s_in"))
+    match = reduce(lambda a, b: a & b, [checked[k].eqNullSafe(silver[f"_s_{k}"]) for k in keys])
+    shown = F.concat_ws(
+        ", ", *[F.concat(F.lit(f"{k}="), F.coalesce(F.col(k).cast("string"), F.lit("null"))) for k in keys]
+    )
+    taken = F.concat(F.lit("[unique] duplicate of key "), shown, F.lit(f"; kept the row already in silver.{table}"))
+    checked = (
+        checked.join(silver, match, "left")
+        .withColumn(
+            ERRORS,
+            F.when((F.size(ERRORS) == 0) & F.col("_s_in").isNotNull(), F.array(taken)).otherwise(F.col(ERRORS)),
+        )
+        .drop(*[f"_s_{k}" for k in keys], "_s_in")
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    try:
+        valid, _ = split_valid(checked)
+        released = valid.count()
+        if released:
+            merge_into(
+                ctx.spark,
+                valid,
+                ctx.table("silver", table),
+                keys,
+                run_id=ctx.run_id,
+                volatile=contract.volatile,
+                row_count=released,
+            )
+        outcome = checked.select("_record_id", (F.size(ERRORS) == 0).alias("released"), ERRORS)
+        with lock:
+            settle_held(ctx.spark, quarantine, f"silver.{table}", outcome, ctx.run_id)
+            counts.rechecked += checked.count()
+            counts.released += released
+            counts.written += released
+    finally:
+        checked.unpersist()
 
 
 def refresh_daily_demand(ctx: JobContext, lock: threading.Lock | None = None) -> CheckedWrite:
@@ -184,6 +255,7 @@ def refresh_daily_demand(ctx: JobContext, lock: threading.Lock | None = None) ->
 def run(ctx: JobContext) -> StepResult:
     spark = ctx.spark
     ctx.catalog.ensure_tables(spark, "silver")
+    ensure_hold_columns(spark, ctx.table("silver", QUARANTINE))
     counts = refine_tables(ctx, list(SPECS))
     result = StepResult()
     for table, c in counts.items():
@@ -192,6 +264,10 @@ def run(ctx: JobContext) -> StepResult:
         result.wrote(f"silver.{table}", c.written)
     result.record("silver.daily_demand", refresh_daily_demand(ctx), counts_input=False)
     result.message = f"{len(counts)} tables refined, daily_demand through {ctx.as_of}"
+    rechecked = sum(c.rechecked for c in counts.values())
+    if rechecked:
+        released = sum(c.released for c in counts.values())
+        result.message += f"; {rechecked} held row(s) checked again, {released} released"
     return result
 
 
