@@ -6,6 +6,8 @@ CREATE TABLE IF NOT EXISTS ${bronze}.stores (
   avg_traffic          STRING COMMENT 'Average visitors per day',
   open_hour            STRING COMMENT 'Opening hour (0-23)',
   close_hour           STRING COMMENT 'Closing hour (1-24)',
+  open_date            STRING COMMENT 'First business day (optional column of the export)',
+  timezone             STRING COMMENT 'IANA time zone of the store, e.g. Europe/Berlin (optional column of the export)',
   _rescued_data        STRING COMMENT 'Raw line when the record did not fit the expected columns (extra/missing fields, bad JSON, unknown keys)',
   _source_file         STRING COMMENT 'Landing file the row came from',
   _line_number         INT    COMMENT 'Line of the landing file where the record starts (1 = a CSV header)',

@@ -6,6 +6,8 @@ CREATE TABLE IF NOT EXISTS ${silver}.stores (
   avg_traffic          DOUBLE          COMMENT 'Average visitors per day',
   open_hour            INT             COMMENT 'Opening hour (0-23)',
   close_hour           INT             COMMENT 'Closing hour (1-24)',
+  open_date            DATE            COMMENT 'First business day; NULL if the export does not say (then the first sale is the first business day)',
+  timezone             STRING          COMMENT 'IANA time zone of the store; NULL = the chain time zone (timezone in pipeline.yml)',
   _record_id           STRING          COMMENT 'Bronze row that produced the current version of this row',
   _source_file         STRING          COMMENT 'Landing file of that bronze row',
   _run_id              STRING          COMMENT 'Run that last changed this row',

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -61,6 +62,14 @@ class PipelineConfig(StrictModel):
     mlflow_tracking_uri: str = "sqlite:///mlruns.db"
     mlflow_experiment: str = "lakehouse_inv"
     daily_demand_lookback_days: int = Field(7, ge=0)
+    timezone: str = "UTC"  # the chain's time zone: a store without its own (stores.timezone) keeps business days in it
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in zoneinfo.available_timezones():
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin")
+        return value
 
 
 class SimulatorConfig(StrictModel):

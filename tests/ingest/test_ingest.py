@@ -250,3 +250,20 @@ def test_the_run_summary_marks_the_step_partial_and_repeats_what_needs_attention
     assert "PARTIAL" in text
     assert "ingest: ERROR: bronze.sales: held back sales/x.csv: binary content" in text
     assert "ingest: WARNING: bronze.sales: w" in text
+
+
+def test_optional_columns_may_be_absent_from_the_header_and_land_as_null():
+    columns = ["store_id", "store_name", "open_date", "timezone"]
+    both = parse_csv(
+        b"store_id,store_name,open_date,timezone\nS1,A,2024-05-01,Europe/Berlin\n",
+        columns,
+        "s.csv",
+        ["open_date", "timezone"],
+    )
+    assert both == [("S1", "A", "2024-05-01", "Europe/Berlin", None, 2)]
+    one = parse_csv(b"store_id,store_name,timezone\nS1,A,Europe/Berlin\n", columns, "s.csv", ["open_date", "timezone"])
+    assert one == [("S1", "A", None, "Europe/Berlin", None, 2)]
+    none = parse_csv(b"store_id,store_name\nS1,A\nS2,B,extra\n", columns, "s.csv", ["open_date", "timezone"])
+    assert none[0] == ("S1", "A", None, None, None, 2) and none[1][4] == "S2,B,extra"
+    with pytest.raises(HeldBack, match="missing store_name"):
+        parse_csv(b"store_id,timezone\nS1,UTC\n", columns, "s.csv", ["open_date", "timezone"])

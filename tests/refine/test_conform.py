@@ -90,3 +90,28 @@ def test_a_non_zero_number_that_rounds_to_zero_is_a_type_error_like_overflow(spa
         assert rows[key] == (None, [f"[type] price='{texts[key]}' is not zero but rounds to 0 as a double (underflow)"])
     assert {k: rows[k] for k in ("T3", "T4", "T5")} == {"T3": (0.0, []), "T4": (0.0, []), "T5": (0.0, [])}
     assert rows["T6"] == (5e-324, [])  # the smallest subnormal is still a number, not zero
+
+
+def test_a_timestamp_with_an_offset_is_the_stores_local_time_and_its_date_the_local_date(spark):
+    from lakehouse_inv.refine.conform import localize
+
+    rows = [
+        ("T1", "S1", "2025-02-02T22:30:00-05:00"),  # New York store: 22:30 on 02-02 (03:30 UTC on 02-03)
+        ("T2", "S2", "2025-02-02T22:30:00-05:00"),  # no zone of its own: the chain's (Europe/Berlin), 04:30 on 02-03
+        ("T3", "S1", "2025-02-02 23:59:00"),  # no offset: already local wall-clock time
+    ]
+    bronze = _bronze(
+        spark,
+        [(t, s, ts, "1", "1.0") for t, s, ts in rows],
+        "transaction_id string, store_id string, transaction_ts string, units string, unit_price string",
+    )
+    zones = spark.createDataFrame([("S1", "America/New_York"), ("S2", None)], "store_id string, timezone string")
+    spec = SPECS["sales"]
+    local = localize(conform(bronze, spec), spec, zones, "Europe/Berlin")
+    got = {r.transaction_id: (str(r.transaction_ts), str(r.sale_date)) for r in local.collect()}
+    assert got == {
+        "T1": ("2025-02-02 22:30:00", "2025-02-02"),
+        "T2": ("2025-02-03 04:30:00", "2025-02-03"),
+        "T3": ("2025-02-02 23:59:00", "2025-02-02"),
+    }
+    assert not [c for c in local.columns if c.startswith("_offset_") or c == "_zone"]

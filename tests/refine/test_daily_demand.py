@@ -109,3 +109,25 @@ def test_revenue_and_average_price_are_exact_decimals(spark):
     sales = [("S1", "P1", D(2025, 1, 1), 1, 0.1), ("S1", "P1", D(2025, 1, 1), 7, 1.13)]
     row = _one_item(spark, sales).first()
     assert (row.revenue, row.avg_price, row.transactions) == (1.23, 0.1538, 2)
+
+
+def test_a_series_never_starts_before_its_store_opened_or_first_sold(spark):
+    d = dt.date
+    sales = spark.createDataFrame(
+        [("S1", "P1", d(2025, 1, 3)), ("S2", "P1", d(2025, 1, 5))], "store_id string, product_id string, sale_date date"
+    )
+    inventory = spark.createDataFrame(
+        [("S1", "P2", d(2024, 12, 1)), ("S2", "P2", d(2024, 12, 1)), ("S3", "P1", d(2025, 1, 1))],
+        "store_id string, product_id string, snapshot_date date",
+    )
+    stores = spark.createDataFrame(
+        [("S1", d(2025, 1, 2)), ("S2", None), ("S3", None)], "store_id string, open_date date"
+    )
+    starts = {(r.store_id, r.product_id): r.first_date for r in series_first_dates(sales, inventory, stores).collect()}
+    assert starts == {
+        ("S1", "P1"): d(2025, 1, 3),
+        ("S1", "P2"): d(2025, 1, 2),  # a count before the store opened does not start zero-filling
+        ("S2", "P1"): d(2025, 1, 5),
+        ("S2", "P2"): d(2025, 1, 5),  # no open date: the store's first sale
+        ("S3", "P1"): d(2025, 1, 1),  # neither: its own first count
+    }

@@ -49,7 +49,17 @@ BAD = {
     "HB19a": "[units_plausible]",  # two valid-INT sales of 2e9 units: their daily total overflowed INT
     "HB19b": "[units_plausible]",
     "HB20": "[malformed]",  # the file's last line, truncated
+    "HB21": "[type] unit_price='1e-400' is not zero but rounds to 0 as a double (underflow)",
+    "HB22": "[length] transaction_id='HB22xxx",  # a 100 KB id
+    "HB23": "[malformed]",  # an unclosed quote: costs its own line only (HG4 after it lands)
+    "HB24": "[malformed]",  # a NUL byte: costs its own line only (HG5 after it lands)
+    "HB25": "[plausible_date] sale_date=1900-01-01 is more than 3650 days before the run date 2025-01-02",
+    "HB26": "[known_store] unknown key in silver.stores: store_id=S999",
+    "HB27": "[plausible_date] sale_date=2024-12-31 is before store ",  # before its store's open_date
+    "HB28": "[not_in_future] sale_date=2025-01-03",  # 00:30 local on the day after --as-of
 }
+LATE_PRODUCT = "P-LATE"  # in the master data of day 2 only; a day-1 sale of it waits in quarantine until then
+TZ = "America/New_York"  # the first store's time zone (the other store has none: the chain's, UTC)
 
 
 def _sales_file(s: str, p: str) -> bytes:
@@ -63,6 +73,8 @@ def _sales_file(s: str, p: str) -> bytes:
         f"HSAME,{s},{p},2025-01-02 09:30:00,3,1.00",
         f"HNAN,{s},{p},2025-01-02 09:40:00,1,1.00",  # the good row must beat the later NaN row of its key
         f"HNAN,{s},{p},2025-01-02 09:40:00,1,NaN",
+        f"HG6,{s},{p},2025-01-01T22:30:00-05:00,1,1.00",  # 03:30 UTC on 01-02, but 01-01 in the store
+        f"HG7,{s},{p},2025-01-02T23:30:00-05:00,1,1.00",  # after midnight UTC of --as-of, local --as-of: not future
     ]
     bad = [
         f"HB01,{s},{p},{TS},abc,1.00",
@@ -84,6 +96,16 @@ def _sales_file(s: str, p: str) -> bytes:
         f'"HB17\nb",{s},{p},{TS},1,1.00',
         f"HB19a,{s},{p},{TS},2000000000,1.00",
         f"HB19b,{s},{p},{TS},2000000000,1.00",
+        f"HB21,{s},{p},{TS},1,1e-400",
+        f"HB22{'x' * 100_000},{s},{p},{TS},1,1.00",
+        f'"HB23,{s},{p},{TS},1,1.00',
+        f"HG4,{s},{p},2025-01-02 11:00:00,1,1.00",
+        f"HB24,{s},{p}\x00,{TS},1,1.00",
+        f"HG5,{s},{p},2025-01-02 11:05:00,1,1.00",
+        f"HB25,{s},{p},1900-01-01 10:00:00,1,1.00",
+        f"HB26,S999,{p},{TS},1,1.00",
+        f"HB27,{s},{p},2024-12-31 10:00:00,1,1.00",
+        f"HB28,{s},{p},2025-01-03T05:30:00+00:00,1,1.00",
     ]
     text = "\n".join([HEADER, *good, *bad]) + "\n"
     return (
@@ -129,14 +151,57 @@ def world(make_context):
     pairs = list(zip(products.store_id, products.product_id, strict=True))
     s, p = pairs[0]
 
+    # Master data: the first store has its own time zone and an open date; the other store neither.
+    stores_file = src / "stores" / "stores_2025-01-01.csv"
+    stores = pd.read_csv(stores_file, dtype=str, keep_default_na=False)
+    stores["open_date"] = ["2025-01-01" if sid == s else "" for sid in stores.store_id]
+    stores["timezone"] = [TZ if sid == s else "" for sid in stores.store_id]
+    stores.to_csv(stores_file, index=False)
+    # A product whose master rows arrive on day 2, after a day-1 sale of it.
+    catalog = pd.read_csv(src / "products" / "products_2025-01-01.csv", dtype=str, keep_default_na=False)
+    late = catalog[catalog.product_id == p].assign(product_id=LATE_PRODUCT)
+    late.to_csv(src / "products" / "products_2025-01-02.csv", index=False)
+
     # Item 4 gets a new shelf price on day 2; without sales on day 1 its avg_price there is the shelf price, which
     # only a rebuild from the series' first date refreshes (no lookback: day 2's run rebuilds day 2 only).
     s4, p4 = pairs[3]
     day1 = src / "sales" / "sales_2025-01-01.csv"
     sales = pd.read_csv(day1, dtype=str, keep_default_na=False)
-    sales[~((sales.store_id == s4) & (sales.product_id == p4))].to_csv(day1, index=False)
+    sales = sales[~((sales.store_id == s4) & (sales.product_id == p4))]
+    held = dict.fromkeys(sales.columns, "") | {
+        "transaction_id": "HL1",
+        "store_id": s,
+        "product_id": LATE_PRODUCT,
+        "transaction_ts": "2025-01-01 12:00:00",
+        "units": "1",
+        "unit_price": "1.00",
+    }
+    pd.concat([sales, pd.DataFrame([held])]).to_csv(day1, index=False)
 
-    changed = products.iloc[[0, 1, 2, 2, 3, 3]].copy()
+    # Facts wrong against other tables: an order of the first item, deliveries disagreeing with it, a stock count
+    # of a batch that expired before the count.
+    terms = pd.read_csv(
+        src / "store_product_suppliers" / "store_product_suppliers_2025-01-01.csv", dtype=str, keep_default_na=False
+    )
+    v = terms[(terms.store_id == s) & (terms.product_id == p)].supplier_id.iloc[0]
+    order = {"order_id": "OH1", "store_id": s, "product_id": p, "supplier_id": v, "order_date": "2025-01-02"}
+    order |= {"quantity": "5", "unit_cost": "1.0", "expected_arrival_date": "2025-01-03"}
+    (src / "orders" / "orders_2025-01-02.hostile.json").write_text(json.dumps(order) + "\n")
+    delivery = {"store_id": s, "product_id": p, "supplier_id": v, "order_id": "OH1", "quantity_received": "5"}
+    deliveries = [
+        delivery | {"delivery_id": "DG1", "delivery_date": "2025-01-02"},
+        delivery | {"delivery_id": "DB1", "delivery_date": "2025-01-02", "product_id": pairs[1][1]},
+        delivery | {"delivery_id": "DB2", "delivery_date": "2025-01-02", "store_id": "S999"},
+        delivery | {"delivery_id": "DB3", "delivery_date": "2025-01-01"},
+    ]
+    text = "".join(json.dumps(d) + "\n" for d in deliveries)
+    (src / "deliveries" / "deliveries_2025-01-02.hostile.json").write_text(text)
+    counts = pd.read_csv(src / "inventory" / "inventory_2025-01-01.csv", dtype=str, keep_default_na=False).head(1)
+    expired = counts.assign(store_id=s, product_id=p, snapshot_date="2025-01-02", expiry_date="2024-12-01")
+    expired.to_csv(src / "inventory" / "inventory_2025-01-02.hostile.csv", index=False)
+
+    changed = products.iloc[[0, 1, 2, 2, 3, 3, 0]].copy()
+    changed.iloc[6, changed.columns.get_loc("product_id")] = LATE_PRODUCT
     changed.iloc[0, changed.columns.get_loc("price")] = "NaN"  # item 1: NaN price
     changed.iloc[1, changed.columns.get_loc("missed_sale_cost")] = "Infinity"  # item 2: infinite cost
     changed.iloc[2, changed.columns.get_loc("price")] = "1e12"  # item 3: an implausible price, then a good row
@@ -179,10 +244,10 @@ def fates(world):
 
 def test_the_daily_runs_succeed_and_every_bronze_row_is_in_silver_or_quarantine(world):
     assert {r.step for r in world.reports} == {"ingest", "refine", "gold"}
-    for table in ("sales", "store_product"):
+    for table in ("sales", "store_product", "deliveries", "inventory_snapshot"):
         assert unaccounted_rows(world, table).count() == 0, table
     bronze = world.read("bronze", "sales").where(F.col("_source_file").endswith(HOSTILE)).count()
-    assert bronze == 9 + 19 + 2  # good + bad lines + the non-UTF-8 and truncated last lines
+    assert bronze == 11 + 2 + 27 + 2  # good + good after broken lines + bad + the non-UTF-8 and truncated last lines
 
 
 @pytest.mark.parametrize("tid", sorted(BAD))
@@ -213,6 +278,7 @@ def test_a_non_utf8_byte_is_quarantined_with_the_raw_byte_kept(world):
 def test_good_rows_land_with_their_values(fates):
     sales = fates[1]
     got = {tid: (sales[tid].units, sales[tid].unit_price) for tid in ("HG1", "HG2", "HG3,a", "HDUP", "HSAME", "HNAN")}
+    assert {tid: sales[tid].units for tid in ("HG4", "HG5")} == {"HG4": 1, "HG5": 1}  # after broken lines
     assert got == {
         "HG1": (2, 1.5),
         "HG2": (1, 2.0),
@@ -270,3 +336,60 @@ def test_incremental_runs_equal_a_full_refresh(world):
     key = (F.col("store_id") == s4) & (F.col("product_id") == p4) & (F.col("date") == F.lit(DAYS[0]))
     day1 = world.read("silver", "daily_demand").where(key).first()
     assert (day1.units_sold, day1.avg_price) == (0, world.new_price)
+
+
+def test_a_sale_whose_product_arrives_later_is_held_then_lands_exactly_once(world):
+    """HL1 (day 1) names a product whose master rows land on day 2: held for the missing references on day 1,
+    re-checked and released by day 2's run; the full-refresh run after it changes nothing."""
+    sales = world.read("silver", "sales").where(F.col("transaction_id") == "HL1").collect()
+    assert [(r.product_id, r.sale_date) for r in sales] == [(LATE_PRODUCT, DAYS[0])]
+    (held,) = world.read("silver", "quarantine").where(F.col("record").contains('"HL1"')).collect()
+    assert held.target_table == "silver.sales" and held._run_id == f"hostile-{DAYS[0]}-0"
+    assert any("[known_product] unknown key in silver.products" in e for e in held.errors), held.errors
+    assert (held.held, held.released_run_id) == (False, f"hostile-{AS_OF}-0")
+    rechecked = [r for r in world.reports if r.step == "refine"]
+    assert "1 released" in rechecked[-1].result.message, rechecked[-1].result.message
+
+
+def test_facts_that_disagree_with_their_order_or_count_are_quarantined_with_the_values(world):
+    reasons = {}
+    for table in ("deliveries", "inventory_snapshot"):
+        for record, errors in _quarantined(world, table):
+            reasons[json.loads(record).get("delivery_id", table)] = errors
+    s, p = world.pairs[0]
+    other = world.pairs[1][1]
+    assert (
+        f"[same_as_order] product_id={other} differs from silver.orders product_id={p} for order_id=OH1"
+        in (reasons["DB1"])
+    )
+    assert "[known_store] unknown key in silver.stores: store_id=S999" in reasons["DB2"]
+    assert (
+        "[same_as_order] store_id=S999 differs from silver.orders store_id=" + s + " for order_id=OH1"
+        in (reasons["DB2"])
+    )
+    assert reasons["DB3"] == [
+        "[delivered_after_order] delivery_date is before the order's order_date against silver.orders "
+        "(delivery_date=2025-01-01, ref_order_date=2025-01-02; order_id=OH1)"
+    ]
+    assert reasons["inventory_snapshot"] == [
+        "[expiry_not_before_count] the counted batch expired before the count "
+        "(expiry_date=2024-12-01, snapshot_date=2025-01-02)"
+    ]
+    assert [r.delivery_id for r in world.read("silver", "deliveries").where(F.col("order_id") == "OH1").collect()] == [
+        "DG1"
+    ]
+
+
+def test_business_dates_are_local_and_zero_filling_starts_at_the_plausible_first_day(world, fates):
+    sales = fates[1]
+    assert (sales["HG6"].sale_date, str(sales["HG6"].transaction_ts)) == (DAYS[0], "2025-01-01 22:30:00")
+    assert sales["HG7"].sale_date == AS_OF  # 04:30 UTC on the next day, 23:30 on --as-of in the store
+    s, p = world.pairs[0]
+    first = (
+        world.read("silver", "daily_demand")
+        .where((F.col("store_id") == s) & (F.col("product_id") == p))
+        .agg(F.min("date"))
+        .first()[0]
+    )
+    assert first == DAYS[0]  # not 1900 (HB25) nor the day before the store opened (HB27)
+    assert world.read("silver", "daily_demand").where(F.col("date") < F.lit(DAYS[0])).count() == 0

@@ -26,7 +26,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -150,12 +150,12 @@ def _line_fields(line: str) -> list[str]:
         return []
 
 
-def _csv_records(lines: list[str], n_columns: int) -> Iterator[tuple[list[str], str, int, bool]]:
+def _csv_records(lines: list[str], width: list[int]) -> Iterator[tuple[list[str], str, int, bool]]:
     """(fields, raw text, first line number, broken) of every record.
 
-    A quoted field may span lines (RFC 4180), but only a record that then parses with ``n_columns`` fields is
-    taken as one; otherwise its first line alone is a broken record and reading resumes at the next line. A
-    line holding a NUL byte is a broken record of its own.
+    A quoted field may span lines (RFC 4180), but only a record that then parses with ``width[0]`` fields (the
+    header's, known once it is read) is taken as one; otherwise its first line alone is a broken record and
+    reading resumes at the next line. A line holding a NUL byte is a broken record of its own.
     """
     source = _Lines(lines)
     reader = csv.reader(source, strict=True)
@@ -174,7 +174,7 @@ def _csv_records(lines: list[str], n_columns: int) -> Iterator[tuple[list[str], 
             fields = None
         end = source.position
         spans = end - start > 1
-        if spans and (fields is None or len(fields) != n_columns or any(NUL in line for line in lines[start:end])):
+        if spans and (fields is None or len(fields) != width[0] or any(NUL in line for line in lines[start:end])):
             source.position = start + 1
             reader = csv.reader(source, strict=True)
             yield _line_fields(lines[start]), lines[start], start + 1, True
@@ -191,19 +191,32 @@ def _cell(value: str) -> str | None:
     return escaped(value) if value != "" else None
 
 
-def parse_csv(data: bytes, columns: list[str], display: str) -> list[tuple]:
+def parse_csv(data: bytes, columns: list[str], display: str, optional: Collection[str] = ()) -> list[tuple]:
     """Rows ``(*columns, _rescued_data, line number)`` of a CSV export whose header must be exactly ``columns``
-    (line 1 is the header)."""
+    (line 1 is the header), in that order; ``optional`` columns may be absent (their values are then NULL)."""
     text, bad = _decode(data)
-    records = _csv_records(_physical_lines(text), len(columns))
+    width = [len(columns)]
+    records = _csv_records(_physical_lines(text), width)
     header = next(records, None)
     if header is None:
         return []  # an empty file: no rows
     found = [h.strip() for h in header[0]]
-    if header[3] or [f.lower() for f in found] != [c.lower() for c in columns]:
+    present = {f.lower() for f in found}
+    optional_lower = {c.lower() for c in optional}
+    expected = [c for c in columns if c.lower() in present or c.lower() not in optional_lower]
+    if header[3] or [f.lower() for f in found] != [c.lower() for c in expected]:
         if NUL in text:  # not the export's header and NUL bytes: not a text file at all
             raise _binary(display)
-        raise HeldBack(f"{display}: {header_difference(columns, found)}")
+        raise HeldBack(f"{display}: {header_difference(expected, found)}")
+    width[0] = len(expected)
+    rows = _rows(records, expected, bad)
+    if expected == columns:
+        return rows
+    position = {c: i for i, c in enumerate(expected)}  # absent optional columns: NULL
+    return [tuple(row[position[c]] if c in position else None for c in columns) + row[len(expected) :] for row in rows]
+
+
+def _rows(records: Iterator[tuple[list[str], str, int, bool]], columns: list[str], bad: bool) -> list[tuple]:
     rows: list[tuple] = []
     for fields, raw, line, broken in records:
         if not raw.strip():

@@ -123,6 +123,7 @@ class TableIngester:
             self.schema = ctx.spark.table(self.target).schema
         self.columns = expected_columns(self.schema)
         self.fmt = contract.source["format"]
+        self.optional = contract.source.get("optional_columns", [])
         self.folder = Path(ctx.landing_dir, contract.source["landing"])
         self.ledger = Ledger(ctx.checkpoint("bronze", table, "ledger"))
         self.outcome = TableIngest()
@@ -172,7 +173,9 @@ class TableIngester:
     def parse(self, path: Path) -> ParsedFile:
         data = path.read_bytes()
         display = self.display(path.name)
-        rows = json_lines(data, display) if self.fmt == "json" else parse_csv(data, self.columns, display)
+        rows = (
+            json_lines(data, display) if self.fmt == "json" else parse_csv(data, self.columns, display, self.optional)
+        )
         return ParsedFile(path, file_state(path, data, len(rows)), rows)
 
     def bootstrap(self) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
@@ -46,6 +47,7 @@ from lakehouse_inv.config import describe_validation_error
 from lakehouse_inv.resources import layer_dir
 
 ERRORS = "_errors"
+TIME_ZONES = frozenset(zoneinfo.available_timezones())
 
 
 class ContractViolation(ValueError):
@@ -84,6 +86,18 @@ class Agreement(BaseModel):
         return self
 
 
+class PlausibleDate(BaseModel):
+    """The window a fact's business date must fall in (``plausible_date:``): not more than ``max_age_days`` before
+    the run's as-of, and not before its store opened (``open_date`` of ``stores``, when the master data has one).
+    A sale dated 1900-01-01 is a typo, and would make every daily series start in 1900."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    column: str
+    max_age_days: int = Field(gt=0)
+    store_column: str = "store_id"
+    stores: str = "silver.stores"
+
+
 class Check(BaseModel):
     """One named rule. Exactly one kind of rule per check."""
 
@@ -97,6 +111,8 @@ class Check(BaseModel):
     foreign_key: ForeignKey | None = None
     agrees_with: Agreement | None = None
     not_after_as_of: str | None = None  # a date/timestamp column that must not be later than the run's as-of
+    time_zone: str | None = None  # a column that must be NULL or an IANA time zone name
+    plausible_date: PlausibleDate | None = None
     expression: str | None = None  # SQL boolean that must hold
     message: str | None = None
 
@@ -109,6 +125,8 @@ class Check(BaseModel):
             self.foreign_key is not None,
             self.agrees_with is not None,
             self.not_after_as_of is not None,
+            self.time_zone is not None,
+            self.plausible_date is not None,
             self.expression is not None,
         ]
         if sum(kinds) != 1:
@@ -148,9 +166,11 @@ class Contract(BaseModel):
 
     @property
     def foreign_tables(self) -> set[str]:
-        return {c.foreign_key.table for c in self.checks if c.foreign_key} | {
-            c.agrees_with.table for c in self.checks if c.agrees_with
-        }
+        return (
+            {c.foreign_key.table for c in self.checks if c.foreign_key}
+            | {c.agrees_with.table for c in self.checks if c.agrees_with}
+            | {c.plausible_date.stores for c in self.checks if c.plausible_date}
+        )
 
 
 @cache
@@ -214,6 +234,14 @@ def _check_columns(check: Check, as_of: dt.date, columns: Sequence[str]) -> list
             _failure(
                 F.to_date(F.col(col)) > F.lit(as_of),
                 F.concat(label, F.lit(f"{col}="), _show(col), F.lit(f" is after the run date {as_of}")),
+            )
+        ]
+    if check.time_zone is not None:
+        col = check.time_zone
+        return [
+            _failure(
+                F.col(col).isNotNull() & ~F.col(col).isin(sorted(TIME_ZONES)),
+                F.concat(label, F.lit(f"{col}="), _show(col), F.lit(" is not an IANA time zone such as Europe/Berlin")),
             )
         ]
     if check.expression is not None:
@@ -373,6 +401,10 @@ def evaluate_checks(
         shown = F.concat_ws(", ", *[F.concat(F.lit(f"{c}="), _show(c)) for c in fk.columns])
         msg = F.concat(F.lit(f"[{check.name}] {REFERENCE_MISSING} {fk.table}: "), shown)
         messages.append(_failure(present & F.col(flag).isNull(), msg))
+    for check in contract.checks:
+        if check.plausible_date:
+            df, found = _plausible_date(df, check, as_of, reference)
+            messages += found
     joined: list[str] = []
     for i, check in enumerate(c for c in contract.checks if c.agrees_with):
         before = set(df.columns)
@@ -381,7 +413,41 @@ def evaluate_checks(
         messages += found
     new = F.filter(F.array(*messages), lambda m: m.isNotNull()) if messages else F.array().cast("array<string>")
     result = df.withColumn(ERRORS, F.concat(F.col(ERRORS), new))
-    return result.drop(*[c for c in result.columns if c.startswith("_fk_")], *joined)
+    return result.drop(*[c for c in result.columns if c.startswith(("_fk_", "_open_"))], *joined)
+
+
+def _plausible_date(
+    df: DataFrame, check: Check, as_of: dt.date, reference: Callable[[str], DataFrame]
+) -> tuple[DataFrame, list[Column]]:
+    rule = check.plausible_date
+    label, col = f"[{check.name}] ", rule.column
+    earliest = as_of - dt.timedelta(days=rule.max_age_days)
+    out = [
+        _failure(
+            F.col(col) < F.lit(earliest),
+            F.concat(
+                F.lit(f"{label}{col}="),
+                _show(col),
+                F.lit(f" is more than {rule.max_age_days} days before the run date {as_of}"),
+            ),
+        )
+    ]
+    opened = f"_open_{check.name}"
+    stores = reference(rule.stores)
+    if "open_date" in stores.columns:
+        stores = stores.select(F.col("store_id").alias(rule.store_column), F.col("open_date").alias(opened))
+        df = df.join(F.broadcast(stores.where(F.col(opened).isNotNull())), rule.store_column, "left")
+        text = F.concat(
+            F.lit(f"{label}{col}="),
+            _show(col),
+            F.lit(" is before store "),
+            _show(rule.store_column),
+            F.lit(" opened (open_date="),
+            _show(opened),
+            F.lit(")"),
+        )
+        out.append(_failure(F.col(col) < F.col(opened), text))
+    return df, out
 
 
 REFERENCE_MISSING = "unknown key in"

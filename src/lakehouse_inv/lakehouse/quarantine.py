@@ -73,12 +73,13 @@ def ensure_hold_columns(spark: SparkSession, table: str) -> None:
         spark.sql(f"ALTER TABLE {table} ADD COLUMNS ({HOLD_COLUMNS})")
 
 
-def held_rows(spark: SparkSession, table: str, target_table: str) -> DataFrame:
-    """Record ids of the rows of ``target_table`` that wait for a reference and were not released yet."""
+def held_rows(spark: SparkSession, table: str, target_tables: list[str]) -> DataFrame:
+    """``target_table``, ``record_id``, ``_quarantined_at`` of the rows for ``target_tables`` that wait for a
+    reference."""
     return (
         spark.table(table)
-        .where((F.col("target_table") == target_table) & F.col("held") & F.col("released_run_id").isNull())
-        .select(F.col("record_id").alias("_record_id"))
+        .where(F.col("target_table").isin(target_tables) & F.col("held") & F.col("released_run_id").isNull())
+        .select("target_table", "record_id", "_quarantined_at")
     )
 
 

@@ -23,6 +23,8 @@ LINE = "_line_number"  # optional bronze column: line of the landing file where 
 RAW = "_raw"
 FLOATING = ("double", "float")
 NONZERO_MANTISSA = r"^\s*[+-]?(\d*\.)?\d*[1-9]"  # a digit 1-9 before any exponent: the text is not zero
+OFFSET_PATTERN = r"(?i)\d{2}:\d{2}(:\d{2}(\.\d*)?)?\s*(z|[+-]\d{2}(:?\d{2})?)$"  # a time that names its UTC offset
+OFFSET_FLAG = "_offset_"
 DURATION_PATTERN = r"^\s*(\d+)\s*(d|day|days|w|wk|week|weeks|m|month|months)\s*$"
 
 
@@ -32,7 +34,8 @@ class ConformSpec:
 
     ``types``: column -> Spark SQL type for values to parse. ``durations``: new column -> source text
     column such as "3 days"/"1 week", parsed to days. ``minus_one_is_null``: columns where the export
-    writes -1 for "no limit". ``derive``: extra columns computed from the typed ones.
+    writes -1 for "no limit". ``derive``: extra columns computed from the typed ones. ``local_times``: timestamps
+    whose business date is the store's local date (see :func:`localize`).
     """
 
     target: str
@@ -40,6 +43,7 @@ class ConformSpec:
     durations: dict[str, str] = field(default_factory=dict)
     minus_one_is_null: tuple[str, ...] = ()
     derive: Callable[[DataFrame], DataFrame] | None = None
+    local_times: dict[str, str] = field(default_factory=dict)  # timestamp column -> its business-date column
 
 
 def blank_to_null(column: str) -> Column:
@@ -95,7 +99,28 @@ def conform(bronze: DataFrame, spec: ConformSpec) -> DataFrame:
                 ),
             )
         )
+    offsets = {f"{OFFSET_FLAG}{c}": F.coalesce(F.col(c).rlike(OFFSET_PATTERN), F.lit(False)) for c in spec.local_times}
+    df = df.withColumns(offsets)
     errors = F.filter(F.array(*messages), lambda m: m.isNotNull())
     df = df.withColumn(ERRORS, errors).withColumns(typed)  # messages read the raw text, so before the casts
     df = df.withColumns({c: F.when(F.col(c) != -1, F.col(c)) for c in spec.minus_one_is_null})
     return spec.derive(df) if spec.derive else df
+
+
+def localize(df: DataFrame, spec: ConformSpec, zones: DataFrame, default_zone: str) -> DataFrame:
+    """Timestamps in the store's local time, and business dates as the store's local dates.
+
+    A timestamp text with a UTC offset (``2025-02-02T22:30:00-05:00``) names an instant: it becomes the wall-clock
+    time of the store's time zone (``zones``: ``store_id``, ``timezone``; NULL or absent = ``default_zone``), so a
+    late-evening sale stays on its local day. A text without an offset is already the store's wall-clock time and
+    is kept. The session time zone is UTC (``lakehouse_inv.spark``), which ``from_utc_timestamp`` relies on.
+    """
+    if not spec.local_times:
+        return df
+    zone = "_zone"
+    df = df.join(F.broadcast(zones.select("store_id", F.col("timezone").alias(zone))), "store_id", "left")
+    tz = F.coalesce(F.col(zone), F.lit(default_zone))
+    for ts, date in spec.local_times.items():
+        local = F.when(F.col(f"{OFFSET_FLAG}{ts}"), F.from_utc_timestamp(F.col(ts), tz)).otherwise(F.col(ts))
+        df = df.withColumn(ts, local).withColumn(date, F.to_date(ts))
+    return df.drop(zone, *[f"{OFFSET_FLAG}{ts}" for ts in spec.local_times])

@@ -17,12 +17,25 @@ KEYS = ["store_id", "product_id"]
 MONEY = "decimal(20,2)"  # one line's revenue (rounded to cents in silver.sales); sums widen to decimal(30,2)
 
 
-def series_first_dates(sales: DataFrame, inventory: DataFrame) -> DataFrame:
-    """When each store-product enters the data: its first stock count or sale."""
+def series_first_dates(sales: DataFrame, inventory: DataFrame, stores: DataFrame | None = None) -> DataFrame:
+    """When each store-product enters the data: its first stock count or sale, but never before its store's first
+    business day (``stores.open_date``, else the store's first sale), so zero-filling never invents days of no
+    demand before the store traded."""
     firsts = sales.select(*KEYS, F.col("sale_date").alias("d")).unionByName(
         inventory.select(*KEYS, F.col("snapshot_date").alias("d"))
     )
-    return firsts.groupBy(*KEYS).agg(F.min("d").alias("first_date"))
+    series = firsts.groupBy(*KEYS).agg(F.min("d").alias("first_date"))
+    if stores is None:
+        return series
+    first_day = sales.groupBy("store_id").agg(F.min("sale_date").alias("_first_day"))
+    if "open_date" in stores.columns:
+        opened = stores.select("store_id", F.col("open_date").alias("_opened"))
+        first_day = opened.join(first_day, "store_id", "full").select(
+            "store_id", F.coalesce("_opened", "_first_day").alias("_first_day")
+        )
+    later = F.col("_first_day") > F.col("first_date")
+    bounded = F.when(later, F.col("_first_day")).otherwise(F.col("first_date"))
+    return series.join(first_day, "store_id", "left").select(*KEYS, bounded.alias("first_date"))
 
 
 def build_daily_demand(

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
 
-from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -33,7 +32,7 @@ from lakehouse_inv.lakehouse.increments import rebuild_window
 from lakehouse_inv.lakehouse.quarantine import QUARANTINE, ensure_hold_columns, held_rows, settle_held
 from lakehouse_inv.lakehouse.writes import merge_into
 from lakehouse_inv.pipeline.context import JobContext, StepResult
-from lakehouse_inv.refine.conform import LINE, RAW, conform
+from lakehouse_inv.refine.conform import LINE, RAW, conform, localize
 from lakehouse_inv.refine.daily_demand import build_daily_demand, series_first_dates
 from lakehouse_inv.refine.tables import SPECS
 
@@ -84,7 +83,12 @@ def waves(tables: Sequence[str]) -> list[list[str]]:
 
 def check_batch(ctx: JobContext, table: str, contract: Contract, bronze_rows: DataFrame) -> DataFrame:
     """Conformed rows of one bronze batch with every contract failure listed in ``_errors``."""
-    conformed = conform(bronze_rows, SPECS[table])
+    spec = SPECS[table]
+    conformed = conform(bronze_rows, spec)
+    if spec.local_times:
+        stores = ctx.read("silver", "stores")
+        zones = stores if "timezone" in stores.columns else stores.select("store_id", F.lit(None).alias("timezone"))
+        conformed = localize(conformed, spec, zones, ctx.pipeline.timezone)
     checked = evaluate_checks(
         conformed,
         contract,
@@ -123,6 +127,7 @@ def refine_batch(
 def refine_tables(ctx: JobContext, tables: Sequence[str]) -> dict[str, BatchCounts]:
     counts = {t: BatchCounts() for t in tables}
     lock = threading.Lock()
+    last_change: dict[str, object] = {}  # referenced table -> its newest _updated_at, read after its wave
     for wave in waves(tables):
         queries = []
         for table in wave:
@@ -139,29 +144,53 @@ def refine_tables(ctx: JobContext, tables: Sequence[str]) -> dict[str, BatchCoun
             queries.append(query)
         for query in queries:
             query.awaitTermination()
-        for table in wave:
+        for table in tables_to_recheck(ctx, wave, last_change):
             recheck_held(ctx, table, counts[table], lock)
     return counts
+
+
+def tables_to_recheck(ctx: JobContext, tables: Sequence[str], last_change: dict[str, object]) -> list[str]:
+    """Those of ``tables`` holding rows for a missing reference whose referenced tables changed since the first
+    of them was held: only a change there can release one (one small query on the quarantine per wave, and one
+    ``max(_updated_at)`` per referenced table, remembered in ``last_change`` for the run)."""
+    held = held_rows(ctx.spark, ctx.table("silver", QUARANTINE), [f"silver.{t}" for t in tables])
+    since = dict(held.groupBy("target_table").agg(F.min("_quarantined_at")).collect())
+    out = []
+    for table in tables:
+        first_held = since.get(f"silver.{table}")
+        if first_held is None:
+            continue
+        for parent in sorted(load_contract("silver", table).foreign_tables):
+            if parent not in last_change:
+                last_change[parent] = ctx.read(*parent.split(".")).agg(F.max("_updated_at")).first()[0]
+            if last_change[parent] is not None and last_change[parent] >= first_held:
+                out.append(table)
+                break
+    return out
 
 
 def recheck_held(ctx: JobContext, table: str, counts: BatchCounts, lock: threading.Lock) -> None:
     """Check again the rows of ``table`` held in quarantine for a missing reference; write the valid ones.
 
-    Work when nothing is held: one filtered read of ``silver.quarantine``. Otherwise also one read of the bronze
-    table joined to the held record ids (broadcast), the contract's checks on those rows only, a read of the
-    silver table's keys, a MERGE of the released rows and one MERGE on the quarantine rows that changed. A
-    released row never replaces a row its key already has in silver (that row was valid first); it is then a
-    duplicate, with that reason, and no longer held.
+    Work: one read of ``silver.quarantine`` for the held ids, one read of the bronze table joined to them
+    (broadcast), the contract's checks on those rows only, a read of the silver table's keys, a MERGE of the
+    released rows and one MERGE on the quarantine rows that changed. :func:`tables_to_recheck` skips a table with
+    nothing held, or whose referenced tables did not change since its rows were held.
+
+    A released row never replaces a row its key already has in silver (that row was valid first); it is then a
+    duplicate, with that reason, and no longer held. A row found in silver under its own record id was released
+    by a run stopped before it could mark the quarantine row: it is marked now.
     """
     contract = load_contract("silver", table)
     quarantine = ctx.table("silver", QUARANTINE)
-    held = held_rows(ctx.spark, quarantine, f"silver.{table}")
-    if held.limit(1).count() == 0:
-        return
+    held = held_rows(ctx.spark, quarantine, [f"silver.{table}"]).select(F.col("record_id").alias("_record_id"))
+    held = held.distinct()
     bronze = ctx.read("bronze", contract.source["bronze"]).join(F.broadcast(held), "_record_id", "left_semi")
     checked = check_batch(ctx, table, contract, bronze)
     keys = contract.keys
-    silver = ctx.read("silver", table).select(*[F.col(k).alias(f"_s_{k}") for k in keys], F.lit(True).alias("_s_in"))
+    silver = ctx.read("silver", table).select(
+        *[F.col(k).alias(f"_s_{k}") for k in keys], F.lit(True).alias("_s_in"), F.col("_record_id").alias("_s_id")
+    )
     match = reduce(lambda a, b: a & b, [checked[k].eqNullSafe(silver[f"_s_{k}"]) for k in keys])
     shown = F.concat_ws(
         ", ", *[F.concat(F.lit(f"{k}="), F.coalesce(F.col(k).cast("string"), F.lit("null"))) for k in keys]
@@ -171,13 +200,18 @@ def recheck_held(ctx: JobContext, table: str, counts: BatchCounts, lock: threadi
         checked.join(silver, match, "left")
         .withColumn(
             ERRORS,
-            F.when((F.size(ERRORS) == 0) & F.col("_s_in").isNotNull(), F.array(taken)).otherwise(F.col(ERRORS)),
+            F.when(
+                (F.size(ERRORS) == 0) & F.col("_s_in").isNotNull() & ~F.col("_s_id").eqNullSafe(F.col("_record_id")),
+                F.array(taken),
+            ).otherwise(F.col(ERRORS)),
         )
-        .drop(*[f"_s_{k}" for k in keys], "_s_in")
-        .persist(StorageLevel.MEMORY_AND_DISK)
+        .withColumn("_landed", F.coalesce(F.col("_s_id") == F.col("_record_id"), F.lit(False)))
+        .drop(*[f"_s_{k}" for k in keys], "_s_in", "_s_id")
+        # materialised apart from its sources: the MERGE into silver below must not change what it holds
+        .localCheckpoint(eager=True)
     )
     try:
-        valid, _ = split_valid(checked)
+        valid, _ = split_valid(checked.where(~F.col("_landed")))
         released = valid.count()
         if released:
             merge_into(
@@ -213,7 +247,7 @@ def refresh_daily_demand(ctx: JobContext, lock: threading.Lock | None = None) ->
         ctx.read("silver", "demand_requests"),
     )
     store_product = ctx.read("silver", "store_product")
-    starts = series_first_dates(sales, inventory)
+    starts = series_first_dates(sales, inventory, ctx.read("silver", "stores"))
     assortment = store_product.join(starts, ["store_id", "product_id"]).select("_updated_at", "first_date")
     target = ctx.table("silver", "daily_demand")
     window = rebuild_window(

@@ -27,7 +27,13 @@ SPECS: dict[str, ConformSpec] = {
     for s in (
         ConformSpec(
             "stores",
-            {"avg_household_income": "double", "avg_traffic": "double", "open_hour": "int", "close_hour": "int"},
+            {
+                "avg_household_income": "double",
+                "avg_traffic": "double",
+                "open_hour": "int",
+                "close_hour": "int",
+                "open_date": "date",
+            },
         ),
         ConformSpec("store_storage", {"storage_volume": "double", "storage_cost_budget": "double"}),
         ConformSpec("departments"),
@@ -83,12 +89,18 @@ SPECS: dict[str, ConformSpec] = {
             durations={"shipment_freq_days": "shipment_freq"},
             minus_one_is_null=("max_order_qty",),
         ),
-        ConformSpec("sales", {"transaction_ts": "timestamp", "units": "int", "unit_price": "double"}, derive=_sales),
+        ConformSpec(
+            "sales",
+            {"transaction_ts": "timestamp", "units": "int", "unit_price": "double"},
+            derive=_sales,
+            local_times={"transaction_ts": "sale_date"},
+        ),
         ConformSpec("inventory_snapshot", {"snapshot_date": "date", "expiry_date": "date", "units": "int"}),
         ConformSpec(
             "demand_requests",
             {"requested_at": "timestamp", "units": "int", "fulfilled": "boolean"},
             derive=_demand_requests,
+            local_times={"requested_at": "request_date"},
         ),
         ConformSpec(
             "orders", {"order_date": "date", "quantity": "int", "unit_cost": "double", "expected_arrival_date": "date"}
