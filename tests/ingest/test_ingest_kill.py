@@ -144,9 +144,9 @@ def _attach(ctx, warehouse: Path) -> None:
             )
 
 
-def _records_in(path: Path, fmt: str, columns: list[str]) -> int:
+def _records_in(path: Path, fmt: str, columns: list[str], optional: list[str]) -> int:
     data = path.read_bytes()
-    return len(json_lines(data, path.name) if fmt == "json" else parse_csv(data, columns, path.name))
+    return len(json_lines(data, path.name) if fmt == "json" else parse_csv(data, columns, path.name, optional))
 
 
 def test_every_landing_file_is_in_bronze_exactly_once(killed_and_rerun):
@@ -163,7 +163,7 @@ def test_every_landing_file_is_in_bronze_exactly_once(killed_and_rerun):
         expected = {
             p.name: n
             for p in list_landing(landing / contract.source["landing"]).files
-            if (n := _records_in(p, contract.source["format"], columns))
+            if (n := _records_in(p, contract.source["format"], columns, contract.source.get("optional_columns", [])))
         }
         assert per_file == expected, table
 
