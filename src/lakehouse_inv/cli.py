@@ -21,7 +21,7 @@ TOOLS: dict[str, tuple[str, str]] = {
     ),
     "solve-policies": (
         "lakehouse_inv.policies.batch:main",
-        "solve policy problems from JSON lines (policies.md batch interface)",
+        "solve policy problems from JSON lines (docs/policies.md batch interface)",
     ),
     "export-orders": (
         "lakehouse_inv.orders.export:main",

@@ -1,4 +1,4 @@
-"""Independent brute force for the policies.md objectives: direct sums over explicit pmfs and full integer grids.
+"""Independent brute force for the docs/policies.md objectives: direct sums over explicit pmfs and full integer grids.
 
 Nothing here imports the package's option code; only scipy's distributions and numpy.
 """

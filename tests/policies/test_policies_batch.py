@@ -87,8 +87,8 @@ def sq_line(problem_id: str, **inputs: float) -> str:
 
 
 def test_long_lead_time_outside_the_cost_model_is_an_error_not_an_optimum(tmp_path: Path) -> None:
-    """h·L = 12.5 > pi = 5: the policies.md cost is minimised at s = 0, Q = 673 with cost −3.87 (brute force agrees),
-    because its holding term h·(Q/2 + s − a·L) turns into a credit for backorders. That is no policy cost."""
+    """h·L = 12.5 > pi = 5: the docs/policies.md cost is minimised at s = 0, Q = 673 with cost −3.87 (brute force
+    agrees), because its holding term h·(Q/2 + s − a·L) turns into a credit for backorders. That is no policy cost."""
     [record] = run(tmp_path, [sq_line("long", a=3, L=250, h=0.05, K=20, pi=5)])
     assert record["status"] == "error"
     assert "decision" not in record or record["decision"] is None

@@ -1,4 +1,4 @@
-"""sQ, sQ_perishable, RS, ceoq and nvbudget against independent brute force over the integer grid (policies.md)."""
+"""sQ, sQ_perishable, RS, ceoq and nvbudget against independent brute force over the integer grid (docs/policies.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Evaluation metrics (architecture.md, seed 004) aggregated from replay rows, per any grouping and period.
+"""Evaluation metrics (docs/evaluation.md) aggregated from replay rows, per any grouping and period.
 
 For the replay rows of one group (e.g. policy × store) whose date lies in the period [start, end], with
 n_days = the number of distinct dates among them:

@@ -3,7 +3,7 @@
 For each bronze table the job lists ``landing/<entity>/``, compares it with the table's ledger (see
 :mod:`lakehouse_inv.ingest.files`) and appends the records of the new files, whole files of up to
 :data:`BATCH_ROWS` records per Delta commit (each commit its own ledger batch, so the driver holds one batch at a
-time whatever lands: 42 days of 100,000 store-products held all of them at once and was killed at 13 GB). All
+time whatever lands: a backlog of many days at 100,000 store-products does not fit in a driver's memory). All
 values land as text, and a record that does not fit the export layout keeps its raw text in
 ``_rescued_data``. Column lists come from the bronze DDL.
 

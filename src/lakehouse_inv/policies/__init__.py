@@ -1,4 +1,4 @@
-"""Exact solvers for the seven inventory policies of policies.md (sQ, sQ_perishable, RS, ceoq, ww, clsp, nvbudget).
+"""Exact solvers for the seven inventory policies of docs/policies.md (sQ, sQ_perishable, RS, ceoq, ww, clsp, nvbudget).
 
 Two mechanisms, both Pyomo models solved by HiGHS: option lists + a multiple-choice knapsack (``mck``) for sQ,
 sQ_perishable, RS, ceoq and nvbudget, and a lot-sizing MILP (``lotsizing``) for ww and clsp.

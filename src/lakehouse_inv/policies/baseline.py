@@ -1,7 +1,7 @@
 """Naive baseline for benchmarks: one Pyomo model per sQ SKU over the whole unpruned (s,Q) box.
 
 This is what a first implementation does: a binary ``y[s,Q]`` for every cell of a box known to hold the optimum,
-``Σ y = 1``, objective ``Σ C(s,Q)·y[s,Q]`` with the sQ cost of policies.md (Poisson lead-time demand), solved
+``Σ y = 1``, objective ``Σ C(s,Q)·y[s,Q]`` with the sQ cost of docs/policies.md (Poisson lead-time demand), solved
 by HiGHS. The box: ``0 ≤ s ≤ s*(1)`` (the largest minimiser over Q, since s*(Q) falls with Q) and
 ``1 ≤ Q ≤ 2(U/h + μ)`` with U the cost of the EOQ guess. It returns the same decision as
 :func:`~lakehouse_inv.policies.problems.solve_problem`, only slower; benchmarks/optimize_core.py compares them.

@@ -1,4 +1,4 @@
-"""Option generator for ``ceoq``: EOQ items sharing a storage budget (policies.md).
+"""Option generator for ``ceoq``: EOQ items sharing a storage budget (docs/policies.md).
 
 ``min Σ_i λ_i·K_i / Q_i  s.t.  Σ_i C_i·Q_i/2 ≤ b``, ``Q_i ≥ 1`` integers. One item's options are its order sizes Q
 with cost λK/Q and ``average`` usage Q/2 (``peak`` usage Q); the budget is an ``average`` coupling with weights C_i.

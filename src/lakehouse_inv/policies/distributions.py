@@ -1,4 +1,4 @@
-"""Discrete demand distributions and the loss function ``L(s; X) = E[(X − s)^+]`` (policies.md notation).
+"""Discrete demand distributions and the loss function ``L(s; X) = E[(X − s)^+]`` (docs/policies.md notation).
 
 Per-day demand is one of
 

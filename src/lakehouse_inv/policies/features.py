@@ -1,4 +1,4 @@
-"""Policy inputs from the lakehouse (policies.md, "From forecasts to policy inputs"). Pure DataFrame transforms.
+"""Policy inputs from the lakehouse (docs/policies.md, "From forecasts to policy inputs"). Pure DataFrame transforms.
 
 Per store-product: ``a`` = mean forecast demand per day over the planning window, ``demand_variance`` = mean
 forecast variance per day (negative binomial when above ``a``), ``L`` = primary supplier lead time,

@@ -1,9 +1,9 @@
-"""Validation of batch-interface inputs (policies.md names) into solvable problems.
+"""Validation of batch-interface inputs (docs/policies.md names) into solvable problems.
 
 Every error names the field: ``sQ.inputs.L: must be an integer >= 0, got -1``. Unknown fields are errors too, so a
 typo never silently falls back to a default.
 
-Optional fields beyond policies.md:
+Optional fields beyond docs/policies.md:
 
 * ``demand`` (sQ, sQ_perishable, RS, nvbudget): ``{"family": "poisson"}`` (default),
   ``{"family": "negative_binomial", "variance": v}`` (per-day variance v > a), or

@@ -1,5 +1,5 @@
 """Lot-sizing MILP for ``ww`` (Wagner–Whitin, one product, no capacity) and ``clsp`` (several products, shared
-capacity per period), policies.md.
+capacity per period), docs/policies.md.
 
 For products i and periods t = 1 … T (costs over the horizon)::
 

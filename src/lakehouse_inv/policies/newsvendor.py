@@ -1,4 +1,4 @@
-"""Option generator for ``nvbudget``: multi-product newsvendor with a purchase budget (policies.md).
+"""Option generator for ``nvbudget``: multi-product newsvendor with a purchase budget (docs/policies.md).
 
 ``min Σ_i h_i·E[(s_i − X_i)^+] + b_i·E[(X_i − s_i)^+]  s.t.  Σ_i c_i·s_i ≤ V``, ``s_i ≥ 0`` integers, X_i the
 single-period demand with mean d_i. Using ``E[(s − X)^+] = s − μ + L(s; X)`` one item's cost is

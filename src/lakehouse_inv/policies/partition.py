@@ -4,7 +4,7 @@ Grain of the output: one row per item of the partition (the key columns passed t
 ``POLICY_RESULT_SCHEMA`` after the keys. Never raises: a failing, infeasible or timed-out partition returns rows
 with that status and a message.
 
-Input columns per policy type (policies.md names; anything else is a key column unless ``spec.key_columns`` says):
+Input columns per policy type (docs/policies.md names; anything else is a key column unless ``spec.key_columns`` says):
 
 =================  ============================================================================================
 ``sQ``             ``a, L, h, K, pi`` (+ ``demand_variance`` per day: NB when > a, else Poisson; or ``demand_pmf``)

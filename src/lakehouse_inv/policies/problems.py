@@ -1,4 +1,4 @@
-"""``solve_problem``: one batch-interface problem (policies.md types and names) in, one :class:`PolicyResult` out.
+"""``solve_problem``: one batch-interface problem (docs/policies.md types and names) in, one :class:`PolicyResult` out.
 
 sQ, sQ_perishable, RS, ceoq and nvbudget go through the option lists + multiple-choice knapsack
 (:mod:`~lakehouse_inv.policies.mck`); ww and clsp through the lot-sizing MILP
@@ -20,7 +20,7 @@ from lakehouse_inv.policies.solver import ERROR, SolveOutcome, SolverOptions
 
 @dataclass(frozen=True)
 class PolicyResult:
-    """Outcome of one problem. ``decision`` uses policies.md names (sQ: s, Q; RS: R, S; ceoq: Q list; ww: x list;
+    """Outcome of one problem. ``decision`` uses docs/policies.md names (sQ: s, Q; RS: R, S; ceoq: Q list; ww: x list;
     clsp: x[i][t]; nvbudget: s list) and is None without a solution; ``cost`` is the objective value."""
 
     status: str

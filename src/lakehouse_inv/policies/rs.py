@@ -1,4 +1,4 @@
-"""Option generator for the periodic-review (R,S) policy ``RS`` (policies.md).
+"""Option generator for the periodic-review (R,S) policy ``RS`` (docs/policies.md).
 
 X_R is demand over L + R days, per day::
 

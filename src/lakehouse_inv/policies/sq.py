@@ -1,4 +1,4 @@
-"""Option generators for the continuous-review (s,Q) policies ``sQ`` and ``sQ_perishable`` (policies.md).
+"""Option generators for the continuous-review (s,Q) policies ``sQ`` and ``sQ_perishable`` (docs/policies.md).
 
 ``sQ`` (Hadley–Whitin, X = demand over the lead time L, μ = aL), per day::
 
@@ -132,7 +132,7 @@ class SQItem:
         backorders are rare; it is really the average *net* stock (on hand − backorders), so where ``Q/2 + s − μ < 0``
         it credits h per backordered unit per day. That happens when holding a unit through the lead time costs more
         than backordering it (h·L ≳ π), e.g. long lead times. The optimum is still the exact minimum of the documented
-        formula (policies.md) and is reported as such while its cost is positive; a *negative* minimum cannot be
+        formula (docs/policies.md) and is reported as such while its cost is positive; a *negative* minimum cannot be
         the cost of any policy, so it is an error naming the inputs (solve-policies and the optimize job alike).
         """
         s, Q = int(decision["s"]), int(decision["Q"])

@@ -27,7 +27,7 @@ on order (there are no backorders). Days are numbered from the replay's first da
 ``none``           never orders.
 =================  =====================================================================================
 
-:func:`rule_from_decision` maps policies.md decisions to rules (⌈x⌉ below is taken after rounding x to 9
+:func:`rule_from_decision` maps docs/policies.md decisions to rules (⌈x⌉ below is taken after rounding x to 9
 decimals, so 0.1·30 = 3.0000000000000004 gives 3):
 
 * ``sQ``, ``sQ_perishable``: reorder_point(s, Q) from the decision.
@@ -90,7 +90,7 @@ SALES_HISTORY_DAYS = 28
 
 OPTIMIZED_TYPES = ("sQ", "sQ_perishable", "ceoq", "RS", "nvbudget", "ww", "clsp")
 BASELINE_TYPES = ("replacement", "days_of_cover", "service_cover", "none")
-"""Policy types :func:`rule_from_decision` knows: policies.md's optimized types, and baselines (no decision)."""
+"""Policy types :func:`rule_from_decision` knows: docs/policies.md's optimized types, and baselines (no decision)."""
 
 RULE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rule_kind", "string"),
@@ -281,10 +281,11 @@ def rule_from_decision(
 def _rule_from_decision(
     policy_type: str, decision: Mapping[str, Any] | None, *, a: float, L: int, period_days: int = 1
 ) -> Rule:
-    """The executable rule of one item (module docstring for the formulas). ``decision`` is the item's own decision
-    (policies.md names; list types give this item's entry, ww/clsp its plan ``x``); ``a`` is the forecast demand per
-    day, ``L`` the lead time in days and ``period_days`` the length of a ww/clsp plan period (the plan is read as
-    daily, each period's quantity on its first day). Raises ValueError for an unknown type or a malformed decision."""
+    """The executable rule of one item (module docstring for the formulas). ``decision`` is the item's own
+    decision (docs/policies.md names; list types give this item's entry, ww/clsp its plan ``x``); ``a`` is the
+    forecast demand per day, ``L`` the lead time in days and ``period_days`` the length of a ww/clsp plan period
+    (the plan is read as daily, each period's quantity on its first day). Raises ValueError for an unknown type or a
+    malformed decision."""
     decision = decision or {}
     if policy_type in ("sQ", "sQ_perishable"):
         return reorder_point_rule(_number(decision, "s", policy_type), _number(decision, "Q", policy_type))
