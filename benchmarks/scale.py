@@ -36,9 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import RESULTS, machine, table
-from lakehouse_inv.lakehouse.runs import record_run
 from lakehouse_inv.pipeline.context import JobContext
-from lakehouse_inv.pipeline.runner import StepReport
+from lakehouse_inv.pipeline.runner import StepReport, record_step
 
 PRODUCTS_PER_STORE = 20  # n_brands x products_per_brand of conf/base/simulator.yml
 SIZES = (1_000, 10_000, 100_000)
@@ -160,7 +159,7 @@ def run_one(store_products: int, days: int, root: Path, out: Path, policies: lis
     for step in STEPS.values():
         if step.name == "simulate":  # ran before Spark started, in its own process
             report, cpu = simulated, sim_cpu
-            record_run(ctx, step.name, dt.datetime.now(dt.UTC), report.seconds, report.result, report.error)
+            record_step(ctx, step.name, dt.datetime.now(dt.UTC), report.seconds, report.result, report.error)
         else:
             cpu_before = tree_cpu_seconds()
             (report,) = run_steps(ctx, [step], out=lambda *a: print(*a, flush=True))

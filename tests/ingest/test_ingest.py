@@ -9,9 +9,8 @@ import pytest
 from lakehouse_inv.ingest import job as ingest_job
 from lakehouse_inv.ingest.files import HeldBack, json_lines, parse_csv
 from lakehouse_inv.ingest.job import ingest_tables, parse_json_lines
-from lakehouse_inv.lakehouse.runs import record_run
 from lakehouse_inv.pipeline.context import StepResult
-from lakehouse_inv.pipeline.runner import StepReport, summary
+from lakehouse_inv.pipeline.runner import StepReport, record_step, summary
 from lakehouse_inv.refine.conform import conform
 from lakehouse_inv.refine.tables import SPECS
 
@@ -238,7 +237,7 @@ def test_a_table_ingested_before_the_ledger_existed_is_not_read_again(make_conte
 def test_held_back_files_and_warnings_reach_job_runs(make_context):
     ctx = make_context()
     result = StepResult(errors=["bronze.sales: held back sales/x.csv: binary content"], warnings=["w"])
-    record_run(ctx, "ingest", dt.datetime(2025, 1, 1), 1.0, result, None)
+    record_step(ctx, "ingest", dt.datetime(2025, 1, 1), 1.0, result, None)
     row = ctx.read("gold", "job_runs").collect()[0]
     assert row.status == "partial"
     assert row.notes == "ERROR: bronze.sales: held back sales/x.csv: binary content\nWARNING: w"

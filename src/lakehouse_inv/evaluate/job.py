@@ -39,8 +39,8 @@ from lakehouse_inv.evaluate.inputs import (
 from lakehouse_inv.evaluate.metrics import PERIOD_DAYS, period_bounds
 from lakehouse_inv.evaluate.recommend import RECOMMENDED, recommend, recommended_rows
 from lakehouse_inv.evaluate.walk_forward import Windows, plan_windows, walk_forward_items
-from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.pipeline.context import JobContext, StepResult
+from lakehouse_inv.pipeline.writes import publish_gold
 from lakehouse_inv.policies.config import ITEM_KEYS
 from lakehouse_inv.policies.sources import current_items, latest_forecast, latest_parameters
 from lakehouse_inv.replenishment.baseline import service_levels

@@ -17,10 +17,10 @@ from lakehouse_inv.config import ConfigError
 from lakehouse_inv.forecast.config import ForecastConfig, quantile_column
 from lakehouse_inv.forecast.distributed import backtest_frame
 from lakehouse_inv.forecast.tracking import log_run
-from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.lakehouse.numeric import exact_mean, exact_sum
 from lakehouse_inv.monitor.refit import forecast_by_plan, plan_for_context, plan_metrics
 from lakehouse_inv.pipeline.context import JobContext, StepResult
+from lakehouse_inv.pipeline.writes import publish_gold
 
 SERIES_KEYS = ["store_id", "product_id"]
 SOURCE = "silver.daily_demand"

@@ -7,18 +7,15 @@ import datetime as dt
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse_inv.lakehouse.catalog import Catalog
 from lakehouse_inv.lakehouse.contracts import ERRORS, evaluate_checks, load_contract, split_valid
 from lakehouse_inv.lakehouse.quarantine import QUARANTINE, quarantine_rows, write_quarantine
 from lakehouse_inv.lakehouse.writes import merge_into
-
-if TYPE_CHECKING:
-    from lakehouse_inv.pipeline.context import JobContext
 
 
 @dataclass(frozen=True)
@@ -75,12 +72,15 @@ def write_checked(
         checked.unpersist()
 
 
-def publish_checked(
-    ctx: JobContext,
+def check_and_write(
+    spark: SparkSession,
+    catalog: Catalog,
     layer: str,
     table: str,
     rows: DataFrame,
     *,
+    as_of: dt.date,
+    run_id: str,
     scope: str | None,
     source: str,
     quarantine_lock: threading.Lock | None = None,
@@ -88,30 +88,25 @@ def publish_checked(
     """Check ``rows`` against ``<layer>/<table>.yml`` and MERGE them into ``<layer>.<table>`` (``scope``: the
     target rows this write replaces); rejected rows go to ``silver.quarantine`` labelled with ``source``."""
     contract = load_contract(layer, table)
-    target = ctx.table(layer, table)
+    target = catalog.name(layer, table)
     checked = evaluate_checks(
         rows,
         contract,
-        as_of=ctx.as_of,
-        reference=lambda name: ctx.read(*name.split(".")),
-        target_schema=ctx.spark.table(target).schema,
+        as_of=as_of,
+        reference=lambda name: spark.table(catalog.name(*name.split("."))),
+        target_schema=spark.table(target).schema,
     )
     return write_checked(
-        ctx.spark,
+        spark,
         checked,
         table=target,
         keys=contract.keys,
         volatile=contract.volatile,
-        quarantine_table=ctx.table("silver", QUARANTINE),
+        quarantine_table=catalog.name("silver", QUARANTINE),
         source_label=source,
         target_label=f"{layer}.{table}",
-        as_of=ctx.as_of,
-        run_id=ctx.run_id,
+        as_of=as_of,
+        run_id=run_id,
         scope=scope,
         quarantine_lock=quarantine_lock,
     )
-
-
-def publish_gold(ctx: JobContext, table: str, rows: DataFrame, *, scope: str | None, source: str) -> CheckedWrite:
-    """The one write path of every gold table: :func:`publish_checked` into ``gold.<table>``."""
-    return publish_checked(ctx, "gold", table, rows, scope=scope, source=source)

@@ -12,13 +12,13 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.monitor.alerts import Facts, evaluate_rules, format_alerts
 from lakehouse_inv.monitor.anomalies import anomaly_window, demand_anomalies
 from lakehouse_inv.monitor.config import MonitoringConfig
 from lakehouse_inv.monitor.drift import expected_mae, forecast_drift, series_errors
 from lakehouse_inv.monitor.quality import data_quality, quarantine_failures, written_per_table
 from lakehouse_inv.pipeline.context import JobContext, StepResult
+from lakehouse_inv.pipeline.writes import publish_gold
 
 TABLES = ["data_quality", "forecast_drift", "demand_anomalies", "alerts"]
 

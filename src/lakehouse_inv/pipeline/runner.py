@@ -57,6 +57,28 @@ def make_context(args: argparse.Namespace) -> JobContext:
     )
 
 
+def record_step(
+    ctx: JobContext, job: str, started_at: dt.datetime, seconds: float, result: StepResult | None, error: str | None
+) -> None:
+    """One row of ``gold.job_runs`` for a step execution: ``error`` for a step that raised, else its result."""
+    record_run(
+        ctx.spark,
+        ctx.catalog,
+        run_id=ctx.run_id,
+        as_of=ctx.as_of,
+        job=job,
+        started_at=started_at,
+        seconds=seconds,
+        status="failed" if error is not None else result.status if result else "succeeded",
+        rows_in=result.rows_in if result else 0,
+        rows_out=result.rows_out if result else 0,
+        rows_quarantined=result.rows_quarantined if result else 0,
+        tables=result.tables if result else None,
+        message=(result.message if result else None) or error,
+        notes=result.notes() if result else (),
+    )
+
+
 def run_steps(ctx: JobContext, steps: Sequence[Step], *, out=print) -> list[StepReport]:
     reports: list[StepReport] = []
     out(f"lakehouse_inv run {ctx.run_id}  as-of {ctx.as_of}  steps: {', '.join(s.name for s in steps)}")
@@ -70,7 +92,7 @@ def run_steps(ctx: JobContext, steps: Sequence[Step], *, out=print) -> list[Step
         except Exception as exc:  # a failed step is recorded and stops the DAG; the error is shown in full
             report = StepReport(step.name, time.perf_counter() - t0, None, f"{type(exc).__name__}: {exc}")
             traceback.print_exc(file=sys.stderr)
-        record_run(ctx, step.name, started, report.seconds, report.result, report.error)
+        record_step(ctx, step.name, started, report.seconds, report.result, report.error)
         reports.append(report)
         if not report.ok:
             out(f"    FAILED after {report.seconds:.1f}s: {report.error}")

@@ -14,9 +14,9 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_inv.lakehouse.checked_write import publish_gold
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.scope import is_scoped, restrict, scope_sql
+from lakehouse_inv.pipeline.writes import publish_gold
 from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
 from lakehouse_inv.policies.distributed import optimize_frame
 from lakehouse_inv.policies.features import newsvendor_period, policy_inputs

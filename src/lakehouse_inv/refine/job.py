@@ -19,7 +19,7 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_inv.lakehouse.checked_write import CheckedWrite, publish_checked, write_checked
+from lakehouse_inv.lakehouse.checked_write import CheckedWrite, write_checked
 from lakehouse_inv.lakehouse.contracts import (
     ERRORS,
     Contract,
@@ -32,6 +32,7 @@ from lakehouse_inv.lakehouse.increments import rebuild_window
 from lakehouse_inv.lakehouse.quarantine import QUARANTINE, ensure_hold_columns, held_rows, settle_held
 from lakehouse_inv.lakehouse.writes import merge_into
 from lakehouse_inv.pipeline.context import JobContext, StepResult
+from lakehouse_inv.pipeline.writes import publish_checked
 from lakehouse_inv.refine.conform import LINE, RAW, conform, localize
 from lakehouse_inv.refine.daily_demand import build_daily_demand, series_first_dates
 from lakehouse_inv.refine.tables import SPECS
