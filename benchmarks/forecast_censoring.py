@@ -12,7 +12,7 @@ window: bias ``sum(forecast) / sum(requests) - 1`` on the series with a stock-ou
 
 from __future__ import annotations
 
-from lakehouse_inv.forecast.threads import pin_blas_threads_env
+from lakehouse_inv.threads import pin_blas_threads_env
 
 pin_blas_threads_env()
 

@@ -17,7 +17,7 @@ Everything runs single-threaded (BLAS pinned before numpy loads). Results: a tab
 
 from __future__ import annotations
 
-from lakehouse_inv.forecast.threads import pin_blas_threads_env
+from lakehouse_inv.threads import pin_blas_threads_env
 
 pin_blas_threads_env()
 

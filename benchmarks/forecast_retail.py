@@ -25,7 +25,7 @@ day-of-week mean (quantiles = the empirical quantiles of the 12 same-weekday val
 
 from __future__ import annotations
 
-from lakehouse_inv.forecast.threads import pin_blas_threads_env
+from lakehouse_inv.threads import pin_blas_threads_env
 
 pin_blas_threads_env()
 

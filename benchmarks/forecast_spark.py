@@ -30,7 +30,7 @@ from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.distributed import forecast_frame
 from lakehouse_inv.forecast.series import forecast_series
 from lakehouse_inv.forecast.synthetic import RATE_BANDS, simulate_series
-from lakehouse_inv.forecast.threads import pin_blas_threads
+from lakehouse_inv.threads import pin_blas_threads
 
 HISTORY_DAYS = 730
 AS_OF = dt.date(2024, 12, 31)

@@ -14,7 +14,7 @@ Single-threaded like a Spark UDF. Prints the timings and writes ``benchmarks/res
 
 from __future__ import annotations
 
-from lakehouse_inv.forecast.threads import pin_blas_threads_env
+from lakehouse_inv.threads import pin_blas_threads_env
 
 pin_blas_threads_env()
 

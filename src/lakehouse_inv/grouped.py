@@ -16,7 +16,7 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_inv.forecast.threads import pin_blas_threads
+from lakehouse_inv.threads import pin_blas_threads
 
 BUCKET = "_bucket"
 BUCKETS_PER_CORE = 4

@@ -3,11 +3,11 @@
 Modules: ``config`` (ForecastConfig), ``series`` (forecast_series + FORECAST_SCHEMA), ``backtest``
 (backtest_series + ACCURACY_SCHEMA), ``engine`` (fallbacks, selection), ``candidates``, ``arma`` (the fast
 regression-with-ARMA-errors estimator), ``distribution`` (Poisson/NB, quantiles, daily_pmf), ``metrics``,
-``history`` (input rows -> daily history), ``csv_io`` (read_demand_csv), ``threads`` (BLAS pinning),
-``synthetic`` (simulated series for tests and benchmarks).
+``history`` (input rows -> daily history), ``csv_io`` (read_demand_csv), ``synthetic`` (simulated series for
+tests and benchmarks). BLAS thread pinning is the generic :mod:`lakehouse_inv.threads`.
 
-Exports resolve lazily (PEP 562) so that ``from lakehouse_inv.forecast.threads import pin_blas_threads_env``
-can run before numpy is imported, which is the only time the BLAS environment variables take effect.
+Exports resolve lazily (PEP 562): importing the package loads none of its modules, so a process can still pin
+BLAS threads (:func:`lakehouse_inv.threads.pin_blas_threads_env`) before numpy is imported.
 """
 
 from __future__ import annotations
@@ -30,10 +30,6 @@ _EXPORTS = {
     "read_demand_csv": "csv_io",
     "BadRow": "csv_io",
     "DemandFileError": "csv_io",
-    "blas_thread_env": "threads",
-    "pin_blas_threads_env": "threads",
-    "pin_blas_threads": "threads",
-    "limit_blas_threads": "threads",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,4 +1,4 @@
-"""Keep BLAS/OpenMP single-threaded inside forecasting workers.
+"""Keep BLAS/OpenMP single-threaded inside Python workers (forecast fits, policy solves, the replay).
 
 Spark runs one Python worker per core; if each worker's OpenBLAS also starts one thread per core, a 16-core
 executor runs 256 threads fighting over 16 cores, and the small least-squares problems of one series get

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from lakehouse_inv.forecast.threads import (
+from lakehouse_inv.threads import (
     BLAS_THREAD_ENV_VARS,
     _loaded_openblas,
     blas_thread_env,
@@ -26,7 +26,7 @@ def test_env_mapping_covers_the_common_runtimes() -> None:
 
 def test_pinning_before_numpy_import_reaches_openblas() -> None:
     code = (
-        "from lakehouse_inv.forecast.threads import pin_blas_threads_env, _loaded_openblas\n"
+        "from lakehouse_inv.threads import pin_blas_threads_env, _loaded_openblas\n"
         "pin_blas_threads_env(1)\n"
         "import numpy\n"
         "print([lib.get() for lib in _loaded_openblas()])\n"
