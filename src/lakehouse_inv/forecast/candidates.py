@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -389,3 +390,20 @@ def ineligibility(name: str, history: SeriesHistory, end: int, config: ForecastC
 
 def fit_candidate(name: str, history: SeriesHistory, end: int, config: ForecastConfig) -> FittedCandidate:
     return FITTERS[name](history, end, config)
+
+
+# Each candidate's ``label`` (the ``model`` column) read back as the candidate that wrote it, first match wins.
+_LABEL_PATTERNS = (
+    (re.compile(r"^arima\("), "arima_dow"),
+    (re.compile(r"^dow_profile_\d+w\+yearly$"), "dow_profile_yearly"),
+    (re.compile(r"^dow_profile_\d+w$"), "dow_profile"),
+    (re.compile(r"^seasonal_naive$"), "seasonal_naive"),
+    (re.compile(r"^croston_sba$"), "croston_sba"),
+    (re.compile(r"^pooled_profile_\d+w$"), "pooled_profile"),
+)
+
+
+def candidate_of_label(label: str | None) -> str | None:
+    """The candidate whose ``label`` a published ``model`` column holds; None for anything else (an average,
+    a fallback's ``mean``)."""
+    return next((name for pattern, name in _LABEL_PATTERNS if label and pattern.search(label)), None)

@@ -16,9 +16,9 @@ from pyspark.sql import functions as F
 from lakehouse_inv.config import ConfigError
 from lakehouse_inv.forecast.config import ForecastConfig, quantile_column
 from lakehouse_inv.forecast.distributed import backtest_frame
+from lakehouse_inv.forecast.refit import forecast_by_plan, plan_for_run, plan_metrics
 from lakehouse_inv.forecast.tracking import log_run
 from lakehouse_inv.lakehouse.numeric import exact_mean, exact_sum
-from lakehouse_inv.monitor.refit import forecast_by_plan, plan_for_context, plan_metrics
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.writes import publish_gold
 
@@ -74,12 +74,29 @@ def _tracking(
     )
 
 
+def refit_plan(ctx: JobContext, config: ForecastConfig) -> pd.DataFrame:
+    """Which series select their model in full at this run and which refit their last one
+    (:mod:`lakehouse_inv.forecast.refit`), from the published forecasts and drift checks before ``--as-of``."""
+
+    def optional(table: str) -> DataFrame | None:
+        name = ctx.table("gold", table)
+        return ctx.spark.table(name) if ctx.spark.catalog.tableExists(name) else None
+
+    return plan_for_run(
+        optional("demand_forecast"),
+        optional("forecast_drift"),
+        as_of=ctx.as_of,
+        every_days=ctx.configs["monitoring"].refit.selection_every_days,
+        candidates=list(config.candidates),
+    )
+
+
 def run(ctx: JobContext) -> StepResult:
     config: ForecastConfig = ctx.configs["forecast"]
     ctx.catalog.ensure_tables(ctx.spark, "gold", ["demand_forecast"])
     _check_quantile_columns(ctx, config)
     result = StepResult()
-    plan = plan_for_context(ctx, config)  # drifted series re-select their model whatever the schedule says
+    plan = refit_plan(ctx, config)  # drifted series re-select their model whatever the schedule says
     forecasts = forecast_by_plan(demand_history(ctx, config), plan, config=config, as_of=ctx.as_of)
     result.record(
         "gold.demand_forecast", publish_gold(ctx, "demand_forecast", forecasts, scope=origin(ctx), source=SOURCE)

@@ -13,31 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from functools import reduce
-from typing import TYPE_CHECKING
 
 import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse_inv.forecast.candidates import candidate_of_label
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.distributed import forecast_frame
 
-if TYPE_CHECKING:
-    from lakehouse_inv.pipeline.context import JobContext
-
 KEYS = ["store_id", "product_id"]
 SCHEDULE, DRIFT, KEPT, NO_MODEL = "schedule", "drift", "kept", "no_previous_model"
-# model column label -> candidate name (forecast/candidates.py labels)
-_LABELS = [
-    (re.compile(r"^arima\("), "arima_dow"),
-    (re.compile(r"^dow_profile_\d+w\+yearly$"), "dow_profile_yearly"),
-    (re.compile(r"^dow_profile_\d+w$"), "dow_profile"),
-    (re.compile(r"^seasonal_naive$"), "seasonal_naive"),
-    (re.compile(r"^croston_sba$"), "croston_sba"),
-    (re.compile(r"^pooled_profile_\d+w$"), "pooled_profile"),
-]
 # series are forecast per product (all its stores in one pandas call), so sparse ones can pool (forecast.pooling)
 GROUP = "product_id"
 PLAN_COLUMNS = [*KEYS, "pinned", "reason"]
@@ -54,7 +41,7 @@ def used_candidates(model: str | None, model_params: str | None, allowed: list[s
     except (ValueError, AttributeError):
         members = []
     if not members:
-        members = [name for pattern, name in _LABELS if model and pattern.search(model)][:1]
+        members = [name] if (name := candidate_of_label(model)) else []
     if not members or any(m not in allowed for m in members):
         return None
     return "+".join(members)
@@ -110,20 +97,6 @@ def plan_for_run(
         .toPandas()
     ).rename(columns={"subject_id": "product_id"})
     return selection_plan(previous, drifted, as_of=as_of, every_days=every_days, candidates=candidates)
-
-
-def plan_for_context(ctx: JobContext, config: ForecastConfig) -> pd.DataFrame:
-    def optional(table: str) -> DataFrame | None:
-        name = ctx.table("gold", table)
-        return ctx.spark.table(name) if ctx.spark.catalog.tableExists(name) else None
-
-    return plan_for_run(
-        optional("demand_forecast"),
-        optional("forecast_drift"),
-        as_of=ctx.as_of,
-        every_days=ctx.configs["monitoring"].refit.selection_every_days,
-        candidates=list(config.candidates),
-    )
 
 
 def forecast_by_plan(history: DataFrame, plan: pd.DataFrame, *, config: ForecastConfig, as_of: dt.date) -> DataFrame:

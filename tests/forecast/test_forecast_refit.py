@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from lakehouse_inv.forecast.config import ForecastConfig
-from lakehouse_inv.monitor.refit import (
+from lakehouse_inv.forecast.refit import (
     DRIFT,
     KEPT,
     NO_MODEL,
