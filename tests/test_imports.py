@@ -217,6 +217,13 @@ def test_layer_check_finds_a_planted_upward_import():
     assert upward_imports({"lakehouse": {"pipeline"}, "pipeline": set()}) == [("lakehouse", "pipeline")]
 
 
+def test_no_module_imports_a_job_module(graph):
+    """``job.py`` modules only read, call a step's computation and write; the step registry names them as strings.
+    Whoever needs a step's work (the walk-forward evaluation) calls its step API (``forecast/step.py``, ...)."""
+    importers = sorted((m, t) for m, targets in graph.items() for t in targets if t.rsplit(".", 1)[-1] == "job")
+    assert importers == []
+
+
 def test_no_cycle_inside_a_package(graph):
     found = {p: cycles(g) for p, g in within_package_graphs(graph).items() if cycles(g)}
     assert found == {}, f"import cycles inside packages: {found}"

@@ -7,7 +7,6 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from chispa import assert_approx_df_equality, assert_df_equality
@@ -17,8 +16,8 @@ from lakehouse_inv.pipeline.runner import main_for, make_context
 from lakehouse_inv.pipeline.scope import parse_service_level
 from lakehouse_inv.policies.config import PolicyConfig
 from lakehouse_inv.policies.features import policy_inputs
-from lakehouse_inv.policies.job import optimize_rows
 from lakehouse_inv.policies.service_level import apply_service_level, missed_sale_cost
+from lakehouse_inv.policies.step import optimize_as_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = "store_id string, product_id string, h double, W double, pi double, life int, a double, unit_cost double"
@@ -92,7 +91,7 @@ def test_the_runner_rejects_a_bad_service_level_before_anything_runs(capsys: pyt
 
 
 def test_the_optimize_step_solves_and_records_the_overridden_pi(spark):
-    """The job's wiring: the policy is solved with the service level's pi, and ``inputs_json`` shows it."""
+    """The step's wiring: the policy is solved with the service level's pi, and ``inputs_json`` shows it."""
     columns = (
         "store_id string, product_id string, supplier_id string, storage_id string, a double, demand_variance double, "
         "L int, h double, K double, pi double, W double, life int, unit_cost double, price double, moq double, "
@@ -101,12 +100,14 @@ def test_the_optimize_step_solves_and_records_the_overridden_pi(spark):
     row = ("S01", "P01", "SUP1", "ST1", 3.0, 3.0, 4, 0.02, 40.0, 0.1, 2.0, None, 1.5, 3.0, None, None, None, None)
     items = spark.createDataFrame([row], columns)
     storage = spark.createDataFrame([("S01", "ST1")], "store_id string, storage_id string")
-    ctx = SimpleNamespace(as_of=dt.date(2025, 1, 1), options={}, read=lambda layer, table: storage)
     policy = PolicyConfig(id="sq", type="sQ", partition_fields=["store_id"])
+    day = dt.date(2025, 1, 1)
 
     def solve(alpha: float | None):
-        ctx.options["service_level"] = alpha
-        (result,) = optimize_rows(ctx, policy, items, items, dt.date(2025, 1, 1), 7).collect()
+        rows = optimize_as_of(
+            [policy], items, items, storage, as_of=day, forecast_as_of=day, horizon_days=7, service_level=alpha
+        )
+        (result,) = rows.collect()
         return result.status, json.loads(result.inputs_json)["pi"], result.reorder_point
 
     status, configured_pi, configured_s = solve(None)

@@ -26,32 +26,23 @@ window's start, and the replay itself feeds each rule only the sales of the days
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial, reduce
+from functools import reduce
 
-import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_inv.evaluate.config import EvaluateConfig
 from lakehouse_inv.evaluate.inputs import baseline_items, replay_terms
 from lakehouse_inv.forecast.config import ForecastConfig
-from lakehouse_inv.forecast.job import history_columns
-from lakehouse_inv.forecast.pooling import forecast_group
-from lakehouse_inv.forecast.series import forecast_output_schema
-from lakehouse_inv.grouped import apply_per_group
+from lakehouse_inv.forecast.step import ORIGIN, forecasts_at_origins
 from lakehouse_inv.pipeline.context import JobContext
 from lakehouse_inv.policies.config import ITEM_KEYS, PolicyConfig
-from lakehouse_inv.policies.distributed import optimize_frame
-from lakehouse_inv.policies.features import newsvendor_period, policy_inputs
-from lakehouse_inv.policies.job import with_review_period
-from lakehouse_inv.policies.sources import SOLVED, current_items
+from lakehouse_inv.policies.sources import current_items
+from lakehouse_inv.policies.step import decisions_at_origins
 from lakehouse_inv.replenishment.baseline import service_levels
 
-ORIGIN = "origin"
 RULE_FROM = "rule_from"
-POOL_BY = "product_id"
 
 
 @dataclass(frozen=True)
@@ -99,47 +90,20 @@ def decision_days(policy: PolicyConfig, windows: Windows) -> list[tuple[dt.date,
     return out
 
 
-def _forecast_at_origin(pdf: pd.DataFrame, *, config: ForecastConfig) -> pd.DataFrame:
-    origin = pdf[ORIGIN].iat[0]
-    return forecast_group(
-        pdf.drop(columns=[ORIGIN]), config=config, key_cols=ITEM_KEYS, group_col=POOL_BY, as_of=origin
-    )
-
-
-def forecasts_at_origins(daily_demand: DataFrame, origins: Sequence[dt.date], config: ForecastConfig) -> DataFrame:
-    """``gold.demand_forecast``-shaped rows of every series at every origin, from the data up to each origin only
-    (``as_of`` renamed ``origin``)."""
-    spark = daily_demand.sparkSession
-    frame = spark.createDataFrame([(o,) for o in origins], f"{ORIGIN} date")
-    history = history_columns(
-        daily_demand.where(
-            (F.col("date") <= F.lit(max(origins)))
-            & (F.col("date") > F.date_sub(F.lit(min(origins)), config.history_days))
-        )
-    )
-    cut = history.crossJoin(F.broadcast(frame)).where(
-        (F.col("date") <= F.col(ORIGIN)) & (F.col("date") > F.date_sub(F.col(ORIGIN), config.history_days))
-    )
-    schema = forecast_output_schema("store_id string, product_id string", config.quantiles)
-    fn = partial(_forecast_at_origin, config=config)
-    return apply_per_group(cut, [ORIGIN, POOL_BY], fn, schema).withColumnRenamed("as_of", ORIGIN)
-
-
 def policy_decisions(
     ctx: JobContext, policy: PolicyConfig, items: DataFrame, forecasts: DataFrame, schedule: DataFrame
 ) -> DataFrame:
     """The solved decisions of ``policy`` at the origins it re-optimizes from: one model per partition and origin."""
-    per_origin = policy.model_copy(update={"partition_fields": [*policy.partition_fields, ORIGIN]})
     needed = schedule.where(F.col("policy_id") == policy.id).select(ORIGIN).distinct()
-    items = items.join(F.broadcast(needed), ORIGIN)
-    forecasts = forecasts.join(F.broadcast(needed), ORIGIN)
     horizon = ctx.configs["policies"].planning_horizon_days
-    storage = ctx.read("silver", "store_storage")
-    inputs = policy_inputs(items, forecasts, storage, per_origin, horizon_days=horizon, forecast_keys=[ORIGIN])
-    solved = optimize_frame(inputs, per_origin).where(F.col("status").isin(*SOLVED))
-    if policy.type == "nvbudget":
-        period = items.select(*ITEM_KEYS, ORIGIN, newsvendor_period().alias("_period"))
-        solved = solved.join(period, [*ITEM_KEYS, ORIGIN]).withColumn("decision_json", with_review_period())
+    solved = decisions_at_origins(
+        policy,
+        items.join(F.broadcast(needed), ORIGIN),
+        forecasts.join(F.broadcast(needed), ORIGIN),
+        ctx.read("silver", "store_storage"),
+        horizon_days=horizon,
+        origin=ORIGIN,
+    )
     return solved.select(
         F.lit(policy.id).alias("policy_id"),
         F.lit(policy.type).alias("policy_type"),

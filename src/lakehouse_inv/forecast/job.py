@@ -2,7 +2,8 @@
 
 ``forecast`` writes ``gold.demand_forecast`` (one row per series x ``as_of`` x target date); ``backtest``
 writes ``gold.forecast_accuracy`` (one row per series x ``as_of`` x model, always including seasonal
-naive). Both read ``silver.daily_demand`` up to ``--as-of`` and replace their rows for that origin.
+naive). Both read ``silver.daily_demand`` up to ``--as-of``, compute with :mod:`.step` and replace their rows for
+that origin.
 """
 
 from __future__ import annotations
@@ -15,40 +16,19 @@ from pyspark.sql import functions as F
 
 from lakehouse_inv.config import ConfigError
 from lakehouse_inv.forecast.config import ForecastConfig, quantile_column
-from lakehouse_inv.forecast.distributed import backtest_frame
-from lakehouse_inv.forecast.refit import forecast_by_plan, plan_for_run, plan_metrics
+from lakehouse_inv.forecast.refit import plan_for_run, plan_metrics
+from lakehouse_inv.forecast.step import backtest_as_of, forecast_as_of
 from lakehouse_inv.forecast.tracking import log_run
 from lakehouse_inv.lakehouse.numeric import exact_mean, exact_sum
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.writes import publish_gold
 
-SERIES_KEYS = ["store_id", "product_id"]
 SOURCE = "silver.daily_demand"
 
 
 def origin(ctx: JobContext) -> str:
     """The rows a forecast or backtest run replaces: those of its origin."""
     return f"t.as_of = DATE'{ctx.as_of}'"
-
-
-def history_columns(daily_demand: DataFrame) -> DataFrame:
-    """The daily demand each series is forecast from: units sold (zero-filled), realised price, and the stock-out
-    flag with the unmet requests where known (sales on a stock-out day are a lower bound, see ``history``)."""
-    return daily_demand.select(
-        *SERIES_KEYS,
-        "date",
-        F.col("units_sold").cast("double").alias("demand"),
-        F.col("avg_price").alias("price"),
-        "stockout",
-        F.col("lost_requests").cast("double").alias("lost_requests"),
-    )
-
-
-def demand_history(ctx: JobContext, config: ForecastConfig, extra_days: int = 0) -> DataFrame:
-    """:func:`history_columns` of the ``history_days`` (+ ``extra_days``) days up to ``--as-of``."""
-    first = F.date_sub(F.lit(ctx.as_of), config.history_days + extra_days)
-    daily = ctx.read("silver", "daily_demand")
-    return history_columns(daily.where((F.col("date") <= F.lit(ctx.as_of)) & (F.col("date") > first)))
 
 
 def _check_quantile_columns(ctx: JobContext, config: ForecastConfig) -> None:
@@ -97,7 +77,7 @@ def run(ctx: JobContext) -> StepResult:
     _check_quantile_columns(ctx, config)
     result = StepResult()
     plan = refit_plan(ctx, config)  # drifted series re-select their model whatever the schedule says
-    forecasts = forecast_by_plan(demand_history(ctx, config), plan, config=config, as_of=ctx.as_of)
+    forecasts = forecast_as_of(ctx.read("silver", "daily_demand"), ctx.as_of, config, plan)
     result.record(
         "gold.demand_forecast", publish_gold(ctx, "demand_forecast", forecasts, scope=origin(ctx), source=SOURCE)
     )
@@ -127,10 +107,7 @@ def run_backtest(ctx: JobContext) -> StepResult:
     ctx.catalog.ensure_tables(ctx.spark, "gold", ["forecast_accuracy"])
     _add_quantile_method_column(ctx)
     result = StepResult()
-    span = config.backtest_horizon + config.backtest.step_days * (config.backtest.origins - 1)
-    accuracy = backtest_frame(
-        demand_history(ctx, config, extra_days=span), key_cols=SERIES_KEYS, config=config, as_of=ctx.as_of
-    )
+    accuracy = backtest_as_of(ctx.read("silver", "daily_demand"), ctx.as_of, config)
     result.record(
         "gold.forecast_accuracy", publish_gold(ctx, "forecast_accuracy", accuracy, scope=origin(ctx), source=SOURCE)
     )
