@@ -20,8 +20,9 @@ from lakehouse_inv.dashboard.views import card_values, latest_cards, policies_ov
 from lakehouse_inv.orders.selection import EXPORT_COLUMNS, orders_csv, select_order_rows
 from lakehouse_inv.pipeline.configs import load_configs
 from lakehouse_inv.pipeline.context import JobContext
+from lakehouse_inv.pipeline.options import RunOptions
 from lakehouse_inv.pipeline.runner import main_for
-from lakehouse_inv.pipeline.scope import parse_ids, restrict, scope_sql
+from lakehouse_inv.pipeline.scope import restrict, scope_sql
 
 
 def _orders(dates_as_objects: bool) -> pd.DataFrame:
@@ -167,6 +168,11 @@ def test_the_real_runner_accepts_the_run_pages_arguments(tmp_path: Path, capsys:
     assert "policies" in capsys.readouterr().err
     assert main_for(None, ["--stores", "S01;drop", "--conf-dir", str(ROOT / "conf")]) == 2
     assert "--stores: not an id: 'S01;drop'" in capsys.readouterr().err
+    # the Run page builds the same options, so it refuses what the command line would, before launching
+    with pytest.raises(ValueError, match="--service-level: 1 is not a service level"):
+        RunRequest(["S01"], service_level=1.0)
+    with pytest.raises(ValueError, match="--stores: not an id: 'S01;drop'"):
+        RunRequest(["S01;drop"])
 
 
 def test_run_scope_restricts_rows_and_the_replace_scope(spark):
@@ -176,8 +182,8 @@ def test_run_scope_restricts_rows_and_the_replace_scope(spark):
     )
     assert_df_equality(restrict(frame, ctx), frame)
     assert scope_sql(ctx) == ""
-    ctx.options.update(stores=parse_ids(" S01 ,", "stores"), products=parse_ids("P02,P01", "products"))
-    assert ctx.options["products"] == ["P01", "P02"]
+    ctx.options = RunOptions.from_text(stores=" S01 ,", products="P02,P01")
+    assert ctx.options.products == ("P01", "P02")
     expected = spark.createDataFrame([("S01", "P01"), ("S01", "P02")], frame.schema)
     assert_df_equality(restrict(frame, ctx), expected, ignore_row_order=True)
     assert scope_sql(ctx) == " AND t.store_id IN ('S01') AND t.product_id IN ('P01', 'P02')"

@@ -12,12 +12,13 @@ import pytest
 from chispa import assert_approx_df_equality, assert_df_equality
 from pyspark.sql import functions as F
 
+from lakehouse_inv.pipeline.options import RunOptions
 from lakehouse_inv.pipeline.runner import main_for, make_context
-from lakehouse_inv.pipeline.scope import parse_service_level
 from lakehouse_inv.policies.config import PolicyConfig
 from lakehouse_inv.policies.features import policy_inputs
 from lakehouse_inv.policies.service_level import apply_service_level, missed_sale_cost
 from lakehouse_inv.policies.step import optimize_as_of
+from lakehouse_inv.ranges import SERVICE_LEVEL, SERVICE_LEVEL_DECIMALS
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = "store_id string, product_id string, h double, W double, pi double, life int, a double, unit_cost double"
@@ -37,15 +38,22 @@ def test_missed_sale_cost_rejects_a_level_outside_0_1(alpha: float):
         missed_sale_cost(1.0, alpha)
 
 
-def test_parse_service_level():
-    assert parse_service_level("0.95") == 0.95
-    assert parse_service_level(" 0.5001 ") == 0.5001
-    assert parse_service_level(None) is None and parse_service_level("") is None
+def test_service_level_option():
+    def parsed(text):
+        return RunOptions.from_text(service_level=text).service_level
+
+    assert parsed("0.95") == 0.95
+    assert parsed(" 0.5001 ") == 0.5001
+    assert parsed(None) is None and parsed("") is None
     for bad in ["0.5", "0.9999", "1", "95", "0.3", "nan", "inf"]:
-        with pytest.raises(ValueError, match=r"--service-level: '.*' is not a service level between 0.5 and 0.9999"):
-            parse_service_level(bad)
+        with pytest.raises(ValueError, match=r"--service-level: \S+ is not a service level between 0.5 and 0.9999"):
+            parsed(bad)
     with pytest.raises(ValueError, match="--service-level: not a number: 'high'"):
-        parse_service_level("high")
+        parsed("high")
+    with pytest.raises(ValueError, match=r"--service-level: 1\.2 is not a service level"):  # typed, as the dashboard
+        RunOptions(service_level=1.2)
+    low, high = SERVICE_LEVEL.inner(SERVICE_LEVEL_DECIMALS)  # the dashboard's input field
+    assert (low, high) == (0.5001, 0.9998) and RunOptions(service_level=low) and RunOptions(service_level=high)
 
 
 def test_applied_to_item_inputs_per_policy_type(spark):
@@ -82,12 +90,12 @@ def test_the_runner_rejects_a_bad_service_level_before_anything_runs(capsys: pyt
     conf = str(ROOT / "conf")
     for steps in (None, ["optimize"]):
         assert main_for(steps, ["--service-level", "1.2", "--conf-dir", conf]) == 2
-        assert "error: --service-level: '1.2' is not a service level" in capsys.readouterr().err
+        assert "error: --service-level: 1.2 is not a service level" in capsys.readouterr().err
     args = argparse.Namespace(
         conf_dir=ROOT / "conf", env=None, as_of=None, run_id="r", full_refresh=False, service_level="0.97"
     )
-    assert make_context(args).options["service_level"] == 0.97
-    assert make_context(argparse.Namespace(**{**vars(args), "service_level": None})).options["service_level"] is None
+    assert make_context(args).options == RunOptions(service_level=0.97)
+    assert make_context(argparse.Namespace(**{**vars(args), "service_level": None})).options.service_level is None
 
 
 def test_the_optimize_step_solves_and_records_the_overridden_pi(spark):

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
+from lakehouse_inv.pipeline.options import RunOptions
 from lakehouse_inv.pipeline.runner import run_steps
 from lakehouse_inv.pipeline.steps import resolve
 from lakehouse_inv.refine.reconcile import unaccounted_rows
@@ -136,7 +137,7 @@ def _snapshot(ctx) -> dict[str, list]:
 
 
 def _run(ctx, steps, day, **options):
-    ctx.as_of, ctx.run_id, ctx.options = day, f"hostile-{day}-{len(options)}", options
+    ctx.as_of, ctx.run_id, ctx.options = day, f"hostile-{day}-{len(options)}", RunOptions(**options)
     reports = run_steps(ctx, resolve(steps), out=lambda *_: None)
     assert all(r.ok for r in reports), [r.error for r in reports]
     return reports

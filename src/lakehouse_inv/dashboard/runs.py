@@ -19,6 +19,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from lakehouse_inv.pipeline.options import RunOptions
+
 RUN_STEPS = ("optimize", "generate_orders")
 CLI_ENV = "LAKEHOUSE_INV_DASHBOARD_CLI"
 
@@ -33,6 +35,10 @@ class RunRequest:
     products: list[str] = field(default_factory=list)
     evaluate: bool = False
     service_level: float | None = None  # None = keep each item's configured missed-sale cost
+
+    def __post_init__(self) -> None:
+        """Rejects what the run's command line would reject (ValueError naming the option), before launching."""
+        RunOptions(stores=tuple(self.stores), products=tuple(self.products), service_level=self.service_level)
 
     def arguments(self) -> list[str]:
         steps = [*RUN_STEPS, "evaluate"] if self.evaluate else list(RUN_STEPS)

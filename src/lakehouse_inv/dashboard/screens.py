@@ -26,6 +26,7 @@ from lakehouse_inv.dashboard.views import (
 )
 from lakehouse_inv.dashboard.warehouse import MissingTable, Warehouse
 from lakehouse_inv.orders.selection import orders_csv, select_order_rows
+from lakehouse_inv.ranges import SERVICE_LEVEL, SERVICE_LEVEL_DECIMALS
 
 RUN_STATE_DIR = ".dashboard"
 PLOT = {"displayModeBar": False}
@@ -350,23 +351,25 @@ def run_page() -> None:
         chosen_products = st.multiselect("Products", products, placeholder="all products", key="run_products")
         service_level = st.number_input(
             "Service level override (empty = configured costs)",
-            min_value=0.5001,
-            max_value=0.9998,
+            min_value=SERVICE_LEVEL.inner(SERVICE_LEVEL_DECIMALS)[0],
+            max_value=SERVICE_LEVEL.inner(SERVICE_LEVEL_DECIMALS)[1],
             value=None,
             step=0.01,
-            format="%.4f",
+            format=f"%.{SERVICE_LEVEL_DECIMALS}f",
             placeholder="configured costs",
             key="run_service_level",
         )
         evaluate = st.checkbox("Evaluate afterwards (replays all policies: slower)", key="run_evaluate")
         launched = st.form_submit_button("Launch run")
     if launched:
-        request = RunRequest(chosen_stores, chosen_products, evaluate, service_level)
         try:
+            request = RunRequest(chosen_stores, chosen_products, evaluate, service_level)
             state = manager.launch(request, settings.conf_dir, settings.env)
             st.success(f"Started run {state.run_id}.")
         except RunInProgress as exc:
             st.warning(f"Refused: {exc}")
+        except ValueError as exc:
+            st.error(f"Rejected, nothing was launched: {exc}")
     _run_progress(manager, warehouse)
 
 

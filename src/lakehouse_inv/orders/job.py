@@ -126,7 +126,7 @@ def run(ctx: JobContext) -> StepResult:
     baseline: Baseline = ctx.configs["evaluate"].baseline
     ctx.catalog.ensure_tables(ctx.spark, "gold", [TABLE, RECOMMENDATION])
     result = StepResult()
-    forced = ctx.options.get("full_refresh", False) or is_scoped(ctx)  # a scoped run orders for its items
+    forced = ctx.options.full_refresh or is_scoped(ctx)  # a scoped run orders for its items
     policies = [p for p in config.active if forced or p.fires_on(ctx.as_of, p.order_schedule)]
     recommendation = restrict(latest_recommendation(ctx), ctx)
     on_baseline = recommendation.where(F.col("recommended_policy_id") == baseline.id).select(*ITEM_KEYS)

@@ -1,4 +1,5 @@
-"""What a step receives: the as-of date, run id, validated configuration and (lazily) a Spark session."""
+"""What a step receives: the as-of date, run id, typed run options, validated configuration and (lazily) a Spark
+session."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 from lakehouse_inv.config import PipelineConfig, SimulatorConfig
 from lakehouse_inv.lakehouse.catalog import Catalog
 from lakehouse_inv.lakehouse.checked_write import CheckedWrite
+from lakehouse_inv.pipeline.options import RunOptions
 
 
 @dataclass
@@ -61,7 +63,7 @@ class JobContext:
     conf_dir: Path
     as_of: dt.date
     run_id: str
-    options: dict[str, Any] = field(default_factory=dict)
+    options: RunOptions = field(default_factory=RunOptions)
     spark_session: SparkSession | None = None
 
     @property

@@ -15,8 +15,9 @@ from lakehouse_inv.config import ConfigError
 from lakehouse_inv.lakehouse.runs import record_run
 from lakehouse_inv.pipeline.configs import default_as_of, load_configs
 from lakehouse_inv.pipeline.context import JobContext, StepResult, new_run_id
-from lakehouse_inv.pipeline.scope import parse_ids, parse_service_level
+from lakehouse_inv.pipeline.options import RunOptions
 from lakehouse_inv.pipeline.steps import Step, resolve
+from lakehouse_inv.ranges import SERVICE_LEVEL
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,12 @@ def make_context(args: argparse.Namespace) -> JobContext:
         conf_dir=args.conf_dir or Path("conf"),
         as_of=as_of,
         run_id=args.run_id or new_run_id(as_of),
-        options={
-            "full_refresh": args.full_refresh,
-            "stores": parse_ids(getattr(args, "stores", None), "stores"),
-            "products": parse_ids(getattr(args, "products", None), "products"),
-            "service_level": parse_service_level(getattr(args, "service_level", None)),
-        },
+        options=RunOptions.from_text(
+            full_refresh=args.full_refresh,
+            stores=getattr(args, "stores", None),
+            products=getattr(args, "products", None),
+            service_level=getattr(args, "service_level", None),
+        ),
     )
 
 
@@ -142,8 +143,8 @@ def main_for(step_names: list[str] | None, argv: Sequence[str] | None = None, pr
     if step_names is None or "optimize" in step_names:
         parser.add_argument(
             "--service-level",
-            help="optimize the (scoped) items for this target service level α, 0.5 < α < 0.9999: their missed-sale "
-            "cost becomes h·α/(1−α) (default: each item's configured costs)",
+            help=f"optimize the (scoped) items for this target service level α, {SERVICE_LEVEL.low:g} < α < "
+            f"{SERVICE_LEVEL.high:g}: their missed-sale cost becomes h·α/(1−α) (default: each item's configured costs)",
         )
     args = parser.parse_args(argv)
     try:

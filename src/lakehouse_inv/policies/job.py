@@ -32,7 +32,7 @@ def due_policies(ctx: JobContext, config: PoliciesConfig) -> list[PolicyConfig]:
         .collect()
     }
     # a scoped run re-optimizes its items; a service-level override re-optimizes every item it applies to
-    forced = ctx.options.get("full_refresh", False) or is_scoped(ctx) or ctx.options.get("service_level") is not None
+    forced = ctx.options.full_refresh or is_scoped(ctx) or ctx.options.service_level is not None
     return [
         p for p in config.active if forced or p.id not in optimized or p.fires_on(ctx.as_of, p.optimization_schedule)
     ]
@@ -59,7 +59,7 @@ def run(ctx: JobContext) -> StepResult:
             as_of=ctx.as_of,
             forecast_as_of=forecast_as_of,
             horizon_days=horizon,
-            service_level=ctx.options.get("service_level"),
+            service_level=ctx.options.service_level,
         )
         ids = ", ".join(f"'{p.id}'" for p in policies)
         scope = f"t.as_of = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})" + scope_sql(ctx)
@@ -78,7 +78,7 @@ def run(ctx: JobContext) -> StepResult:
     )
     result.rows_in = sum(r["items"] for r in summary)
     result.message = "; ".join(f"{r.policy_id}: {r['items']} {r.status}" for r in summary)
-    alpha = ctx.options.get("service_level")
+    alpha = ctx.options.service_level
     if alpha is not None:
         result.message += (
             f"; service level {alpha:g} for the run's items: missed-sale cost pi = h·α/(1−α) (nvbudget: W·α/(1−α)), "

@@ -21,7 +21,8 @@ USES_MISSED_SALE_COST = ("sQ", "sQ_perishable", "RS", "nvbudget")
 
 
 def missed_sale_cost(holding: float, alpha: float) -> float:
-    """π with α = π / (π + h): the missed-sale cost at which a unit's critical ratio is α."""
+    """π with α = π / (π + h): the missed-sale cost at which a unit's critical ratio is α. The formula needs
+    0 < α < 1; a run's ``--service-level`` is narrower (:data:`lakehouse_inv.ranges.SERVICE_LEVEL`)."""
     if not 0 < alpha < 1:
         raise ValueError(f"service level {alpha!r} must lie strictly between 0 and 1")
     return holding * alpha / (1 - alpha)

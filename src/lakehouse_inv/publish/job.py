@@ -27,7 +27,7 @@ def publish_window(
         [(source, date_column)],
         as_of=ctx.as_of,
         lookback_days=ctx.pipeline.daily_demand_lookback_days,
-        full_refresh=ctx.options.get("full_refresh", False),
+        full_refresh=ctx.options.full_refresh,
     )
     if window is None:
         return

@@ -261,7 +261,7 @@ def refresh_daily_demand(ctx: JobContext, lock: threading.Lock | None = None) ->
         ],
         as_of=ctx.as_of,
         lookback_days=ctx.pipeline.daily_demand_lookback_days,
-        full_refresh=ctx.options.get("full_refresh", False),
+        full_refresh=ctx.options.full_refresh,
     )
     if window is None:
         return CheckedWrite(0, 0, 0)

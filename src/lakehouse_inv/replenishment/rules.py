@@ -78,13 +78,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lakehouse_inv.ranges import SERVICE_LEVEL
+
 REORDER_POINT, ORDER_UP_TO, REPLACEMENT, DAYS_OF_COVER, NONE, SERVICE_COVER = 0, 1, 2, 3, 4, 5
 RULE_KINDS = ("reorder_point", "order_up_to", "replacement", "days_of_cover", "none", "service_cover")
 """Rule kind names indexed by the codes above."""
 REVIEW_KINDS = (ORDER_UP_TO, REPLACEMENT, DAYS_OF_COVER, SERVICE_COVER)
 
 BASELINE_REVIEW_DAYS = 7
-MAX_SERVICE_LEVEL = 0.9999
+MAX_SERVICE_LEVEL = SERVICE_LEVEL.high
 """service_cover: a service level of 1 (no stock-out ever) has no normal quantile; it is read as this (z = 3.72)."""
 SALES_HISTORY_DAYS = 28
 
@@ -242,7 +244,7 @@ def store_manager_rule(
         a,
         review,
         offset,
-        safety_z=max(0.0, NormalDist().inv_cdf(min(max(service_level, 0.5), MAX_SERVICE_LEVEL))),
+        safety_z=max(0.0, NormalDist().inv_cdf(min(max(service_level, SERVICE_LEVEL.low), MAX_SERVICE_LEVEL))),
         prior_daily_variance=a if demand_variance is None else float(demand_variance),
         sell_within_days=life,
         lead_days=float(L),
