@@ -1,4 +1,5 @@
-"""Naive baseline for benchmarks: one Pyomo model per sQ SKU over the whole unpruned (s,Q) box.
+"""The naive sQ solver the optimize benchmarks compare against: one Pyomo model per SKU over the whole unpruned
+(s,Q) box. It ships with the benchmarks, not the package: "baseline" in the product means the store-manager rule.
 
 This is what a first implementation does: a binary ``y[s,Q]`` for every cell of a box known to hold the optimum,
 ``Σ y = 1``, objective ``Σ C(s,Q)·y[s,Q]`` with the sQ cost of docs/policies.md (Poisson lead-time demand), solved

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import force, spark_session, table, timed, write_result
+from benchmarks.naive_sq import naive_solve_sq
 from benchmarks.optimize_core import random_skus
-from lakehouse_inv.policies.baseline import naive_solve_sq
 from lakehouse_inv.policies.config import PolicyConfig
 from lakehouse_inv.policies.distributed import optimize_frame
 
