@@ -11,8 +11,8 @@ import pytest
 import yaml
 from croniter import croniter
 
+from bundle_checks import bundle_problems, load_bundle, quartz_problems
 from lakehouse_inv.config import SchemaNames
-from lakehouse_inv.monitor.bundle import bundle_problems, load_bundle, quartz_problems
 from lakehouse_inv.monitor.config import GovernanceConfig
 from lakehouse_inv.monitor.governance import grant_statements
 

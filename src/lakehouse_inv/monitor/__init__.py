@@ -1,2 +1,2 @@
 """Production monitoring and upkeep: data quality, forecast drift, demand anomalies, alert rules (``monitor``),
-table maintenance (``maintain``), Unity Catalog grants (``grants``) and the bundle's self-checks."""
+table maintenance (``maintain``) and Unity Catalog grants (``grants``)."""
