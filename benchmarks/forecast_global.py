@@ -19,7 +19,7 @@ ensemble with the published quantiles), and the global model's training CPU seco
 
 from __future__ import annotations
 
-from lakehouse_inv.forecast.threads import pin_blas_threads_env
+from lakehouse_inv.threads import pin_blas_threads_env
 
 pin_blas_threads_env()
 

@@ -148,7 +148,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("replenishment",),
     ("pipeline",),
     ("lakehouse",),
-    ("config", "ranges", "resources", "spark", "grouped", "threads", "io_utils", ROOT_PACKAGE),
+    ("config", "ranges", "resources", "spark", "grouped", "threads", "io_utils", "access", ROOT_PACKAGE),
 )
 
 
