@@ -37,6 +37,7 @@ def test_used_candidates_from_the_published_model():
     assert used_candidates("dow_profile_6w", None, CANDIDATES) == "dow_profile"
     assert used_candidates("dow_profile_6w+yearly", "{}", CANDIDATES) is None  # not an allowed candidate
     assert used_candidates("dow_profile_6w+yearly", "{}", [*CANDIDATES, "dow_profile_yearly"]) == "dow_profile_yearly"
+    assert used_candidates("dow_mean_12w", "{}", [*CANDIDATES, "dow_mean"]) == "dow_mean"
     members = json.dumps({"members": {"dow_profile": {}, "arima_dow": {}}})
     assert used_candidates("ensemble(arima(1,0,1)+dow+dow_profile_6w)", members, CANDIDATES) == "arima_dow+dow_profile"
     assert used_candidates("mean", "{}", CANDIDATES) is None

@@ -400,6 +400,7 @@ _LABEL_PATTERNS = (
     (re.compile(r"^seasonal_naive$"), "seasonal_naive"),
     (re.compile(r"^croston_sba$"), "croston_sba"),
     (re.compile(r"^pooled_profile_\d+w$"), "pooled_profile"),
+    (re.compile(r"^dow_mean_\d+w$"), "dow_mean"),
 )
 
 
