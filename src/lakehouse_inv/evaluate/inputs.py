@@ -24,7 +24,10 @@ REPLAY_KEYS = ["policy_id", *ITEM_KEYS]
 def replay_terms(items: DataFrame, levels: DataFrame, extra_keys: Sequence[str] = ()) -> DataFrame:
     """Replay inputs per store-product from the policy inputs and service levels; an order placed after closing
     arrives next morning at the earliest, so lead times below one day count as one. An expired unit costs its
-    purchase price plus disposal (``W``), as in the optimizer."""
+    purchase price plus disposal (``W``), as in the optimizer. Ordering is paid per shipment (store x supplier x
+    delivery day: the supplier's ``shipment_cost`` shared by the lines on it, :mod:`lakehouse_inv.replenishment.
+    shipments`) plus freight per unit, not per line (``K`` = 0); the replay groups shipments per policy as well,
+    since ``policy_id`` is part of the replay keys."""
     return items.join(levels, list(ITEM_KEYS), "left").select(
         *ITEM_KEYS,
         *extra_keys,
@@ -41,9 +44,17 @@ def replay_terms(items: DataFrame, levels: DataFrame, extra_keys: Sequence[str] 
         "price",
         "unit_cost",
         "h",
-        "K",
+        F.lit(0.0).alias("K"),
         F.col("pi").alias("missed_sale_cost"),
         F.col("W").alias("disposal_cost"),
+        F.concat_ws("/", "store_id", "supplier_id").alias("shipment_group"),
+        "shipment_cost",
+        "freight",
+        "delivery_every",
+        F.col("product_volume").alias("unit_volume"),
+        "min_shipment_volume",
+        "max_shipment_volume",
+        "max_shipment_value",
     )
 
 
@@ -52,7 +63,10 @@ def baseline_items(terms: DataFrame, baseline: BaselineConfig, first_day: dt.dat
     is left out of the JSON, so a product without a shelf life gets no expiry cap). With ``first_day`` (the
     replay's day 0) a service_cover item reviews on the dates ``generate_orders`` does: those whose day count since
     1970-01-01 is a multiple of its review period (:func:`lakehouse_inv.replenishment.baseline.calendar_offset`)."""
-    fields = [F.lit(baseline.review_days).alias("R")]
+    delivered = baseline.rule == "service_cover" and "delivery_every" in terms.columns
+    # the strong baseline orders every item of a supplier on the supplier's delivery days
+    review_days = F.coalesce(F.col("delivery_every"), F.lit(baseline.review_days)) if delivered else None
+    fields = [(review_days if review_days is not None else F.lit(baseline.review_days)).alias("R")]
     if baseline.rule == "days_of_cover":
         fields.append((F.col("L") + F.lit(baseline.review_days + baseline.safety_days)).alias("cover_days"))
     if baseline.rule == "service_cover":
@@ -62,8 +76,10 @@ def baseline_items(terms: DataFrame, baseline: BaselineConfig, first_day: dt.dat
             F.col("demand_variance"),
         ]
         if first_day is not None:
-            shortest = F.greatest(F.lit(1), F.least(F.lit(baseline.review_days), F.floor(F.col("shelf_life_days") / 2)))
-            review = F.coalesce(shortest, F.lit(baseline.review_days))
+            longest = F.coalesce(F.col("delivery_every"), F.lit(baseline.review_days)) if delivered else None
+            longest = longest if longest is not None else F.lit(baseline.review_days)
+            shortest = F.greatest(F.lit(1), F.least(longest, F.floor(F.col("shelf_life_days") / 2)))
+            review = F.coalesce(shortest, longest)
             fields.append(F.pmod(F.lit(-(first_day - EPOCH).days), review).cast("int").alias("offset"))
     return terms.select(
         F.lit(baseline.id).alias("policy_id"),
@@ -75,6 +91,8 @@ def baseline_items(terms: DataFrame, baseline: BaselineConfig, first_day: dt.dat
 
 
 def _replay_store(items: pd.DataFrame, demand: pd.DataFrame, *, start: dt.date, end: dt.date) -> pd.DataFrame:
+    if "shipment_group" in items.columns:  # each policy sends its own trucks
+        items = items.assign(shipment_group=items["policy_id"].astype(str) + "/" + items["shipment_group"].astype(str))
     return replay(
         attach_rules(items, period_column="period_days"), demand, start=start, end=end, key_columns=REPLAY_KEYS
     )

@@ -8,7 +8,10 @@ whole truck would make every policy order months of stock at once), ``pi`` = mis
 ``W`` = unit cost + disposal cost (an expired unit loses both), ``life`` = shelf life in days,
 ``L_ci`` = the primary supplier's lead-time spread (+/- days, 0 when missing), ``alpha`` = its ``service_level``
 (target fill rate, null when missing), ``min_inventory`` = units always to keep (:mod:`lakehouse_inv.policies.targets`
-says how each policy uses them).
+says how each policy uses them). The replay's shipment inputs (:mod:`lakehouse_inv.replenishment.shipments`):
+``shipment_cost`` = the supplier's whole cost per shipment, ``freight`` = the term's per-unit shipping cost,
+``delivery_every`` = the term's shipment frequency in days, and the supplier's ``min_shipment_volume``,
+``max_shipment_volume`` and ``max_shipment_value`` (its purchase budget per order; null = no limit).
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ def item_inputs(
         F.col("min_order_qty").alias("moq"),
         F.col("max_order_qty").alias("max_qty"),
         F.col("qty_multiple").alias("multiple"),
+        F.col("shipping_cost").alias("freight"),
+        F.col("shipment_freq_days").alias("delivery_every"),
     )
     shared_shipment = F.col("shipping_cost") / F.count("*").over(Window.partitionBy("store_id", "supplier_id"))
     return (
@@ -61,7 +66,16 @@ def item_inputs(
             "product_id",
         )
         .join(primary, list(ITEM_KEYS))
-        .join(suppliers.select("supplier_id", "shipping_cost"), "supplier_id")
+        .join(
+            suppliers.select(
+                "supplier_id",
+                "shipping_cost",
+                _limit("min_shipping_volume").alias("min_shipment_volume"),
+                _limit("max_shipping_volume").alias("max_shipment_volume"),
+                _limit("purchase_cost_budget").alias("max_shipment_value"),
+            ),
+            "supplier_id",
+        )
         .withColumn("K", shared_shipment)
         .join(window, list(ITEM_KEYS))
         .select(
@@ -90,8 +104,19 @@ def item_inputs(
             "L_ci",
             "alpha",
             "min_inventory",
+            F.col("shipping_cost").alias("shipment_cost"),
+            "freight",
+            "delivery_every",
+            "min_shipment_volume",
+            "max_shipment_volume",
+            "max_shipment_value",
         )
     )
+
+
+def _limit(column: str) -> Column:
+    """A supplier limit, null when the export says none (-1 or any value <= 0)."""
+    return F.when(F.col(column) > 0, F.col(column))
 
 
 def newsvendor_period() -> Column:

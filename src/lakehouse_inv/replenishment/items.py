@@ -13,8 +13,12 @@ Items frame columns (one row per item):
 * terms: ``L`` (lead time, whole days ≥ 1: an order placed after closing arrives at the earliest the next
   morning), ``moq``, ``max_qty``, ``multiple``, ``max_inventory``, ``shelf_life_days`` (NaN = no limit / no
   expiry);
-* costs (≥ 0): ``price``, ``unit_cost``, ``h`` (per unit on hand at the end of a day), ``K`` (per order),
-  ``missed_sale_cost`` (per lost unit), ``disposal_cost`` (per expired unit).
+* costs (≥ 0): ``price``, ``unit_cost``, ``h`` (per unit on hand at the end of a day), ``K`` (per order line),
+  ``missed_sale_cost`` (per lost unit), ``disposal_cost`` (per expired unit);
+* shipments (optional, :mod:`lakehouse_inv.replenishment.shipments`): ``shipment_group`` (items with the same value
+  share a truck: e.g. policy / store / supplier; missing = the item ships alone), ``shipment_cost`` (per shipment,
+  shared by its lines), ``freight`` (per unit ordered), ``delivery_every`` (days between the supplier's delivery
+  days), ``unit_volume``, ``min_shipment_volume``, ``max_shipment_volume``, ``max_shipment_value``.
 
 Demand frame: the key columns shared with the items (e.g. store_id, product_id: every item with those keys, e.g.
 each policy of the store-product, sees the same demand), ``date`` and ``requests`` (units). Days without a row,
@@ -73,9 +77,24 @@ ITEM_COLUMNS: dict[str, str] = {
 }
 """Required terms and cost columns → the check they must pass."""
 
+SHIPMENT_NUMBERS: dict[str, str] = {
+    "shipment_cost": "limit",
+    "freight": "limit",
+    "delivery_every": "whole_limit",
+    "unit_volume": "limit",
+    "min_shipment_volume": "limit",
+    "max_shipment_volume": "limit",
+    "max_shipment_value": "limit",
+}
+"""Optional shipment inputs (:mod:`lakehouse_inv.replenishment.shipments`) → the check they must pass; missing = 0
+cost, deliveries every day, no limit."""
 RULE_FROM, OPENING_UNITS, OPENING_EXPIRY = "rule_from", "opening_units", "opening_expiry"
-OPTIONAL_COLUMNS = frozenset({RULE_FROM, OPENING_UNITS, OPENING_EXPIRY, *DELIVERY_COLUMNS})
-"""Optional items columns: a rule schedule, the opening stock and the delivery distributions (module docstring)."""
+SHIPMENT_GROUP = "shipment_group"
+OPTIONAL_COLUMNS = frozenset(
+    {RULE_FROM, OPENING_UNITS, OPENING_EXPIRY, SHIPMENT_GROUP, *DELIVERY_COLUMNS, *SHIPMENT_NUMBERS}
+)
+"""Optional items columns: a rule schedule, the opening stock, the delivery distributions and the shipment inputs
+(module docstring)."""
 RULE_PARAMETER_COLUMNS = tuple(name for name, _ in RULE_COLUMNS if name != "rule_kind")
 INPUT_COLUMNS = frozenset(ITEM_COLUMNS) | {name for name, _ in RULE_COLUMNS} | OPTIONAL_COLUMNS
 
@@ -123,9 +142,10 @@ def prepare_items(items: pd.DataFrame, key_columns: Sequence[str]) -> ItemInputs
         else:
             problems[i].append(f"rule_kind: must be one of {', '.join(RULE_KINDS)}, got {kind_names[i]!r}")
     values = {}
-    for column in (*ITEM_COLUMNS, *RULE_PARAMETER_COLUMNS):
+    required_or_shipment = {**ITEM_COLUMNS, **SHIPMENT_NUMBERS}
+    for column in (*ITEM_COLUMNS, *SHIPMENT_NUMBERS, *RULE_PARAMETER_COLUMNS):
         values[column], readable = _numbers(items, column, problems)
-        checks = [(ITEM_COLUMNS[column], readable, "")] if column in ITEM_COLUMNS else []
+        checks = [(required_or_shipment[column], readable, "")] if column in required_or_shipment else []
         checks += [
             (RULE_PARAMETERS[kind][column], readable & (kinds == code), f" (rule {kind})")
             for code, kind in enumerate(RULE_KINDS)

@@ -54,6 +54,7 @@ from lakehouse_inv.replenishment.items import (
     OPENING_EXPIRY,
     OPENING_UNITS,
     RULE_FROM,
+    SHIPMENT_GROUP,
     ItemInputs,
     as_days,
     demand_matrix,
@@ -61,6 +62,15 @@ from lakehouse_inv.replenishment.items import (
     resolve_key_columns,
 )
 from lakehouse_inv.replenishment.rules import NONE, RULE_COLUMNS, RULE_KINDS, RuleExecutor
+from lakehouse_inv.replenishment.shipments import (
+    DROPPED_BY_CAP,
+    FITTED_NONE,
+    delivery_day_mask,
+    fit_shipments,
+    group_codes,
+    next_delivery_days,
+    shipment_shares,
+)
 from lakehouse_inv.replenishment.terms import ADJUSTED, BLOCKED, SupplierTerms
 
 OK, INVALID = "ok", "invalid"
@@ -85,11 +95,13 @@ _MONEY_COLUMNS = {  # output column → (unit column, item cost column)
     "revenue": ("sold", "price"),
     "inventory_value_end": ("on_hand_end", "unit_cost"),
     "holding_cost": ("on_hand_end", "h"),
-    "ordering_cost": ("orders", "K"),
+    "ordering_cost": ("orders", "K"),  # + each line's share of its shipment's cost + freight (_frame)
     "stockout_cost": ("lost", "missed_sale_cost"),
     "disposal_cost": ("disposed", "disposal_cost"),
     "purchase_cost": ("sold", "unit_cost"),
 }
+SHIPMENT_SHARE = "shipment_share"
+"""Internal: each line's share of its shipment on a day (1 / lines on it), for the shipment cost."""
 REPLAY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("date", "date"),
     ("status", "string"),
@@ -133,13 +145,16 @@ def replay(
     lead_days, shares = delivery_draws(base, series, np.nan_to_num(inputs.values["L"], nan=1.0), n_days)
     errors = inputs.errors()
     valid = np.array([e is None for e in errors], dtype=bool)
-    daily = {name: np.full((n_days, len(base)), np.nan) for name in _UNIT_COLUMNS}
+    delivery_days = delivery_day_mask(inputs.values["delivery_every"], start, n_days)
+    groups = group_codes(base[SHIPMENT_GROUP].to_numpy(object) if SHIPMENT_GROUP in base else None, len(base))
+    daily = {name: np.full((n_days, len(base)), np.nan) for name in (*_UNIT_COLUMNS, SHIPMENT_SHARE)}
     position = np.cumsum(valid) - 1  # index of each valid item among the valid ones
     simulated = _simulate(
         inputs.kinds[valid],
         {name: values[valid] for name, values in inputs.values.items()},
         matrix[:, valid],
         deliveries=(lead_days[:, valid], shares[:, valid]),
+        shipping=(delivery_days[:, valid], np.unique(groups[valid], return_inverse=True)[1].astype(np.int64)),
         opening=[(arrival[valid], units[valid]) for arrival, units in opening],
         switches=[
             (day, position[idx[valid[idx]]], kinds[valid[idx]], {k: v[valid[idx]] for k, v in params.items()})
@@ -254,6 +269,7 @@ def _simulate(
     demand: np.ndarray,
     *,
     deliveries: tuple[np.ndarray, np.ndarray] | None = None,
+    shipping: tuple[np.ndarray, np.ndarray] | None = None,
     opening: Sequence[tuple[np.ndarray, np.ndarray]] = (),
     switches: Sequence[tuple[int, np.ndarray, np.ndarray, Mapping[str, np.ndarray]]] = (),
 ) -> dict[str, np.ndarray]:
@@ -261,7 +277,9 @@ def _simulate(
     (days, items) float array. Only what the next day depends on is computed in the loop; lost sales, order
     counts and cycles follow from the recorded days afterwards. ``deliveries`` = (lead time, received share) of an
     order placed on each day, (days, items) each (default: the promised lead time, in full); ``opening`` the
-    stock on hand at the start as batches by rank; ``switches`` the rule changes by day."""
+    stock on hand at the start as batches by rank; ``switches`` the rule changes by day; ``shipping`` = (delivery
+    days, shipment group code per item) (default: every day, each item alone). Also returns SHIPMENT_SHARE, each
+    line's share of its shipment per day."""
     n_days, n = demand.shape
     items = np.arange(n)
     lead_days, shares = deliveries if deliveries is not None else (None, None)
@@ -287,8 +305,14 @@ def _simulate(
     any_perishable = bool(perishable.any())
     rules = RuleExecutor(kinds, values, n_days)
     switch_on = {day: (idx, k, p) for day, idx, k, p in switches}
+    delivery_days, groups = shipping if shipping is not None else (np.ones((n_days, n), dtype=bool), items)
+    every_day = bool(delivery_days.all())
+    if not every_day:  # a review between delivery days waits for the next one
+        rules.review_due[:] = next_delivery_days(rules.review_due, delivery_days)
+    limits = {k: values[k] for k in ("min_shipment_volume", "max_shipment_volume", "max_shipment_value") if k in values}
+    limited = any(np.isfinite(v).any() for v in limits.values())
 
-    out = {name: np.zeros((n_days, n)) for name in _UNIT_COLUMNS}
+    out = {name: np.zeros((n_days, n)) for name in (*_UNIT_COLUMNS, SHIPMENT_SHARE)}
     received, sold_out, unit_days, disposed_out = out["received"], out["sold"], out["unit_days_sold"], out["disposed"]
     ordered, adjusted, blocked = out["ordered"], out["orders_adjusted"], out["orders_blocked"]
     on_hand_out, on_order_out = out["on_hand_end"], out["on_order_end"]
@@ -315,17 +339,38 @@ def _simulate(
         rules.record_sales(day, sold, in_stock)
         if day in switch_on:
             rules.switch(day, *switch_on[day])
+            if not every_day:
+                rules.review_due[day:] = next_delivery_days(rules.review_due[day:], delivery_days[day:])
         position = on_hand + on_order
         need = rules.needed(day, position)
+        if not every_day:
+            need = np.where(delivery_days[day], need, 0.0)
         if (need > 0).any():
-            order = terms.apply(need, max_inventory - position if storage_limited else None)
+            room = max_inventory - position if storage_limited else None
+            order = terms.apply(need, room)
+            quantity, fitted = order.quantity, np.zeros(n, dtype=np.int64)
+            if limited:
+                quantity, fitted = fit_shipments(
+                    quantity,
+                    groups,
+                    unit_volume=values["unit_volume"],
+                    unit_cost=values["unit_cost"],
+                    multiple=values["multiple"],
+                    moq=values["moq"],
+                    max_qty=values["max_qty"],
+                    room=np.full(n, np.inf) if room is None else room,
+                    min_volume=values["min_shipment_volume"],
+                    max_volume=values["max_shipment_volume"],
+                    max_value=values["max_shipment_value"],
+                )
             arrival = (day + lead_days[day]) % longest
-            arriving_units[arrival, items] += np.floor(order.quantity * shares[day] + 1e-9)
-            arriving_ordered[arrival, items] += order.quantity
-            on_order += order.quantity
-            ordered[day] = order.quantity
-            adjusted[day] = order.status == ADJUSTED
-            blocked[day] = order.status == BLOCKED
+            arriving_units[arrival, items] += np.floor(quantity * shares[day] + 1e-9)
+            arriving_ordered[arrival, items] += quantity
+            on_order += quantity
+            ordered[day] = quantity
+            adjusted[day] = (order.status == ADJUSTED) | ((fitted != FITTED_NONE) & (fitted != DROPPED_BY_CAP))
+            blocked[day] = (order.status == BLOCKED) | (fitted == DROPPED_BY_CAP)
+            out[SHIPMENT_SHARE][day] = shipment_shares(quantity, groups)
         on_hand_out[day] = on_hand
         on_order_out[day] = on_order
     out["demand"] = demand.astype(np.float64)
@@ -439,6 +484,9 @@ def _frame(
         columns[name] = pd.arrays.IntegerArray(values, missing)
     for name, (units, cost) in _MONEY_COLUMNS.items():
         columns[name] = (daily[units] * inputs.values[cost]).T.ravel()
+    shipping = daily[SHIPMENT_SHARE] * np.nan_to_num(inputs.values["shipment_cost"], nan=0.0)
+    freight = daily["ordered"] * np.nan_to_num(inputs.values["freight"], nan=0.0)
+    columns["ordering_cost"] = columns["ordering_cost"] + (shipping + freight).T.ravel()
     frame = pd.DataFrame(columns, copy=False)
     for name in inputs.keys.columns:
         frame[name] = frame[name].astype(inputs.keys[name].dtype)

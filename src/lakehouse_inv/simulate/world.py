@@ -6,6 +6,7 @@ same world, whatever the simulated date range.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,34 @@ SPARSE_STREAM = 4
 DEPARTMENT_NAMES = ["Bakery", "Dairy", "Produce", "Grocery", "Household", "Frozen", "Beverages", "Personal care"]
 STORAGE_NAMES = ["Shelves", "Refrigerators", "Freezers", "Backroom", "Aisle ends", "Cold room"]
 SHELF_LIVES_DAYS = np.array([2, 3, 5, 7, 10, 14])
-SHIPMENT_FREQ_DAYS = np.array([1, 3, 7])
+SHELF_LIFE_WEIGHTS = np.array([0.2, 0.2, 0.2, 0.2, 0.1, 0.1])
+"""The product's natural shelf life (bread 2-3 days, produce 5-7, dairy 10-14), lengthened for slow movers."""
+MIN_UNITS_PER_LIFE = 12.0
+"""Units the slowest store must sell within one shelf life (several cases, so a case never outlives its sales)."""
+TRAFFIC_MEAN, TRAFFIC_SD, TRAFFIC_MIN = 60_000.0, 15_000.0, 25_000.0
+"""Visitors a day (seed 004's sample store: 60,000)."""
+FRESH_SPEED = 3.0
+"""Perishables sell this many times faster per visitor than ambient products (fresh food is a top-seller)."""
+MSRP_MULTIPLIER, FRESH_MSRP_MULTIPLIER = (1.35, 1.7), (1.45, 1.85)
+"""MSRP / cost; price = cost + 0.8 (MSRP - cost) gives gross margins of about 22-36 % (ambient) and 26-40 %
+(fresh, which carries its shrink): a supermarket's 25-30 % overall."""
+PACK_SIZES = np.array([1, 2, 4, 6, 12, 24])
+AMBIENT_DELIVERY_DAYS = np.array([3, 7])
+"""Days between an ambient supplier's deliveries (2-3 times a week, or weekly); fresh suppliers deliver daily."""
+DELIVERY_COST_SHARE = (0.015, 0.03)
+"""A supplier's cost per delivery as a share of the sales it delivers to an average store."""
+FREIGHT_SHARE = (0.005, 0.015)
+"""Per-unit freight as a share of the unit cost: delivery cost per shipment + freight = 2-4 % of sales."""
+SHIPMENT_LIMIT_SHARE = 0.4
+"""Share of suppliers with a minimum shipping volume, a maximum one, and a purchase budget per order (each)."""
+MIN_VOLUME_FACTOR, MAX_VOLUME_FACTOR = (0.3, 0.6), (1.3, 3.0)
+"""Minimum: this share of the smallest store's average delivery volume; maximum (and budget): this multiple of the
+largest store's average delivery volume (value), so a busy day can hit the limit."""
+STORAGE_SLACK, TIGHT_STORAGE_SLACK, TIGHT_STORAGE_SHARE = (1.3, 1.8), (0.85, 1.0), 0.1
+"""Storage volume and cost budget as a multiple of what the items need at their peak; a tenth of the spaces tight."""
+DELIVERY_EPOCH = dt.date(1970, 1, 1)
+"""Delivery days: a supplier delivering every R days does on the dates whose day count since this one is a multiple
+of R (the calendar the replay and generate_orders use)."""
 
 
 def shelf_life_text(days: int) -> str:
@@ -74,6 +102,8 @@ class World:
 
 
 def build_world(cfg: SimulatorConfig) -> World:
+    """The calibrated chain (README "The simulated retailer"): every range below is a grocery chain's, and every
+    departure from seed 004 is listed there with its reason."""
     rng = np.random.default_rng([cfg.seed, WORLD_STREAM])
     n_st, n_dep, n_sup, n_space = cfg.n_stores, cfg.n_departments, cfg.n_suppliers, cfg.n_storage_spaces
     store_ids, brand_ids, supplier_ids = _ids("S", n_st), _ids("B", cfg.n_brands), _ids("SUP", n_sup)
@@ -81,7 +111,8 @@ def build_world(cfg: SimulatorConfig) -> World:
     dept_ids = _ids("D", n_dep)
     space_ids = _ids("ST", n_space)
 
-    traffic = np.clip(rng.normal(1000, 350, n_st), 250, None).round(0)
+    # seed 004: demand grows with the store's daily visitors (its sample store: 60,000)
+    traffic = np.clip(rng.normal(TRAFFIC_MEAN, TRAFFIC_SD, n_st), TRAFFIC_MIN, None).round(0)
     stores = pd.DataFrame(
         {
             "store_id": store_ids,
@@ -107,11 +138,29 @@ def build_world(cfg: SimulatorConfig) -> World:
     prod_brand = np.repeat(np.arange(cfg.n_brands), cfg.products_per_brand)
     prod_dept = rng.integers(0, n_dep, n_prod)
     perishable = rng.random(n_prod) < cfg.perishable_share
-    life = np.where(perishable, rng.choice(SHELF_LIVES_DAYS, n_prod), 0)
     prod_cost = np.exp(rng.normal(np.log(4.0), 0.7, n_prod)).clip(0.3, 60)
-    popularity = np.exp(rng.normal(np.log(2.0), 1.1, n_prod))
+    # units bought per 10,000 visitors: fresh food is among the fastest movers of a grocery store
+    per_visitor = np.exp(rng.normal(np.log(0.35), 0.9, n_prod)) * np.where(perishable, FRESH_SPEED, 1.0) / 10_000
     prod_elasticity = rng.uniform(-1.3, -0.7, n_prod)
-    prod_supplier = prod_brand % n_sup
+    markup = np.where(perishable, rng.uniform(*FRESH_MSRP_MULTIPLIER, n_prod), rng.uniform(*MSRP_MULTIPLIER, n_prod))
+    volume = rng.uniform(0.2, 4.0, n_prod).round(2)
+
+    # shelf life conditional on speed: the shortest life (at least the product's natural one) within which the
+    # slowest store sells MIN_UNITS_PER_LIFE units, so one case never outlives its sales
+    slowest = per_visitor * traffic.min() * desirability[prod_brand]
+    natural = rng.choice(len(SHELF_LIVES_DAYS), n_prod, p=SHELF_LIFE_WEIGHTS)
+    enough = (slowest[:, None] * SHELF_LIVES_DAYS[None, :]) >= MIN_UNITS_PER_LIFE
+    needed = np.where(enough.any(axis=1), enough.argmax(axis=1), len(SHELF_LIVES_DAYS) - 1)
+    life = np.where(perishable, SHELF_LIVES_DAYS[np.maximum(natural, needed)], 0)
+
+    # fresh suppliers (daily delivery, short lead times) bring the perishables, ambient ones the rest
+    n_fresh = min(max(1, round(n_sup * cfg.perishable_share)), n_sup - 1) if n_sup > 1 else 1
+    fresh_sup, ambient_sup = np.arange(n_fresh), np.arange(n_fresh, n_sup) if n_sup > 1 else np.arange(1)
+    prod_supplier = np.where(
+        perishable, fresh_sup[prod_brand % len(fresh_sup)], ambient_sup[prod_brand % len(ambient_sup)]
+    )
+    sup_fresh = np.isin(np.arange(n_sup), fresh_sup) if n_sup > 1 else np.array([bool(perishable.any())])
+    sup_every = np.where(sup_fresh, 1, rng.choice(AMBIENT_DELIVERY_DAYS, n_sup))
     products = pd.DataFrame(
         {
             "product_id": product_ids,
@@ -120,22 +169,9 @@ def build_world(cfg: SimulatorConfig) -> World:
                 f"{DEPARTMENT_NAMES[d % len(DEPARTMENT_NAMES)]} item {i + 1}" for i, d in enumerate(prod_dept)
             ],
             "department_id": [dept_ids[d] for d in prod_dept],
-            "msrp": (prod_cost * rng.uniform(1.1, 1.5, n_prod)).round(2),
-            "product_volume": rng.uniform(0.2, 4.0, n_prod).round(2),
+            "msrp": (prod_cost * markup).round(2),
+            "product_volume": volume,
             "shelf_life": [shelf_life_text(int(x)) if x else "" for x in life],
-        }
-    )
-
-    shipping_cost = rng.uniform(40, 160, n_sup).round(2)
-    suppliers = pd.DataFrame(
-        {
-            "supplier_id": supplier_ids,
-            "supplier_name": [f"Supplier {i + 1}" for i in range(n_sup)],
-            "shipping_cost": shipping_cost,
-            "min_shipping_volume": -1.0,
-            "max_shipping_volume": -1.0,
-            "fixed_order_size": -1,
-            "purchase_cost_budget": -1.0,
         }
     )
 
@@ -143,8 +179,7 @@ def build_world(cfg: SimulatorConfig) -> World:
     s_idx = np.repeat(np.arange(n_st), n_prod)
     p_idx = np.tile(np.arange(n_prod), n_st)
     n = n_st * n_prod
-    traffic_factor = traffic[s_idx] / traffic.mean()
-    base_rate = np.clip(popularity[p_idx] * traffic_factor * desirability[prod_brand[p_idx]], 0.05, None)
+    base_rate = np.clip(per_visitor[p_idx] * traffic[s_idx] * desirability[prod_brand[p_idx]], 0.05, None)
     if cfg.sparse_item_share > 0:  # own stream: the default world's draws stay the same
         sparse_rng = np.random.default_rng([cfg.seed, SPARSE_STREAM])
         sparse = sparse_rng.random(n) < cfg.sparse_item_share
@@ -156,14 +191,46 @@ def build_world(cfg: SimulatorConfig) -> World:
     cold = life[p_idx] > 0
     space = np.where(cold, 1 % n_space, rng.choice([0, 3 % n_space], n)).astype(int)
     holding = cost * 0.25 / 365 * np.where(cold, 2.0, 1.0) * rng.uniform(0.8, 1.5, n)
-    lead_time = np.where(cold, rng.integers(1, 4, n), rng.integers(2, 11, n))
-    review = rng.choice(SHIPMENT_FREQ_DAYS, n, p=[0.25, 0.45, 0.30])
-    review = np.where(cold, np.minimum(review, 3), review)
+    lead_time = np.where(cold, rng.integers(1, 3, n), rng.integers(2, 8, n))
+    primary_supplier = prod_supplier[p_idx]
+    review = sup_every[primary_supplier]
     mean_rate = base_rate
-    pack = np.select([mean_rate > 15, mean_rate > 4], [12, 6], 1)
-    moq = pack * np.where(rng.random(n) < 0.3, 2, 1)
+    # case packs: a perishable's case sells within a quarter of its shelf life, an ambient one within half a delivery
+    # cycle (at least 2 days), so neither forces stock the store cannot sell
+    case_room = np.where(cold, mean_rate * life[p_idx] / 4, mean_rate * np.maximum(review, 4) / 2)
+    pack = PACK_SIZES[np.maximum((PACK_SIZES[None, :] <= case_room[:, None]).sum(axis=1) - 1, 0)]
+    moq = pack * np.where(~cold & (rng.random(n) < 0.3), 2, 1)
     max_order = np.maximum(moq * 4, np.ceil(mean_rate * 60 / pack) * pack).astype(int)
     max_inventory = np.ceil(mean_rate * 45 + 3 * moq).astype(int)
+
+    # a delivery costs the share of the truck the modelled lines fill: DELIVERY_COST_SHARE of the sales a delivery
+    # of the supplier's lines brings to an average store (the 20 products stand for a truck of hundreds of lines)
+    delivery_sales = np.bincount(primary_supplier, weights=mean_rate * price * review, minlength=n_sup) / n_st
+    shipping_cost = (delivery_sales * rng.uniform(*DELIVERY_COST_SHARE, n_sup)).round(2)
+    # per store x supplier: volume and purchase value of a delivery, the basis of the suppliers' shipment limits
+    store_sup = s_idx * n_sup + primary_supplier
+    delivery_volume = np.bincount(store_sup, weights=mean_rate * review * volume[p_idx], minlength=n_st * n_sup)
+    delivery_value = np.bincount(store_sup, weights=mean_rate * review * cost, minlength=n_st * n_sup)
+    delivery_volume, delivery_value = delivery_volume.reshape(n_st, n_sup), delivery_value.reshape(n_st, n_sup)
+    has_min = rng.random(n_sup) < SHIPMENT_LIMIT_SHARE
+    has_max = rng.random(n_sup) < SHIPMENT_LIMIT_SHARE
+    has_budget = rng.random(n_sup) < SHIPMENT_LIMIT_SHARE
+    served = delivery_volume > 0
+    smallest = np.where(served, delivery_volume, np.inf).min(axis=0)
+    min_volume = np.where(has_min & np.isfinite(smallest), smallest * rng.uniform(*MIN_VOLUME_FACTOR, n_sup), -1.0)
+    max_volume = np.where(has_max, delivery_volume.max(axis=0) * rng.uniform(*MAX_VOLUME_FACTOR, n_sup), -1.0)
+    budget = np.where(has_budget, delivery_value.max(axis=0) * rng.uniform(*MAX_VOLUME_FACTOR, n_sup), -1.0)
+    suppliers = pd.DataFrame(
+        {
+            "supplier_id": supplier_ids,
+            "supplier_name": [f"Supplier {i + 1}" for i in range(n_sup)],
+            "shipping_cost": shipping_cost,
+            "min_shipping_volume": np.where(min_volume > 0, np.round(min_volume, 1), -1.0),
+            "max_shipping_volume": np.where(max_volume > 0, np.round(max_volume, 1), -1.0),
+            "fixed_order_size": -1,
+            "purchase_cost_budget": np.where(budget > 0, np.round(budget, 2), -1.0),
+        }
+    )
 
     store_products = pd.DataFrame(
         {
@@ -181,21 +248,33 @@ def build_world(cfg: SimulatorConfig) -> World:
         }
     )
 
+    # storage sized to hold what the items need at their peak (lead time + delivery cycle + two days of sales, a
+    # case and a two-sigma buffer) with room to spare, except a few deliberately tight spaces
+    peak = mean_rate * (lead_time + review + 2) + moq + 2 * np.sqrt(mean_rate * (lead_time + review))
+    cell = s_idx * n_space + space
+    need_volume = np.bincount(cell, weights=peak * volume[p_idx], minlength=n_st * n_space)
+    need_budget = np.bincount(cell, weights=peak * holding, minlength=n_st * n_space)
+    tight = rng.random(n_st * n_space) < TIGHT_STORAGE_SHARE
+    slack = np.where(
+        tight, rng.uniform(*TIGHT_STORAGE_SLACK, n_st * n_space), rng.uniform(*STORAGE_SLACK, n_st * n_space)
+    )
+    unused_volume = rng.uniform(400, 1500, n_st * n_space)
+    storage_volume = np.where(need_volume > 0, np.ceil(need_volume * slack), np.round(unused_volume))
+    storage_budget = np.where(need_budget > 0, np.ceil(need_budget * slack * 100) / 100, 20.0)
     store_storage = pd.DataFrame(
         [
             {
                 "store_id": s,
                 "storage_id": sp,
                 "storage_name": STORAGE_NAMES[j % len(STORAGE_NAMES)],
-                "storage_volume": float(np.round(rng.uniform(400, 1500), 0)),
-                "storage_cost_budget": float(np.round(rng.uniform(20, 80), 2)),
+                "storage_volume": float(storage_volume[i * n_space + j]),
+                "storage_cost_budget": float(storage_budget[i * n_space + j]),
             }
-            for s in store_ids
+            for i, s in enumerate(store_ids)
             for j, sp in enumerate(space_ids)
         ]
     )
 
-    primary_supplier = prod_supplier[p_idx]
     terms = {
         "store_id": store_products["store_id"],
         "product_id": store_products["product_id"],
@@ -207,7 +286,7 @@ def build_world(cfg: SimulatorConfig) -> World:
         "qty_multiple": pack,
         "unit_cost": cost.round(2),
         "backorder_cost": ((price - cost) * 1.2).round(2),
-        "shipping_cost": (rng.uniform(0.02, 0.08, n) * cost).round(3),
+        "shipping_cost": (rng.uniform(*FREIGHT_SHARE, n) * cost).round(3),
         "shipment_freq": [f"{r} day" if r == 1 else ("1 week" if r == 7 else f"{r} days") for r in review],
         "service_level": rng.choice([0.9, 0.95, 0.98, 0.99], n),
         "is_primary": True,
@@ -243,7 +322,7 @@ def build_world(cfg: SimulatorConfig) -> World:
         lead_time=lead_time,
         lead_time_ci=terms["lead_time_ci_days"],
         review_days=review,
-        review_offset=rng.integers(0, 7, n),
+        review_offset=(-DELIVERY_EPOCH.toordinal()) % review,
         cover_factor=rng.uniform(0.85, 1.4, n),
         moq=moq,
         max_order=max_order,

@@ -1,0 +1,140 @@
+"""Shipments, not lines: the lines a store orders from one supplier on one delivery day travel as one shipment.
+
+* **Delivery days.** A supplier delivering every R days (``delivery_every``, its ``shipment_freq_days``) takes
+  orders for the dates whose day count since DELIVERY_EPOCH (1970-01-01) is a multiple of R: a fixed calendar, the
+  one the simulated store orders on, so a replay and ``generate_orders`` agree on the days whatever day they start.
+  A rule that states a need on another day waits for the next delivery day (:func:`next_delivery_days`).
+* **Cost.** A shipment costs the supplier's ``shipment_cost`` once, shared equally by the lines on it
+  (:func:`shipment_shares`), plus ``freight`` per unit ordered.
+* **Volume and value limits.** A shipment's volume (Σ units × unit volume) must reach the supplier's
+  ``min_shipment_volume`` and stay within ``max_shipment_volume``, and its purchase value (Σ units × unit cost)
+  within ``max_shipment_value`` (the supplier's purchase budget per order); None/NaN = no limit.
+  :func:`fit_shipments` raises every line of a shipment below the minimum by the same factor (rounded up to its
+  multiple, within its maximum order and storage room) and caps every line of one above a maximum by the same
+  factor (rounded down; a line pushed below its MOQ is dropped), and returns what it did per line, so nothing
+  changes silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+DELIVERY_EPOCH = dt.date(1970, 1, 1)
+FITTED_NONE, RAISED_TO_MIN_VOLUME, CAPPED_AT_MAX_VOLUME, CAPPED_AT_MAX_VALUE, DROPPED_BY_CAP = 0, 1, 2, 3, 4
+FIT_REASONS = (
+    "",
+    "raised with its shipment to the supplier's minimum shipping volume",
+    "capped with its shipment at the supplier's maximum shipping volume",
+    "capped with its shipment at the supplier's purchase budget per order",
+    "dropped: capping its shipment at the supplier's limit left it below its MOQ",
+)
+_TOLERANCE = 1e-9
+
+
+def delivery_offset(every: np.ndarray, first_day: dt.date) -> np.ndarray:
+    """Per item the day number (day 0 = ``first_day``) of the first delivery day on the calendar, in [0, every)."""
+    every = np.nan_to_num(np.asarray(every, dtype=np.float64), nan=1.0).astype(np.int64)
+    return (-(first_day - DELIVERY_EPOCH).days) % np.maximum(every, 1)
+
+
+def delivery_day_mask(every: np.ndarray, first_day: dt.date, n_days: int) -> np.ndarray:
+    """(n_days, items): whether each day is a delivery day of the item's supplier (every day when ``every`` is
+    NaN or 1)."""
+    every_i = np.maximum(np.nan_to_num(np.asarray(every, dtype=np.float64), nan=1.0).astype(np.int64), 1)
+    offset = delivery_offset(every_i, first_day)
+    days = np.arange(n_days)[:, None]
+    return (days - offset[None, :]) % every_i[None, :] == 0
+
+
+def next_delivery_days(due: np.ndarray, delivery_days: np.ndarray) -> np.ndarray:
+    """``due`` (days × items) moved to each item's next delivery day on or after it (a due day past the last
+    delivery day of the window is dropped)."""
+    n_days = due.shape[0]
+    rows = np.where(delivery_days, np.arange(n_days)[:, None], n_days)
+    following = np.minimum.accumulate(rows[::-1], axis=0)[::-1]  # first delivery day on or after each day
+    moved = np.zeros_like(due)
+    day, item = np.nonzero(due)
+    target = following[day, item]
+    keep = target < n_days
+    moved[target[keep], item[keep]] = True
+    return moved
+
+
+def group_codes(values: object, n: int) -> np.ndarray:
+    """Shipment group code per item from the ``shipment_group`` values (None/NaN: the item ships alone)."""
+    if values is None:
+        return np.arange(n)
+    array = np.asarray(values, dtype=object)
+    missing = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in array], dtype=bool)
+    labels = np.where(missing, [f"\x00alone-{i}" for i in range(n)], array.astype(str))
+    return np.unique(labels, return_inverse=True)[1].astype(np.int64)
+
+
+def shipment_shares(quantity: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each ordering line's share of its shipment (1 / lines on it; 0 when it orders nothing): the shares of one
+    shipment add up to 1, so Σ share × shipment cost charges the shipment once."""
+    ordering = quantity > 0
+    lines = np.bincount(groups, weights=ordering.astype(np.float64), minlength=groups.max(initial=-1) + 1)
+    return np.where(ordering, 1.0 / np.maximum(lines[groups], 1.0), 0.0)
+
+
+def fit_shipments(
+    quantity: np.ndarray,
+    groups: np.ndarray,
+    *,
+    unit_volume: np.ndarray,
+    unit_cost: np.ndarray,
+    multiple: np.ndarray,
+    moq: np.ndarray,
+    max_qty: np.ndarray,
+    room: np.ndarray,
+    min_volume: np.ndarray,
+    max_volume: np.ndarray,
+    max_value: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(quantity, code)``: today's order lines fitted to their shipments' limits (module docstring); ``code`` per
+    line indexes FIT_REASONS (0 = unchanged). Limits are per item (its supplier's; NaN = none), taken from the
+    shipment's first line; ``room`` may be +inf."""
+    quantity = np.asarray(quantity, dtype=np.float64).copy()
+    code = np.zeros(len(quantity), dtype=np.int64)
+    if not (quantity > 0).any():
+        return quantity, code
+    n_groups = groups.max() + 1
+    first = np.full(n_groups, -1)
+    first[groups[::-1]] = np.arange(len(groups))[::-1]
+    vol = np.nan_to_num(unit_volume, nan=0.0)
+    value = np.nan_to_num(unit_cost, nan=0.0)
+    lo = np.nan_to_num(min_volume[first[groups]], nan=0.0)
+    hi_volume = np.nan_to_num(max_volume[first[groups]], nan=np.inf)
+    hi_value = np.nan_to_num(max_value[first[groups]], nan=np.inf)
+    ordering = quantity > 0
+    shipped_volume = np.bincount(groups, weights=quantity * vol, minlength=n_groups)[groups]
+    shipped_value = np.bincount(groups, weights=quantity * value, minlength=n_groups)[groups]
+    m = np.nan_to_num(multiple, nan=1.0)
+    # below the minimum volume: raise every line by the same factor (up to its own limits)
+    low = ordering & (shipped_volume > 0) & (shipped_volume < lo - _TOLERANCE)
+    if low.any():
+        factor = lo[low] / shipped_volume[low]
+        raised = np.ceil(quantity[low] * factor / m[low] - _TOLERANCE) * m[low]
+        limit = np.minimum(np.nan_to_num(max_qty[low], nan=np.inf), room[low])
+        limit = np.floor(limit / m[low] + _TOLERANCE) * m[low]
+        raised = np.maximum(np.minimum(raised, limit), quantity[low])
+        code[low] = np.where(raised > quantity[low], RAISED_TO_MIN_VOLUME, FITTED_NONE)
+        quantity[low] = raised
+    # above a maximum: cap every line by the same factor
+    volume_factor = np.where(shipped_volume > hi_volume, hi_volume / np.maximum(shipped_volume, _TOLERANCE), 1.0)
+    value_factor = np.where(shipped_value > hi_value, hi_value / np.maximum(shipped_value, _TOLERANCE), 1.0)
+    factor = np.minimum(volume_factor, value_factor)
+    high = ordering & (factor < 1.0)
+    if high.any():
+        capped = np.floor(quantity[high] * factor[high] / m[high] + _TOLERANCE) * m[high]
+        dropped = capped < np.maximum(np.nan_to_num(moq[high], nan=0.0), _TOLERANCE)
+        code[high] = np.where(
+            dropped,
+            DROPPED_BY_CAP,
+            np.where(volume_factor[high] <= value_factor[high], CAPPED_AT_MAX_VOLUME, CAPPED_AT_MAX_VALUE),
+        )
+        quantity[high] = np.where(dropped, 0.0, capped)
+    return quantity, code
