@@ -178,3 +178,15 @@ def test_improvement_is_positive_when_better_in_either_direction() -> None:
     assert result.loc["S1", "policy"] == "sQ"
     with pytest.raises(ValueError, match="several rows"):
         improvement_vs(policy, pd.concat([baseline, baseline]), on=["store_id"])
+
+
+def test_profit_change_is_never_a_percentage_of_a_loss_or_of_almost_nothing() -> None:
+    policy = compute_metrics(rows(), ["store_id"])  # profit −10.8 on revenue 18
+    losing = compute_metrics(rows().assign(revenue=lambda r: r["revenue"] * 0.5), ["store_id"])  # profit −19.8
+    scored = improvement_vs(policy, losing, on=["store_id"]).iloc[0]
+    assert scored["profit"] - scored["profit_baseline"] == pytest.approx(9.0)  # better by 9 in money
+    assert np.isnan(scored["profit_improvement"])  # not "+45 %" of a loss
+    # a baseline profit of 0.1 on revenue 28.9 (0.35 % of it): too small to divide by
+    tiny = compute_metrics(rows().assign(revenue=lambda r: r["revenue"] * (18 + 10.9) / 18), ["store_id"])
+    assert tiny["profit"].iloc[0] == pytest.approx(0.1)
+    assert np.isnan(improvement_vs(policy, tiny, on=["store_id"]).iloc[0]["profit_improvement"])

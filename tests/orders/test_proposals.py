@@ -62,3 +62,26 @@ def test_adjusted_orders_say_what_changed():
     row = propose_orders(pd.DataFrame([_item("RS", {"R": 1, "S": 20})]), as_of=AS_OF).iloc[0]
     assert (row.need, row.quantity, row.status) == (17.0, 18.0, "adjusted")
     assert "multiple of 6" in row.reason
+
+
+def test_orders_go_out_only_on_the_suppliers_delivery_days():
+    # 2025-12-31 is day 20453 since 1970-01-01: a delivery day every 1 day, not every 3 (20453 mod 3 = 2)
+    sq = {"s": 5, "Q": 12}
+    assert len(propose_orders(pd.DataFrame([_item("sQ", sq, delivery_every=1)]), as_of=AS_OF)) == 1
+    assert propose_orders(pd.DataFrame([_item("sQ", sq, delivery_every=3)]), as_of=AS_OF).empty
+    later = AS_OF + dt.timedelta(days=1)  # the next delivery day: the need is ordered then
+    assert len(propose_orders(pd.DataFrame([_item("sQ", sq, delivery_every=3)]), as_of=later)) == 1
+
+
+def test_a_shipment_above_the_suppliers_maximum_volume_is_capped_line_by_line_with_the_reason():
+    limits = {"product_volume": 1.0, "max_shipment_volume": 12.0, "multiple": 1, "moq": 1}
+    items = [
+        _item("sQ", {"s": 5, "Q": 12}, product_id="P1", **limits),
+        _item("sQ", {"s": 5, "Q": 12}, product_id="P2", **limits),
+        _item("sQ", {"s": 5, "Q": 12}, product_id="P3", supplier_id="Y", **limits),
+    ]
+    orders = propose_orders(pd.DataFrame(items), as_of=AS_OF).set_index("product_id")
+    # P1 and P2 share supplier X's truck: 24 units > 12, halved; P3 rides supplier Y's truck alone
+    assert orders["quantity"].to_dict() == {"P1": 6.0, "P2": 6.0, "P3": 12.0}
+    assert orders.loc["P1", "status"] == "adjusted" and "maximum shipping volume" in orders.loc["P1", "reason"]
+    assert orders.loc["P3", "status"] == "placed"

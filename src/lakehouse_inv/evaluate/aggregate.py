@@ -16,6 +16,7 @@ from lakehouse_inv.evaluate.metrics import (
     COST_COLUMNS,
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
+    NEAR_ZERO_PROFIT,
     PROFIT_COSTS,
     SUMMED,
 )
@@ -90,5 +91,10 @@ def with_improvement(metrics: DataFrame, baseline: DataFrame, baseline_id: str) 
             else (reference - value) / F.abs(reference)
         )
         added[f"{name}_improvement"] = F.when(reference == 0, F.when(value == 0, F.lit(0.0))).otherwise(change)
+    # a percentage of a loss or of almost nothing says nothing: profit's change is then null (money only)
+    meaningful = (F.col("profit_baseline") > 0) & (
+        F.col("profit_baseline") >= F.lit(NEAR_ZERO_PROFIT) * F.abs(F.col("total_revenue_baseline"))
+    )
+    added["profit_improvement"] = F.when(meaningful, added["profit_improvement"])
     # one projection: a withColumn per metric would analyse the growing plan once per column
     return metrics.join(base, [*GROUP, "period"], "left").withColumns(added)

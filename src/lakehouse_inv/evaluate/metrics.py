@@ -43,9 +43,10 @@ whole evaluation horizon of ``horizon_days`` days.
 
 Improvement over a baseline (:func:`improvement_vs`) is signed so that positive is always better:
 (policy − baseline) / |baseline| for TR, NR, TOR, fill rate and cycle service level (higher is better), and
-(baseline − policy) / |baseline| for NSE and the costs (lower is better); profit (higher is better) divides by
-|baseline| too, so the sign stays right when the baseline loses money. With a baseline of 0 it is 0 when the
-policy is 0 too and NaN otherwise (no finite relative change).
+(baseline − policy) / |baseline| for NSE and the costs (lower is better). Profit's change is a percentage only of a
+baseline profit that is positive and at least NEAR_ZERO_PROFIT of the baseline's revenue, and NaN otherwise: a
+percentage of a loss or of almost nothing says nothing (compare ``profit`` with ``profit_baseline`` in money). With
+a baseline of 0 it is 0 when the policy is 0 too and NaN otherwise (no finite relative change).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ import pandas as pd
 from lakehouse_inv.replenishment.items import as_days
 
 PERIOD_DAYS = {"last_week": 7, "last_month": 28, "last_quarter": 91}
+NEAR_ZERO_PROFIT = 0.005
+"""A baseline profit below this share of its revenue (or a loss) is no base for a percentage change."""
 PERIODS = (*PERIOD_DAYS, "horizon")
 
 HIGHER_IS_BETTER = (
@@ -200,7 +203,7 @@ def improvement_vs(metrics: pd.DataFrame, baseline_metrics: pd.DataFrame, *, on:
     must have one row per match). Positive improvement is better (module docstring)."""
     on = list(on)
     compared = [*HIGHER_IS_BETTER, *LOWER_IS_BETTER]
-    baseline = baseline_metrics[[*on, *compared]]
+    baseline = baseline_metrics[[*on, *dict.fromkeys([*compared, "total_revenue"])]]
     if baseline.duplicated(on).any():
         raise ValueError(f"baseline_metrics has several rows for some {', '.join(on)}")
     joined = metrics.merge(baseline, on=on, how="left", suffixes=("", "_baseline"), validate="many_to_one")
@@ -210,4 +213,8 @@ def improvement_vs(metrics: pd.DataFrame, baseline_metrics: pd.DataFrame, *, on:
         with np.errstate(divide="ignore", invalid="ignore"):
             relative = sign * (value - base) / np.abs(base)
         joined[f"{name}_improvement"] = np.where(base == 0, np.where(value == 0, 0.0, np.nan), relative)
+    revenue = joined["total_revenue_baseline"].to_numpy(dtype=np.float64)
+    base_profit = joined["profit_baseline"].to_numpy(dtype=np.float64)
+    meaningful = base_profit >= NEAR_ZERO_PROFIT * np.abs(revenue)
+    joined["profit_improvement"] = np.where(meaningful & (base_profit > 0), joined["profit_improvement"], np.nan)
     return joined

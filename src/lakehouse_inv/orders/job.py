@@ -33,7 +33,21 @@ TABLE = "orders"
 RECOMMENDATION = "policy_recommendation"
 BASELINE_RULE = "service_cover"
 """The baseline rule generate_orders can place orders with (the strong baseline of evaluate.yml)."""
-ORDER_TERMS = ("supplier_id", "a", "L", "moq", "max_qty", "multiple", "max_inventory", "unit_cost")
+ORDER_TERMS = (
+    "supplier_id",
+    "a",
+    "L",
+    "moq",
+    "max_qty",
+    "multiple",
+    "max_inventory",
+    "unit_cost",
+    "delivery_every",
+    "product_volume",
+    "min_shipment_volume",
+    "max_shipment_volume",
+    "max_shipment_value",
+)
 
 
 class Baseline(Protocol):

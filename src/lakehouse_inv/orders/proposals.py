@@ -12,6 +12,12 @@ The baseline (:func:`propose_baseline_orders`, for items whose recommended polic
 parameters: its service_cover rule is built from the item's forecast rate, lead time, service level and shelf life,
 sees the last SALES_HISTORY_DAYS days of observed sales and reviews on a fixed calendar
 (:mod:`lakehouse_inv.replenishment.baseline`).
+
+Shipments (:mod:`lakehouse_inv.replenishment.shipments`, the replay's model): an item orders only on its supplier's
+delivery days (``delivery_every``; a review that falls between two delivery days waits for the next one), and the
+lines of one policy x store x supplier on a day form one shipment, fitted to the supplier's minimum and maximum
+shipping volume (``product_volume`` per unit) and purchase budget (``max_shipment_value``): every changed line says
+so in its reason. Items without these columns order any day, without shipment limits.
 """
 
 from __future__ import annotations
@@ -24,7 +30,16 @@ import pandas as pd
 from lakehouse_inv.replenishment.baseline import history_start, needs_after_history, sales_history, store_manager_rules
 from lakehouse_inv.replenishment.items import RULE_PARAMETER_COLUMNS
 from lakehouse_inv.replenishment.rules import RULE_KINDS, RuleExecutor, attach_rules
-from lakehouse_inv.replenishment.terms import apply_supplier_terms
+from lakehouse_inv.replenishment.shipments import (
+    DROPPED_BY_CAP,
+    FIT_REASONS,
+    FITTED_NONE,
+    delivery_day_mask,
+    fit_shipments,
+    group_codes,
+    next_delivery_days,
+)
+from lakehouse_inv.replenishment.terms import OrderLine, apply_supplier_terms
 
 ORDER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("order_id", "string"),
@@ -59,11 +74,23 @@ def _needs(rules: pd.DataFrame, position: np.ndarray, as_of: dt.date) -> np.ndar
     kinds = rules["rule_kind"].map({name: code for code, name in enumerate(RULE_KINDS)}).to_numpy()
     days = np.array([(as_of - d).days for d in rules["parameters_as_of"]])
     params = {c: rules[c].to_numpy(dtype=float) for c in RULE_PARAMETER_COLUMNS}
+    every = _column(rules, "delivery_every")
     for day in np.unique(days):
         rows = days == day
         executor = RuleExecutor(kinds[rows], {k: v[rows] for k, v in params.items()}, int(day) + 1)
+        first_day = as_of - dt.timedelta(days=int(day))
+        executor.review_due[:] = next_delivery_days(
+            executor.review_due, delivery_day_mask(every[rows], first_day, int(day) + 1)
+        )
         need[rows] = executor.needed(int(day), position[rows])
-    return need
+    return np.where(delivery_day_mask(every, as_of, 1)[0], need, 0.0)
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric column as floats, NaN when the frame has none."""
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
 
 
 def propose_orders(items: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
@@ -103,9 +130,12 @@ def propose_baseline_orders(
     )
     rules["policy_id"] = policy_id
     rules["parameters_as_of"] = None
-    sold, in_stock = sales_history(rules, history, first_day, (as_of - first_day).days + 1)
+    n_days = (as_of - first_day).days + 1
+    sold, in_stock = sales_history(rules, history, first_day, n_days)
     position = _position(rules)
-    return _order_lines(rules, needs_after_history(rules, sold, in_stock, position), position, as_of)
+    delivery_days = delivery_day_mask(_column(rules, "delivery_every"), first_day, n_days)
+    need = needs_after_history(rules, sold, in_stock, position, delivery_days)
+    return _order_lines(rules, need, position, as_of)
 
 
 def _no_orders() -> pd.DataFrame:
@@ -118,18 +148,25 @@ def _position(rules: pd.DataFrame) -> np.ndarray:
 
 
 def _order_lines(rules: pd.DataFrame, need: np.ndarray, position: np.ndarray, as_of: dt.date) -> pd.DataFrame:
-    """One order line per item with a positive need, after supplier terms."""
-    rows = []
-    for i in np.flatnonzero(need > 0):
+    """One order line per item with a positive need, after supplier terms, fitted to its shipment's limits."""
+    ordering = np.flatnonzero(need > 0)
+    lines = []
+    for i in ordering:
         item = rules.iloc[i]
         room = item["max_inventory"] - position[i] if pd.notna(item["max_inventory"]) else None
-        line = apply_supplier_terms(
-            float(need[i]),
-            moq=_limit(item["moq"]),
-            max_qty=_limit(item["max_qty"]),
-            multiple=_limit(item["multiple"]),
-            room=room,
+        lines.append(
+            apply_supplier_terms(
+                float(need[i]),
+                moq=_limit(item["moq"]),
+                max_qty=_limit(item["max_qty"]),
+                multiple=_limit(item["multiple"]),
+                room=room,
+            )
         )
+    lines = _fit_to_shipments(rules.iloc[ordering], lines, position[ordering])
+    rows = []
+    for i, line in zip(ordering, lines, strict=True):
+        item = rules.iloc[i]
         lead = int(item["L"])
         rows.append(
             {
@@ -154,6 +191,38 @@ def _order_lines(rules: pd.DataFrame, need: np.ndarray, position: np.ndarray, as
             }
         )
     return pd.DataFrame(rows, columns=[name for name, _ in ORDER_COLUMNS])
+
+
+def _fit_to_shipments(items: pd.DataFrame, lines: list[OrderLine], position: np.ndarray) -> list[OrderLine]:
+    """``lines`` (one per row of ``items``) with each policy x store x supplier shipment fitted to the supplier's
+    volume and value limits (:func:`~lakehouse_inv.replenishment.shipments.fit_shipments`), the reason extended."""
+    limit_columns = ("min_shipment_volume", "max_shipment_volume", "max_shipment_value")
+    if not lines or not any(np.isfinite(_column(items, c)).any() for c in limit_columns):
+        return lines
+    keys = items["policy_id"].astype(str) + "/" + items["store_id"].astype(str) + "/" + items["supplier_id"].astype(str)
+    max_inventory = _column(items, "max_inventory")
+    quantity, code = fit_shipments(
+        np.array([line.quantity for line in lines]),
+        group_codes(keys.to_numpy(object), len(items)),
+        unit_volume=_column(items, "product_volume"),
+        unit_cost=_column(items, "unit_cost"),
+        multiple=_column(items, "multiple"),
+        moq=_column(items, "moq"),
+        max_qty=_column(items, "max_qty"),
+        room=np.where(np.isfinite(max_inventory), max_inventory - position, np.inf),
+        min_volume=_column(items, "min_shipment_volume"),
+        max_volume=_column(items, "max_shipment_volume"),
+        max_value=_column(items, "max_shipment_value"),
+    )
+    fitted = []
+    for line, units, fit in zip(lines, quantity, code, strict=True):
+        if fit == FITTED_NONE:
+            fitted.append(line)
+            continue
+        status = "blocked" if fit == DROPPED_BY_CAP else "adjusted"
+        reason = f"{line.reason}; {FIT_REASONS[fit]} ({line.quantity:g} -> {units:g} units)"
+        fitted.append(OrderLine(float(units), status, reason))
+    return fitted
 
 
 def _limit(value: object) -> float | None:

@@ -36,8 +36,10 @@ from lakehouse_inv.replenishment.rules import (
     RuleExecutor,
     store_manager_rule,
 )
+from lakehouse_inv.replenishment.shipments import DELIVERY_EPOCH, next_delivery_days
 
-EPOCH = dt.date(1970, 1, 1)
+EPOCH = DELIVERY_EPOCH
+"""Review calendars count days from here: the delivery calendar (:mod:`lakehouse_inv.replenishment.shipments`)."""
 KEYS = ("store_id", "product_id")
 
 
@@ -57,11 +59,13 @@ def store_manager_rules(
 ) -> pd.DataFrame:
     """``items`` with RULE_COLUMNS added: each item's service_cover rule from ``a``, ``L``, ``service_level``
     (missing: ``default_service_level``), ``shelf_life_days`` (missing: no expiry) and ``demand_variance``, the
-    longest review period ``review_days``, on the review calendar for a run whose day 0 is ``first_day``."""
+    longest review period its supplier's ``delivery_every`` (missing: ``review_days``: the strong baseline orders
+    every item of a supplier on the supplier's delivery days), on the review calendar for a run whose day 0 is
+    ``first_day``."""
     rows = []
     for position, item in enumerate(items.itertuples(index=False)):
-        level, life, variance = (
-            getattr(item, c, None) for c in ("service_level", "shelf_life_days", "demand_variance")
+        level, life, variance, every = (
+            getattr(item, c, None) for c in ("service_level", "shelf_life_days", "demand_variance", "delivery_every")
         )
         try:
             rule = store_manager_rule(
@@ -70,7 +74,7 @@ def store_manager_rules(
                 service_level=default_service_level if _missing(level) else float(level),
                 shelf_life_days=None if _missing(life) else float(life),
                 demand_variance=None if _missing(variance) else float(variance),
-                R=review_days,
+                R=review_days if _missing(every) else int(every),
             )
         except ValueError as exc:
             raise ValueError(f"row {position} ({_label(item)}): {exc}") from None
@@ -109,11 +113,17 @@ def sales_history(
 
 
 def needs_after_history(
-    rules: pd.DataFrame, sold: np.ndarray, in_stock: np.ndarray, position: np.ndarray
+    rules: pd.DataFrame,
+    sold: np.ndarray,
+    in_stock: np.ndarray,
+    position: np.ndarray,
+    delivery_days: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each item's need at the end of the last day of ``sold`` (n_days, items): its rule (RULE_COLUMNS of
     ``rules``) has seen every day's sales (``in_stock``: whether the day counts as in stock) and is asked at the
-    inventory position ``position``. Day 0 is the first history day, which is where review offsets count from."""
+    inventory position ``position``. Day 0 is the first history day, which is where review offsets count from.
+    With ``delivery_days`` (n_days, items; the supplier's delivery days) a review between delivery days waits for
+    the next one, and an item whose last day is not a delivery day needs nothing today."""
     n_days = sold.shape[0]
     if len(rules) == 0:
         return np.zeros(0)
@@ -121,9 +131,12 @@ def needs_after_history(
     kinds = rules["rule_kind"].map(codes).to_numpy(dtype=np.int64)
     params = {c: rules[c].to_numpy(dtype=np.float64) for c in RULE_PARAMETER_COLUMNS}
     executor = RuleExecutor(kinds, params, n_days)
+    if delivery_days is not None:
+        executor.review_due[:] = next_delivery_days(executor.review_due, delivery_days)
     for day in range(n_days):
         executor.record_sales(day, sold[day], in_stock[day])
-    return executor.needed(n_days - 1, np.asarray(position, dtype=np.float64))
+    need = executor.needed(n_days - 1, np.asarray(position, dtype=np.float64))
+    return need if delivery_days is None else np.where(delivery_days[-1], need, 0.0)
 
 
 def history_start(as_of: dt.date) -> dt.date:

@@ -6,13 +6,13 @@ same world, whatever the simulated date range.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from lakehouse_inv.config import SimulatorConfig
+from lakehouse_inv.replenishment.shipments import DELIVERY_EPOCH
 
 WORLD_STREAM = 1
 SPARSE_STREAM = 4
@@ -25,14 +25,15 @@ MIN_UNITS_PER_LIFE = 12.0
 """Units the slowest store must sell within one shelf life (several cases, so a case never outlives its sales)."""
 TRAFFIC_MEAN, TRAFFIC_SD, TRAFFIC_MIN = 60_000.0, 15_000.0, 25_000.0
 """Visitors a day (seed 004's sample store: 60,000)."""
-FRESH_SPEED = 3.0
+FRESH_SPEED = 1.5
 """Perishables sell this many times faster per visitor than ambient products (fresh food is a top-seller)."""
 MSRP_MULTIPLIER, FRESH_MSRP_MULTIPLIER = (1.35, 1.7), (1.45, 1.85)
 """MSRP / cost; price = cost + 0.8 (MSRP - cost) gives gross margins of about 22-36 % (ambient) and 26-40 %
 (fresh, which carries its shrink): a supermarket's 25-30 % overall."""
 PACK_SIZES = np.array([1, 2, 4, 6, 12, 24])
 AMBIENT_DELIVERY_DAYS = np.array([3, 7])
-"""Days between an ambient supplier's deliveries (2-3 times a week, or weekly); fresh suppliers deliver daily."""
+"""Days between an ambient supplier's deliveries (2-3 times a week, or weekly); fresh suppliers deliver daily, and the
+store orders on the delivery calendar (DELIVERY_EPOCH) the replay and generate_orders use."""
 DELIVERY_COST_SHARE = (0.015, 0.03)
 """A supplier's cost per delivery as a share of the sales it delivers to an average store."""
 FREIGHT_SHARE = (0.005, 0.015)
@@ -44,9 +45,6 @@ MIN_VOLUME_FACTOR, MAX_VOLUME_FACTOR = (0.3, 0.6), (1.3, 3.0)
 largest store's average delivery volume (value), so a busy day can hit the limit."""
 STORAGE_SLACK, TIGHT_STORAGE_SLACK, TIGHT_STORAGE_SHARE = (1.3, 1.8), (0.85, 1.0), 0.1
 """Storage volume and cost budget as a multiple of what the items need at their peak; a tenth of the spaces tight."""
-DELIVERY_EPOCH = dt.date(1970, 1, 1)
-"""Delivery days: a supplier delivering every R days does on the dates whose day count since this one is a multiple
-of R (the calendar the replay and generate_orders use)."""
 
 
 def shelf_life_text(days: int) -> str:
