@@ -14,8 +14,9 @@ class BaselineConfig(StrictModel):
     """A rule a store uses without optimization, replayed on the same demand as the policies
     (:mod:`lakehouse_inv.replenishment.rules` for the formulas).
 
-    ``service_cover``: what a competent store manager does: review every min(``review_days``, ⌊shelf life / 2⌋)
-    days (at least daily), order up to (lead time + review period) days of the average in-stock daily sales of
+    ``service_cover``: what a competent store manager does: review on the supplier's delivery days, every
+    min(D, ⌊shelf life / 2⌋) days (at least daily; D = the supplier's delivery rhythm, ``review_days`` when
+    unknown), order up to (lead time + review period) days of the average in-stock daily sales of
     the last 28 days plus a safety stock from the item's service level (primary supplier's ``service_level``,
     ``default_service_level`` when missing) and the sales' variability, never more than sells before expiry.
     ``replacement``: every ``review_days`` order what sold since the last order ("order last week's sales").
@@ -25,7 +26,9 @@ class BaselineConfig(StrictModel):
 
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     rule: Literal["service_cover", "replacement", "days_of_cover"]
-    review_days: int = Field(7, ge=1, description="review period; service_cover: the longest one")
+    review_days: int = Field(
+        7, ge=1, description="review period; service_cover: the longest one without a supplier delivery rhythm"
+    )
     safety_days: float = Field(0.0, ge=0, description="days_of_cover: extra days of cover on top of L + R")
     default_service_level: float = Field(
         0.95, gt=0, lt=1, description="service_cover: for items whose primary supplier gives no service_level"

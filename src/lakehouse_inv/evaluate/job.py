@@ -56,7 +56,8 @@ Period = tuple[str, dt.date, dt.date]
 def describe(baseline: BaselineConfig) -> str:
     if baseline.rule == "service_cover":
         return (
-            f"every min({baseline.review_days}, shelf life / 2) days order up to lead time + review days of recent "
+            "on its supplier's delivery days (at most every shelf life / 2 days; every "
+            f"{baseline.review_days} days without a delivery rhythm) order up to lead time + review days of recent "
             "in-stock sales + safety stock for the item's service level, within what sells before expiry"
         )
     if baseline.rule == "days_of_cover":

@@ -3,7 +3,8 @@
 Each day draws from its own generator ``default_rng([seed, DAY_STREAM, ordinal])``, so simulating
 2025-01-01..2025-12-31 in one go or in 365 daily calls (resuming from :class:`SimState`) gives the same
 rows. The store's ordering practice (periodic order-up-to on a 28-day sales average, with an uneven
-cover factor and supplier delays) is what the retailer does today and produces realistic stock-outs.
+cover factor and supplier delays, on its suppliers' delivery days, each shipment within the supplier's volume and
+budget limits) is what the retailer does today and produces realistic stock-outs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lakehouse_inv.config import SimulatorConfig
+from lakehouse_inv.replenishment.shipments import fit_shipments
 from lakehouse_inv.simulate.world import World
 
 DAY_STREAM = 2
@@ -244,6 +246,8 @@ def _place_orders(cfg: SimulatorConfig, world: World, state: SimState, day: dt.d
     room = (world.max_inventory - position) // mult * mult
     qty = np.minimum(qty, room)
     placing = reviewing & (need > 0) & (qty >= world.moq)
+    qty = _fit_to_shipments(world, np.where(placing, qty, 0.0), room)
+    placing &= qty > 0
 
     series = np.flatnonzero(placing)
     qty = qty[series].astype(np.int64)
@@ -266,6 +270,37 @@ def _place_orders(cfg: SimulatorConfig, world: World, state: SimState, day: dt.d
         rows, columns=["order_id", "series", "order_date", "quantity", "unit_cost", "expected_arrival_date"]
     )
     return _with_keys(world, frame, with_supplier=True)
+
+
+def _fit_to_shipments(world: World, qty: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """The day's lines of each store x supplier fitted to the supplier's shipping volume and budget limits, as the
+    supplier would accept them (:func:`lakehouse_inv.replenishment.shipments.fit_shipments`)."""
+    suppliers = world.suppliers
+    limits = {
+        name: np.where(values > 0, values, np.nan)[world.primary_supplier]
+        for name, values in (
+            ("min_volume", suppliers["min_shipping_volume"].to_numpy(dtype=np.float64)),
+            ("max_volume", suppliers["max_shipping_volume"].to_numpy(dtype=np.float64)),
+            ("max_value", suppliers["purchase_cost_budget"].to_numpy(dtype=np.float64)),
+        )
+    }
+    if not any(np.isfinite(v).any() for v in limits.values()):
+        return qty
+    store = world.store_products["store_id"].to_numpy()
+    groups = np.unique(store, return_inverse=True)[1] * len(suppliers) + world.primary_supplier
+    product_volume = world.products.set_index("product_id")["product_volume"]
+    fitted, _ = fit_shipments(
+        qty.astype(np.float64),
+        groups.astype(np.int64),
+        unit_volume=product_volume.loc[world.store_products["product_id"]].to_numpy(dtype=np.float64),
+        unit_cost=world.unit_cost,
+        multiple=world.multiple.astype(np.float64),
+        moq=world.moq.astype(np.float64),
+        max_qty=(world.max_order // world.multiple * world.multiple).astype(np.float64),
+        room=np.maximum(room, 0).astype(np.float64),
+        **limits,
+    )
+    return fitted.astype(np.int64)
 
 
 def _with_keys(world: World, frame: pd.DataFrame, with_supplier: bool = False, position: int = 1) -> pd.DataFrame:

@@ -39,7 +39,8 @@ DELIVERY_COST_SHARE = (0.015, 0.03)
 FREIGHT_SHARE = (0.005, 0.015)
 """Per-unit freight as a share of the unit cost: delivery cost per shipment + freight = 2-4 % of sales."""
 SHIPMENT_LIMIT_SHARE = 0.4
-"""Share of suppliers with a minimum shipping volume, a maximum one, and a purchase budget per order (each)."""
+"""Share of suppliers (at least one) with a minimum shipping volume, a maximum one, and a purchase budget per order
+(each drawn apart)."""
 MIN_VOLUME_FACTOR, MAX_VOLUME_FACTOR = (0.3, 0.6), (1.3, 3.0)
 """Minimum: this share of the smallest store's average delivery volume; maximum (and budget): this multiple of the
 largest store's average delivery volume (value), so a busy day can hit the limit."""
@@ -210,9 +211,8 @@ def build_world(cfg: SimulatorConfig) -> World:
     delivery_volume = np.bincount(store_sup, weights=mean_rate * review * volume[p_idx], minlength=n_st * n_sup)
     delivery_value = np.bincount(store_sup, weights=mean_rate * review * cost, minlength=n_st * n_sup)
     delivery_volume, delivery_value = delivery_volume.reshape(n_st, n_sup), delivery_value.reshape(n_st, n_sup)
-    has_min = rng.random(n_sup) < SHIPMENT_LIMIT_SHARE
-    has_max = rng.random(n_sup) < SHIPMENT_LIMIT_SHARE
-    has_budget = rng.random(n_sup) < SHIPMENT_LIMIT_SHARE
+    limited = max(1, round(SHIPMENT_LIMIT_SHARE * n_sup))  # exactly this many suppliers have each limit
+    has_min, has_max, has_budget = (rng.permutation(n_sup) < limited for _ in range(3))
     served = delivery_volume > 0
     smallest = np.where(served, delivery_volume, np.inf).min(axis=0)
     min_volume = np.where(has_min & np.isfinite(smallest), smallest * rng.uniform(*MIN_VOLUME_FACTOR, n_sup), -1.0)
