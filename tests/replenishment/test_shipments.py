@@ -41,9 +41,15 @@ def item(sku: str, group: str | None, **extra: float) -> dict:
 
 def run(items: list[dict], days: int, demand: int = 10) -> pd.DataFrame:
     requests = pd.DataFrame(
-        [{"sku": i["sku"], "date": START + dt.timedelta(days=d), "requests": demand} for i in items for d in range(days)]
+        [
+            {"sku": i["sku"], "date": START + dt.timedelta(days=d), "requests": demand}
+            for i in items
+            for d in range(days)
+        ]
     )
-    return replay(pd.DataFrame(items), requests, start=START, end=START + dt.timedelta(days=days - 1), key_columns=["sku"])
+    return replay(
+        pd.DataFrame(items), requests, start=START, end=START + dt.timedelta(days=days - 1), key_columns=["sku"]
+    )
 
 
 def test_a_shipment_costs_once_shared_by_its_lines_plus_freight_per_unit() -> None:
