@@ -13,6 +13,7 @@ from lakehouse_inv.evaluate.aggregate import ALL_STORES, period_metrics, with_im
 from lakehouse_inv.evaluate.config import BaselineConfig
 from lakehouse_inv.evaluate.inputs import baseline_items
 from lakehouse_inv.evaluate.metrics import HIGHER_IS_BETTER, LOWER_IS_BETTER, metrics_by_period, period_bounds
+from lakehouse_inv.policies.policy_types import DECISION_RULES
 from lakehouse_inv.replenishment.replay import replay
 from lakehouse_inv.replenishment.rules import attach_rules
 
@@ -69,7 +70,7 @@ def replay_rows() -> pd.DataFrame:
                     {"store_id": store, "product_id": product, "date": days, "requests": rng.poisson(4, len(days))}
                 )
             )
-    frame = attach_rules(pd.DataFrame(items).assign(period_days=1))
+    frame = attach_rules(pd.DataFrame(items).assign(period_days=1), rules=DECISION_RULES)
     return replay(frame, pd.concat(demand), start=START, end=AS_OF, key_columns=KEYS)
 
 

@@ -205,7 +205,8 @@ def test_newsvendor_critical_ratio_reaches_the_item_service_level(spark) -> None
 
 
 def test_rules_raise_derived_levels_to_min_inventory() -> None:
-    from lakehouse_inv.replenishment.rules import attach_rules, rule_from_decision
+    from lakehouse_inv.policies.policy_types import DECISION_RULES, rule_from_decision
+    from lakehouse_inv.replenishment.rules import attach_rules
 
     assert rule_from_decision("ceoq", {"Q": 10}, a=2.0, L=3).reorder_point == 6
     assert rule_from_decision("ceoq", {"Q": 10}, a=2.0, L=3, min_inventory=9).reorder_point == 9
@@ -224,7 +225,7 @@ def test_rules_raise_derived_levels_to_min_inventory() -> None:
             "min_inventory": [9.0, math.nan, 40.0],
         }
     )
-    rules = attach_rules(frame)
+    rules = attach_rules(frame, rules=DECISION_RULES)
     assert list(rules.reorder_point[:2]) == [9.0, 6.0] and rules.order_up_to[2] == 40.0
 
 

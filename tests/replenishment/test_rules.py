@@ -9,6 +9,7 @@ from statistics import NormalDist
 import pandas as pd
 import pytest
 
+from lakehouse_inv.policies.policy_types import DECISION_RULES, rule_from_decision
 from lakehouse_inv.replenishment.rules import (
     NO_ORDERS,
     RULE_COLUMNS,
@@ -17,7 +18,6 @@ from lakehouse_inv.replenishment.rules import (
     order_up_to_rule,
     reorder_point_rule,
     replacement_rule,
-    rule_from_decision,
     service_cover_rule,
     store_manager_rule,
 )
@@ -113,10 +113,10 @@ def test_attach_rules_reads_policy_results() -> None:
             "L": [2, 2, 2],
         }
     )
-    framed = attach_rules(policies)
+    framed = attach_rules(policies, rules=DECISION_RULES)
     assert list(framed.columns) == [*policies.columns, *(name for name, _ in RULE_COLUMNS)]
     assert framed["rule_kind"].tolist() == ["reorder_point", "order_up_to", None]  # unsolved: no rule
     assert framed.loc[0, ["reorder_point", "order_quantity"]].tolist() == [3, 9]
     assert framed.loc[1, ["review_period", "order_up_to", "review_offset"]].tolist() == [2, 12, 0]
     with pytest.raises(ValueError, match="row 0: sQ decision: missing 'Q'"):
-        attach_rules(policies.assign(decision_json=json.dumps({"s": 1})))
+        attach_rules(policies.assign(decision_json=json.dumps({"s": 1})), rules=DECISION_RULES)

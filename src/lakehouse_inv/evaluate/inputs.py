@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from lakehouse_inv.evaluate.config import BaselineConfig
 from lakehouse_inv.pipeline.context import JobContext
 from lakehouse_inv.policies.config import ITEM_KEYS
+from lakehouse_inv.policies.policy_types import DECISION_RULES
 from lakehouse_inv.replenishment.baseline import EPOCH
 from lakehouse_inv.replenishment.replay import replay, replay_schema
 from lakehouse_inv.replenishment.rules import attach_rules
@@ -94,7 +95,11 @@ def _replay_store(items: pd.DataFrame, demand: pd.DataFrame, *, start: dt.date, 
     if "shipment_group" in items.columns:  # each policy sends its own trucks
         items = items.assign(shipment_group=items["policy_id"].astype(str) + "/" + items["shipment_group"].astype(str))
     return replay(
-        attach_rules(items, period_column="period_days"), demand, start=start, end=end, key_columns=REPLAY_KEYS
+        attach_rules(items, period_column="period_days", rules=DECISION_RULES),
+        demand,
+        start=start,
+        end=end,
+        key_columns=REPLAY_KEYS,
     )
 
 

@@ -27,6 +27,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from lakehouse_inv.policies.policy_types import DECISION_RULES
 from lakehouse_inv.replenishment.baseline import history_start, needs_after_history, sales_history, store_manager_rules
 from lakehouse_inv.replenishment.items import RULE_PARAMETER_COLUMNS
 from lakehouse_inv.replenishment.rules import RULE_KINDS, RuleExecutor, attach_rules
@@ -99,7 +100,7 @@ def propose_orders(items: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
     max_inventory, unit_cost. Output columns: :data:`ORDER_COLUMNS`."""
     if items.empty:
         return _no_orders()
-    rules = attach_rules(items.reset_index(drop=True), period_column="period_days")
+    rules = attach_rules(items.reset_index(drop=True), period_column="period_days", rules=DECISION_RULES)
     position = _position(rules)
     return _order_lines(rules, _needs(rules, position, as_of), position, as_of)
 

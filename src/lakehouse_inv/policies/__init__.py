@@ -10,7 +10,7 @@ per-partition pandas function, output schema :data:`POLICY_RESULT_SCHEMA`) and t
 
 from __future__ import annotations
 
-from lakehouse_inv.policies.inputs import POLICY_TYPES, PolicyInputError
+from lakehouse_inv.policies.inputs import PolicyInputError
 from lakehouse_inv.policies.partition import (
     POLICY_RESULT_SCHEMA,
     CouplingSpec,
@@ -18,15 +18,18 @@ from lakehouse_inv.policies.partition import (
     optimize_partition,
     policy_result_schema,
 )
+from lakehouse_inv.policies.policy_types import POLICY_TYPES, REGISTRY, PolicyType
 from lakehouse_inv.policies.problems import PolicyResult, solve_problem
 
 __all__ = [
     "POLICY_RESULT_SCHEMA",
     "POLICY_TYPES",
+    "REGISTRY",
     "CouplingSpec",
     "PartitionSpec",
     "PolicyInputError",
     "PolicyResult",
+    "PolicyType",
     "optimize_partition",
     "policy_result_schema",
     "solve_problem",

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from lakehouse_inv.io_utils import atomic_write
-from lakehouse_inv.policies.inputs import PolicyInputError, parse_problem
+from lakehouse_inv.policies.inputs import PolicyInputError
 from lakehouse_inv.policies.limits import DEFAULT_LIMITS, ProblemTooLarge, SizeLimits, size_limits
+from lakehouse_inv.policies.policy_types import parse_problem
 from lakehouse_inv.policies.problems import solve_parsed
 from lakehouse_inv.policies.solver import ERROR, SolverOptions
 

@@ -15,12 +15,10 @@ from croniter import croniter
 from pydantic import Field, field_validator, model_validator
 
 from lakehouse_inv.config import StrictModel, duplicates
+from lakehouse_inv.policies.policy_types import POLICY_TYPES, REGISTRY, PolicyType
 
-PolicyType = Literal["sQ", "sQ_perishable", "RS", "ceoq", "ww", "clsp", "nvbudget"]
 PARTITION_FIELDS = ("store_id", "product_id", "supplier_id", "storage_id", "department_id")
 ITEM_KEYS = ("store_id", "product_id")
-SINGLE_ITEM_TYPES = ("sQ", "sQ_perishable", "RS")
-LOT_SIZING_TYPES = ("ww", "clsp")
 # partition-level capacities a coupling may use, and the table column they come from
 CAPACITY_SOURCES = {"storage_volume": "storage_id", "storage_cost_budget": "storage_id", "max_inventory": "product_id"}
 
@@ -51,7 +49,7 @@ class CouplingConfig(StrictModel):
 
 class PolicyConfig(StrictModel):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
-    type: PolicyType
+    type: str = Field(description=f"one of {', '.join(POLICY_TYPES)}")
     active: bool = True
     description: str = ""
     items: Literal["all", "perishable", "non_perishable"] = "all"
@@ -76,6 +74,18 @@ class PolicyConfig(StrictModel):
             raise ValueError(f"duplicate partition fields {fields}")
         return fields
 
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, name: str) -> str:
+        if name not in REGISTRY:
+            raise ValueError(f"unknown policy type {name!r}; choose from {list(POLICY_TYPES)}")
+        return name
+
+    @property
+    def spec(self) -> PolicyType:
+        """The type's registry entry."""
+        return REGISTRY[self.type]
+
     @field_validator("optimization_schedule", "order_schedule")
     @classmethod
     def _cron(cls, expression: str) -> str:
@@ -85,20 +95,22 @@ class PolicyConfig(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyConfig:
-        if self.couplings and self.type not in SINGLE_ITEM_TYPES:
-            raise ValueError(f"couplings apply to {list(SINGLE_ITEM_TYPES)}; {self.type} has its own budget/capacity")
+        spec = self.spec
+        if self.couplings and not spec.takes_couplings:
+            coupled = [name for name, other in REGISTRY.items() if other.takes_couplings]
+            raise ValueError(f"couplings apply to {coupled}; {self.type} has its own budget/capacity")
         for coupling in self.couplings:
             if isinstance(coupling.capacity, str) and CAPACITY_SOURCES[coupling.capacity] not in self.partition_fields:
                 raise ValueError(
                     f"coupling capacity {coupling.capacity!r} is per {CAPACITY_SOURCES[coupling.capacity]}: "
                     f"add it to partition_fields {self.partition_fields}"
                 )
-        if self.type == "ceoq" and "storage_id" not in self.partition_fields:
-            raise ValueError("ceoq shares a storage budget: partition_fields must include storage_id")
-        if self.period_days != 1 and self.type not in LOT_SIZING_TYPES:
-            raise ValueError(f"period_days applies to lot sizing ({list(LOT_SIZING_TYPES)}), not {self.type}")
-        if self.type == "clsp" and "supplier_id" not in self.partition_fields:
-            raise ValueError("clsp shares a supplier's delivery capacity: partition_fields must include supplier_id")
+        needed = spec.required_partition_field
+        if needed is not None and needed not in self.partition_fields:
+            raise ValueError(f"{self.type} shares a constraint per {needed}: partition_fields must include {needed}")
+        if self.period_days != 1 and not spec.uses_period_days:
+            periodic = [name for name, other in REGISTRY.items() if other.uses_period_days]
+            raise ValueError(f"period_days applies to lot sizing ({periodic}), not {self.type}")
         return self
 
     def fires_on(self, day: dt.date, schedule: str) -> bool:

@@ -21,12 +21,9 @@ from collections.abc import Sequence
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse_inv.lakehouse.numeric import exact_mean, exact_sum
+from lakehouse_inv.lakehouse.numeric import exact_mean
 from lakehouse_inv.policies.config import ITEM_KEYS, PolicyConfig
-
-NEWSVENDOR_MAX_PERIOD_DAYS = 7
-TARGET_COLUMNS = ("L_ci", "alpha", "min_inventory")
-"""Optional item inputs of the single-item policies (lead-time spread, fill-rate target, minimum stock)."""
+from lakehouse_inv.policies.frames import InputsRequest
 
 
 def item_inputs(
@@ -119,33 +116,12 @@ def _limit(column: str) -> Column:
     return F.when(F.col(column) > 0, F.col(column))
 
 
-def newsvendor_period() -> Column:
-    """Days one newsvendor order has to sell: the item's shelf life, at least 1 and at most a week."""
-    return F.least(F.greatest(F.coalesce(F.col("life"), F.lit(1)), F.lit(1)), F.lit(NEWSVENDOR_MAX_PERIOD_DAYS))
-
-
-def newsvendor_underage(items: DataFrame) -> Column:
-    """nvbudget's underage cost per unit (before dividing by the period): ``pi``, raised where needed so that the
-    critical ratio ``b/(b + h)`` (h = W per period) reaches the item's service level ``alpha``:
-    ``max(pi, W·alpha/(1 − alpha))`` (``pi`` when ``alpha`` is null, 0 or ≥ 1; a penalty, not a constraint, so the
-    budget stays feasible). With ``--service-level`` ``pi`` is already ``W·alpha/(1 − alpha)``."""
-    if "alpha" not in items.columns:
-        return F.col("pi")
-    alpha = F.col("alpha")
-    floor = F.when((alpha > 0) & (alpha < 1), F.col("W") * alpha / (1 - alpha))
-    return F.greatest(F.col("pi"), F.coalesce(floor, F.col("pi")))
-
-
 def in_scope(items: DataFrame, policy: PolicyConfig) -> DataFrame:
     if policy.items == "perishable":
         return items.where("is_perishable")
     if policy.items == "non_perishable":
         return items.where("NOT is_perishable")
     return items
-
-
-def _partition_total(value: Column, policy: PolicyConfig) -> Column:
-    return exact_sum(value, Window.partitionBy(*policy.partition_fields))
 
 
 def policy_inputs(
@@ -159,57 +135,37 @@ def policy_inputs(
 ) -> DataFrame:
     """The rows one policy's partitions are solved from, in the column names of :func:`optimize_partition`.
 
-    Partition-level capacities travel as constant columns ``_b`` (ceoq), ``_V`` (nvbudget), ``_C`` (clsp) and
-    ``_cap<i>`` (couplings), read once per group by the UDF.
+    The type's spec builds the rows (:mod:`lakehouse_inv.policies.frames`); partition-level capacities travel as
+    constant columns: the type's native one (``_b``, ``_V``, ``_C``) and ``_cap<i>`` per coupling, read once per
+    group by the UDF.
     """
     items = in_scope(items, policy)
     item_keys = [*ITEM_KEYS, *forecast_keys]
     keys = list(dict.fromkeys([*item_keys, *policy.partition_fields]))
-    kind = policy.type
-    if kind in ("sQ", "sQ_perishable", "RS"):
-        columns = ["a", "L", "h", "K", "pi", "demand_variance"] + (["W", "life"] if kind == "sQ_perishable" else [])
-        columns += [c for c in (*TARGET_COLUMNS, "max_inventory") if c in items.columns]
-        weights = sorted({c.weight for c in policy.couplings if c.weight})
-        frame = items.select(*keys, *columns, *weights)
-        for i, coupling in enumerate(policy.couplings):
-            if coupling.capacity == "max_inventory":
-                frame = frame.join(
-                    items.select(*item_keys, F.col("max_inventory").cast("double").alias(f"_cap{i}")), item_keys
-                )
-            elif isinstance(coupling.capacity, str):
-                capacity = storage.select(
-                    "store_id", "storage_id", (F.col(coupling.capacity) * coupling.capacity_factor).alias(f"_cap{i}")
-                )
-                frame = frame.join(capacity, ["store_id", "storage_id"], "left")
-            else:
-                frame = frame.withColumn(f"_cap{i}", F.lit(float(coupling.capacity)))
-        return frame
-    if kind == "ceoq":
-        budget = storage.select("store_id", "storage_id", F.col("storage_cost_budget").alias("_b"))
-        return items.select(*keys, F.col("a").alias("lam"), "K", F.col("h").alias("C")).join(
-            budget, ["store_id", "storage_id"], "left"
-        )
-    if kind == "nvbudget":
-        # one newsvendor period = the shelf life (capped): a batch is sold or thrown away within it. Costs and
-        # spend are per day, so items with different periods share one daily budget.
-        period = newsvendor_period()
-        frame = items.select(
-            *keys,
-            (F.col("a") * period).alias("d"),
-            (F.col("W") / period).alias("h"),
-            (newsvendor_underage(items) / period).alias("b"),
-            (F.col("unit_cost") / period).alias("c"),
-            (F.col("demand_variance") * period).alias("demand_variance"),
-            *[c for c in ("min_inventory", "max_inventory") if c in items.columns],
-        )
-        return frame.withColumn("_V", policy.budget_factor * _partition_total(F.col("c") * F.col("d"), policy))
-    # ww / clsp: one row per item x planning period (period_days days) with the period's forecast demand;
-    # holding is charged per period, so h scales with the period length
-    period = F.ceil(F.col("horizon_day") / policy.period_days).cast("int")
-    periods = horizon_days // policy.period_days
-    daily = forecast.where(F.col("horizon_day") <= periods * policy.period_days)
-    demand = daily.groupBy(*item_keys, period.alias("t")).agg(exact_sum("mean").alias("d"))
-    frame = items.select(*keys, "K", (F.col("h") * policy.period_days).alias("h")).join(demand, item_keys)
-    if kind == "clsp":
-        frame = frame.withColumn("_C", policy.capacity_factor * _partition_total(F.col("d"), policy) / periods)
+    request = InputsRequest(
+        items=items,
+        forecast=forecast,
+        storage=storage,
+        keys=keys,
+        item_keys=item_keys,
+        partition_fields=policy.partition_fields,
+        horizon_days=horizon_days,
+        budget_factor=policy.budget_factor,
+        capacity_factor=policy.capacity_factor,
+        period_days=policy.period_days,
+        extra_columns=sorted({c.weight for c in policy.couplings if c.weight}),
+    )
+    frame = policy.spec.rows(request)
+    for i, coupling in enumerate(policy.couplings):
+        if coupling.capacity == "max_inventory":
+            frame = frame.join(
+                items.select(*item_keys, F.col("max_inventory").cast("double").alias(f"_cap{i}")), item_keys
+            )
+        elif isinstance(coupling.capacity, str):
+            capacity = storage.select(
+                "store_id", "storage_id", (F.col(coupling.capacity) * coupling.capacity_factor).alias(f"_cap{i}")
+            )
+            frame = frame.join(capacity, ["store_id", "storage_id"], "left")
+        else:
+            frame = frame.withColumn(f"_cap{i}", F.lit(float(coupling.capacity)))
     return frame

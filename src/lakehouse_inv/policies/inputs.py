@@ -72,12 +72,12 @@ MIN_MAGNITUDE = 1e-12
 """Smallest |value| of a non-zero numeric input, for the same reason (``1 / h`` with ``h = 1e-320`` overflows)."""
 
 
-def _magnitude(fields: _Fields, name: str, value: Any) -> None:
+def _magnitude(fields: Fields, name: str, value: Any) -> None:
     if abs(value) > MAX_MAGNITUDE or 0 < abs(value) < MIN_MAGNITUDE:
         raise fields.fail(name, f"must be 0 or between {MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g} in magnitude", value)
 
 
-class _Fields:
+class Fields:
     """Reads one problem's inputs, remembering which fields were used."""
 
     def __init__(self, type_id: str, inputs: Any) -> None:
@@ -142,7 +142,7 @@ class _Fields:
             raise PolicyInputError(f"{self.prefix}.{unknown[0]}: unknown field")
 
 
-def _daily_demand(fields: _Fields, name: str, spec: Any, mean: float, mean_name: str) -> DailyDemand:
+def _daily_demand(fields: Fields, name: str, spec: Any, mean: float, mean_name: str) -> DailyDemand:
     """Per-day demand from a ``demand`` spec (None = Poisson) whose mean must be ``mean`` (field ``mean_name``)."""
     families = {"poisson": set(), "negative_binomial": {"variance"}, "empirical": {"pmf"}}
     if spec is None:
@@ -172,7 +172,7 @@ def _daily_demand(fields: _Fields, name: str, spec: Any, mean: float, mean_name:
 _COUPLING_FIELDS = {"usage", "capacity", "weight"}
 
 
-def _item_couplings(fields: _Fields) -> list[Coupling]:
+def _item_couplings(fields: Fields) -> list[Coupling]:
     specs = fields.raw("couplings", [])
     if not isinstance(specs, list):
         raise fields.fail("couplings", "must be a list", specs)
@@ -187,13 +187,13 @@ def _item_couplings(fields: _Fields) -> list[Coupling]:
     return couplings
 
 
-def _single_sku(fields: _Fields) -> tuple[float, int, float, float, float]:
+def _single_sku(fields: Fields) -> tuple[float, int, float, float, float]:
     """``a, L, h, K, pi`` shared by sQ, sQ_perishable and RS (h > 0, else stock would be free)."""
     a, L = fields.number("a"), fields.integer("L")
     return a, L, fields.number("h", strict=True), fields.number("K"), fields.number("pi")
 
 
-def _targets(fields: _Fields) -> dict[str, Any]:
+def _targets(fields: Fields) -> dict[str, Any]:
     """The optional ``L_ci``, ``alpha`` and ``min_inventory`` of sQ, sQ_perishable and RS."""
     alpha = fields.raw("alpha", None)
     if alpha is not None:
@@ -207,7 +207,7 @@ def _targets(fields: _Fields) -> dict[str, Any]:
     }
 
 
-def _continuous_review(fields: _Fields, perishable: bool) -> OptionProblem:
+def parse_continuous_review(fields: Fields, perishable: bool) -> OptionProblem:
     a, L, h, K, pi = _single_sku(fields)
     terms = (fields.number("W"), fields.integer("life")) if perishable else None
     demand = _daily_demand(fields, "demand", fields.raw("demand", None), a, "a")
@@ -215,14 +215,14 @@ def _continuous_review(fields: _Fields, perishable: bool) -> OptionProblem:
     return OptionProblem([item], _item_couplings(fields))
 
 
-def _periodic_review(fields: _Fields) -> OptionProblem:
+def parse_rs(fields: Fields) -> OptionProblem:
     a, L, h, K, pi = _single_sku(fields)
     R_max = fields.integer("R_max", minimum=1, default=DEFAULT_R_MAX)
     demand = _daily_demand(fields, "demand", fields.raw("demand", None), a, "a")
     return OptionProblem([RSItem(a, L, h, K, pi, demand, R_max, **_targets(fields))], _item_couplings(fields))
 
 
-def _ceoq(fields: _Fields) -> OptionProblem:
+def parse_ceoq(fields: Fields) -> OptionProblem:
     n = fields.integer("n", minimum=1)
     lam, K = fields.numbers("lam", n), fields.numbers("K", n)
     C = fields.numbers("C", n, strict=True)
@@ -231,7 +231,7 @@ def _ceoq(fields: _Fields) -> OptionProblem:
     return OptionProblem(items, [Coupling("average", b, C)], list_decisions=True)
 
 
-def _nvbudget(fields: _Fields) -> OptionProblem:
+def parse_nvbudget(fields: Fields) -> OptionProblem:
     n = fields.integer("n", minimum=1)
     d, h, b, c = (fields.numbers(name, n) for name in ("d", "h", "b", "c"))
     V = fields.number("V")
@@ -255,7 +255,7 @@ def _nvbudget(fields: _Fields) -> OptionProblem:
     return OptionProblem(items, [Coupling("peak", V, c)], list_decisions=True)
 
 
-def _check_cells(fields: _Fields, name: str, products: int, periods: int) -> None:
+def _check_cells(fields: Fields, name: str, products: int, periods: int) -> None:
     """Reject a lot-sizing problem above the size limit before reading its demand or building its MILP."""
     limit = active_limits().max_lot_sizing_cells
     if products * periods > limit:
@@ -265,7 +265,7 @@ def _check_cells(fields: _Fields, name: str, products: int, periods: int) -> Non
         )
 
 
-def _ww(fields: _Fields) -> LotSizingProblem:
+def parse_ww(fields: Fields) -> LotSizingProblem:
     T = fields.integer("T", minimum=1)
     _check_cells(fields, "T", 1, T)
     data = LotSizingData(
@@ -274,30 +274,29 @@ def _ww(fields: _Fields) -> LotSizingProblem:
     return LotSizingProblem(data, per_product_lists=False)
 
 
-def _clsp(fields: _Fields) -> LotSizingProblem:
+def parse_clsp(fields: Fields) -> LotSizingProblem:
     P, T = fields.integer("P", minimum=1), fields.integer("T", minimum=1)
     _check_cells(fields, "T", P, T)
     data = LotSizingData(fields.matrix("d", P, T), fields.numbers("K", P), fields.numbers("h", P), fields.number("C"))
     return LotSizingProblem(data, per_product_lists=True)
 
 
-PARSERS: dict[str, Callable[[_Fields], Problem]] = {
-    "sQ": lambda fields: _continuous_review(fields, perishable=False),
-    "sQ_perishable": lambda fields: _continuous_review(fields, perishable=True),
-    "RS": _periodic_review,
-    "ceoq": _ceoq,
-    "ww": _ww,
-    "clsp": _clsp,
-    "nvbudget": _nvbudget,
-}
-POLICY_TYPES = tuple(PARSERS)
+Parser = Callable[[Fields], Problem]
+"""Reads one policy type's batch-interface inputs into its problem (the ``parse`` of its ``PolicyType`` spec)."""
 
 
-def parse_problem(type_id: Any, inputs: Any) -> Problem:
-    """Validate ``inputs`` of policy ``type_id`` and build the problem; raises :class:`PolicyInputError`."""
-    if type_id not in PARSERS:
-        raise PolicyInputError(f"type: unknown policy type {type_id!r}; expected one of {', '.join(POLICY_TYPES)}")
-    fields = _Fields(type_id, inputs)
-    problem = PARSERS[type_id](fields)
+def parse_sq(fields: Fields) -> OptionProblem:
+    return parse_continuous_review(fields, perishable=False)
+
+
+def parse_sq_perishable(fields: Fields) -> OptionProblem:
+    return parse_continuous_review(fields, perishable=True)
+
+
+def parse_with(type_id: str, parser: Parser, inputs: Any) -> Problem:
+    """Validate ``inputs`` of policy ``type_id`` with its ``parser``; raises :class:`PolicyInputError` naming the
+    field, also for a field the parser did not read."""
+    fields = Fields(type_id, inputs)
+    problem = parser(fields)
     fields.finish()
     return problem

@@ -4,7 +4,8 @@ Grain of the output: one row per item of the partition (the key columns passed t
 ``POLICY_RESULT_SCHEMA`` after the keys. Never raises: a failing, infeasible or timed-out partition returns rows
 with that status and a message.
 
-Input columns per policy type (docs/policies.md names; anything else is a key column unless ``spec.key_columns`` says):
+Input columns per policy type (docs/policies.md names; anything else is a key column unless ``spec.key_columns`` says;
+each type's spec in :mod:`lakehouse_inv.policies.policy_types` holds them and how its partitions are solved):
 
 =================  ============================================================================================
 ``sQ``             ``a, L, h, K, pi`` (+ ``demand_variance`` per day: NB when > a, else Poisson; or ``demand_pmf``)
@@ -30,20 +31,22 @@ weight read from ``weight_column`` (1 when None): e.g. shelf space (``peak``, vo
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from functools import partial
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from lakehouse_inv.policies.inputs import LotSizingProblem, OptionProblem, PolicyInputError, parse_problem
-from lakehouse_inv.policies.lotsizing import LotSizingData
+from lakehouse_inv.policies.inputs import OptionProblem, PolicyInputError, parse_with
 from lakehouse_inv.policies.mck import ItemResult, solve_option_partition
 from lakehouse_inv.policies.options import USAGE_KINDS, Coupling, ItemOptions
+from lakehouse_inv.policies.partition_problems import demand_spec as _demand_spec
+from lakehouse_inv.policies.partition_problems import plain as _plain
+from lakehouse_inv.policies.partition_problems import present as _present
+from lakehouse_inv.policies.policy_types import REGISTRY, PolicyType, type_spec
 from lakehouse_inv.policies.problems import PolicyResult, solve_parsed
 from lakehouse_inv.policies.solver import ERROR, SolverOptions
 
@@ -68,23 +71,9 @@ POLICY_RESULT_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in POLICY_RESUL
 Spark and Delta resolve names case-insensitively (``s`` and ``S`` would collide): reorder_point = s (sQ),
 order_quantity = Q (sQ, ceoq), review_period = R (RS), order_up_to = S (RS) or s (nvbudget)."""
 
-_CONVENIENCE_COLUMNS = {"s": "reorder_point", "Q": "order_quantity", "R": "review_period", "S": "order_up_to"}
-_NEWSVENDOR_CONVENIENCE = {"s": "order_up_to"}
-
-_ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
-    "sQ": ("a", "L", "h", "K", "pi"),
-    "sQ_perishable": ("a", "L", "h", "K", "pi", "W", "life"),
-    "RS": ("a", "L", "h", "K", "pi"),
-    "ceoq": ("lam", "K", "C"),
-    "nvbudget": ("d", "h", "b", "c"),
-    "ww": ("t", "d", "K", "h"),
-    "clsp": ("t", "d", "K", "h"),
-}
 _OPTIONAL_COLUMNS = ("demand_variance", "demand_pmf", "R_max", "L_ci", "alpha", "min_inventory", "max_inventory")
 _TARGET_COLUMNS = ("L_ci", "alpha", "min_inventory")
-"""Optional sQ / sQ_perishable / RS inputs passed to the batch interface when present and not null."""
-_PERIOD_TYPES = ("ww", "clsp")
-_SINGLE_SKU_TYPES = ("sQ", "sQ_perishable", "RS")
+"""Optional inputs of the ``item`` solver path passed to the batch interface when present and not null."""
 
 
 def policy_result_schema(key_columns: Sequence[tuple[str, str]]) -> str:
@@ -122,7 +111,8 @@ class PartitionSpec:
     def resolved_key_columns(self, items: pd.DataFrame) -> list[str]:
         if self.key_columns is not None:
             return list(self.key_columns)
-        inputs = set(_ITEM_COLUMNS.get(self.policy_type, ())) | set(_OPTIONAL_COLUMNS)
+        known = REGISTRY.get(self.policy_type)
+        inputs = set(known.columns if known else ()) | set(_OPTIONAL_COLUMNS)
         inputs |= {c.weight_column for c in self.couplings if c.weight_column}
         return [column for column in items.columns if column not in inputs]
 
@@ -133,7 +123,7 @@ def optimize_partition(items: pd.DataFrame, spec: PartitionSpec) -> pd.DataFrame
     records = items.to_dict("records")
     try:
         keys = spec.resolved_key_columns(items)
-        groups = _item_groups(records, keys, spec.policy_type)
+        groups = _item_groups(records, keys, REGISTRY.get(spec.policy_type))
     except Exception as exc:  # a malformed frame still yields rows
         message = f"{type(exc).__name__}: {exc}"
         return _frame([_error_row(spec, {}, message) for _ in records], [], items)
@@ -145,10 +135,10 @@ def optimize_partition(items: pd.DataFrame, spec: PartitionSpec) -> pd.DataFrame
     return _frame(rows, keys, items)
 
 
-def _item_groups(records: list[dict[str, Any]], keys: list[str], policy_type: str) -> list[list[int]]:
-    """Row positions of each item: one row each, or for ww/clsp the rows of one item's periods (sorted by t), items
-    in order of first appearance."""
-    if policy_type not in _PERIOD_TYPES:
+def _item_groups(records: list[dict[str, Any]], keys: list[str], kind: PolicyType | None) -> list[list[int]]:
+    """Row positions of each item: one row each, or on the ``periods`` path the rows of one item's periods (sorted
+    by t), items in order of first appearance."""
+    if kind is None or kind.path != "periods":
         return [[j] for j in range(len(records))]
     groups: dict[tuple[Any, ...], list[int]] = {}
     for j, record in enumerate(records):
@@ -163,21 +153,23 @@ def _solve(
     spec: PartitionSpec,
     started: float,
 ) -> list[dict[str, Any]]:
-    if spec.policy_type not in _ITEM_COLUMNS:
+    if spec.policy_type not in REGISTRY:
         raise PolicyInputError(f"spec.policy_type: unknown policy type {spec.policy_type!r}")
-    missing = [c for c in _ITEM_COLUMNS[spec.policy_type] if records and c not in records[0]]
+    kind = type_spec(spec.policy_type)
+    missing = [c for c in kind.columns if records and c not in records[0]]
     if missing:
         raise PolicyInputError(f"{spec.policy_type}: missing column {missing[0]!r}")
     options = SolverOptions(spec.time_limit_s, dict(spec.solver_options))
-    if spec.policy_type in _SINGLE_SKU_TYPES:
-        return _solve_single_sku_policy(records, heads, spec, options, started)
+    if kind.path == "item":
+        return _solve_single_sku_policy(records, heads, spec, kind, options, started)
     bounds = {i: e for i, head in enumerate(heads) if (e := _inventory_bounds_error(records[groups[i][0]], head))}
     if bounds:
         message = "partition not solved: " + "; ".join(bounds.values())
         return [_error_row(spec, head, bounds.get(i, message)) for i, head in enumerate(heads)]
-    inputs = _partition_inputs(records, groups, spec)
+    assert kind.partition_problem is not None, f"{kind.name}: the {kind.path} path needs a partition_problem"
+    capacity = getattr(spec, kind.native_capacity) if kind.native_capacity else None
     try:
-        problem = _independent_ww(inputs) if spec.policy_type == "ww" else parse_problem(spec.policy_type, inputs)
+        problem = kind.partition_problem(records, groups, capacity, partial(parse_with, kind.name, kind.parse))
     except PolicyInputError as exc:
         return [_error_row(spec, head, str(exc)) for head in heads]
     result = solve_parsed(problem, options, started)
@@ -188,10 +180,11 @@ def _solve_single_sku_policy(
     records: list[dict[str, Any]],
     heads: list[dict[str, Any]],
     spec: PartitionSpec,
+    kind: PolicyType,
     options: SolverOptions,
     started: float,
 ) -> list[dict[str, Any]]:
-    """sQ / sQ_perishable / RS: each row is a problem of its own; couplings (if any) join them in one MCK."""
+    """The ``item`` path: each row is a problem of its own; couplings (if any) join them in one MCK."""
     items: dict[int, ItemOptions] = {}
     errors: dict[int, str] = {}
     for i, record in enumerate(records):
@@ -200,7 +193,7 @@ def _solve_single_sku_policy(
             errors[i] = bounds
             continue
         try:
-            problem = cast(OptionProblem, parse_problem(spec.policy_type, _row_inputs(record, spec.policy_type)))
+            problem = cast(OptionProblem, parse_with(kind.name, kind.parse, _row_inputs(record, kind)))
             items[i] = problem.items[0]
         except (PolicyInputError, ValueError) as exc:
             errors[i] = f"row {i}: {exc}"
@@ -247,70 +240,15 @@ def _validity_error(options: ItemOptions, result: ItemResult) -> str | None:
     return check(result.decision, result.cost)
 
 
-def _row_inputs(record: dict[str, Any], policy_type: str) -> dict[str, Any]:
-    inputs = {name: _plain(record[name]) for name in _ITEM_COLUMNS[policy_type]}
-    if policy_type == "RS" and _present(record.get("R_max")):
-        inputs["R_max"] = _plain(record["R_max"])
-    for name in _TARGET_COLUMNS:
+def _row_inputs(record: dict[str, Any], kind: PolicyType) -> dict[str, Any]:
+    inputs = {name: _plain(record[name]) for name in kind.columns}
+    for name in (*kind.optional_inputs, *_TARGET_COLUMNS):
         if _present(record.get(name)):
             inputs[name] = _plain(record[name])
     demand = _demand_spec(record, inputs["a"])
     if demand is not None:
         inputs["demand"] = demand
     return inputs
-
-
-def _demand_spec(record: dict[str, Any], mean: Any) -> dict[str, Any] | None:
-    """``demand_pmf`` (list or JSON string) → empirical; ``demand_variance`` above the mean → negative binomial."""
-    pmf = record.get("demand_pmf")
-    if _present(pmf):
-        return {"family": "empirical", "pmf": json.loads(pmf) if isinstance(pmf, str) else [float(p) for p in pmf]}
-    variance = record.get("demand_variance")
-    if _present(variance) and isinstance(mean, int | float) and float(variance) > mean > 0:
-        return {"family": "negative_binomial", "variance": float(variance)}
-    return None
-
-
-def _partition_inputs(records: list[dict[str, Any]], groups: list[list[int]], spec: PartitionSpec) -> dict[str, Any]:
-    """Batch-interface inputs of the whole partition (ceoq, nvbudget, clsp, and ww's per-product data)."""
-    heads = [records[group[0]] for group in groups]
-    column = {name: [_plain(h[name]) for h in heads] for name in _ITEM_COLUMNS[spec.policy_type] if name != "t"}
-    if spec.policy_type == "ceoq":
-        return {"n": len(groups), "lam": column["lam"], "K": column["K"], "C": column["C"], "b": spec.b}
-    if spec.policy_type == "nvbudget":
-        inputs = {"n": len(groups), **{name: column[name] for name in ("d", "h", "b", "c")}, "V": spec.V}
-        demands = [_demand_spec(head, d) for head, d in zip(heads, column["d"], strict=True)]
-        if any(demands):
-            inputs["demand"] = demands
-        floors = [_plain(h.get("min_inventory")) if _present(h.get("min_inventory")) else 0 for h in heads]
-        if any(floors):
-            inputs["min_inventory"] = floors
-        return inputs
-    periods = sorted({_plain(record["t"]) for record in records})
-    position = {t: j for j, t in enumerate(periods)}
-    demand = np.zeros((len(groups), len(periods)))
-    for i, group in enumerate(groups):
-        for j in group:
-            demand[i, position[_plain(records[j]["t"])]] += records[j]["d"]
-    inputs = {"P": len(groups), "T": len(periods), "d": demand.tolist(), "K": column["K"], "h": column["h"]}
-    return inputs | {"C": spec.C} if spec.policy_type == "clsp" else inputs
-
-
-def _independent_ww(inputs: dict[str, Any]) -> LotSizingProblem:
-    """Each item validated as its own ww problem, then solved together in one uncapacitated lot-sizing model."""
-    parts = []
-    for i in range(inputs["P"]):
-        single = {"T": inputs["T"], "d": inputs["d"][i], "K": inputs["K"][i], "h": inputs["h"][i]}
-        try:
-            parts.append(cast(LotSizingProblem, parse_problem("ww", single)))
-        except PolicyInputError as exc:
-            raise PolicyInputError(f"item {i}: {exc}") from None
-    data = LotSizingData(
-        np.vstack([p.data.demand for p in parts]),
-        np.concatenate([p.data.K for p in parts]),
-        np.concatenate([p.data.h for p in parts]),
-    )
-    return LotSizingProblem(data, per_product_lists=True)
 
 
 def _inventory_bounds_error(record: dict[str, Any], head: dict[str, Any]) -> str | None:
@@ -349,7 +287,8 @@ def _row(
     spec: PartitionSpec, head: dict[str, Any], result: PolicyResult, decision: dict[str, Any] | None, i: int
 ) -> dict[str, Any]:
     """One output row: the item's keys (``head``), then POLICY_RESULT_COLUMNS."""
-    convenience = _NEWSVENDOR_CONVENIENCE if spec.policy_type == "nvbudget" else _CONVENIENCE_COLUMNS
+    known = REGISTRY.get(spec.policy_type)
+    convenience = known.convenience if known else {}
     row = dict(head)
     row.update(
         policy_type=spec.policy_type,
@@ -381,16 +320,3 @@ def _frame(rows: list[dict[str, Any]], keys: Sequence[str], items: pd.DataFrame)
     for name, kind in POLICY_RESULT_COLUMNS:
         frame[name] = frame[name].astype("float64" if kind == "double" else "object")
     return frame
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars and Spark decimals → Python numbers, so validation and JSON match the batch interface."""
-    if isinstance(value, Decimal):
-        return float(value)
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _present(value: Any) -> bool:
-    if isinstance(value, list | tuple | np.ndarray):
-        return len(value) > 0
-    return value is not None and not (isinstance(value, float) and math.isnan(value))

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lakehouse_inv.policies.inputs import OptionProblem, Problem, parse_problem
+from lakehouse_inv.policies.inputs import OptionProblem, Problem
 from lakehouse_inv.policies.lotsizing import solve_lot_sizing
 from lakehouse_inv.policies.mck import solve_option_partition
+from lakehouse_inv.policies.policy_types import parse_problem
 from lakehouse_inv.policies.solver import ERROR, SolveOutcome, SolverOptions
 
 

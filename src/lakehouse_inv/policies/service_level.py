@@ -17,7 +17,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-USES_MISSED_SALE_COST = ("sQ", "sQ_perishable", "RS", "nvbudget")
+from lakehouse_inv.policies.policy_types import type_spec
 
 
 def missed_sale_cost(holding: float, alpha: float) -> float:
@@ -30,10 +30,10 @@ def missed_sale_cost(holding: float, alpha: float) -> float:
 
 def apply_service_level(items: DataFrame, alpha: float | None, policy_type: str) -> DataFrame:
     """The item inputs with ``pi`` set for service level ``alpha`` (unchanged when ``alpha`` is None or the
-    policy type has no missed-sale cost). ``items`` are the run's (already scoped) rows of
-    :func:`lakehouse_inv.policies.features.item_inputs`."""
-    if alpha is None or policy_type not in USES_MISSED_SALE_COST:
+    policy type has no missed-sale cost: its spec's ``service_level_holding`` is None). ``items`` are the run's
+    (already scoped) rows of :func:`lakehouse_inv.policies.features.item_inputs`."""
+    holding = type_spec(policy_type).service_level_holding
+    if alpha is None or holding is None:
         return items
-    holding = F.col("W") if policy_type == "nvbudget" else F.col("h")
-    items = items.withColumn("pi", (holding * F.lit(missed_sale_cost(1.0, alpha))).cast("double"))
+    items = items.withColumn("pi", (F.col(holding) * F.lit(missed_sale_cost(1.0, alpha))).cast("double"))
     return items.withColumn("alpha", F.lit(float(alpha))) if "alpha" in items.columns else items

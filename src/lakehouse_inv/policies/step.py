@@ -16,7 +16,8 @@ from pyspark.sql import functions as F
 
 from lakehouse_inv.policies.config import ITEM_KEYS, PolicyConfig
 from lakehouse_inv.policies.distributed import optimize_frame
-from lakehouse_inv.policies.features import newsvendor_period, policy_inputs
+from lakehouse_inv.policies.features import policy_inputs
+from lakehouse_inv.policies.frames import newsvendor_period
 from lakehouse_inv.policies.service_level import apply_service_level
 from lakehouse_inv.policies.sources import SOLVED
 
@@ -66,7 +67,7 @@ def parameters_rows(
         results.withColumn("partition_key", partition_key)
         .drop(*extra_keys)
         .join(details, list(ITEM_KEYS), "left")
-        .withColumn("decision_json", with_review_period() if policy.type == "nvbudget" else F.col("decision_json"))
+        .withColumn("decision_json", with_review_period() if policy.spec.decision_period else F.col("decision_json"))
         .drop("_period")
         .withColumn("policy_id", F.lit(policy.id))
         .withColumn("as_of", F.lit(as_of))
@@ -111,7 +112,7 @@ def decisions_at_origins(
     per_origin = policy.model_copy(update={"partition_fields": [*policy.partition_fields, origin]})
     inputs = policy_inputs(items, forecasts, storage, per_origin, horizon_days=horizon_days, forecast_keys=[origin])
     solved = optimize_frame(inputs, per_origin).where(F.col("status").isin(*SOLVED))
-    if policy.type == "nvbudget":
+    if policy.spec.decision_period:
         period = items.select(*ITEM_KEYS, origin, newsvendor_period().alias("_period"))
         solved = solved.join(period, [*ITEM_KEYS, origin]).withColumn("decision_json", with_review_period())
     return solved

@@ -27,7 +27,9 @@ on order (there are no backorders). Days are numbered from the replay's first da
 ``none``           never orders.
 =================  =====================================================================================
 
-:func:`rule_from_decision` maps docs/policies.md decisions to rules (⌈x⌉ below is taken after rounding x to 9
+:func:`rule_from_decision` maps docs/policies.md decisions to rules through each type's :class:`DecisionRule`: the
+baselines' are :data:`BASELINE_RULES`, each optimized type's is in its ``PolicyType`` spec
+(:mod:`lakehouse_inv.policies.policy_types`), one of the readers below (⌈x⌉ is taken after rounding x to 9
 decimals, so 0.1·30 = 3.0000000000000004 gives 3):
 
 * ``sQ``, ``sQ_perishable``: reorder_point(s, Q) from the decision.
@@ -70,7 +72,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from statistics import NormalDist
 from typing import Any
@@ -89,10 +91,6 @@ BASELINE_REVIEW_DAYS = 7
 MAX_SERVICE_LEVEL = SERVICE_LEVEL.high
 """service_cover: a service level of 1 (no stock-out ever) has no normal quantile; it is read as this (z = 3.72)."""
 SALES_HISTORY_DAYS = 28
-
-OPTIMIZED_TYPES = ("sQ", "sQ_perishable", "ceoq", "RS", "nvbudget", "ww", "clsp")
-BASELINE_TYPES = ("replacement", "days_of_cover", "service_cover", "none")
-"""Policy types :func:`rule_from_decision` knows: docs/policies.md's optimized types, and baselines (no decision)."""
 
 RULE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rule_kind", "string"),
@@ -259,6 +257,84 @@ def ceil_units(x: float) -> int:
     return math.ceil(round(x, 9))
 
 
+RuleReader = Callable[[Mapping[str, Any], float, int, int], Rule]
+"""``(decision, a, L, period_days) -> Rule``: one item's executable rule from its decision (module docstring)."""
+
+
+@dataclass(frozen=True)
+class DecisionRule:
+    """How one policy type's decision becomes a rule. ``optimized``: the level is raised to the item's
+    ``min_inventory`` (baselines model what the store does without the system and are left as they are); a row of
+    an optimized type without a decision (an unsolved policy) gets no rule, a baseline needs none."""
+
+    read: RuleReader
+    optimized: bool = True
+
+
+def reorder_point_reader(decision: Mapping[str, Any], a: float, L: int, period_days: int, *, kind: str) -> Rule:
+    """reorder_point(s, Q) from the decision's s and Q (sQ, sQ_perishable)."""
+    return reorder_point_rule(_number(decision, "s", kind), _number(decision, "Q", kind))
+
+
+def lead_time_reorder_point_reader(
+    decision: Mapping[str, Any], a: float, L: int, period_days: int, *, kind: str
+) -> Rule:
+    """reorder_point(⌈a·L⌉, Q): the decision gives only Q (ceoq); reorder at the lead-time demand."""
+    return reorder_point_rule(ceil_units(a * L), _number(decision, "Q", kind))
+
+
+def order_up_to_reader(decision: Mapping[str, Any], a: float, L: int, period_days: int, *, kind: str) -> Rule:
+    """order_up_to(R, S, offset 0) from the decision's R and S (RS)."""
+    return order_up_to_rule(_number(decision, "R", kind), _number(decision, "S", kind))
+
+
+def newsvendor_reader(decision: Mapping[str, Any], a: float, L: int, period_days: int, *, kind: str) -> Rule:
+    """order_up_to(R, s + ⌈a·(L − 1)⌉): the newsvendor level plus the demand still to sell before it arrives."""
+    R = _number(decision, "R", kind, 1)
+    return order_up_to_rule(R, _number(decision, "s", kind) + ceil_units(a * (L - 1)))
+
+
+def plan_reader(decision: Mapping[str, Any], a: float, L: int, period_days: int, *, kind: str) -> Rule:
+    """order_up_to from a lot-sizing plan x (ww, clsp), spread to days first."""
+    return _plan_rule(_daily_plan(_plan(decision, kind), period_days), L)
+
+
+def _replacement(decision: Mapping[str, Any], a: float, L: int, period_days: int) -> Rule:
+    R = _number(decision, "R", "replacement", BASELINE_REVIEW_DAYS)
+    return replacement_rule(ceil_units(a * (L + R)), R, _number(decision, "offset", "replacement", 0))
+
+
+def _days_of_cover(decision: Mapping[str, Any], a: float, L: int, period_days: int) -> Rule:
+    R = _number(decision, "R", "days_of_cover", BASELINE_REVIEW_DAYS)
+    cover = _number(decision, "cover_days", "days_of_cover", L + R)
+    return days_of_cover_rule(cover, a, R, _number(decision, "offset", "days_of_cover", 0))
+
+
+def _service_cover(decision: Mapping[str, Any], a: float, L: int, period_days: int) -> Rule:
+    kind = "service_cover"
+    life, variance = decision.get("shelf_life_days"), decision.get("demand_variance")
+    return store_manager_rule(
+        a=a,
+        L=L,
+        service_level=_number(decision, "service_level", kind, 0.95),
+        shelf_life_days=None if life is None else _number(decision, "shelf_life_days", kind),
+        demand_variance=None if variance is None else _number(decision, "demand_variance", kind),
+        R=int(_number(decision, "R", kind, BASELINE_REVIEW_DAYS)),
+        offset=int(_number(decision, "offset", kind, 0)),
+    )
+
+
+BASELINE_RULES: dict[str, DecisionRule] = {
+    "replacement": DecisionRule(_replacement, optimized=False),
+    "days_of_cover": DecisionRule(_days_of_cover, optimized=False),
+    "service_cover": DecisionRule(_service_cover, optimized=False),
+    "none": DecisionRule(lambda decision, a, L, period_days: NO_ORDERS, optimized=False),
+}
+"""The baselines (no decision needed). The optimized policy types' rules are in their ``PolicyType`` specs
+(:data:`lakehouse_inv.policies.policy_types.DECISION_RULES` is both); callers pass those to
+:func:`rule_from_decision` and :func:`attach_rules`."""
+
+
 def rule_from_decision(
     policy_type: str,
     decision: Mapping[str, Any] | None,
@@ -267,61 +343,25 @@ def rule_from_decision(
     L: int,
     period_days: int = 1,
     min_inventory: float = 0.0,
+    rules: Mapping[str, DecisionRule] = BASELINE_RULES,
 ) -> Rule:
-    """The executable rule of one item, its level raised to ``min_inventory`` for optimized types (module
-    docstring)."""
-    rule = _rule_from_decision(policy_type, decision, a=a, L=L, period_days=period_days)
-    if policy_type not in OPTIMIZED_TYPES or not min_inventory > 0:
+    """The executable rule of one item (module docstring for the formulas), its level raised to ``min_inventory``
+    for optimized types. ``decision`` is the item's own decision (docs/policies.md names; list types give this
+    item's entry, ww/clsp its plan ``x``); ``a`` is the forecast demand per day, ``L`` the lead time in days and
+    ``period_days`` the length of a ww/clsp plan period (the plan is read as daily, each period's quantity on its
+    first day). ``rules`` maps the known policy types to their :class:`DecisionRule`. Raises ValueError for an
+    unknown type or a malformed decision."""
+    if policy_type not in rules:
+        raise ValueError(f"unknown policy type {policy_type!r}; expected one of {', '.join(rules)}")
+    known = rules[policy_type]
+    rule = known.read(decision or {}, a, L, period_days)
+    if not known.optimized or not min_inventory > 0:
         return rule
     if rule.rule_kind == "reorder_point" and rule.reorder_point < min_inventory:
         return replace(rule, reorder_point=float(min_inventory))
     if rule.rule_kind == "order_up_to" and rule.order_up_to < min_inventory:
         return replace(rule, order_up_to=float(min_inventory))
     return rule
-
-
-def _rule_from_decision(
-    policy_type: str, decision: Mapping[str, Any] | None, *, a: float, L: int, period_days: int = 1
-) -> Rule:
-    """The executable rule of one item (module docstring for the formulas). ``decision`` is the item's own
-    decision (docs/policies.md names; list types give this item's entry, ww/clsp its plan ``x``); ``a`` is the
-    forecast demand per day, ``L`` the lead time in days and ``period_days`` the length of a ww/clsp plan period
-    (the plan is read as daily, each period's quantity on its first day). Raises ValueError for an unknown type or a
-    malformed decision."""
-    decision = decision or {}
-    if policy_type in ("sQ", "sQ_perishable"):
-        return reorder_point_rule(_number(decision, "s", policy_type), _number(decision, "Q", policy_type))
-    if policy_type == "ceoq":
-        return reorder_point_rule(ceil_units(a * L), _number(decision, "Q", policy_type))
-    if policy_type == "RS":
-        return order_up_to_rule(_number(decision, "R", policy_type), _number(decision, "S", policy_type))
-    if policy_type == "nvbudget":
-        R = _number(decision, "R", policy_type, 1)
-        return order_up_to_rule(R, _number(decision, "s", policy_type) + ceil_units(a * (L - 1)))
-    if policy_type in ("ww", "clsp"):
-        return _plan_rule(_daily_plan(_plan(decision, policy_type), period_days), L)
-    if policy_type == "replacement":
-        R = _number(decision, "R", policy_type, BASELINE_REVIEW_DAYS)
-        return replacement_rule(ceil_units(a * (L + R)), R, _number(decision, "offset", policy_type, 0))
-    if policy_type == "days_of_cover":
-        R = _number(decision, "R", policy_type, BASELINE_REVIEW_DAYS)
-        cover = _number(decision, "cover_days", policy_type, L + R)
-        return days_of_cover_rule(cover, a, R, _number(decision, "offset", policy_type, 0))
-    if policy_type == "service_cover":
-        life, variance = decision.get("shelf_life_days"), decision.get("demand_variance")
-        return store_manager_rule(
-            a=a,
-            L=L,
-            service_level=_number(decision, "service_level", policy_type, 0.95),
-            shelf_life_days=None if life is None else _number(decision, "shelf_life_days", policy_type),
-            demand_variance=None if variance is None else _number(decision, "demand_variance", policy_type),
-            R=int(_number(decision, "R", policy_type, BASELINE_REVIEW_DAYS)),
-            offset=int(_number(decision, "offset", policy_type, 0)),
-        )
-    if policy_type == "none":
-        return NO_ORDERS
-    known = ", ".join((*OPTIMIZED_TYPES, *BASELINE_TYPES))
-    raise ValueError(f"unknown policy type {policy_type!r}; expected one of {known}")
 
 
 def _plan_rule(x: np.ndarray, L: int) -> Rule:
@@ -370,10 +410,12 @@ def attach_rules(
     L_column: str = "L",
     period_column: str | None = None,
     min_inventory_column: str = "min_inventory",
+    rules: Mapping[str, DecisionRule] = BASELINE_RULES,
 ) -> pd.DataFrame:
-    """``frame`` with RULE_COLUMNS added from each row's policy type and decision (a dict or JSON text, as in
-    policy results). A row without a decision (an unsolved policy) gets ``rule_kind`` None, which the replay reports
-    as an invalid item; a malformed decision raises ValueError naming the row. Where the frame has
+    """``frame`` with RULE_COLUMNS added from each row's policy type (one of ``rules``) and decision (a dict or JSON
+    text, as in policy results). A row of an optimized type without a decision (an unsolved policy) gets
+    ``rule_kind`` None, which the replay reports as an invalid item; a malformed decision raises ValueError naming the
+    row. Where the frame has
     ``min_inventory_column`` (null = 0), optimized types' levels are raised to it."""
     rows = []
     periods = frame[period_column] if period_column else pd.Series(1, index=frame.index)
@@ -383,7 +425,8 @@ def attach_rules(
         zip(frame[type_column], frame[decision_column], frame[a_column], frame[L_column], periods, floors, strict=True)
     ):
         parsed = json.loads(decision) if isinstance(decision, str) else decision
-        if not isinstance(parsed, Mapping) and policy_type not in BASELINE_TYPES:  # None / NaN: nothing solved
+        known = rules.get(policy_type)
+        if not isinstance(parsed, Mapping) and (known is None or known.optimized):  # None / NaN: nothing solved
             rows.append(Rule(None).columns())
             continue
         try:
@@ -395,6 +438,7 @@ def attach_rules(
                 L=int(L),
                 period_days=int(period_days),
                 min_inventory=float(floor),
+                rules=rules,
             )
             rows.append(rule.columns())
         except ValueError as exc:
