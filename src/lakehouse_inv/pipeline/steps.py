@@ -26,7 +26,7 @@ STEPS: dict[str, Step] = {
         Step("simulate", "lakehouse_inv.simulate.job:run", "simulate the store chain up to --as-of into landing/"),
         Step("ingest", "lakehouse_inv.ingest.job:run", "landing files -> bronze (incremental, lineage columns)"),
         Step("refine", "lakehouse_inv.refine.job:run", "bronze -> silver (types, dedup, contracts, quarantine)"),
-        Step("gold", "lakehouse_inv.publish.job:run", "silver -> gold daily_sales, inventory_status + views"),
+        Step("gold", "lakehouse_inv.gold.job:run", "silver -> gold daily_sales, inventory_status + views"),
         Step(
             "forecast",
             "lakehouse_inv.forecast.job:run",

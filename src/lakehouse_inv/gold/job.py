@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 
 from pyspark.sql import DataFrame
 
+from lakehouse_inv.gold.transforms import daily_sales, inventory_status
 from lakehouse_inv.lakehouse.increments import rebuild_window
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.writes import publish_gold
-from lakehouse_inv.publish.transforms import daily_sales, inventory_status
 
 
 def publish_window(

@@ -4,7 +4,7 @@ import datetime as dt
 
 from chispa import assert_df_equality
 
-from lakehouse_inv.publish.transforms import daily_sales, inventory_status
+from lakehouse_inv.gold.transforms import daily_sales, inventory_status
 
 D = dt.date
 
