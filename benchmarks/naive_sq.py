@@ -5,7 +5,7 @@ This is what a first implementation does: a binary ``y[s,Q]`` for every cell of 
 ``Σ y = 1``, objective ``Σ C(s,Q)·y[s,Q]`` with the sQ cost of docs/policies.md (Poisson lead-time demand), solved
 by HiGHS. The box: ``0 ≤ s ≤ s*(1)`` (the largest minimiser over Q, since s*(Q) falls with Q) and
 ``1 ≤ Q ≤ 2(U/h + μ)`` with U the cost of the EOQ guess. It returns the same decision as
-:func:`~lakehouse_inv.policies.problems.solve_problem`, only slower; benchmarks/optimize_core.py compares them.
+:func:`~lakehouse_inv.optimize.problems.solve_problem`, only slower; benchmarks/optimize_core.py compares them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pyomo.environ as pyo
 from scipy import stats
 
-from lakehouse_inv.policies.solver import OPTIMAL, SolverOptions, solve
+from lakehouse_inv.optimize.solver import OPTIMAL, SolverOptions, solve
 
 
 def naive_solve_sq(item_inputs: Mapping[str, Any], options: SolverOptions | None = None) -> dict[str, Any]:

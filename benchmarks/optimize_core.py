@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from benchmarks.naive_sq import naive_solve_sq  # noqa: E402
-from lakehouse_inv.policies import CouplingSpec, PartitionSpec, optimize_partition  # noqa: E402
+from lakehouse_inv.optimize import CouplingSpec, PartitionSpec, optimize_partition  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "optimize_core.json"
 PARTITION_SIZE = 20

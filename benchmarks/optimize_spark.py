@@ -21,8 +21,8 @@ import numpy as np
 from benchmarks.common import force, spark_session, table, timed, write_result
 from benchmarks.naive_sq import naive_solve_sq
 from benchmarks.optimize_core import random_skus
-from lakehouse_inv.policies.config import PolicyConfig
-from lakehouse_inv.policies.distributed import optimize_frame
+from lakehouse_inv.optimize.config import PolicyConfig
+from lakehouse_inv.optimize.distributed import optimize_frame
 
 SQ_COLUMNS = ["store_id", "product_id", "a", "L", "h", "K", "pi", "volume"]
 

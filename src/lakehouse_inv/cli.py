@@ -20,7 +20,7 @@ TOOLS: dict[str, tuple[str, str]] = {
         "forecast a long CSV (series_id,date,demand) without a lakehouse",
     ),
     "solve-policies": (
-        "lakehouse_inv.policies.batch:main",
+        "lakehouse_inv.optimize.batch:main",
         "solve policy problems from JSON lines (docs/policies.md batch interface)",
     ),
     "export-orders": (

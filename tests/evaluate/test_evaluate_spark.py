@@ -13,7 +13,7 @@ from lakehouse_inv.evaluate.aggregate import ALL_STORES, period_metrics, with_im
 from lakehouse_inv.evaluate.config import BaselineConfig
 from lakehouse_inv.evaluate.inputs import baseline_items
 from lakehouse_inv.evaluate.metrics import HIGHER_IS_BETTER, LOWER_IS_BETTER, metrics_by_period, period_bounds
-from lakehouse_inv.policies.policy_types import DECISION_RULES
+from lakehouse_inv.optimize.policy_types import DECISION_RULES
 from lakehouse_inv.replenishment.replay import replay
 from lakehouse_inv.replenishment.rules import attach_rules
 

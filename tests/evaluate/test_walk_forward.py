@@ -12,9 +12,9 @@ from lakehouse_inv.evaluate.config import EvaluateConfig, WalkForwardConfig
 from lakehouse_inv.evaluate.recommend import recommend
 from lakehouse_inv.evaluate.walk_forward import Windows, decision_days, plan_windows
 from lakehouse_inv.forecast.step import forecasts_at_origins
+from lakehouse_inv.optimize.config import PolicyConfig
 from lakehouse_inv.pipeline.runner import run_steps
 from lakehouse_inv.pipeline.steps import resolve
-from lakehouse_inv.policies.config import PolicyConfig
 
 AS_OF = dt.date(2025, 3, 31)
 

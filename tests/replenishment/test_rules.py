@@ -9,7 +9,7 @@ from statistics import NormalDist
 import pandas as pd
 import pytest
 
-from lakehouse_inv.policies.policy_types import DECISION_RULES, rule_from_decision
+from lakehouse_inv.optimize.policy_types import DECISION_RULES, rule_from_decision
 from lakehouse_inv.replenishment.rules import (
     NO_ORDERS,
     RULE_COLUMNS,

@@ -11,8 +11,8 @@ from pathlib import Path
 import yaml
 
 from lakehouse_inv.config import ConfigError, _deep_merge, _read_yaml, load_config, parse_model
+from lakehouse_inv.optimize.config import PoliciesConfig
 from lakehouse_inv.pipeline.configs import CONFIG_MODELS, _model, cross_file_problems, load_configs
-from lakehouse_inv.policies.config import PoliciesConfig
 from lakehouse_inv.resources import default_conf_dir
 
 POLICIES_FILE = "policies.yml"

@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from lakehouse_inv.policies.config import PoliciesConfig
+from lakehouse_inv.optimize.config import PoliciesConfig
 
 PERIODS = {"last_week": "Last week", "last_month": "Last month", "last_quarter": "Last quarter"}
 # card label -> (gold.policy_metrics column, improvement column, format)

@@ -12,9 +12,9 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_inv.evaluate.config import BaselineConfig
+from lakehouse_inv.optimize.config import ITEM_KEYS
+from lakehouse_inv.optimize.policy_types import DECISION_RULES
 from lakehouse_inv.pipeline.context import JobContext
-from lakehouse_inv.policies.config import ITEM_KEYS
-from lakehouse_inv.policies.policy_types import DECISION_RULES
 from lakehouse_inv.replenishment.baseline import EPOCH
 from lakehouse_inv.replenishment.replay import replay, replay_schema
 from lakehouse_inv.replenishment.rules import attach_rules

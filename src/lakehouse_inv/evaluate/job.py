@@ -40,10 +40,10 @@ from lakehouse_inv.evaluate.metrics import NEAR_ZERO_PROFIT, PERIOD_DAYS, period
 from lakehouse_inv.evaluate.recommend import RECOMMENDED, recommend, recommended_rows
 from lakehouse_inv.evaluate.walk_forward import Windows, plan_windows, walk_forward_items
 from lakehouse_inv.lakehouse.numeric import exact_sum
+from lakehouse_inv.optimize.config import ITEM_KEYS
+from lakehouse_inv.optimize.sources import current_items, latest_forecast, latest_parameters
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.writes import publish_gold
-from lakehouse_inv.policies.config import ITEM_KEYS
-from lakehouse_inv.policies.sources import current_items, latest_forecast, latest_parameters
 from lakehouse_inv.replenishment.baseline import service_levels
 
 LEVELS, METRICS, RECOMMENDATION = "inventory_levels", "policy_metrics", "policy_recommendation"

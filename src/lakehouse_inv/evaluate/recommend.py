@@ -25,7 +25,7 @@ from pyspark.sql import functions as F
 from lakehouse_inv.evaluate.inputs import REPLAY_KEYS
 from lakehouse_inv.evaluate.metrics import PROFIT_COSTS
 from lakehouse_inv.lakehouse.numeric import exact_sum
-from lakehouse_inv.policies.config import ITEM_KEYS
+from lakehouse_inv.optimize.config import ITEM_KEYS
 
 RECOMMENDED = "recommended"
 """``gold.policy_metrics.policy_id`` of the recommended portfolio (each item under its recommended policy)."""

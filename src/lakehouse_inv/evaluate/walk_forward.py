@@ -36,10 +36,10 @@ from lakehouse_inv.evaluate.config import EvaluateConfig
 from lakehouse_inv.evaluate.inputs import baseline_items, replay_terms
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.step import ORIGIN, forecasts_at_origins
+from lakehouse_inv.optimize.config import ITEM_KEYS, PolicyConfig
+from lakehouse_inv.optimize.sources import current_items
+from lakehouse_inv.optimize.step import decisions_at_origins
 from lakehouse_inv.pipeline.context import JobContext
-from lakehouse_inv.policies.config import ITEM_KEYS, PolicyConfig
-from lakehouse_inv.policies.sources import current_items
-from lakehouse_inv.policies.step import decisions_at_origins
 from lakehouse_inv.replenishment.baseline import service_levels
 
 RULE_FROM = "rule_from"

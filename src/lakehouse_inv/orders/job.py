@@ -21,12 +21,12 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse_inv.lakehouse.positions import on_hand, on_order
+from lakehouse_inv.optimize.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
+from lakehouse_inv.optimize.sources import current_items, latest_forecast, latest_parameters
 from lakehouse_inv.orders.proposals import ORDER_SCHEMA, propose_baseline_orders, propose_orders
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.scope import is_scoped, restrict, scope_sql
 from lakehouse_inv.pipeline.writes import publish_gold
-from lakehouse_inv.policies.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
-from lakehouse_inv.policies.sources import current_items, latest_forecast, latest_parameters
 from lakehouse_inv.replenishment.baseline import history_start, service_levels
 
 TABLE = "orders"

@@ -27,7 +27,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from lakehouse_inv.policies.policy_types import DECISION_RULES
+from lakehouse_inv.optimize.policy_types import DECISION_RULES
 from lakehouse_inv.replenishment.baseline import history_start, needs_after_history, sales_history, store_manager_rules
 from lakehouse_inv.replenishment.items import RULE_PARAMETER_COLUMNS
 from lakehouse_inv.replenishment.rules import RULE_KINDS, RuleExecutor, attach_rules

@@ -14,7 +14,7 @@ CONFIG_MODELS: dict[str, str] = {
     "pipeline": "lakehouse_inv.config:PipelineConfig",
     "simulator": "lakehouse_inv.config:SimulatorConfig",
     "forecast": "lakehouse_inv.forecast.config:ForecastConfig",
-    "policies": "lakehouse_inv.policies.config:PoliciesConfig",
+    "policies": "lakehouse_inv.optimize.config:PoliciesConfig",
     "evaluate": "lakehouse_inv.evaluate.config:EvaluateConfig",
     "monitoring": "lakehouse_inv.monitor.config:MonitoringConfig",
 }

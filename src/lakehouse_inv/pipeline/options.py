@@ -18,7 +18,7 @@ class RunOptions:
     """``full_refresh``: derived tables rebuild over all dates. ``stores`` / ``products``: optimize and
     generate_orders work on those store-products only, whatever the schedules say, and replace only their rows
     (empty = every item). ``service_level`` α: optimize sets the optimized items' missed-sale cost and fill-rate
-    target for α (:mod:`lakehouse_inv.policies.service_level`); None keeps each item's configured costs."""
+    target for α (:mod:`lakehouse_inv.optimize.service_level`); None keeps each item's configured costs."""
 
     full_refresh: bool = False
     stores: tuple[str, ...] = ()

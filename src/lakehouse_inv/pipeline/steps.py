@@ -39,7 +39,7 @@ STEPS: dict[str, Step] = {
         ),
         Step(
             "optimize",
-            "lakehouse_inv.policies.job:run",
+            "lakehouse_inv.optimize.job:run",
             "solve due policies, one Pyomo model per partition -> gold.policy_parameters",
         ),
         Step(

@@ -29,7 +29,7 @@ on order (there are no backorders). Days are numbered from the replay's first da
 
 :func:`rule_from_decision` maps docs/policies.md decisions to rules through each type's :class:`DecisionRule`: the
 baselines' are :data:`BASELINE_RULES`, each optimized type's is in its ``PolicyType`` spec
-(:mod:`lakehouse_inv.policies.policy_types`), one of the readers below (⌈x⌉ is taken after rounding x to 9
+(:mod:`lakehouse_inv.optimize.policy_types`), one of the readers below (⌈x⌉ is taken after rounding x to 9
 decimals, so 0.1·30 = 3.0000000000000004 gives 3):
 
 * ``sQ``, ``sQ_perishable``: reorder_point(s, Q) from the decision.
@@ -61,7 +61,7 @@ decimals, so 0.1·30 = 3.0000000000000004 gives 3):
 
 ``min_inventory`` m (the store's minimum stock, optional): every optimized type's level is raised to it, s ← max(s, m)
 for reorder_point and S ← max(S, m) for order_up_to rules. sQ, sQ_perishable, RS and nvbudget decisions already
-satisfy it (their models constrain s or S, :mod:`lakehouse_inv.policies.targets`); it matters for ceoq, ww and clsp,
+satisfy it (their models constrain s or S, :mod:`lakehouse_inv.optimize.targets`); it matters for ceoq, ww and clsp,
 whose levels are derived here. Baselines are left as they are (they model what the store does without the system).
 
 Rule parameters are validated where rules run (:mod:`lakehouse_inv.replenishment.items`), so a rule frame from any
@@ -331,7 +331,7 @@ BASELINE_RULES: dict[str, DecisionRule] = {
     "none": DecisionRule(lambda decision, a, L, period_days: NO_ORDERS, optimized=False),
 }
 """The baselines (no decision needed). The optimized policy types' rules are in their ``PolicyType`` specs
-(:data:`lakehouse_inv.policies.policy_types.DECISION_RULES` is both); callers pass those to
+(:data:`lakehouse_inv.optimize.policy_types.DECISION_RULES` is both); callers pass those to
 :func:`rule_from_decision` and :func:`attach_rules`."""
 
 

@@ -1,0 +1,121 @@
+"""Policy configuration and the grouped pandas UDF around optimize_partition."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from chispa import assert_df_equality
+
+from lakehouse_inv.config import ConfigError, load_config
+from lakehouse_inv.optimize.config import PoliciesConfig, PolicyConfig
+from lakehouse_inv.optimize.distributed import optimize_frame, partition_spec
+from lakehouse_inv.optimize.partition import optimize_partition
+
+BASE = {"id": "p", "type": "sQ", "partition_fields": ["store_id", "product_id"]}
+
+
+def _load(tmp_path, text: str) -> PoliciesConfig:
+    (tmp_path / "base").mkdir(exist_ok=True)
+    (tmp_path / "base" / "policies.yml").write_text(text)
+    return load_config(PoliciesConfig, "policies", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        ({"type": "sS"}, "policies.0.type"),
+        ({"optimization_schedule": "every monday"}, "not a valid cron expression: 'every monday'"),
+        ({"partition_fields": ["store_id", "aisle"]}, "unknown partition field(s) ['aisle']"),
+        ({"partition_fields": ["product_id"]}, "must include store_id"),
+        ({"couplings": [{"usage": "peak", "capacity": "storage_volume"}]}, "add it to partition_fields"),
+        ({"type": "clsp"}, "must include supplier_id"),
+        ({"solver": {"time_limit_s": 0}}, "policies.0.solver.time_limit_s"),
+        ({"colour": "red"}, "policies.0.colour"),
+    ],
+)
+def test_bad_policy_config_is_rejected_naming_the_field(tmp_path, policy, message):
+    entry = {**BASE, **policy}
+    lines = "\n".join(
+        f"    {k}: {v!r}" if isinstance(v, str) else f"    {k}: {v}" for k, v in entry.items() if k != "id"
+    )
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, f"policies:\n  - id: p\n{lines}\n")
+    assert "policies.yml" in str(err.value) and message in str(err.value)
+
+
+def test_duplicate_ids_are_rejected(tmp_path):
+    with pytest.raises(ConfigError, match=r"duplicate policy id\(s\) \['p'\]"):
+        _load(
+            tmp_path,
+            "policies:\n"
+            "  - {id: p, type: sQ, partition_fields: [store_id]}\n"
+            "  - {id: p, type: RS, partition_fields: [store_id]}\n",
+        )
+
+
+def test_schedule_fires_on_matching_days():
+    weekly = PolicyConfig(**BASE, optimization_schedule="0 2 * * 1")
+    assert weekly.fires_on(pd.Timestamp("2025-12-29").date(), weekly.optimization_schedule)  # a Monday
+    assert not weekly.fires_on(pd.Timestamp("2025-12-30").date(), weekly.optimization_schedule)
+
+
+def _items() -> pd.DataFrame:
+    rows = []
+    for s in ("S1", "S2"):
+        for i, a in enumerate([0.5, 3.0, 12.0]):
+            rows.append(
+                {
+                    "store_id": s,
+                    "product_id": f"P{i}",
+                    "a": a,
+                    "L": 2 + i,
+                    "h": 0.02,
+                    "K": 40.0,
+                    "pi": 3.0,
+                    "demand_variance": a,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_grouped_udf_equals_the_pandas_function_per_partition(spark):
+    policy = PolicyConfig(id="sq", type="sQ", partition_fields=["store_id"])
+    items = _items()
+    expected = pd.concat(
+        [
+            optimize_partition(g, partition_spec(policy, g, ["store_id", "product_id"]))
+            for _, g in items.groupby("store_id")
+        ],
+        ignore_index=True,
+    )
+    actual = optimize_frame(spark.createDataFrame(items), policy)
+    columns = ["store_id", "product_id", "policy_type", "status", "decision_json", "reorder_point", "order_quantity"]
+    assert_df_equality(
+        actual.select(columns).orderBy("store_id", "product_id"),
+        spark.createDataFrame(expected[columns]).orderBy("store_id", "product_id"),
+        ignore_nullable=True,
+    )
+    assert set(expected["status"]) == {"optimal"}
+
+
+def test_a_bad_partition_returns_error_rows_and_the_others_still_solve(spark):
+    policy = PolicyConfig(id="sq", type="sQ", partition_fields=["store_id"])
+    items = _items()
+    items.loc[items["store_id"] == "S2", "L"] = -1
+    rows = {(r.store_id, r.status) for r in optimize_frame(spark.createDataFrame(items), policy).collect()}
+    assert rows == {("S1", "optimal"), ("S2", "error")}
+
+
+def test_coupled_partition_gets_its_capacity_from_the_group(spark):
+    policy = PolicyConfig(
+        id="sq",
+        type="sQ",
+        partition_fields=["store_id", "storage_id"],
+        couplings=[{"usage": "peak", "capacity": "storage_volume", "weight": "product_volume"}],
+    )
+    items = _items().assign(storage_id="ST1", product_volume=1.0)
+    loose = optimize_frame(spark.createDataFrame(items.assign(_cap0=1e9)), policy).toPandas()
+    tight = optimize_frame(spark.createDataFrame(items.assign(_cap0=40.0)), policy).toPandas()
+    peak = lambda df: (df["reorder_point"] + df["order_quantity"]).groupby(df["store_id"]).sum()  # noqa: E731
+    assert (peak(tight) <= 40 + 1e-9).all() and (peak(loose) > 40).all()
+    assert set(tight["status"]) == {"optimal"}
