@@ -24,7 +24,7 @@ TOOLS: dict[str, tuple[str, str]] = {
         "solve policy problems from JSON lines (docs/policies.md batch interface)",
     ),
     "export-orders": (
-        "lakehouse_inv.orders.export:main",
+        "lakehouse_inv.generate_orders.export:main",
         "export the recommended orders (or --policy ones) of stores and dates to CSV",
     ),
     "serve-sql": (

@@ -132,7 +132,7 @@ def test_orders_download_equals_export_orders(browser, dashboard, downloads: Pat
     assert new, "no CSV downloaded"
     downloaded = new.pop().read_text()
 
-    from lakehouse_inv.orders.export import export_orders
+    from lakehouse_inv.generate_orders.export import export_orders
 
     ctx = make_context()
     ctx.catalog.ensure_schemas(spark)

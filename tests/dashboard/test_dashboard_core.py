@@ -17,7 +17,7 @@ from lakehouse_inv.config import ConfigError
 from lakehouse_inv.dashboard.runs import CLI_ENV, RunInProgress, RunManager, RunRequest, progress_lines
 from lakehouse_inv.dashboard.settings import Settings, save_policies, validate_policies
 from lakehouse_inv.dashboard.views import card_values, latest_cards, policies_overview, policy_levels
-from lakehouse_inv.orders.selection import EXPORT_COLUMNS, orders_csv, select_order_rows
+from lakehouse_inv.generate_orders.selection import EXPORT_COLUMNS, orders_csv, select_order_rows
 from lakehouse_inv.pipeline.configs import load_configs
 from lakehouse_inv.pipeline.context import JobContext
 from lakehouse_inv.pipeline.options import RunOptions

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from lakehouse_inv.generate_orders.export import export_orders
 from lakehouse_inv.lakehouse.catalog import table_names
-from lakehouse_inv.orders.export import export_orders
 from lakehouse_inv.pipeline.runner import run_steps
 from lakehouse_inv.pipeline.steps import STEPS, resolve
 from lakehouse_inv.refine.reconcile import unaccounted_rows

@@ -25,7 +25,7 @@ from lakehouse_inv.dashboard.views import (
     store_overview,
 )
 from lakehouse_inv.dashboard.warehouse import MissingTable, Warehouse
-from lakehouse_inv.orders.selection import orders_csv, select_order_rows
+from lakehouse_inv.generate_orders.selection import orders_csv, select_order_rows
 from lakehouse_inv.ranges import SERVICE_LEVEL, SERVICE_LEVEL_DECIMALS
 
 RUN_STATE_DIR = ".dashboard"

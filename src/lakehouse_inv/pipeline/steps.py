@@ -49,7 +49,7 @@ STEPS: dict[str, Step] = {
         ),
         Step(
             "generate_orders",
-            "lakehouse_inv.orders.job:run",
+            "lakehouse_inv.generate_orders.job:run",
             "apply policies to inventory positions, mark the recommended order per item -> gold.orders",
         ),
         Step(

@@ -1,6 +1,6 @@
 """Replenishment: the executable rules, supplier terms and day-by-day replay shared by ordering and evaluation.
 
-``generate_orders`` (:mod:`lakehouse_inv.orders`) and ``evaluate`` (:mod:`lakehouse_inv.evaluate`) both import
+``generate_orders`` (:mod:`lakehouse_inv.generate_orders`) and ``evaluate`` (:mod:`lakehouse_inv.evaluate`) both import
 from here and never from each other, so the rule that places today's order is the rule the evaluation replays.
 
 * :mod:`~lakehouse_inv.replenishment.rules`: policy decisions and baselines → executable rules

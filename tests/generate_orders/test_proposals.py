@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 
-from lakehouse_inv.orders.proposals import propose_orders
+from lakehouse_inv.generate_orders.proposals import propose_orders
 
 AS_OF = dt.date(2025, 12, 31)
 

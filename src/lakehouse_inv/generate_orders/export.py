@@ -27,8 +27,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse_inv.config import ConfigError
+from lakehouse_inv.generate_orders.selection import EXPORT_COLUMNS, RECOMMENDED, orders_csv, select_order_rows
 from lakehouse_inv.io_utils import atomic_write
-from lakehouse_inv.orders.selection import EXPORT_COLUMNS, RECOMMENDED, orders_csv, select_order_rows
 from lakehouse_inv.pipeline.context import JobContext
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse_inv.orders.export import main, run_export
+from lakehouse_inv.generate_orders.export import main, run_export
 
 DAY = dt.date(2025, 12, 1)
 

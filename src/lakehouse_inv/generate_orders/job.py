@@ -2,11 +2,12 @@
 
 A policy is due when its ``order_schedule`` fires on ``--as-of``. Its latest solved parameters (on or before
 ``--as-of``) meet each item's inventory position (silver stock count + open orders) in
-:func:`~lakehouse_inv.orders.proposals.propose_orders`, one store per pandas call. The strong baseline
+:func:`~lakehouse_inv.generate_orders.proposals.propose_orders`, one store per pandas call. The strong baseline
 (``evaluate.yml`` ``baseline``, rule service_cover) orders too, but only for the items whose latest recommendation
 (``gold.policy_recommendation``, on or before ``--as-of``) is the baseline, on its fixed review calendar
-(:func:`~lakehouse_inv.orders.proposals.propose_baseline_orders`). Every order is marked ``recommended`` when its
-policy is the item's latest recommended policy (:func:`mark_recommended`); with no recommendation yet, none is.
+(:func:`~lakehouse_inv.generate_orders.proposals.propose_baseline_orders`). Every order is marked ``recommended``
+when its policy is the item's latest recommended policy (:func:`mark_recommended`); with no recommendation yet, none
+is.
 Order ids are deterministic and the day's rows of the due policies and the baseline are replaced, so a re-run for
 the same date never duplicates orders.
 """
@@ -20,10 +21,10 @@ from typing import Protocol
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from lakehouse_inv.generate_orders.proposals import ORDER_SCHEMA, propose_baseline_orders, propose_orders
 from lakehouse_inv.lakehouse.positions import on_hand, on_order
 from lakehouse_inv.optimize.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
 from lakehouse_inv.optimize.sources import current_items, latest_forecast, latest_parameters
-from lakehouse_inv.orders.proposals import ORDER_SCHEMA, propose_baseline_orders, propose_orders
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.scope import is_scoped, restrict, scope_sql
 from lakehouse_inv.pipeline.writes import publish_gold

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from lakehouse_inv.orders.proposals import propose_baseline_orders
+from lakehouse_inv.generate_orders.proposals import propose_baseline_orders
 from lakehouse_inv.replenishment.baseline import calendar_offset, is_review_date
 
 AS_OF = dt.date(2026, 1, 1)  # day 20454 since 1970-01-01: a review day for R = 7 and for R = 2

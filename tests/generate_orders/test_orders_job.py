@@ -14,8 +14,8 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql.types import StructType
 
-from lakehouse_inv.orders.export import export_orders, policy_ids, run_export
-from lakehouse_inv.orders.job import latest_recommendation, mark_recommended, run
+from lakehouse_inv.generate_orders.export import export_orders, policy_ids, run_export
+from lakehouse_inv.generate_orders.job import latest_recommendation, mark_recommended, run
 
 AS_OF = dt.date(2026, 1, 1)  # a review day of the baseline's 7-day calendar (20454 days since 1970-01-01)
 PRODUCTS = ["P1", "P2", "P3"]
