@@ -144,7 +144,18 @@ def cycle_edges(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
 # layers below it, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli", "dashboard", "serve"),
-    ("simulate", "ingest", "refine", "gold", "forecast", "optimize", "evaluate", "generate_orders", "monitor"),
+    (
+        "simulate",
+        "ingest",
+        "refine",
+        "gold",
+        "forecast",
+        "backtest",
+        "optimize",
+        "evaluate",
+        "generate_orders",
+        "monitor",
+    ),
     ("replenishment",),
     ("pipeline",),
     ("lakehouse",),

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from chispa import assert_approx_df_equality
 
+from lakehouse_inv.backtest import job as backtest_job
 from lakehouse_inv.forecast import job as forecast_job
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.distributed import forecast_frame
@@ -93,7 +94,7 @@ def test_forecast_and_backtest_jobs_write_gold_and_track_mlflow(demand_context):
     again = forecast_job.run(ctx)  # same origin again: nothing changes
     assert again.tables == {"gold.demand_forecast": 0}
 
-    forecast_job.run_backtest(ctx)
+    backtest_job.run(ctx)
     accuracy = ctx.read("gold", "forecast_accuracy").toPandas()
     assert {"auto", "seasonal_naive", "dow_mean"} <= set(accuracy["model"])
     assert accuracy.loc[accuracy["model"] == "auto", "quantile_method"].notna().all()

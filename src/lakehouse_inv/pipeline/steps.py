@@ -34,7 +34,7 @@ STEPS: dict[str, Step] = {
         ),
         Step(
             "backtest",
-            "lakehouse_inv.forecast.job:run_backtest",
+            "lakehouse_inv.backtest.job:run",
             "rolling-origin accuracy vs seasonal naive -> gold.forecast_accuracy",
         ),
         Step(
