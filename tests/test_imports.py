@@ -155,6 +155,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "evaluate",
         "generate_orders",
         "monitor",
+        "maintain",
     ),
     ("replenishment",),
     ("pipeline",),

@@ -10,8 +10,9 @@ import pytest
 
 from lakehouse_inv.config import ConfigError, load_config
 from lakehouse_inv.lakehouse.catalog import ddl_text
+from lakehouse_inv.maintain.job import run
+from lakehouse_inv.maintain.tables import clustering_columns
 from lakehouse_inv.monitor.config import MonitoringConfig
-from lakehouse_inv.monitor.maintain import clustering_columns, run
 from lakehouse_inv.pipeline.configs import load_configs
 
 PROJECT_CONF = Path(__file__).resolve().parents[2] / "conf"

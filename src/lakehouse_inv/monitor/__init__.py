@@ -1,2 +1,3 @@
-"""Production monitoring and upkeep: data quality, forecast drift, demand anomalies, alert rules (``monitor``),
-table maintenance (``maintain``) and Unity Catalog grants (``grants``)."""
+"""Production monitoring: data quality, forecast drift, demand anomalies, alert rules (``monitor``). ``config``
+also holds the ``maintenance`` and ``governance`` sections of ``monitoring.yml``, read by the ``maintain`` and
+``grants`` steps."""

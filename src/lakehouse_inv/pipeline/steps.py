@@ -64,7 +64,7 @@ STEPS: dict[str, Step] = {
 OPTIONAL_STEPS: dict[str, Step] = {
     s.name: s
     for s in (
-        Step("maintain", "lakehouse_inv.monitor.maintain:run", "OPTIMIZE (clustering) and VACUUM silver/gold tables"),
+        Step("maintain", "lakehouse_inv.maintain.job:run", "OPTIMIZE (clustering) and VACUUM silver/gold tables"),
         Step("grants", "lakehouse_inv.monitor.governance:run", "apply gold/grants.sql (Unity Catalog privileges)"),
     )
 }

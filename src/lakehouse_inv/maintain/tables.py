@@ -1,4 +1,4 @@
-"""``maintain`` step (weekly on Databricks, on demand locally): OPTIMIZE then VACUUM the lakehouse's tables.
+"""What the ``maintain`` step does to one table: add the clustering its DDL declares, OPTIMIZE, then VACUUM.
 
 OPTIMIZE compacts small files (the daily MERGEs leave many) and, on tables whose DDL declares
 ``CLUSTER BY``, clusters them; a table created before its DDL declared clustering gets it first
@@ -10,13 +10,11 @@ table's content.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from pyspark.sql import SparkSession
 
 from lakehouse_inv.lakehouse.catalog import ddl_text, table_names
 from lakehouse_inv.monitor.config import MaintenanceConfig
-from lakehouse_inv.pipeline.context import JobContext, StepResult
 
 _CLUSTER_BY = re.compile(r"^\s*CLUSTER\s+BY\s*\(([^)]*)\)", re.I | re.M)
 LAYERS = ("silver", "gold")
@@ -42,26 +40,3 @@ def maintain_table(spark: SparkSession, name: str, clustering: list[str], retent
     spark.sql(f"OPTIMIZE {name}")
     spark.sql(f"VACUUM {name} RETAIN {retention_hours} HOURS")
     return int(detail["numFiles"]), int(spark.sql(f"DESCRIBE DETAIL {name}").first()["numFiles"])
-
-
-def run(ctx: JobContext) -> StepResult:
-    config: MaintenanceConfig = ctx.configs["monitoring"].maintenance
-    result = StepResult()
-    before = after = done = 0
-    for layer, table in maintained_tables(config):
-        name = ctx.table(layer, table)
-        if not ctx.spark.catalog.tableExists(name):
-            continue
-        files = maintain_table(ctx.spark, name, clustering_columns(layer, table), config.vacuum_retention_hours)
-        before, after, done = before + files[0], after + files[1], done + 1
-    result.message = (
-        f"{done} tables optimized and vacuumed (retain {config.vacuum_retention_hours} h): "
-        f"{before:,} -> {after:,} data files"
-    )
-    return result
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from lakehouse_inv.pipeline.runner import main_for
-
-    return main_for(["maintain"], argv, prog="lakehouse-inv-maintain")
