@@ -13,8 +13,8 @@ from croniter import croniter
 
 from bundle_checks import bundle_problems, load_bundle, quartz_problems
 from lakehouse_inv.config import SchemaNames
+from lakehouse_inv.grants.statements import grant_statements
 from lakehouse_inv.monitor.config import GovernanceConfig
-from lakehouse_inv.monitor.governance import grant_statements
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -156,6 +156,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "generate_orders",
         "monitor",
         "maintain",
+        "grants",
     ),
     ("replenishment",),
     ("pipeline",),

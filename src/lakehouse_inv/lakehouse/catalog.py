@@ -106,7 +106,7 @@ class Catalog:
         return spark.table(self.name(layer, table)).schema
 
 
-NOT_TABLES = {"grants"}  # gold/grants.sql: Unity Catalog privileges (lakehouse_inv.monitor.governance)
+NOT_TABLES = {"grants"}  # gold/grants.sql: Unity Catalog privileges (lakehouse_inv.grants)
 
 
 def table_names(layer: str) -> list[str]:

@@ -65,7 +65,7 @@ OPTIONAL_STEPS: dict[str, Step] = {
     s.name: s
     for s in (
         Step("maintain", "lakehouse_inv.maintain.job:run", "OPTIMIZE (clustering) and VACUUM silver/gold tables"),
-        Step("grants", "lakehouse_inv.monitor.governance:run", "apply gold/grants.sql (Unity Catalog privileges)"),
+        Step("grants", "lakehouse_inv.grants.job:run", "apply gold/grants.sql (Unity Catalog privileges)"),
     )
 }
 
