@@ -11,8 +11,8 @@
 Everything runs single-threaded (BLAS pinned before numpy loads). Results: a table on stdout and
 ``benchmarks/results/forecast_core.json``.
 
-    .venv/bin/python benchmarks/forecast_core.py                 # ~1-2 min
-    .venv/bin/python benchmarks/forecast_core.py --series 1000 --compare-series 90 --holdouts 3
+    .venv/bin/python -m benchmarks.forecast_core                 # ~1-2 min
+    .venv/bin/python -m benchmarks.forecast_core --series 1000 --compare-series 90 --holdouts 3
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from tests.support.synthetic import simulate_panel  # noqa: E402
 
 from lakehouse_inv.forecast.config import ForecastConfig  # noqa: E402
 from lakehouse_inv.forecast.series import forecast_series  # noqa: E402
-from lakehouse_inv.forecast.synthetic import simulate_panel  # noqa: E402
 
 HISTORY_DAYS = 730
 KEYS = ["series_id"]

@@ -14,7 +14,7 @@ counts, sorted). ``num_threads=1``, ``deterministic=True``, fixed seed.
 Prints the four scores per segment for the published forecast, the global model, and their average mean (an
 ensemble with the published quantiles), and the global model's training CPU seconds per series.
 
-    .venv/bin/python benchmarks/forecast_global.py [--seed 1]
+    .venv/bin/python -m benchmarks.forecast_global [--seed 1]
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from tests.support.synthetic import simulate_retail_panel  # noqa: E402
 
 from benchmarks.forecast_retail import HORIZON, LEVELS, _scales, four_scores  # noqa: E402
 from lakehouse_inv.forecast import metrics  # noqa: E402
 from lakehouse_inv.forecast.config import load_forecast_config  # noqa: E402
 from lakehouse_inv.forecast.pooling import forecast_group  # noqa: E402
-from lakehouse_inv.forecast.synthetic import simulate_retail_panel  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "forecast_global.json"
 TRAIN_ORIGINS = 52

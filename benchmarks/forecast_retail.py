@@ -1,6 +1,6 @@
 """Accuracy on an M5-like panel, each output scored by what it is for. No Spark; same per-series function.
 
-The panel (:func:`lakehouse_inv.forecast.synthetic.simulate_retail_panel`): 100 dense chain-wide product series
+The panel (:func:`tests.support.synthetic.simulate_retail_panel`): 100 dense chain-wide product series
 and 100 sparse store x product series, NB counts, weekday shapes, yearly season, level shifts, US holidays,
 out-of-stock runs on the sparse ones. The last 28 days are held out; every series is forecast by
 ``forecast_series`` on ``series_id,date,demand`` exactly as ``lakehouse-inv forecast-file`` does through Spark
@@ -20,7 +20,7 @@ sparse and the rate bucket of the last 8 weeks, for the published forecast and t
 day-of-week mean (quantiles = the empirical quantiles of the 12 same-weekday values).
 ``--quantile-methods calibrated`` reproduces the per-series calibration alone, ``distribution`` the state before it.
 
-    .venv/bin/python benchmarks/forecast_retail.py [--seed 1] [--with group_id stockout] [--quantile-methods ...]
+    .venv/bin/python -m benchmarks.forecast_retail [--seed 1] [--with group_id stockout] [--quantile-methods ...]
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from tests.support.synthetic import simulate_retail_panel  # noqa: E402
 
 from lakehouse_inv.forecast import metrics  # noqa: E402
 from lakehouse_inv.forecast.config import ForecastConfig, load_forecast_config  # noqa: E402
 from lakehouse_inv.forecast.series import forecast_series  # noqa: E402
-from lakehouse_inv.forecast.synthetic import simulate_retail_panel  # noqa: E402
 
 HORIZON = 28
 RESULTS = Path(__file__).parent / "results" / "forecast_retail.json"

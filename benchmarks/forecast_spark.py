@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tests.support.synthetic import RATE_BANDS, simulate_series
 
 from benchmarks.common import child_cpu_seconds, force, spark_session, table, timed, write_result
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.distributed import forecast_frame
 from lakehouse_inv.forecast.series import forecast_series
-from lakehouse_inv.forecast.synthetic import RATE_BANDS, simulate_series
 from lakehouse_inv.threads import pin_blas_threads
 
 HISTORY_DAYS = 730

@@ -11,7 +11,7 @@ import pytest
 from lakehouse_inv.forecast.backtest import ACCURACY_SCHEMA, accuracy_output_schema, backtest_series
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.series import forecast_series
-from lakehouse_inv.forecast.synthetic import simulate_series
+from support.synthetic import simulate_series
 
 KEYS = ["store_id", "product_id"]
 MODELS = ["auto", "arima_dow", "dow_profile", "seasonal_naive", "croston_sba", "dow_mean"]

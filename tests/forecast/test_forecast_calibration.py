@@ -16,7 +16,7 @@ from lakehouse_inv.forecast.distribution import (
     coverage_target,
 )
 from lakehouse_inv.forecast.series import forecast_series
-from lakehouse_inv.forecast.synthetic import simulate_series
+from support.synthetic import simulate_series
 
 HORIZON = 28
 

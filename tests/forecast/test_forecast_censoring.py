@@ -9,7 +9,7 @@ import pytest
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.history import impute_censored, prepare_history
 from lakehouse_inv.forecast.series import forecast_series
-from lakehouse_inv.forecast.synthetic import simulate_series
+from support.synthetic import simulate_series
 
 KEYS = ["store_id", "product_id"]
 

@@ -20,7 +20,7 @@ from lakehouse_inv.forecast.quantile_methods import (
     pit_bounds,
 )
 from lakehouse_inv.forecast.series import forecast_series
-from lakehouse_inv.forecast.synthetic import simulate_retail_panel
+from support.synthetic import simulate_retail_panel
 
 ORDER = (DISTRIBUTION, CALIBRATED, CONFORMAL)
 

@@ -12,7 +12,7 @@ import pytest
 from lakehouse_inv.forecast import arma
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.series import FORECAST_SCHEMA, forecast_output_schema, forecast_schema, forecast_series
-from lakehouse_inv.forecast.synthetic import simulate_series
+from support.synthetic import simulate_series
 
 KEYS = ["store_id", "product_id"]
 

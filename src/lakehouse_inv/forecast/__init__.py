@@ -3,8 +3,8 @@
 Modules: ``config`` (ForecastConfig), ``series`` (forecast_series + FORECAST_SCHEMA), ``backtest``
 (backtest_series + ACCURACY_SCHEMA), ``engine`` (fallbacks, selection), ``candidates``, ``arma`` (the fast
 regression-with-ARMA-errors estimator), ``distribution`` (Poisson/NB, quantiles, daily_pmf), ``metrics``,
-``history`` (input rows -> daily history), ``csv_io`` (read_demand_csv), ``synthetic`` (simulated series for
-tests and benchmarks). BLAS thread pinning is the generic :mod:`lakehouse_inv.threads`.
+``history`` (input rows -> daily history), ``csv_io`` (read_demand_csv). The simulated series of the tests and
+benchmarks are ``tests/support/synthetic.py``. BLAS thread pinning is the generic :mod:`lakehouse_inv.threads`.
 
 Exports resolve lazily (PEP 562): importing the package loads none of its modules, so a process can still pin
 BLAS threads (:func:`lakehouse_inv.threads.pin_blas_threads_env`) before numpy is imported.

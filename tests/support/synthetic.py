@@ -1,4 +1,5 @@
-"""Simulated daily store x product demand with a known expected value, for tests and benchmarks.
+"""Simulated daily store x product demand with a known expected value, for tests and benchmarks (not shipped in
+the package: tests import ``support.synthetic``, benchmarks ``tests.support.synthetic`` from the repository root).
 
 Same demand mechanism as the retailer simulator (:func:`lakehouse_inv.simulate.engine.demand_rate`), without the
 stores, stock and orders around it: a base rate times a weekday profile (Fri-Sun peaks), a slow mean-reverting
