@@ -41,3 +41,25 @@ def test_bad_configuration_stops_a_run_before_anything_is_written(tmp_path, caps
     err = capsys.readouterr().err
     assert "simulator.yml: invalid configuration" in err and "n_stores" in err
     assert not (tmp_path / "landing").exists()
+
+
+def test_step_names_packages_and_console_scripts_agree():
+    """Step ``x`` is ``lakehouse_inv.x.job:run``, and its console script ``lakehouse-inv-x`` (``_`` as ``-``) is
+    ``lakehouse_inv.x.job:main``: one name per step wherever a user or an engineer meets it."""
+    import tomllib
+    from pathlib import Path
+
+    from lakehouse_inv.pipeline.steps import OPTIONAL_STEPS, STEPS
+
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    scripts = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["scripts"]
+    steps = STEPS | OPTIONAL_STEPS
+    assert {name: step.target for name, step in steps.items()} == {
+        name: f"lakehouse_inv.{name}.job:run" for name in steps
+    }
+    step_scripts = {s: t for s, t in scripts.items() if s != "lakehouse-inv"}
+    assert step_scripts == {
+        f"lakehouse-inv-{name.replace('_', '-')}": f"lakehouse_inv.{name}.job:main" for name in steps
+    }
+    for step in steps.values():
+        assert callable(step.load())
