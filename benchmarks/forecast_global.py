@@ -33,9 +33,17 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from tests.support.synthetic import simulate_retail_panel  # noqa: E402
 
-from benchmarks.forecast_retail import HORIZON, LEVELS, _scales, four_scores  # noqa: E402
+from benchmarks.forecast_retail import (  # noqa: E402
+    HORIZON,
+    LEVELS,
+    SEGMENT_SCORES,
+    _scales,
+    four_scores,
+    published_cdf,
+)
 from lakehouse_inv.forecast import metrics  # noqa: E402
 from lakehouse_inv.forecast.config import load_forecast_config  # noqa: E402
+from lakehouse_inv.forecast.distribution import DEGENERATE, CountDistribution, cdf_around  # noqa: E402
 from lakehouse_inv.forecast.pooling import forecast_group  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "forecast_global.json"
@@ -145,12 +153,19 @@ def score_window(panel: pd.DataFrame, cut: pd.Timestamp, config) -> pd.DataFrame
             "segment": rows["segment"].iloc[0],
             "rate_bucket": metrics.rate_bucket(float(np.mean(history[-metrics.RATE_DAYS :]))),
         }
-        for name, mean, quantiles in (
-            ("published", ours_mean, ours_q),
-            ("global", gbm_mean, gbm_q),
-            ("average", (ours_mean + gbm_mean) / 2, ours_q),
+        ours_cdf, ours_levels = published_cdf(actual, ours)
+        # the global model's ties are split under the published family around its own mean (what the product does)
+        fit = json.loads(ours["model_params"].iloc[0]).get("distribution", {})
+        family = ours["distribution"].iloc[0]
+        gbm_dist = CountDistribution(family, fit.get("size")) if family != DEGENERATE else CountDistribution(DEGENERATE)
+        gbm_cdf = cdf_around(actual, gbm_mean, gbm_dist.variance(np.asarray(gbm_mean, float)), family)
+        for name, mean, quantiles, cdf, band in (
+            ("published", ours_mean, ours_q, ours_cdf, ours_levels),
+            ("global", gbm_mean, gbm_q, gbm_cdf, (0.1, 0.9)),
+            ("average", (ours_mean + gbm_mean) / 2, ours_q, ours_cdf, ours_levels),
         ):
-            record |= {f"{name}:{k}": v for k, v in four_scores(actual, mean, quantiles, rms, mad).items()}
+            scores = four_scores(actual, mean, quantiles, rms, mad, cdf, band)
+            record |= {f"{name}:{k}": v for k, v in scores.items()}
         records.append(record)
     return pd.DataFrame(records).assign(training_cpu=cpu)
 
@@ -172,7 +187,7 @@ def main(argv: list[str] | None = None) -> dict:
     chosen = (pick["global:spl"] < pick["published:spl"]).map({True: "global", False: "published"})
     print("chosen on the earlier window: " + ", ".join(f"{b}: {m}" for b, m in chosen.items()))
     buckets = scores["rate_bucket"].map(chosen).fillna("published")
-    for score in ("rmsse", "mae_p50", "spl", "coverage_80"):
+    for score in SEGMENT_SCORES:
         scores[f"selected:{score}"] = np.where(
             buckets == "global", scores[f"global:{score}"], scores[f"published:{score}"]
         )

@@ -11,12 +11,14 @@ Scores (means over series; "vs snaive" = ratio to seasonal naive's score on the 
 * ``mean``: RMSSE (M5: RMSE scaled by the in-sample one-day-difference RMS) -> ``rmsse_vs_snaive``;
 * ``p50``: MAE -> ``mae_p50_vs_snaive``;
 * ``p10/p50/p90``: scaled pinball loss (mean over the three levels, scaled by the in-sample one-day-difference
-  MAE, as M5's SPL) and the share of days inside ``[p10, p90]`` per segment;
+  MAE, as M5's SPL) and the share of days inside ``[p10, p90]`` per segment, closed (``coverage_80``) and with a
+  count on an edge split by how much of its probability under the forecast lies inside (``pit_coverage_80``, the
+  non-randomized PIT: 0.8 for a calibrated forecast even where the closed band of small counts holds ~0.95);
 * censoring: bias ``sum(mean) / sum(true expected) - 1`` on sparse series with a stock-out in their last 8 weeks.
 
-A second table gives the four scores (RMSSE, p50 MAE, scaled pinball, coverage; not relative) per segment, dense /
-sparse and the rate bucket of the last 8 weeks, for the published forecast and two references: seasonal naive
-(every quantile = last week's same weekday, so it covers only days that repeat exactly) and the 12-week
+A second table gives the four scores (RMSSE, p50 MAE, scaled pinball, coverage both ways; not relative) per
+segment, dense / sparse and the rate bucket of the last 8 weeks, for the published forecast and two references:
+seasonal naive (every quantile = last week's same weekday, so it covers only days that repeat exactly) and the 12-week
 day-of-week mean (quantiles = the empirical quantiles of the 12 same-weekday values).
 ``--quantile-methods calibrated`` reproduces the per-series calibration alone, ``distribution`` the state before it.
 
@@ -41,6 +43,7 @@ from tests.support.synthetic import simulate_retail_panel  # noqa: E402
 
 from lakehouse_inv.forecast import metrics  # noqa: E402
 from lakehouse_inv.forecast.config import ForecastConfig, load_forecast_config  # noqa: E402
+from lakehouse_inv.forecast.distribution import DEGENERATE, cdf_around  # noqa: E402
 from lakehouse_inv.forecast.series import forecast_series  # noqa: E402
 
 HORIZON = 28
@@ -76,14 +79,48 @@ def baseline_quantiles(history: np.ndarray, horizon: int) -> dict[str, np.ndarra
     return {"snaive": np.repeat(history[-7:][days % 7, None], 3, axis=1), "dow12": dow[days % 7]}
 
 
-def four_scores(actual: np.ndarray, mean: np.ndarray, quantiles: np.ndarray, rms: float, mad: float) -> dict:
-    """RMSSE of the mean, scaled p50 MAE, scaled pinball (mean of the three levels) and [p10, p90] coverage."""
+def reference_cdf(history: np.ndarray, actual: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``F(y - 1), F(y)`` of each day under the references' own distributions: seasonal naive's point mass on last
+    week's value, the 12-week weekday mean's empirical distribution of the 12 same-weekday values."""
+    days = np.arange(len(actual))
+    point = history[-7:][days % 7]
+    weeks = history[-84:].reshape(12, 7)[:, days % 7]  # (12, horizon)
+    return {
+        "snaive": ((actual - 1 >= point).astype(float), (actual >= point).astype(float)),
+        "dow12": ((weeks <= actual - 1).mean(axis=0), (weeks <= actual).mean(axis=0)),
+    }
+
+
+def published_cdf(actual: np.ndarray, out: pd.DataFrame) -> tuple[tuple[np.ndarray, np.ndarray], tuple[float, float]]:
+    """``F(y - 1), F(y)`` under the published distribution (``mean``, ``variance``, ``distribution`` columns) and
+    the levels its p10/p90 were drawn at (``model_params``: the conformal levels, else nominal)."""
+    family = out["distribution"].iloc[0]
+    cdf = cdf_around(actual, out["mean"].to_numpy(float), out["variance"].to_numpy(float), family)
+    params = json.loads(out["model_params"].iloc[0])
+    drawn = params.get("quantiles", {}).get("levels") if "global_model" not in params else None
+    levels = (drawn["0.1"], drawn["0.9"]) if drawn and family != DEGENERATE else (0.1, 0.9)
+    return cdf, levels
+
+
+def four_scores(
+    actual: np.ndarray,
+    mean: np.ndarray,
+    quantiles: np.ndarray,
+    rms: float,
+    mad: float,
+    cdf: tuple[np.ndarray, np.ndarray],
+    band_levels: tuple[float, float] = (0.1, 0.9),
+) -> dict:
+    """RMSSE of the mean, scaled p50 MAE, scaled pinball (mean of the three levels) and [p10, p90] coverage, closed
+    and with ties at the edges split under the forecast's distribution (``cdf``: ``F(y - 1), F(y)``)."""
     losses = [pinball(actual, quantiles[:, i], lv) / mad for i, lv in enumerate(LEVELS)]
+    lower, upper = quantiles[:, 0], quantiles[:, 2]
     return {
         "rmsse": float(np.sqrt(np.mean((mean - actual) ** 2)) / rms),
         "mae_p50": float(np.mean(np.abs(quantiles[:, 1] - actual)) / mad),
         "spl": float(np.mean(losses)),
-        "coverage_80": float(np.mean((actual >= quantiles[:, 0]) & (actual <= quantiles[:, 2]))),
+        "coverage_80": float(np.mean((actual >= lower) & (actual <= upper))),
+        "pit_coverage_80": metrics.split_coverage(actual, lower, upper, *cdf, band_levels),
     }
 
 
@@ -91,6 +128,7 @@ def score_series(history: np.ndarray, actual: np.ndarray, out: pd.DataFrame, exp
     rms, mad = _scales(history)
     base = baselines(history, len(actual))
     mean, p10, p50, p90 = (out[c].to_numpy(float) for c in ("mean", "p10", "p50", "p90"))
+    cdf, band_levels = published_cdf(actual, out)
     quantiles = zip((p10, p50, p90), LEVELS, strict=True)
     losses = {f"spl_p{round(100 * lv)}": pinball(actual, q, lv) / mad for q, lv in quantiles}
     record = {
@@ -98,6 +136,7 @@ def score_series(history: np.ndarray, actual: np.ndarray, out: pd.DataFrame, exp
         "mae_p50": np.mean(np.abs(p50 - actual)) / mad,
         "spl": np.mean(list(losses.values())),
         "coverage_80": np.mean((actual >= p10) & (actual <= p90)),
+        "pit_coverage_80": metrics.split_coverage(actual, p10, p90, *cdf, band_levels),
         **losses,
         "below_p10": np.mean(actual < p10),
         "above_p90": np.mean(actual > p90),
@@ -105,8 +144,10 @@ def score_series(history: np.ndarray, actual: np.ndarray, out: pd.DataFrame, exp
         "expected_total": expected.sum(),
         "model": out["model"].iloc[0],
     }
+    cdfs = reference_cdf(history, actual)
     for name, quantiles in baseline_quantiles(history, len(actual)).items():
-        record |= {f"{k}_{name}": v for k, v in four_scores(actual, base[name], quantiles, rms, mad).items()}
+        scores = four_scores(actual, base[name], quantiles, rms, mad, cdfs[name])
+        record |= {f"{k}_{name}": v for k, v in scores.items()}
     record["rate_bucket"] = metrics.rate_bucket(float(np.mean(history[-metrics.RATE_DAYS :])))
     record["quantile_method"] = json.loads(out["model_params"].iloc[0]).get("quantiles", {}).get("method")
     base["oracle"] = expected  # the true expected demand: the floor no forecast can beat on average
@@ -164,6 +205,7 @@ def summarise(scores: pd.DataFrame) -> pd.DataFrame:
             "mae_p50_vs_snaive": frame["mae_p50"].mean() / frame["mae_snaive"].mean(),
             "spl": frame["spl"].mean(),
             "coverage_80": frame["coverage_80"].mean(),
+            "pit_coverage_80": frame["pit_coverage_80"].mean(),
             **{c: frame[c].mean() for c in ("spl_p10", "spl_p50", "spl_p90", "below_p10", "above_p90")},
         }
 
@@ -176,7 +218,7 @@ def summarise(scores: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-SEGMENT_SCORES = ("rmsse", "mae_p50", "spl", "coverage_80")
+SEGMENT_SCORES = ("rmsse", "mae_p50", "spl", "coverage_80", "pit_coverage_80")
 
 
 def segment_table(scores: pd.DataFrame) -> pd.DataFrame:

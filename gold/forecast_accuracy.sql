@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS ${gold}.forecast_accuracy (
   mase        DOUBLE           COMMENT 'MAE scaled by the in-sample seasonal-naive (7-day) MAE',
   wape        DOUBLE           COMMENT 'Sum |error| / sum actual (NULL when nothing was sold)',
   bias        DOUBLE           COMMENT 'Mean (forecast - actual): positive = over-forecast',
-  coverage_80 DOUBLE           COMMENT 'Share of actuals inside [p10, p90] (target 0.8)',
+  coverage_80 DOUBLE           COMMENT 'Share of actuals inside [p10, p90], ends included (more than 0.8 on small counts)',
   is_selected BOOLEAN          COMMENT 'The candidate the published forecast chose at as_of',
   status      STRING           COMMENT 'ok, skipped, failed or fallback:<reason>',
   error       STRING           COMMENT 'What went wrong, if anything',
@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS ${gold}.forecast_accuracy (
   spl         DOUBLE           COMMENT 'Scaled pinball loss: mean of pinball_p10, pinball_p50, pinball_p90',
   rate_bucket STRING           COMMENT 'Segment by mean daily demand before the first origin: <0.5, 0.5-2, 2-10, >=10',
   quantile_method STRING       COMMENT 'auto rows: how quantiles were drawn at as_of (distribution, calibrated, conformal)',
+  pit_coverage_80 DOUBLE       COMMENT 'Coverage of [p10, p90] with a count on an edge split by its probability inside (non-randomized PIT; target 0.8)',
   _run_id     STRING           COMMENT 'Run that last changed this row',
   _updated_at TIMESTAMP        COMMENT 'When this row was last changed'
 )

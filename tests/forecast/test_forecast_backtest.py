@@ -76,6 +76,18 @@ def test_interval_coverage_is_close_to_eighty_percent_on_poisson_demand(config) 
     assert 0.75 <= coverage <= 0.9
 
 
+def test_on_sparse_poisson_demand_the_closed_band_over_covers_and_the_split_one_is_nominal(config) -> None:
+    """A 0.4-a-day series: [p10, p90] is mostly [0, 1], which holds ~94% of days; with the ties at its edges split
+    (the non-randomized PIT) a forecast that knows the rate covers 80%."""
+    rows = []
+    for seed in range(3):
+        frame = simulate_series(0.4, 700, seed=seed, gamma_shape=np.inf, level_sd=0.0, promo_week_share=0.0)
+        rows.append(backtest(frame.assign(store_id="S1", product_id="P1"), config).loc["auto"])
+    closed = np.mean([row["coverage_80"] for row in rows])
+    split = np.mean([row["pit_coverage_80"] for row in rows])
+    assert closed > 0.88 and 0.72 <= split <= 0.88 and split < closed
+
+
 def test_short_and_empty_series_give_rows_not_exceptions(series_frame, config) -> None:
     short = backtest(series_frame([1.0, 0.0, 2.0]), config)
     assert short.index.tolist() == MODELS

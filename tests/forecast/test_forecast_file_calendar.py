@@ -91,3 +91,38 @@ def test_forecast_file_with_a_group_column_pools_through_spark(spark, tmp_path: 
     result = pd.read_csv(out_file)
     assert result.groupby("series_id").size().to_dict() == {"A": 7, "B": 7, "C": 7}
     assert result["status"].eq("ok").all()
+
+
+def test_forecast_file_draws_quantiles_by_the_pooled_selection_of_the_pipeline(spark, tmp_path: Path) -> None:
+    """With a group column the file's p10/p50/p90 are those of ``forecast_group`` under the same configuration: the
+    quantile method and conformal levels chosen on the group's pooled evidence per segment, as the forecast job."""
+    import json
+
+    from lakehouse_inv.forecast.pooling import forecast_group
+
+    conf = tmp_path / "conf"
+    (conf / "base").mkdir(parents=True)
+    (conf / "base" / "forecast.yml").write_text(
+        "calendar: {country: null}\ndistribution: {quantile_methods: [conformal, distribution], min_pooled_days: 20}\n"
+    )
+    rng = np.random.default_rng(5)
+    dates = pd.date_range(end=pd.Timestamp(AS_OF), periods=300)
+    demand = pd.concat(
+        [
+            pd.DataFrame({"series_id": f"S{i}", "date": dates.date, "demand": rng.negative_binomial(1, 1 / 2.5, 300)})
+            for i in range(4)
+        ],
+        ignore_index=True,
+    ).assign(group_id="P1", demand=lambda f: f["demand"].astype(float))
+    source, out_file = tmp_path / "grouped.csv", tmp_path / "out.csv"
+    demand.to_csv(source, index=False)
+    args = ["--input", str(source), "--output", str(out_file), "--horizon", "7", "--conf-dir", str(conf)]
+    assert forecast_file_main(args) == 0
+    config = file_config(conf, 7)
+    expected = forecast_group(demand, config=config, key_cols=["series_id"], group_col="group_id", as_of=AS_OF)
+    chosen = {json.loads(p)["quantiles"]["method"] for p in expected["model_params"]}
+    assert all(json.loads(p)["quantiles"]["scores"] for p in expected["model_params"])  # chosen on pooled evidence
+    result = pd.read_csv(out_file).sort_values(["series_id", "date"], ignore_index=True)
+    expected = expected.sort_values(["series_id", "target_date"], ignore_index=True)
+    assert len(chosen) == 1 and result["status"].eq("ok").all()
+    np.testing.assert_array_equal(result[["p10", "p50", "p90"]].to_numpy(), expected[["p10", "p50", "p90"]].to_numpy())

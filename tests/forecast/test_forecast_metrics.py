@@ -71,3 +71,32 @@ def test_rate_buckets() -> None:
     labels = [rate_bucket(r) for r in (0.0, 0.49, 0.5, 3.0, 10.0, 500.0)]
     assert labels == ["<0.5", "<0.5", "0.5-2", "2-10", ">=10", ">=10"]
     assert rate_bucket(float("nan")) is None
+
+
+def test_split_coverage_counts_a_tie_at_an_edge_by_its_probability_inside() -> None:
+    """Poisson(0.3): [p10, p90] = [0, 1]. A zero lies on the lower edge, and of its probability F(0) = 0.741 the part
+    above the 0.1 level is inside; a one on the upper edge counts the part of P(1) below 0.9; a two is outside."""
+    f0, f1 = math.exp(-0.3), math.exp(-0.3) * 1.3
+    actual = np.array([0.0, 1.0, 2.0])
+    lower, upper = np.zeros(3), np.ones(3)
+    below, at = np.array([0.0, f0, f1]), np.array([f0, f1, f1 + 0.3**2 / 2 * math.exp(-0.3)])
+    inside = metrics.split_inside(actual, lower, upper, below, at, (0.1, 0.9))
+    assert inside == pytest.approx([(f0 - 0.1) / f0, (0.9 - f0) / (f1 - f0), 0.0])
+    assert metrics.split_inside(np.array([3.0]), np.array([2]), np.array([5]), [0.5], [0.6], (0.1, 0.9)) == 1.0
+    # a point forecast hit exactly: its whole probability is on both edges, 80% of it inside the central band
+    assert metrics.split_inside(np.array([2.0]), np.array([2]), np.array([2]), [0.0], [1.0], (0.1, 0.9)) == 0.8
+
+
+def test_a_calibrated_count_forecast_splits_to_its_nominal_coverage_where_the_closed_band_holds_more() -> None:
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    for rate in (0.3, 1.5, 20.0):
+        y = rng.poisson(rate, 40_000).astype(float)
+        lower, upper = stats.poisson.ppf([0.1, 0.9], rate)
+        below, at = stats.poisson.cdf(y - 1, rate), stats.poisson.cdf(y, rate)
+        split = metrics.split_coverage(y, lower, upper, below, at, (0.1, 0.9))
+        closed = metrics.interval_coverage(y, lower, upper)
+        assert split == pytest.approx(0.8, abs=0.01)
+        assert closed > 0.84  # the ends of a count interval are included with all their probability
+    assert np.isnan(metrics.split_coverage(np.zeros(0), 0, 0, np.zeros(0), np.zeros(0), (0.1, 0.9)))

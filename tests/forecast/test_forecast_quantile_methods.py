@@ -17,6 +17,7 @@ from lakehouse_inv.forecast.quantile_methods import (
     Score,
     choose,
     level_map,
+    paired_noise,
     pit_bounds,
 )
 from lakehouse_inv.forecast.series import forecast_series
@@ -27,16 +28,32 @@ ORDER = (DISTRIBUTION, CALIBRATED, CONFORMAL)
 
 def test_the_lowest_pinball_among_honest_methods_wins_and_under_coverage_disqualifies() -> None:
     scores = {
-        DISTRIBUTION: Score(loss=25.0, covered=93, days=100),  # over-covers (discrete counts): still honest
-        CALIBRATED: Score(loss=28.0, covered=80, days=100),
-        CONFORMAL: Score(loss=20.0, covered=70, days=100),  # tighter but under-covers: not eligible
+        DISTRIBUTION: Score(loss=25.0, covered=93, days=100, split_covered=80),  # closed band of counts holds more
+        CALIBRATED: Score(loss=28.0, covered=80, days=100, split_covered=79),
+        CONFORMAL: Score(loss=20.0, covered=85, days=100, split_covered=70),  # under-covers once ties are split
     }
     assert choose(scores, 0.78, ORDER) == DISTRIBUTION
     assert choose(scores, 0.78, ORDER, min_days=101) == DISTRIBUTION  # too little evidence: the first method
-    assert choose(scores | {CALIBRATED: Score(24.0, 80, 100)}, 0.78, ORDER) == CALIBRATED
+    assert choose(scores | {CALIBRATED: Score(24.0, 80, 100, 80)}, 0.78, ORDER) == CALIBRATED
     assert (
-        choose({m: Score(1.0, 50 + 10 * i, 100) for i, m in enumerate(ORDER)}, 0.78, ORDER) == CONFORMAL
-    )  # best covering
+        choose({m: Score(1.0, 99, 100, 50 + 10 * i) for i, m in enumerate(ORDER)}, 0.78, ORDER) == CONFORMAL
+    )  # best covering with ties split
+
+
+def test_a_lead_within_the_noise_of_the_series_keeps_the_first_method() -> None:
+    """Four series of 100 days each; the challenger's lead is 0.01 a day on the pooled days. When the series disagree
+    (two gain 0.05, two lose 0.03) that is noise and the first method stays; when they all gain alike it switches."""
+    first = [Score(loss=30.0, covered=80, days=100, split_covered=80) for _ in range(4)]
+    mixed = [Score(30.0 + d, 80, 100, 80) for d in (-5.0, -5.0, 3.0, 3.0)]
+    alike = [Score(29.0, 80, 100, 80) for _ in range(4)]
+    assert paired_noise(first, alike) == pytest.approx(0.0)
+    assert paired_noise(first, mixed) == pytest.approx(np.sqrt(4 / 3 * 4 * 4.0**2) / 400)
+    for other, expected in ((mixed, DISTRIBUTION), (alike, CONFORMAL)):
+        totals = {DISTRIBUTION: sum(first[1:], first[0]), CONFORMAL: sum(other[1:], other[0])}
+        noise = {CONFORMAL: paired_noise(first, other)}
+        assert choose(totals, 0.78, ORDER, noise=noise, switch_z=2.0) == expected
+        assert choose(totals, 0.78, ORDER) == CONFORMAL  # without the noise rule the lower loss always wins
+    assert paired_noise(first[:1], alike[:1]) == np.inf  # one series: no spread to judge by
 
 
 def test_conformal_levels_stay_nominal_for_an_honest_model_and_widen_for_an_overconfident_one() -> None:
@@ -150,7 +167,7 @@ def test_a_group_with_the_global_model_keeps_valid_rows_and_records_where_it_rep
     for params in replaced:
         scores = params["global_model"]["scores"]
         assert scores["global_gbm"]["pinball"] < scores["per_series"]["pinball"]
-        assert scores["global_gbm"]["coverage"] >= config.distribution.coverage_min
+        assert scores["global_gbm"]["pit_coverage"] >= config.distribution.coverage_min
 
 
 def test_a_segment_where_the_global_model_wins_on_the_last_days_publishes_its_forecasts(sparse_group, monkeypatch):

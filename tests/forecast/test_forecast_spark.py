@@ -98,6 +98,8 @@ def test_forecast_and_backtest_jobs_write_gold_and_track_mlflow(demand_context):
     accuracy = ctx.read("gold", "forecast_accuracy").toPandas()
     assert {"auto", "seasonal_naive", "dow_mean"} <= set(accuracy["model"])
     assert accuracy.loc[accuracy["model"] == "auto", "quantile_method"].notna().all()
+    auto = accuracy[accuracy["model"] == "auto"]
+    assert auto["pit_coverage_80"].between(0, 1).all() and (auto["pit_coverage_80"] <= auto["coverage_80"] + 1e-9).all()
     assert accuracy.groupby("model")["product_id"].nunique().min() == 3
 
     mlflow.set_tracking_uri(ctx.pipeline.mlflow_tracking_uri)
@@ -107,6 +109,7 @@ def test_forecast_and_backtest_jobs_write_gold_and_track_mlflow(demand_context):
     assert backtest["metrics.auto_mae_vs_seasonal_naive"] > 0
     assert backtest["metrics.auto_rmsse_vs_seasonal_naive"] > 0 and backtest["metrics.auto_spl_all"] > 0
     assert 0 <= backtest["metrics.auto_coverage_80_all"] <= 1
+    assert 0 <= backtest["metrics.auto_pit_coverage_80_all"] <= 1
     assert backtest["metrics.dow_mean_spl_all"] > 0 and backtest["metrics.seasonal_naive_rmsse_all"] > 0
     assert accuracy["rate_bucket"].notna().all() and accuracy.loc[accuracy["model"] == "auto", "spl"].notna().all()
     artifacts = mlflow.artifacts.list_artifacts(run_id=backtest["run_id"])

@@ -23,7 +23,7 @@ from lakehouse_inv.pipeline.writes import publish_gold
 def run(ctx: JobContext) -> StepResult:
     config: ForecastConfig = ctx.configs["forecast"]
     ctx.catalog.ensure_tables(ctx.spark, "gold", ["forecast_accuracy"])
-    _add_quantile_method_column(ctx)
+    _add_new_columns(ctx)
     result = StepResult()
     accuracy = backtest_as_of(ctx.read("silver", "daily_demand"), ctx.as_of, config)
     result.record(
@@ -42,15 +42,14 @@ def run(ctx: JobContext) -> StepResult:
             exact_mean("wape").alias("wape"),
             exact_mean("bias").alias("bias"),
             exact_mean("coverage_80").alias("coverage_80"),
+            exact_mean("pit_coverage_80").alias("pit_coverage_80"),
         )
         .orderBy("model")
         .toPandas()
     )
     metrics: dict[str, float] = {}
     for row in summary.itertuples():
-        metrics |= {
-            f"{row.model}_{m}": getattr(row, m) for m in ("mae", "rmse", "mase_median", "wape", "bias", "coverage_80")
-        }
+        metrics |= {f"{row.model}_{m}": getattr(row, m) for m in SUMMARY_METRICS}
     by_model = summary.set_index("model")
     if {"auto", "seasonal_naive"} <= set(by_model.index):
         metrics["auto_mae_vs_seasonal_naive"] = by_model.at["auto", "mae"] / by_model.at["seasonal_naive", "mae"]
@@ -67,14 +66,23 @@ def run(ctx: JobContext) -> StepResult:
     return result
 
 
-def _add_quantile_method_column(ctx: JobContext) -> None:
-    """A warehouse created before ``quantile_method`` existed gets the column (NULL on its older rows)."""
+# Columns gold.forecast_accuracy gained after its first release, in the order they were added.
+ADDED_COLUMNS = (("quantile_method", "STRING"), ("pit_coverage_80", "DOUBLE"))
+
+
+def _add_new_columns(ctx: JobContext) -> None:
+    """A warehouse created before :data:`ADDED_COLUMNS` existed gets them (NULL on its older rows)."""
     table = ctx.table("gold", "forecast_accuracy")
-    if "quantile_method" not in ctx.spark.table(table).columns:
-        ctx.spark.sql(f"ALTER TABLE {table} ADD COLUMNS (quantile_method STRING)")
+    existing = set(ctx.spark.table(table).columns)
+    for name, kind in ADDED_COLUMNS:
+        if name not in existing:
+            ctx.spark.sql(f"ALTER TABLE {table} ADD COLUMNS ({name} {kind})")
 
 
-SEGMENT_METRICS = ("rmsse", "mae_p50", "pinball_p10", "pinball_p50", "pinball_p90", "spl", "coverage_80")
+SUMMARY_METRICS = ("mae", "rmse", "mase_median", "wape", "bias", "coverage_80", "pit_coverage_80")
+SEGMENT_METRICS = (
+    "rmsse", "mae_p50", "pinball_p10", "pinball_p50", "pinball_p90", "spl", "coverage_80", "pit_coverage_80",
+)  # fmt: skip
 # The published method and the references every segment is reported against (forecast/backtest.py REFERENCE_MODELS).
 REPORTED_MODELS = {"auto": "published", "seasonal_naive": "seasonal naive", "dow_mean": "12-week dow mean"}
 
@@ -108,19 +116,20 @@ def segment_metrics(segments: pd.DataFrame) -> dict[str, float]:
 
 
 def segment_line(segments: pd.DataFrame) -> str:
-    """The step's summary: per segment, RMSSE / p50 MAE / scaled pinball / coverage of the published method and
-    of the references (means over the segment's series)."""
+    """The step's summary: per segment, RMSSE / p50 MAE / scaled pinball / coverage (closed, then ties split) of the
+    published method and of the references (means over the segment's series)."""
     table = segments.set_index(["model", "segment"])
     parts = []
     for segment in sorted(segments["segment"].unique(), key=lambda s: (s == "all", s)):
         scores = [
             f"{label} {row['rmsse']:.3f}/{row['mae_p50']:.3f}/{row['spl']:.3f}/{row['coverage_80']:.3f}"
+            f"/{row['pit_coverage_80']:.3f}"
             for model, label in REPORTED_MODELS.items()
             if (model, segment) in table.index
             for row in [table.loc[(model, segment)]]
         ]
         parts.append(f"[{segment}] " + ", ".join(scores))
-    return "RMSSE/p50 MAE/scaled pinball/coverage per segment: " + " ".join(parts)
+    return "RMSSE/p50 MAE/scaled pinball/coverage/coverage ties split per segment: " + " ".join(parts)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,8 +18,11 @@ falls back). ``status`` is ``ok`` when every origin was evaluated, else the most
 
 Each output is scored by what it is for: the mean by MAE, RMSE, MASE and RMSSE (M5: RMSE over the in-sample RMS
 of one-day changes), ``p50`` by absolute error (``mae_p50``), p10/p50/p90 by pinball loss scaled by the in-sample
-mean absolute one-day change (``pinball_p*``, mean ``spl``), and ``[p10, p90]`` by coverage. ``rate_bucket``
-segments the series by mean daily demand over the 8 weeks before the first origin (``<0.5`` .. ``>=10``).
+mean absolute one-day change (``pinball_p*``, mean ``spl``), and ``[p10, p90]`` by coverage, both as the share of
+days inside the closed band (``coverage_80``) and with a count on a band edge split by how much of its probability
+lies inside (``pit_coverage_80``, :func:`~.metrics.split_inside`: 0.8 for a calibrated forecast of any counts,
+where the closed band of small counts holds far more). ``rate_bucket`` segments the series by mean daily demand
+over the 8 weeks before the first origin (``<0.5`` .. ``>=10``).
 
 Origins are ``as_of - horizon - step * k`` (k = 0 .. origins - 1), so the last window ends on ``as_of``; each
 model sees at most ``history_days`` days before its origin. Errors pool every origin and horizon day; MASE is
@@ -69,11 +72,11 @@ ACCURACY_SCHEMA = (
     "as_of date, model string, n_origins int, mae double, rmse double, mase double, wape double, bias double, "
     "coverage_80 double, is_selected boolean, status string, error string, rmsse double, mae_p50 double, "
     "pinball_p10 double, pinball_p50 double, pinball_p90 double, spl double, rate_bucket string, "
-    "quantile_method string"
+    "quantile_method string, pit_coverage_80 double"
 )
 METRICS = (
     "mae", "rmse", "mase", "wape", "bias", "coverage_80", "rmsse", "mae_p50",
-    "pinball_p10", "pinball_p50", "pinball_p90", "spl",
+    "pinball_p10", "pinball_p50", "pinball_p90", "spl", "pit_coverage_80",
 )  # fmt: skip
 RATE_DAYS = metrics.RATE_DAYS
 
@@ -92,6 +95,7 @@ class _Tally:
     lower: list[np.ndarray] = field(default_factory=list)
     median: list[np.ndarray] = field(default_factory=list)
     upper: list[np.ndarray] = field(default_factory=list)
+    inside: list[np.ndarray] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -102,6 +106,7 @@ class _Tally:
         self.lower.append(bounds[:, 0])
         self.median.append(bounds[:, 1])
         self.upper.append(bounds[:, 2])
+        self.inside.append(forecast.split_inside(actual, bounds[:, 0], bounds[:, 2]))
         self.record(forecast.status, forecast.error)
 
     def record(self, outcome: str, error: str | None) -> None:
@@ -135,6 +140,7 @@ class _Tally:
                 "wape": metrics.wape(actual, mean),
                 "bias": metrics.bias(actual, mean),
                 "coverage_80": metrics.interval_coverage(actual, lower, upper),
+                "pit_coverage_80": float(np.mean(np.concatenate(self.inside))),
                 "rmsse": metrics.rmsse(actual, mean, m5[0]),
                 "mae_p50": metrics.mae(actual, median),
                 "spl": float(np.mean(list(losses.values()))),

@@ -132,10 +132,20 @@ class DistributionConfig(StrictModel):
         description="how quantiles are drawn from the distribution; each segment publishes the best (quantile_methods)",
     )
     coverage_min: float = Field(
-        0.78, ge=0, le=1, description="share of held-out backtest days [p10, p90] must hold for a method to be chosen"
+        0.78,
+        ge=0,
+        le=1,
+        description="share of held-out backtest days [p10, p90] must hold, ties at its edges split (metrics."
+        "split_inside), for a method to be chosen",
     )
     min_pooled_days: int = Field(
         280, ge=0, description="held-out days a segment needs to choose its method; fewer: the first method"
+    )
+    switch_z: float = Field(
+        2.0,
+        ge=0,
+        description="standard errors (series as clusters) by which another method's held-out pinball loss must beat "
+        "the first method's to be published instead",
     )
     target_coverage: float = Field(
         0.8, ge=0.5, le=0.99, description="share of days the calibrated method's [p10, p90] should hold"

@@ -78,6 +78,19 @@ def cumulative(counts: np.ndarray, mean: np.ndarray, variance: np.ndarray, famil
     return _cdf(np.asarray(counts, dtype=float), mean, variance, family)
 
 
+def cdf_around(
+    actual: np.ndarray, mean: np.ndarray, variance: np.ndarray, family: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """``F(y - 1)`` and ``F(y)`` of each day's count ``y``: its non-randomized PIT is uniform between them. A point
+    mass sits where :func:`count_quantiles` puts it."""
+    y = np.asarray(actual, dtype=float)
+    mean = np.asarray(mean, dtype=float)
+    if family == DEGENERATE:
+        point = np.ceil(mean - 1e-9)
+        return (y - 1 >= point).astype(float), (y >= point).astype(float)
+    return _cdf(y - 1, mean, variance, family), _cdf(y, mean, variance, family)
+
+
 def interval_levels(coverage: float) -> tuple[float, float]:
     """Quantile levels of the central interval holding ``coverage``: 0.8 -> (0.1, 0.9)."""
     return (1 - coverage) / 2, (1 + coverage) / 2

@@ -30,9 +30,11 @@ from lakehouse_inv.forecast.distribution import (
     NOMINAL_COVERAGE,
     CountDistribution,
     calibrated_quantiles,
+    cdf_around,
     count_quantiles,
     coverage_target,
     fit_count_distribution,
+    interval_levels,
 )
 from lakehouse_inv.forecast.history import SeriesHistory
 from lakehouse_inv.forecast.quantile_methods import (
@@ -79,6 +81,23 @@ class SeriesForecast:
     @property
     def variance(self) -> np.ndarray:
         return self.distribution.variance(self.mean)
+
+    def band_levels(self) -> tuple[float, float]:
+        """The levels of the distribution at which :meth:`quantiles` draws the ends of ``[p10, p90]``: the conformal
+        levels where those are used, else the nominal ones (a calibrated or a model's own band is then judged by how
+        far it moved off them, :func:`~.metrics.split_inside`)."""
+        nominal = interval_levels(NOMINAL_COVERAGE)
+        drawn_by_map = self.quantile_method == CONFORMAL and self.level_map is not None
+        if drawn_by_map and self.fixed_quantiles is None and self.distribution.family != DEGENERATE and self.mean.any():
+            low, high = self.level_map.levels(nominal)
+            return float(low), float(high)
+        return nominal
+
+    def split_inside(self, actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """Per day, how much of the actual count's probability lies inside ``[lower, upper]`` (the published
+        ``[p10, p90]``), ties at the edges split: :func:`~.metrics.split_inside`."""
+        below, at = cdf_around(actual, self.mean, self.variance, self.distribution.family)
+        return metrics.split_inside(actual, lower, upper, below, at, self.band_levels())
 
     def quantiles(self, levels: Sequence[float], coverage: float) -> np.ndarray:
         """Integer quantiles per day at ``levels`` by :attr:`quantile_method`: the distribution's own, with the ends
@@ -290,6 +309,7 @@ def with_quantiles(
             methods=options.quantile_methods,
             coverage_min=options.coverage_min,
             min_days=options.min_pooled_days,
+            switch_z=options.switch_z,
         )
     choice = choices[evidence.segment]
     target = interval_target(evidence, config) if choice.method == CALIBRATED else None

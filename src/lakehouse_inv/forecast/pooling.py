@@ -31,9 +31,17 @@ import pandas as pd
 
 from lakehouse_inv.forecast import metrics
 from lakehouse_inv.forecast.config import ForecastConfig
+from lakehouse_inv.forecast.distribution import cdf_around
 from lakehouse_inv.forecast.engine import SeriesForecast, with_quantiles
 from lakehouse_inv.forecast.history import DATE_COLUMN, DEMAND_COLUMN, _day_numbers, as_date, prepare_history
-from lakehouse_inv.forecast.quantile_methods import SCORED_LEVELS, Score, choose, choose_per_segment, score_quantiles
+from lakehouse_inv.forecast.quantile_methods import (
+    SCORED_LEVELS,
+    Score,
+    choose,
+    choose_per_segment,
+    paired_noise,
+    score_quantiles,
+)
 from lakehouse_inv.forecast.series import forecast_frame, forecast_series, key_columns, series_forecast
 
 WEEK = 7
@@ -81,6 +89,7 @@ def forecast_group(
         methods=options.quantile_methods,
         coverage_min=options.coverage_min,
         min_days=options.min_pooled_days,
+        switch_z=options.switch_z,
     )
     results = [(rows, with_quantiles(forecast, config, choices), n_obs) for rows, forecast, n_obs in results]
     if config.global_model.enabled:
@@ -122,20 +131,34 @@ def with_global_model(
         return results
     earlier = as_of - dt.timedelta(days=eval_days)
     totals: dict[str, dict[str, Score]] = {}
-    for (i, (history, scale)), quantiles in zip(histories.items(), trials.quantiles, strict=True):
+    by_series: dict[str, dict[str, list[Score]]] = {}
+    for (i, (history, scale)), mean, quantiles in zip(histories.items(), trials.mean, trials.quantiles, strict=True):
         rows = results[i][0]
         actual = history.demand[-eval_days:]
         own, _ = series_forecast(rows, config=config, as_of=earlier)
         own_q = own.quantiles(list(SCORED_LEVELS), 0.8)[:eval_days]
         segment = metrics.rate_bucket(float(np.mean(history.demand[-metrics.RATE_DAYS :]))) or "unknown"
-        for name, q in (("per_series", own_q), (GLOBAL_MODEL, quantiles[:eval_days][:, scored])):
-            score = score_quantiles(actual, q, scale)
+        # the global model publishes its own quantiles with the per-series distribution family around its mean
+        trial = replace(own, mean=np.asarray(mean, dtype=float), fixed_quantiles={})
+        for name, forecast, q in (
+            ("per_series", own, own_q),
+            (GLOBAL_MODEL, trial, quantiles[:eval_days][:, scored]),
+        ):
+            family = forecast.distribution.family
+            cdf = cdf_around(actual, forecast.mean[:eval_days], forecast.variance[:eval_days], family)
+            score = score_quantiles(actual, q, scale, cdf, forecast.band_levels())
             totals.setdefault(segment, {})[name] = totals.get(segment, {}).get(name, Score(0.0, 0.0, 0)) + score
+            by_series.setdefault(segment, {}).setdefault(name, []).append(score)
     winners = {
         segment: scores
         for segment, scores in totals.items()
         if choose(
-            scores, config.distribution.coverage_min, ["per_series", GLOBAL_MODEL], config.distribution.min_pooled_days
+            scores,
+            config.distribution.coverage_min,
+            ["per_series", GLOBAL_MODEL],
+            config.distribution.min_pooled_days,
+            {GLOBAL_MODEL: paired_noise(by_series[segment]["per_series"], by_series[segment][GLOBAL_MODEL])},
+            config.distribution.switch_z,
         )
         == GLOBAL_MODEL
     }
@@ -152,7 +175,8 @@ def with_global_model(
             continue
         rows, forecast, n_obs = results[i]
         scores = {
-            m: {"pinball": s.pinball, "coverage": s.coverage, "days": s.days} for m, s in winners[segment].items()
+            m: {"pinball": s.pinball, "coverage": s.coverage, "pit_coverage": s.pit_coverage, "days": s.days}
+            for m, s in winners[segment].items()
         }
         params = forecast.params | {"global_model": {"segment": segment, "scores": scores, "replaced": forecast.model}}
         explicit = {level: quantiles[:, j] for j, level in enumerate(levels)}

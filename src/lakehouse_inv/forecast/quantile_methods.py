@@ -40,6 +40,7 @@ from lakehouse_inv.forecast.distribution import (
     NOMINAL_COVERAGE,
     CountDistribution,
     calibrated_quantiles,
+    cdf_around,
     count_quantiles,
     coverage_target,
     cumulative,
@@ -90,14 +91,21 @@ def level_map(low: np.ndarray, high: np.ndarray) -> LevelMap | None:
 
 @dataclass(frozen=True)
 class Score:
-    """Scaled pinball loss summed over held-out days (mean of the scored levels per day) and days covered."""
+    """Scaled pinball loss summed over held-out days (mean of the scored levels per day), days inside the closed
+    band and days inside with ties at its edges split (:func:`~.metrics.split_inside`)."""
 
     loss: float
     covered: float
     days: int
+    split_covered: float = 0.0
 
     def __add__(self, other: Score) -> Score:
-        return Score(self.loss + other.loss, self.covered + other.covered, self.days + other.days)
+        return Score(
+            self.loss + other.loss,
+            self.covered + other.covered,
+            self.days + other.days,
+            self.split_covered + other.split_covered,
+        )
 
     @property
     def pinball(self) -> float:
@@ -107,13 +115,26 @@ class Score:
     def coverage(self) -> float:
         return self.covered / self.days if self.days else np.nan
 
+    @property
+    def pit_coverage(self) -> float:
+        return self.split_covered / self.days if self.days else np.nan
 
-def score_quantiles(actual: np.ndarray, quantiles: np.ndarray, scale: float) -> Score:
-    """``quantiles`` at :data:`SCORED_LEVELS`; the interval is the first and last column."""
+
+def score_quantiles(
+    actual: np.ndarray,
+    quantiles: np.ndarray,
+    scale: float,
+    cdf: tuple[np.ndarray, np.ndarray],
+    band_levels: tuple[float, float],
+) -> Score:
+    """``quantiles`` at :data:`SCORED_LEVELS`; the interval is the first and last column, drawn at ``band_levels`` of
+    the distribution whose ``F(y - 1), F(y)`` are ``cdf``."""
     losses = [metrics.pinball(actual, quantiles[:, i], level) for i, level in enumerate(SCORED_LEVELS)]
     days = len(actual)
-    covered = float(np.sum((actual >= quantiles[:, 0]) & (actual <= quantiles[:, -1])))
-    return Score(float(np.mean(losses)) * days / scale, covered, days)
+    lower, upper = quantiles[:, 0], quantiles[:, -1]
+    covered = float(np.sum((actual >= lower) & (actual <= upper)))
+    split = float(np.sum(metrics.split_inside(actual, lower, upper, *cdf, band_levels)))
+    return Score(float(np.mean(losses)) * days / scale, covered, days, split)
 
 
 @dataclass(frozen=True)
@@ -155,6 +176,8 @@ class QuantileEvidence:
         held_actual, held_mean = self.actual[self.split :], self.predicted[self.split :]
         family = self.distribution.family
         variance = self.distribution.variance(held_mean)
+        cdf = cdf_around(held_actual, held_mean, variance, family)
+        nominal = (SCORED_LEVELS[0], SCORED_LEVELS[-1])
         if method == DISTRIBUTION:
             levels = list(SCORED_LEVELS)
         elif method == CONFORMAL:
@@ -176,8 +199,9 @@ class QuantileEvidence:
             bounds = calibrated_quantiles(
                 held_mean, variance, family, list(SCORED_LEVELS), coverage=NOMINAL_COVERAGE, target=target
             )
-            return score_quantiles(held_actual, bounds, self.scale)
-        return score_quantiles(held_actual, count_quantiles(held_mean, variance, family, levels), self.scale)
+            return score_quantiles(held_actual, bounds, self.scale, cdf, nominal)
+        quantiles = count_quantiles(held_mean, variance, family, levels)
+        return score_quantiles(held_actual, quantiles, self.scale, cdf, (levels[0], levels[-1]))
 
 
 def quantile_evidence(
@@ -218,29 +242,66 @@ class QuantileChoice:
     segment: str
 
     def describe(self) -> dict:
-        return {
+        described = {
             "method": self.method,
             "segment": self.segment,
             "scores": {
-                m: {"pinball": s.pinball, "coverage": s.coverage, "days": s.days} for m, s in self.scores.items()
+                m: {"pinball": s.pinball, "coverage": s.coverage, "pit_coverage": s.pit_coverage, "days": s.days}
+                for m, s in self.scores.items()
             },
         }
+        if self.levels is not None:  # so that anyone holding the forecast can redraw its quantiles
+            drawn = self.levels.levels(SCORED_LEVELS).tolist()
+            described["levels"] = dict(zip(map(str, SCORED_LEVELS), drawn, strict=True))
+        return described
 
 
-def choose(scores: Mapping[str, Score], coverage_min: float, order: Sequence[str], min_days: int = 0) -> str:
-    """Lowest pinball loss among the methods covering at least ``coverage_min``; with none, the best-covering.
-    Fewer than ``min_days`` held-out days are too little evidence to leave the first method of ``order``."""
+def paired_noise(first: Sequence[Score], other: Sequence[Score]) -> float:
+    """Standard error of the per-day pinball loss difference between two methods scored on the same series' days,
+    with each series as a cluster (its days share a level and a model, so they are not independent draws)."""
+    days = np.array([s.days for s in first], dtype=float)
+    diff = np.array([o.loss - f.loss for f, o in zip(first, other, strict=True)])
+    total = days.sum()
+    if len(diff) < 2 or total <= 0:
+        return np.inf
+    residual = diff - days * diff.sum() / total
+    return float(np.sqrt(len(diff) / (len(diff) - 1) * np.sum(residual**2)) / total)
+
+
+def choose(
+    scores: Mapping[str, Score],
+    coverage_min: float,
+    order: Sequence[str],
+    min_days: int = 0,
+    noise: Mapping[str, float] | None = None,
+    switch_z: float = 0.0,
+) -> str:
+    """Lowest pinball loss among the methods whose band holds at least ``coverage_min`` of the days with ties split
+    (:attr:`Score.pit_coverage`); with none, the best-covering. Fewer than ``min_days`` held-out days are too little
+    evidence to leave the first method of ``order``, and so is a lead over an honest first method of no more than
+    ``switch_z`` times ``noise[method]`` (:func:`paired_noise`): a choice by noise costs on the next days."""
     known = [m for m in order if m in scores and scores[m].days]
+    first = order[0] if order else DISTRIBUTION
     if not known or max(scores[m].days for m in known) < min_days:
-        return order[0] if order else DISTRIBUTION
-    honest = [m for m in known if scores[m].coverage >= coverage_min]
-    if honest:
-        return min(honest, key=lambda m: scores[m].pinball)
-    return max(known, key=lambda m: scores[m].coverage)
+        return first
+    honest = [m for m in known if scores[m].pit_coverage >= coverage_min]
+    if not honest:
+        return max(known, key=lambda m: scores[m].pit_coverage)
+    best = min(honest, key=lambda m: scores[m].pinball)
+    if best != first and first in honest and noise is not None:
+        lead = scores[first].pinball - scores[best].pinball
+        if lead <= switch_z * noise.get(best, np.inf):
+            return first
+    return best
 
 
 def choose_per_segment(
-    evidence: Iterable[QuantileEvidence | None], *, methods: Sequence[str], coverage_min: float, min_days: int = 0
+    evidence: Iterable[QuantileEvidence | None],
+    *,
+    methods: Sequence[str],
+    coverage_min: float,
+    min_days: int = 0,
+    switch_z: float = 0.0,
 ) -> dict[str, QuantileChoice]:
     """Pool the evidence of the series by segment and choose each segment's method (module docstring)."""
     by_segment: dict[str, list[QuantileEvidence]] = {}
@@ -257,6 +318,7 @@ def choose_per_segment(
             choices[segment] = QuantileChoice(first, levels, {}, segment)
             continue
         totals: dict[str, Score] = {}
+        per_series: dict[str, list[Score]] = {}
         for method in methods:
             fitted = None
             if method == CONFORMAL:
@@ -264,7 +326,9 @@ def choose_per_segment(
             scores = [item.score(method, fitted) for item in items]
             if scores and all(score is not None for score in scores):
                 totals[method] = sum(scores[1:], scores[0])
-        method = choose(totals, coverage_min, methods, min_days)
+                per_series[method] = scores
+        noise = {m: paired_noise(per_series[first], s) for m, s in per_series.items() if first in per_series}
+        method = choose(totals, coverage_min, methods, min_days, noise, switch_z)
         levels = None
         if method == CONFORMAL:
             levels = level_map(*(np.concatenate(p) for p in zip(*(i.all_pit for i in items), strict=True)))
