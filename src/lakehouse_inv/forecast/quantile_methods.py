@@ -162,6 +162,12 @@ class QuantileEvidence:
     def _pit(self) -> tuple[np.ndarray, np.ndarray]:
         return pit_bounds(self.actual, self.predicted, self.distribution)
 
+    @cached_property
+    def _held_cdf(self) -> tuple[np.ndarray, np.ndarray]:
+        """``F(y - 1), F(y)`` of the held-out days at the means their quantiles are drawn from (every method's)."""
+        mean = self.predicted[self.split :]
+        return cdf_around(self.actual[self.split :], mean, self.distribution.variance(mean), self.distribution.family)
+
     @property
     def fit_pit(self) -> tuple[np.ndarray, np.ndarray]:
         fit = slice(0, self.split) if self.split else slice(None)  # one origin: fitted and scored in-sample
@@ -176,7 +182,7 @@ class QuantileEvidence:
         held_actual, held_mean = self.actual[self.split :], self.predicted[self.split :]
         family = self.distribution.family
         variance = self.distribution.variance(held_mean)
-        cdf = cdf_around(held_actual, held_mean, variance, family)
+        cdf = self._held_cdf
         nominal = (SCORED_LEVELS[0], SCORED_LEVELS[-1])
         if method == DISTRIBUTION:
             levels = list(SCORED_LEVELS)
