@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.distribution import CountDistribution
@@ -196,3 +197,25 @@ def test_a_segment_where_the_global_model_wins_on_the_last_days_publishes_its_fo
         assert scores["global_gbm"]["pinball"] == 0 and scores["per_series"]["pinball"] > 0
     off = forecast_group(past, config=ForecastConfig(), key_cols=["series_id"], group_col="group_id", as_of=cut.date())
     assert not (off["model"] == "global_gbm").any()
+
+
+def test_a_conformal_band_splits_its_edge_ties_at_the_levels_it_was_drawn_at() -> None:
+    """Pooled PITs spread twice as wide as the model says: the conformal levels move outwards, the band is drawn
+    there, and a count on an edge is split at those levels, not the nominal ones."""
+    from lakehouse_inv.forecast.engine import SeriesForecast
+    from lakehouse_inv.forecast.quantile_methods import PIT_GRID, LevelMap
+
+    share = np.interp(PIT_GRID, [0, 0.1, 0.9, 1], [0, 0.2, 0.8, 1])  # 20% of days below the model's p10
+    forecast = SeriesForecast(
+        np.full(5, 6.0), CountDistribution("poisson"), "m", {}, quantile_method=CONFORMAL, level_map=LevelMap(share)
+    )
+    low, high = forecast.band_levels()
+    assert (low, high) == pytest.approx(tuple(LevelMap(share).levels([0.1, 0.9])))
+    assert (low, high) == pytest.approx((0.05, 0.95))
+    bounds = forecast.quantiles([0.1, 0.9], 0.8)
+    y = bounds[:, 0].astype(float)  # every day on the lower edge
+    inside = forecast.split_inside(y, bounds[:, 0], bounds[:, 1])
+    below, at = stats.poisson.cdf(y - 1, 6.0), stats.poisson.cdf(y, 6.0)
+    assert inside == pytest.approx((at - np.maximum(below, low)) / (at - below))
+    nominal = SeriesForecast(np.full(5, 6.0), CountDistribution("poisson"), "m", {})
+    assert nominal.band_levels() == pytest.approx((0.1, 0.9))

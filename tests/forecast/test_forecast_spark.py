@@ -139,3 +139,16 @@ def test_forecast_file_rejects_a_file_without_required_columns(tmp_path, capsys)
     source.write_text("id,day,qty\n1,2025-01-01,3\n")
     assert forecast_file_main(["--input", str(source), "--output", str(tmp_path / "o.csv")]) == 2
     assert "missing required column(s) series_id, date, demand" in capsys.readouterr().err
+
+
+def test_a_forecast_accuracy_table_from_before_the_added_columns_gets_them(spark, tmp_path):
+    """Older warehouses keep their rows: the backtest adds each later column (NULL on old rows) before writing."""
+    from types import SimpleNamespace
+
+    path = tmp_path / "old_accuracy"
+    spark.createDataFrame([("S1", 0.8)], "store_id string, coverage_80 double").write.format("delta").save(str(path))
+    table = f"delta.`{path}`"
+    forecast_job._add_new_columns(SimpleNamespace(spark=spark, table=lambda layer, name: table))
+    columns = spark.table(table).columns
+    assert columns == ["store_id", "coverage_80", *(name for name, _ in forecast_job.ADDED_COLUMNS)]
+    assert spark.table(table).first()["pit_coverage_80"] is None
