@@ -148,7 +148,7 @@ def test_a_forecast_accuracy_table_from_before_the_added_columns_gets_them(spark
     path = tmp_path / "old_accuracy"
     spark.createDataFrame([("S1", 0.8)], "store_id string, coverage_80 double").write.format("delta").save(str(path))
     table = f"delta.`{path}`"
-    forecast_job._add_new_columns(SimpleNamespace(spark=spark, table=lambda layer, name: table))
+    backtest_job._add_new_columns(SimpleNamespace(spark=spark, table=lambda layer, name: table))
     columns = spark.table(table).columns
-    assert columns == ["store_id", "coverage_80", *(name for name, _ in forecast_job.ADDED_COLUMNS)]
+    assert columns == ["store_id", "coverage_80", *(name for name, _ in backtest_job.ADDED_COLUMNS)]
     assert spark.table(table).first()["pit_coverage_80"] is None
