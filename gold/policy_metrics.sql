@@ -1,10 +1,11 @@
 -- gold.policy_metrics: policies scored against the baseline on the same demand.
--- Grain: one row per as_of, evaluation, policy_id, store_id ('ALL' = whole chain), period.
+-- Grain: one row per as_of, evaluation, policy_id, store_id ('ALL' = whole chain), segment ('all' = every item), period.
 CREATE TABLE IF NOT EXISTS ${gold}.policy_metrics (
   as_of                           DATE   NOT NULL COMMENT 'Evaluation date (periods end here)',
   evaluation                      STRING NOT NULL COMMENT 'walk_forward (re-forecast and re-optimized on the policy schedule from data up to each decision) or replay (latest parameters replayed over the past horizon)',
   policy_id                       STRING NOT NULL COMMENT 'Policy, baseline or reference rule; recommended = each item under its recommended policy (walk_forward, evaluation window only)',
   store_id                        STRING NOT NULL COMMENT 'Store ID, or ALL for the whole chain',
+  segment                         STRING NOT NULL COMMENT 'all | perishable (products with a shelf life) | non_perishable: the items the row covers',
   period                          STRING NOT NULL COMMENT 'last_week (7 days) | last_month (28) | last_quarter (91) | horizon (replay: the whole horizon; walk_forward: the evaluation window) | selection (walk_forward: the window the recommendation was chosen on)',
   period_start                    DATE            COMMENT 'First day of the period',
   period_end                      DATE            COMMENT 'Last day of the period (= as_of)',
@@ -28,6 +29,9 @@ CREATE TABLE IF NOT EXISTS ${gold}.policy_metrics (
   sold                            DOUBLE          COMMENT 'Units sold',
   disposed                        DOUBLE          COMMENT 'Units expired',
   orders                          DOUBLE          COMMENT 'Orders placed',
+  gross_margin                    DOUBLE          COMMENT '(TR - purchase cost of the units sold) / TR',
+  waste_rate                      DOUBLE          COMMENT 'Units disposed / units received',
+  ordering_cost_share             DOUBLE          COMMENT 'Ordering cost (shipments + freight) / TR',
   baseline_id                     STRING          COMMENT 'The baseline compared with (on the same items)',
   total_revenue_baseline          DOUBLE          COMMENT 'Baseline TR on the same items',
   normalized_revenue_baseline     DOUBLE          COMMENT 'Baseline NR on the same items',
@@ -53,8 +57,13 @@ CREATE TABLE IF NOT EXISTS ${gold}.policy_metrics (
   stockout_cost_improvement       DOUBLE          COMMENT 'Relative reduction of stock-out cost (positive = cheaper)',
   disposal_cost_improvement       DOUBLE          COMMENT 'Relative reduction of disposal cost (positive = cheaper)',
   total_cost_improvement          DOUBLE          COMMENT 'Relative reduction of total cost (positive = cheaper)',
+  profit_gain                     DOUBLE          COMMENT 'Profit - baseline profit on the same items (money)',
+  profit_gain_share               DOUBLE          COMMENT 'profit_gain / baseline TR on the same items',
+  profit_ceiling                  DOUBLE          COMMENT 'Best profit attainable on the same items and period with the true demand (and deliveries) known in advance: an exact lot-sizing MIP per shipment group, an upper bound for every policy',
+  gain_captured                   DOUBLE          COMMENT '(profit - baseline profit) / (profit_ceiling - baseline profit); null when that gap is within 0.5 % of revenue or there is no ceiling (see ceiling_note)',
+  ceiling_note                    STRING          COMMENT 'Why gain_captured is null, or that the ceiling is a bound, or a profit above the ceiling; null otherwise',
   _run_id                         STRING          COMMENT 'Run that last changed this row',
   _updated_at                     TIMESTAMP       COMMENT 'When this row was last changed'
 )
 USING DELTA
-COMMENT 'Policy metrics (TR, NR, NSE, TOR, fill rate, CSL, costs, profit) and improvement over the baseline per evaluation x policy x store x period.';
+COMMENT 'Policy metrics (TR, NR, NSE, TOR, fill rate, CSL, costs, profit, margin, waste) and improvement over the baseline and the profit ceiling per evaluation x policy x store x segment x period.';

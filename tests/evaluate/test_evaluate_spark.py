@@ -129,3 +129,73 @@ def test_service_cover_baseline_reads_service_level_shelf_life_and_variability(s
     assert perishable["prior_daily_variance"] == 6.0 and perishable["lead_days"] == 3
     assert (lasting["review_period"], lasting["cover_days"]) == (7, 7 + 12)
     assert lasting["safety_z"] == pytest.approx(NormalDist().inv_cdf(0.9)) and np.isnan(lasting["sell_within_days"])
+
+
+def test_segments_split_every_store_and_the_chain(spark, replay_rows):
+    segment = np.where(replay_rows["product_id"] == "P2", "perishable", "non_perishable")
+    rows = spark.createDataFrame(replay_rows.assign(segment=segment))
+    scored = (
+        period_metrics(rows, [("horizon", START, AS_OF)]).toPandas().set_index(["policy_id", "store_id", "segment"])
+    )
+    for store in ("S1", "S2", ALL_STORES):
+        assert {s for p, st, s in scored.index if st == store} == {"all", "perishable", "non_perishable"}
+    whole, parts = scored.loc[("sQ", ALL_STORES, "all")], scored.loc[("sQ", ALL_STORES)].drop("all")
+    assert whole["profit"] == pytest.approx(parts["profit"].sum())
+    perishable = replay_rows[(replay_rows["policy_id"] == "sQ") & (replay_rows["product_id"] == "P2")]
+    cell = scored.loc[("sQ", ALL_STORES, "perishable")]
+    revenue = perishable["revenue"].sum()
+    assert cell["gross_margin"] == pytest.approx((revenue - perishable["purchase_cost"].sum()) / revenue)
+    assert cell["waste_rate"] == pytest.approx(perishable["disposed"].sum() / perishable["received"].sum())
+    assert cell["ordering_cost_share"] == pytest.approx(perishable["ordering_cost"].sum() / revenue)
+    assert scored.loc[("sQ", ALL_STORES, "non_perishable"), "waste_rate"] == 0
+
+
+def test_gain_captured_is_the_share_of_the_gap_to_the_ceiling_and_null_with_a_reason(spark):
+    from chispa import assert_df_equality
+
+    from lakehouse_inv.evaluate.gain import with_ceiling
+
+    key = "policy_id string, store_id string, segment string, period string"
+    metrics = spark.createDataFrame(
+        [
+            ("sQ", "ALL", "all", "horizon", 130.0, 100.0, 1000.0, 1000.0),  # 30 of the 60 to gain
+            ("baseline", "ALL", "all", "horizon", 100.0, 100.0, 1000.0, 1000.0),  # the baseline itself: 0
+            ("sQ", "S1", "all", "horizon", 50.0, 48.0, 1000.0, 1000.0),  # ceiling 51: 3 < 0.5 % of revenue
+            ("sQ", "S2", "all", "horizon", 80.0, 40.0, 1000.0, 1000.0),  # above its ceiling 70: a defect
+            ("recommended", "S2", "all", "horizon", 80.0, 40.0, 1000.0, 1000.0),  # above, but shares trucks
+            ("sQ", "S3", "all", "horizon", 80.0, 40.0, 1000.0, 1000.0),  # no ceiling
+            ("sQ", "S4", "all", "horizon", 80.0, 40.0, 1000.0, 1000.0),  # a dual bound
+        ],
+        f"{key}, profit double, profit_baseline double, total_revenue double, total_revenue_baseline double",
+    )
+    ceilings = spark.createDataFrame(
+        [
+            ("sQ", "ALL", "all", "horizon", 160.0, "optimal"),
+            ("baseline", "ALL", "all", "horizon", 160.0, "optimal"),
+            ("sQ", "S1", "all", "horizon", 51.0, "optimal"),
+            ("sQ", "S2", "all", "horizon", 70.0, "optimal"),
+            ("recommended", "S2", "all", "horizon", 70.0, "optimal"),
+            ("sQ", "S3", "all", "horizon", None, "error"),
+            ("sQ", "S4", "all", "horizon", 140.0, "bound, optimal"),
+        ],
+        f"{key}, profit_ceiling double, ceiling_status string",
+    )
+    out = with_ceiling(metrics, ceilings).select("policy_id", "store_id", "gain_captured", "ceiling_note")
+    expected = spark.createDataFrame(
+        [
+            ("sQ", "ALL", 0.5, None),
+            ("baseline", "ALL", 0.0, None),
+            ("sQ", "S1", None, "no gain to capture: the baseline is within 0.5 % of revenue of the ceiling"),
+            ("sQ", "S2", 40.0 / 30.0, "defect: profit above the ceiling"),
+            (
+                "recommended",
+                "S2",
+                40.0 / 30.0,
+                "above the ceiling: the portfolio's items share the trucks of the policies they ran under",
+            ),
+            ("sQ", "S3", None, "no ceiling: error"),
+            ("sQ", "S4", 0.4, "ceiling is a bound: bound, optimal"),
+        ],
+        "policy_id string, store_id string, gain_captured double, ceiling_note string",
+    )
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)

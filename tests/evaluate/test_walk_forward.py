@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from pyspark.sql import functions as F
 
@@ -143,6 +144,18 @@ def test_one_recommendation_per_store_product_and_an_out_of_sample_portfolio(wal
     levels = ctx.read("gold", "inventory_levels").where("evaluation = 'walk_forward'")
     assert levels.where("status <> 'ok'").count() == 0
     assert "Recommended policy per store-product" in ctx.report
+    # every store and the chain in all three segments, each with its profit ceiling; no replayed policy above it
+    chain = metrics[(metrics["store_id"] == "ALL") & (metrics["period"] == "horizon")]
+    assert set(chain["segment"]) == {"all", "perishable", "non_perishable"}
+    assert chain["profit_ceiling"].notna().all()
+    replayed = metrics[metrics["policy_id"] != "recommended"]
+    slack = np.maximum(0.01, 1e-6 * replayed["total_revenue"].abs())
+    assert (replayed["profit"] <= replayed["profit_ceiling"] + slack).all(), replayed[
+        replayed["profit"] > replayed["profit_ceiling"] + slack
+    ][["policy_id", "store_id", "segment", "period", "profit", "profit_ceiling"]]
+    baseline = metrics[(metrics["policy_id"] == "baseline") & metrics["gain_captured"].notna()]
+    assert (baseline["gain_captured"].abs() < 1e-9).all()
+    assert "ceiling" in ctx.report and "gain captured" in ctx.report
 
 
 def test_a_forecast_origin_never_sees_later_demand(walked) -> None:

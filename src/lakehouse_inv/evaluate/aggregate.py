@@ -1,7 +1,8 @@
 """Evaluation metrics in Spark: the formulas of :mod:`.metrics` (see its docstring) on replay rows.
 
-Per policy x store and chain-wide (``store_id = 'ALL'``), per period, plus the baseline's metrics on the
-*same items* and the signed improvement over it (positive = better).
+Per policy x store and chain-wide (``store_id = 'ALL'``) x segment (``all``, ``perishable``, ``non_perishable``,
+when the rows carry a ``segment``), per period, plus the baseline's metrics on the *same items* and the signed
+improvement over it (positive = better).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from lakehouse_inv.evaluate.metrics import (
 from lakehouse_inv.lakehouse.numeric import exact_sum
 
 ALL_STORES = "ALL"
-GROUP = ["policy_id", "store_id"]
+SEGMENT, ALL_SEGMENTS = "segment", "all"
+GROUP = ["policy_id", "store_id", SEGMENT]
 COMPARED = [*HIGHER_IS_BETTER, *LOWER_IS_BETTER]
 
 
@@ -32,21 +34,32 @@ def _ratio(numerator: Column, denominator: Column) -> Column:
 
 
 def period_metrics(rows: DataFrame, periods: Sequence[tuple[str, dt.date, dt.date]]) -> DataFrame:
-    """One row per policy_id x store_id (and ``ALL``) x period with TR, NR, NSE, TOR, fill rate, CSL and costs."""
+    """One row per policy_id x store_id (and ``ALL``) x segment (and ``all``; rows without a ``segment`` column
+    are all one segment ``all``) x period with TR, NR, NSE, TOR, fill rate, CSL, costs, gross margin (revenue −
+    purchase cost of the units sold, over revenue), waste rate (units disposed / units received) and ordering cost
+    share (of revenue)."""
+    segmented = SEGMENT in rows.columns
     frames = []
     for name, start, end in periods:
         window = rows.where((F.col("status") == "ok") & F.col("date").between(F.lit(start), F.lit(end)))
-        totals = window.rollup(*GROUP).agg(
+        if not segmented:
+            window = window.withColumn(SEGMENT, F.lit(ALL_SEGMENTS))
+        # every policy x (store or ALL) x (segment or all): the cube's sets that keep the policy (without segments
+        # only those that keep the constant segment 'all')
+        totals = window.cube(*GROUP).agg(
             F.countDistinct("store_id", "product_id").alias("items"),
             F.countDistinct("date").alias("n_days"),
             # exact sums: the metrics must not depend on how rows are split over partitions (see lakehouse.numeric)
-            *[exact_sum(c).alias(c) for c in SUMMED],
+            *[exact_sum(c).alias(c) for c in (*SUMMED, "received")],
+            *[F.grouping(c).alias(f"_all_{c}") for c in GROUP],
         )
+        keep = (F.col("_all_policy_id") == 0) & ((F.col("_all_segment") == 0) if not segmented else F.lit(True))
         average_value = F.col("inventory_value_end") / F.col("n_days")
         frames.append(
-            totals.where(F.col("policy_id").isNotNull()).select(
+            totals.where(keep).select(
                 "policy_id",
-                F.coalesce("store_id", F.lit(ALL_STORES)).alias("store_id"),
+                F.when(F.col("_all_store_id") == 1, F.lit(ALL_STORES)).otherwise(F.col("store_id")).alias("store_id"),
+                F.when(F.col("_all_segment") == 1, F.lit(ALL_SEGMENTS)).otherwise(F.col(SEGMENT)).alias(SEGMENT),
                 F.lit(name).alias("period"),
                 F.lit(start).alias("period_start"),
                 F.lit(end).alias("period_end"),
@@ -67,6 +80,9 @@ def period_metrics(rows: DataFrame, periods: Sequence[tuple[str, dt.date, dt.dat
                 "sold",
                 "disposed",
                 "orders",
+                _ratio(F.col("revenue") - F.col("purchase_cost"), F.col("revenue")).alias("gross_margin"),
+                _ratio(F.col("disposed"), F.col("received")).alias("waste_rate"),
+                _ratio(F.col("ordering_cost"), F.col("revenue")).alias("ordering_cost_share"),
             )
         )
     out = frames[0]
@@ -96,5 +112,11 @@ def with_improvement(metrics: DataFrame, baseline: DataFrame, baseline_id: str) 
         F.col("profit_baseline") >= F.lit(NEAR_ZERO_PROFIT) * F.abs(F.col("total_revenue_baseline"))
     )
     added["profit_improvement"] = F.when(meaningful, added["profit_improvement"])
+    # what a percentage cannot say, money and a share of the revenue can: profit − baseline profit, and that over the
+    # baseline's revenue on the same items
+    added["profit_gain"] = F.col("profit") - F.col("profit_baseline")
+    added["profit_gain_share"] = added["profit_gain"] / F.when(
+        F.col("total_revenue_baseline") != 0, F.col("total_revenue_baseline")
+    )
     # one projection: a withColumn per metric would analyse the growing plan once per column
     return metrics.join(base, [*GROUP, "period"], "left").withColumns(added)
