@@ -135,7 +135,10 @@ def test_segments_split_every_store_and_the_chain(spark, replay_rows):
     segment = np.where(replay_rows["product_id"] == "P2", "perishable", "non_perishable")
     rows = spark.createDataFrame(replay_rows.assign(segment=segment))
     scored = (
-        period_metrics(rows, [("horizon", START, AS_OF)]).toPandas().set_index(["policy_id", "store_id", "segment"])
+        period_metrics(rows, [("horizon", START, AS_OF)])
+        .toPandas()
+        .set_index(["policy_id", "store_id", "segment"])
+        .sort_index()
     )
     for store in ("S1", "S2", ALL_STORES):
         assert {s for p, st, s in scored.index if st == store} == {"all", "perishable", "non_perishable"}
