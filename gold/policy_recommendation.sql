@@ -19,6 +19,8 @@ CREATE TABLE IF NOT EXISTS ${gold}.policy_recommendation (
   selection_end        DATE            COMMENT 'Last day of the selection window (before the evaluation window)',
   evaluation_profit    DOUBLE          COMMENT 'Out of sample: profit of the recommended policy on the evaluation window',
   evaluation_fill_rate DOUBLE          COMMENT 'Out of sample: its fill rate on the evaluation window',
+  baseline_evaluation_profit    DOUBLE COMMENT 'Out of sample: profit of the baseline on the evaluation window',
+  baseline_evaluation_fill_rate DOUBLE COMMENT 'Out of sample: fill rate of the baseline on the evaluation window',
   _run_id              STRING          COMMENT 'Run that last changed this row',
   _updated_at          TIMESTAMP       COMMENT 'When this row was last changed'
 )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 SCREENSHOT_ENV = "LAKEHOUSE_INV_SCREENSHOT"
-PAGES = ["Policies", "Performance", "Inventory", "Stores", "Orders", "Configuration", "Run"]
+PAGES = ["Planner", "Policies", "Performance", "Inventory", "Stores", "Orders", "Configuration", "Run"]
 WAIT_S = 45
 
 
@@ -97,6 +97,7 @@ def save_screenshot(browser, target: Path) -> None:
 def test_every_page_loads_on_the_fixture(browser, dashboard):
     print(f"dashboard start-up: {dashboard.startup_s:.1f}s")
     expected = {
+        "Planner": ["Recommended portfolio, all stores, 2025-10-02 to 2025-12-31", "Items to review (2)", "25.0%"],
         "Policies": ["nvbudget", "optimal: 4, time_limit: 2", "2025-12-29", "2026-01-01 02:00"],
         "Performance": ["Last week to 2025-12-31, store ALL", "TR\n1,210\n+4.0%", "Fill rate", "NSE", "TOR"],
         "Inventory": ["stock-out day", "80% band (p10-p90)", "S01 x P01"],

@@ -11,12 +11,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from chispa import assert_df_equality
-from fixture_warehouse import ROOT
+from fixture_warehouse import ROOT, planner_metrics, recommendation_rows
 
 from lakehouse_inv.config import ConfigError
 from lakehouse_inv.dashboard.runs import CLI_ENV, RunInProgress, RunManager, RunRequest, progress_lines
 from lakehouse_inv.dashboard.settings import Settings, save_policies, validate_policies
-from lakehouse_inv.dashboard.views import card_values, latest_cards, policies_overview, policy_levels
+from lakehouse_inv.dashboard.views import (
+    card_values,
+    items_per_policy,
+    items_to_review,
+    latest_cards,
+    planner_summary,
+    policies_overview,
+    policy_levels,
+)
 from lakehouse_inv.generate_orders.selection import EXPORT_COLUMNS, orders_csv, select_order_rows
 from lakehouse_inv.pipeline.configs import load_configs
 from lakehouse_inv.pipeline.context import JobContext
@@ -228,3 +236,31 @@ def test_page_tables():
     assert values["TR"] == ("2,000", "-3.1%")
     assert values["Fill rate"] == ("93.4%", None)
     assert values["NSE"] == ("–", None)
+
+
+def test_planner_page_tables():
+    metrics = pd.DataFrame(planner_metrics())
+    metrics["as_of"] = pd.to_datetime(metrics["as_of"])
+    older = metrics.assign(as_of=metrics["as_of"] - pd.Timedelta(days=7), profit=0.0)  # only the newest counts
+    summary = planner_summary(pd.concat([older, metrics])).set_index("segment")
+    assert list(summary.index) == ["all", "perishable", "non_perishable"]
+    whole = summary.loc["all"]
+    assert (whole["profit"], whole["baseline profit"], whole["ceiling"]) == (1500.0, 1000.0, 3000.0)
+    assert whole["gain captured"] == 0.25 and whole["waste"] == 0.03 and whole["baseline waste"] == 0.05
+    assert whole["gain vs baseline"] == "+500 (+2.5% of revenue)"
+    assert planner_summary(metrics[metrics["policy_id"] != "recommended"]).empty
+    recommendation = pd.DataFrame(recommendation_rows())
+    per_policy = items_per_policy(recommendation)
+    assert dict(zip(per_policy["policy_id"], per_policy["items"], strict=True)) == {"RS": 2, "baseline": 2, "sQ": 2}
+    review = items_to_review(recommendation)
+    assert list(zip(review["store"], review["product"], review["why"], strict=True)) == [
+        ("S01", "P01", "loses to the baseline"),
+        ("S02", "P02", "misses its service level"),
+    ]
+    assert review.loc[0, "vs baseline"] == -20.0
+
+
+def test_profit_card_shows_money_and_share_of_revenue_never_a_percentage_of_a_loss():
+    row = pd.Series({"profit": -50.0, "profit_gain": 150.0, "profit_gain_share": 0.015, "profit_improvement": None})
+    values = {label: (value, delta) for label, value, delta in card_values(row)}
+    assert values["Profit"] == ("-50", "+150 (+1.5% of revenue)")

@@ -139,7 +139,8 @@ def test_one_recommendation_per_store_product_and_an_out_of_sample_portfolio(wal
     recommended = metrics[metrics["policy_id"] == "recommended"]
     assert set(recommended["period"]) == {"last_week", "horizon"}  # evaluation-window periods only
     assert "selection" in set(metrics.loc[metrics["policy_id"] == "baseline", "period"])
-    whole = recommended[(recommended["store_id"] == "ALL") & (recommended["period"] == "horizon")].iloc[0]
+    chain = recommended[(recommended["store_id"] == "ALL") & (recommended["period"] == "horizon")]
+    whole = chain[chain["segment"] == "all"].iloc[0]
     assert whole["items"] == items and 0 < whole["fill_rate"] <= 1
     levels = ctx.read("gold", "inventory_levels").where("evaluation = 'walk_forward'")
     assert levels.where("status <> 'ok'").count() == 0

@@ -1,4 +1,4 @@
-"""The Streamlit entry point (``streamlit run app.py``, started by ``lakehouse-inv dashboard``): seven pages over
+"""The Streamlit entry point (``streamlit run app.py``, started by ``lakehouse-inv dashboard``): eight pages over
 the gold tables. Configuration comes from ``$LAKEHOUSE_INV_CONF`` / ``$LAKEHOUSE_INV_ENV`` (see :mod:`.settings`),
 the warehouse from ``pipeline.yml``'s ``warehouse_dir`` relative to the working directory, as for the jobs. With a
 password set, :mod:`.login`'s page comes first."""
@@ -10,7 +10,8 @@ import streamlit as st
 from lakehouse_inv.dashboard import login, screens
 
 PAGES = [
-    st.Page(screens.policies_page, title="Policies", url_path="policies", default=True),
+    st.Page(screens.planner_page, title="Planner", url_path="planner", default=True),
+    st.Page(screens.policies_page, title="Policies", url_path="policies"),
     st.Page(screens.performance_page, title="Performance", url_path="performance"),
     st.Page(screens.inventory_page, title="Inventory", url_path="inventory"),
     st.Page(screens.stores_page, title="Stores", url_path="stores"),

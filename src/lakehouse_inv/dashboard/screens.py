@@ -18,7 +18,10 @@ from lakehouse_inv.dashboard.views import (
     PERIODS,
     card_values,
     filter_metrics,
+    items_per_policy,
+    items_to_review,
     latest_cards,
+    planner_summary,
     policies_overview,
     policy_levels,
     store_kpis,
@@ -115,6 +118,57 @@ def _line_chart(frame: pd.DataFrame, x: str, y: str, color: str, title: str, fmt
 # ---------------------------------------------------------------- pages
 
 
+PLANNER_FORMATS = {
+    "items": "{:,.0f}",
+    "profit": "{:,.0f}",
+    "baseline profit": "{:,.0f}",
+    "ceiling": "{:,.0f}",
+    "gain captured": "{:.1%}",
+    "fill rate": "{:.1%}",
+    "baseline fill rate": "{:.1%}",
+    "waste": "{:.1%}",
+    "baseline waste": "{:.1%}",
+    "vs baseline": "{:+,.0f}",
+    "target": "{:.1%}",
+}
+
+
+def planner_page() -> None:
+    """The first page: what the recommendation earns against the baseline and against perfect foresight, on the
+    walk-forward evaluation window it never saw, and which items to look at."""
+    setup = _setup("Planner")
+    if setup is None:
+        return
+    _, warehouse = setup
+    metrics = table(warehouse, "gold", "policy_metrics")
+    if metrics is None or metrics.empty:
+        return
+    summary = planner_summary(metrics)
+    if summary.empty:
+        st.info("No walk-forward evaluation with a recommended portfolio yet: run `make demo` (its evaluate step).")
+        return
+    window = metrics[(metrics["policy_id"] == "recommended") & (metrics["period"] == "horizon")]
+    newest = window[window["as_of"] == window["as_of"].max()].iloc[0]
+    st.subheader(
+        f"Recommended portfolio, all stores, {newest['period_start']:%Y-%m-%d} to {newest['period_end']:%Y-%m-%d}"
+    )
+    st.caption(
+        "Walk-forward, out of sample: each item under the policy recommended on the window before. Ceiling = the "
+        "best profit possible on the same items with the demand and deliveries known in advance; gain captured = "
+        "(profit - baseline) / (ceiling - baseline)."
+    )
+    st.dataframe(summary.style.format(PLANNER_FORMATS, na_rep="n/a"), hide_index=True, width="stretch")
+    recommendation = table(warehouse, "gold", "policy_recommendation", quiet=True)
+    if recommendation is None or recommendation.empty:
+        return
+    left, right = st.columns([1, 3])
+    left.markdown("**Items per recommended policy**")
+    left.dataframe(items_per_policy(recommendation), hide_index=True)
+    review = items_to_review(recommendation)
+    right.markdown(f"**Items to review** ({len(review)}): the recommendation lost to the baseline or missed its target")
+    right.dataframe(review.style.format(PLANNER_FORMATS, na_rep="n/a"), hide_index=True, width="stretch")
+
+
 def policies_page() -> None:
     setup = _setup("Policies")
     if setup is None:
@@ -144,15 +198,22 @@ def performance_page() -> None:
     chosen = right.multiselect("Policies", policy_ids, key="perf_policies", placeholder="all policies")
     evaluation = None
     if "evaluation" in metrics.columns:  # how policies were scored, when gold.policy_metrics records it
-        kinds = sorted(metrics["evaluation"].dropna().unique())
+        kinds = sorted(metrics["evaluation"].dropna().unique(), key=lambda k: (k != "walk_forward", k))
         evaluation = st.selectbox("Evaluation", kinds, key="perf_evaluation") if len(kinds) > 1 else None
-    rows = filter_metrics(metrics, store, period, chosen, evaluation)
+    segment = "all"
+    if "segment" in metrics.columns:
+        segments = sorted(metrics["segment"].dropna().unique(), key=lambda s: (s != "all", s))
+        segment = st.radio("Segment", segments, horizontal=True, key="perf_segment") if len(segments) > 1 else "all"
+    rows = filter_metrics(metrics, store, period, chosen, evaluation, segment)
     if rows.empty:
         st.info(f"No metrics for store {store} over {PERIODS[period].lower()}.")
         return
     cards = latest_cards(rows)
     st.subheader(f"{PERIODS[period]} to {cards['as_of'].max():%Y-%m-%d}, store {store}")
-    st.caption("Under each value: the improvement over the baseline on the same items (positive = better).")
+    st.caption(
+        "Under each value: the improvement over the baseline on the same items (positive = better); for profit, "
+        "in money and as % of the baseline's revenue."
+    )
     for _, row in cards.iterrows():
         baseline = f" (baseline: {row['baseline_id']})" if pd.notna(row.get("baseline_id")) else ""
         st.markdown(f"**{row['policy_id']}**{baseline}")

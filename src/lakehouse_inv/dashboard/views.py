@@ -17,7 +17,12 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "TOR": ("turnover_ratio", "turnover_ratio_improvement", "{:,.2f}"),
     "Fill rate": ("fill_rate", "fill_rate_improvement", "{:.1%}"),
     "Cost": ("total_cost", "total_cost_improvement", "{:,.0f}"),
+    "Profit": ("profit", "profit_gain", "{:,.0f}"),
 }
+WALK_FORWARD = "walk_forward"
+EVALUATION_WINDOW = "horizon"
+"""gold.policy_metrics period of the whole walk-forward evaluation window (the recommendation never saw it)."""
+RECOMMENDED = "recommended"
 
 
 def policies_overview(config: PoliciesConfig, params: pd.DataFrame | None, runs: pd.DataFrame | None) -> pd.DataFrame:
@@ -62,9 +67,16 @@ def policies_overview(config: PoliciesConfig, params: pd.DataFrame | None, runs:
 
 
 def filter_metrics(
-    metrics: pd.DataFrame, store: str, period: str, policies: list[str] | None = None, evaluation: str | None = None
+    metrics: pd.DataFrame,
+    store: str,
+    period: str,
+    policies: list[str] | None = None,
+    evaluation: str | None = None,
+    segment: str = "all",
 ) -> pd.DataFrame:
     chosen = metrics[(metrics["store_id"] == store) & (metrics["period"] == period)]
+    if "segment" in chosen.columns:
+        chosen = chosen[chosen["segment"] == segment]
     if evaluation is not None and "evaluation" in chosen.columns:
         chosen = chosen[chosen["evaluation"] == evaluation]
     if policies:
@@ -81,14 +93,101 @@ def latest_cards(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def card_values(row: pd.Series) -> list[tuple[str, str, str | None]]:
-    """(label, value, improvement over the baseline) for each card of one policy."""
+    """(label, value, improvement over the baseline) for each card of one policy. Profit's improvement is money
+    and % of the baseline's revenue: a percentage of a loss or of almost nothing would say nothing."""
     cards = []
     for label, (column, improvement, fmt) in METRICS.items():
         value = row.get(column)
         shown = fmt.format(value) if pd.notna(value) else "–"
         delta = row.get(improvement)
-        cards.append((label, shown, f"{delta:+.1%}" if pd.notna(delta) else None))
+        if improvement == "profit_gain":
+            cards.append((label, shown, profit_gain_text(delta, row.get("profit_gain_share"))))
+        else:
+            cards.append((label, shown, f"{delta:+.1%}" if pd.notna(delta) else None))
     return cards
+
+
+def profit_gain_text(gain: object, share: object) -> str | None:
+    """``+1,234 (+2.1 % of revenue)``; the share left out when unknown; None without a gain."""
+    if gain is None or pd.isna(gain):
+        return None
+    return f"{gain:+,.0f}" + (f" ({share:+.1%} of revenue)" if share is not None and pd.notna(share) else "")
+
+
+def _newest_walk_forward(metrics: pd.DataFrame) -> pd.DataFrame:
+    if "evaluation" in metrics.columns:
+        metrics = metrics[metrics["evaluation"] == WALK_FORWARD]
+    chosen = metrics[(metrics["store_id"] == "ALL") & (metrics["period"] == EVALUATION_WINDOW)]
+    return chosen[chosen["as_of"] == chosen["as_of"].max()] if not chosen.empty else chosen
+
+
+def planner_summary(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The recommended portfolio against the baseline and the perfect-foresight ceiling on the newest walk-forward
+    evaluation window, chain-wide, per segment: profit, fill rate, waste, gain captured (empty without a
+    ``recommended`` row)."""
+    newest = _newest_walk_forward(metrics)
+    mine = newest[newest["policy_id"] == RECOMMENDED]
+    if mine.empty or "segment" not in mine.columns:
+        return pd.DataFrame()
+    baseline = newest.set_index(["policy_id", "segment"])
+    order = {"all": 0, "perishable": 1, "non_perishable": 2}
+    rows = []
+    for row in sorted(mine.itertuples(), key=lambda r: order.get(r.segment, 9)):
+        base_key = (row.baseline_id, row.segment)
+        base_waste = baseline.loc[base_key, "waste_rate"] if base_key in baseline.index else None
+        rows.append(
+            {
+                "segment": row.segment,
+                "items": row.items,
+                "profit": row.profit,
+                "baseline profit": row.profit_baseline,
+                "ceiling": row.profit_ceiling,
+                "gain vs baseline": profit_gain_text(row.profit_gain, row.profit_gain_share),
+                "gain captured": row.gain_captured,
+                "fill rate": row.fill_rate,
+                "baseline fill rate": row.fill_rate_baseline,
+                "waste": row.waste_rate,
+                "baseline waste": base_waste,
+                "note": getattr(row, "ceiling_note", None),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def items_per_policy(recommendation: pd.DataFrame) -> pd.DataFrame:
+    """How many store-products each policy is recommended for (newest recommendation)."""
+    newest = recommendation[recommendation["as_of"] == recommendation["as_of"].max()]
+    counts = newest.groupby("policy_id").size().rename("items").reset_index()
+    return counts.sort_values(["items", "policy_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def items_to_review(recommendation: pd.DataFrame) -> pd.DataFrame:
+    """The store-products whose recommendation, out of sample (evaluation window), earned less than the baseline or
+    missed its service level, worst profit shortfall first."""
+    newest = recommendation[recommendation["as_of"] == recommendation["as_of"].max()].copy()
+    if "baseline_evaluation_profit" not in newest.columns:
+        return pd.DataFrame()
+    shortfall = newest["evaluation_profit"] - newest["baseline_evaluation_profit"]
+    loses = (newest["policy_id"] != newest["baseline_id"]) & (shortfall < -1e-9)
+    misses = newest["evaluation_fill_rate"] < newest["service_level"]
+    newest["vs baseline"] = shortfall
+    newest["why"] = [
+        ", ".join(text for flag, text in ((lose, "loses to the baseline"), (miss, "misses its service level")) if flag)
+        for lose, miss in zip(loses, misses, strict=True)
+    ]
+    flagged = newest[loses | misses].sort_values(["vs baseline", "store_id", "product_id"])
+    columns = {
+        "store_id": "store",
+        "product_id": "product",
+        "policy_id": "recommended",
+        "why": "why",
+        "evaluation_profit": "profit",
+        "baseline_evaluation_profit": "baseline profit",
+        "vs baseline": "vs baseline",
+        "evaluation_fill_rate": "fill rate",
+        "service_level": "target",
+    }
+    return flagged[list(columns)].rename(columns=columns).reset_index(drop=True)
 
 
 def store_overview(

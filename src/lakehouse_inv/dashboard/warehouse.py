@@ -19,6 +19,7 @@ WRITTEN_BY = {
     ("gold", "policy_parameters"): "optimize",
     ("gold", "job_runs"): "any step",
     ("gold", "policy_metrics"): "evaluate",
+    ("gold", "policy_recommendation"): "evaluate",
     ("gold", "inventory_status"): "gold",
     ("gold", "daily_sales"): "gold",
     ("gold", "demand_forecast"): "forecast",

@@ -11,8 +11,9 @@ target is its primary supplier's ``service_level`` (the baseline's ``default_ser
 * An item of ``silver.store_product`` without walk-forward rows (no forecast or supplier terms) stays on the
   baseline with the reason "not evaluated".
 
-The recommended policy's profit and fill rate on the later evaluation window are reported beside it:
-the recommendation never saw that window, so those figures are out of sample.
+The recommended policy's profit and fill rate on the later evaluation window are reported beside it, with the
+baseline's on the same window (so a planner sees the items where the recommendation lost to the baseline or missed
+its target): the recommendation never saw that window, so those figures are out of sample.
 """
 
 from __future__ import annotations
@@ -145,6 +146,15 @@ def recommend(
             F.lit(selection[1]).alias("selection_end"),
         )
         .join(later, list(REPLAY_KEYS), "left")
+        .join(
+            later.where(F.col("policy_id") == baseline_id).select(
+                *ITEM_KEYS,
+                F.col("evaluation_profit").alias("baseline_evaluation_profit"),
+                F.col("evaluation_fill_rate").alias("baseline_evaluation_fill_rate"),
+            ),
+            list(ITEM_KEYS),
+            "left",
+        )
     )
 
 
