@@ -133,6 +133,15 @@ PLANNER_FORMATS = {
 }
 
 
+def _formatted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as text in PLANNER_FORMATS ("n/a" when missing), for st.table."""
+    out = frame.copy()
+    for column, fmt in PLANNER_FORMATS.items():
+        if column in out.columns:
+            out[column] = [fmt.format(v) if pd.notna(v) else "n/a" for v in out[column]]
+    return out.fillna("")
+
+
 def planner_page() -> None:
     """The first page: what the recommendation earns against the baseline and against perfect foresight, on the
     walk-forward evaluation window it never saw, and which items to look at."""
@@ -157,13 +166,13 @@ def planner_page() -> None:
         "best profit possible on the same items with the demand and deliveries known in advance; gain captured = "
         "(profit - baseline) / (ceiling - baseline)."
     )
-    st.dataframe(summary.style.format(PLANNER_FORMATS, na_rep="n/a"), hide_index=True, width="stretch")
+    st.table(_formatted(summary).set_index("segment"))
     recommendation = table(warehouse, "gold", "policy_recommendation", quiet=True)
     if recommendation is None or recommendation.empty:
         return
     left, right = st.columns([1, 3])
     left.markdown("**Items per recommended policy**")
-    left.dataframe(items_per_policy(recommendation), hide_index=True)
+    left.table(items_per_policy(recommendation).set_index("policy_id"))
     review = items_to_review(recommendation)
     right.markdown(f"**Items to review** ({len(review)}): the recommendation lost to the baseline or missed its target")
     right.dataframe(review.style.format(PLANNER_FORMATS, na_rep="n/a"), hide_index=True, width="stretch")
