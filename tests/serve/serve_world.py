@@ -131,6 +131,7 @@ def metric_rows() -> list[dict[str, Any]]:
                         "evaluation": "replay",
                         "policy_id": policy,
                         "store_id": store,
+                        "segment": "all",
                         "period": "last_week",
                         "period_start": as_of - dt.timedelta(days=6),
                         "period_end": as_of,
