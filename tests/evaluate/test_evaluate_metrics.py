@@ -190,3 +190,33 @@ def test_profit_change_is_never_a_percentage_of_a_loss_or_of_almost_nothing() ->
     tiny = compute_metrics(rows().assign(revenue=lambda r: r["revenue"] * (18 + 10.9) / 18), ["store_id"])
     assert tiny["profit"].iloc[0] == pytest.approx(0.1)
     assert np.isnan(improvement_vs(policy, tiny, on=["store_id"]).iloc[0]["profit_improvement"])
+
+
+def test_the_comparison_table_prints_the_ceiling_gain_captured_and_money_as_share_of_revenue() -> None:
+    from lakehouse_inv.evaluate.job import comparison_table
+
+    row = {
+        "policy_id": "recommended",
+        "items": 120,
+        "total_revenue": 100_000.0,
+        "normalized_revenue": 0.5,
+        "stockout_events": 100.0,
+        "turnover_ratio": 5.0,
+        "fill_rate": 0.95,
+        "cycle_service_level": 0.9,
+        "disposed": 50.0,
+        "total_cost": 9_000.0,
+        "profit": 5_000.0,
+        "total_revenue_improvement": 0.01,
+        "fill_rate_baseline": 0.96,
+        "profit_baseline": -300.0,  # a loss: no percentage of it
+        "total_revenue_baseline": 99_000.0,
+        "profit_ceiling": 12_000.0,
+        "gain_captured": 0.43,
+    }
+    unsolved = dict(row, policy_id="other", profit_ceiling=None, gain_captured=float("nan"))
+    lines = comparison_table(pd.DataFrame([row, unsolved])).splitlines()
+    assert "ceiling" in lines[0] and "gain captured" in lines[0] and "% rev" in lines[0]
+    cells = lines[2].split()
+    assert cells[-5:] == ["+5,300", "n/a", "+5.4%", "12,000", "43.0%"]  # money, % of the loss: n/a, % of revenue
+    assert lines[3].split()[-2:] == ["n/a", "n/a"]
