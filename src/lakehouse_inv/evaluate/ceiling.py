@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from lakehouse_inv.policies.solver import OPTIMAL, SolveOutcome, SolverOptions, solve
+from lakehouse_inv.optimize.solver import OPTIMAL, SolveOutcome, SolverOptions, solve
 from lakehouse_inv.replenishment.delivery import delivery_draws
 from lakehouse_inv.replenishment.items import SHIPMENT_GROUP, demand_matrix, prepare_items
 from lakehouse_inv.replenishment.replay import opening_batches

@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 from lakehouse_inv.evaluate.aggregate import ALL_STORES, SEGMENT
 from lakehouse_inv.evaluate.ceiling import CEILING_SCHEMA, POLICIES_COLUMN, SEGMENT_COLUMN, store_ceilings
 from lakehouse_inv.evaluate.metrics import NEAR_ZERO_PROFIT
-from lakehouse_inv.policies.config import ITEM_KEYS
+from lakehouse_inv.optimize.config import ITEM_KEYS
 
 CEILING_COLUMNS = ("profit_ceiling", "gain_captured", "ceiling_note")
 DEFECT_TOLERANCE = 1e-6
