@@ -5,6 +5,7 @@ CREATE TABLE IF NOT EXISTS ${gold}.policy_parameters (
   store_id       STRING NOT NULL COMMENT 'Store ID',
   product_id     STRING NOT NULL COMMENT 'Product ID',
   policy_type    STRING NOT NULL COMMENT 'sQ | sQ_perishable | RS | ceoq | ww | clsp | nvbudget',
+  objective_kind STRING          COMMENT 'What the policy optimized: profit | cost, with /floor or /penalty (service level) for types that have one',
   partition_key  STRING          COMMENT 'The model this item was solved in, e.g. store_id=S01/storage_id=ST02',
   supplier_id    STRING          COMMENT 'Primary supplier the decision assumes',
   forecast_as_of DATE            COMMENT 'Origin of the demand forecast used',

@@ -149,3 +149,53 @@ def clsp_by_enumeration(demand: np.ndarray, K: Sequence[float], h: Sequence[floa
             constant = -sum(h[i] * sum(demand[i, : t + 1].sum() for t in range(T)) for i in range(P))
             best = min(best, result.fun + constant + float(np.dot(np.repeat(K, T), setups.ravel())))
     return best
+
+
+# --- expected profit per day, written from the economics (margin on expected sales minus what is paid) -------------
+# m = price − unit cost − freight (a sold unit), W = unit cost + freight + disposal (an expired unit), h per unit-day,
+# K per order. A shortage is a lost sale: it earns nothing and costs nothing.
+
+
+def sq_profit_grid(m: float, a: float, L: int, h: float, K: float, lead: Pmf, s_max: int, q_max: int) -> np.ndarray:
+    """(s,Q) profit per day: m × (a − short a day) − holding − K × orders a day; short = a·E[(X − s)^+]/Q."""
+    s = np.arange(s_max + 1)[:, None]
+    Q = np.arange(1, q_max + 1)[None, :]
+    short = a * expected_excess(lead, s.ravel())[:, None] / Q
+    return m * (a - short) - h * (Q / 2 + s - a * L) - K * a / Q
+
+
+def perishable_profit_grid(
+    m: float, a: float, L: int, h: float, K: float, W: float, lead: Pmf, life: Pmf, s_max: int, q_max: int
+) -> np.ndarray:
+    """Chiu's cycle: D = Q − ER units used per cycle, a/D cycles a day; each sells D − E[(X − s)^+], expires ER,
+    pays K once. −inf where D ≤ 0."""
+    s = np.arange(s_max + 1)[:, None]
+    Q = np.arange(1, q_max + 1)[None, :]
+    outdated = (
+        expected_shortfall(life, (s + Q).ravel()).reshape(s.shape[0], Q.shape[1])
+        - expected_shortfall(life, s.ravel())[:, None]
+    )
+    used = Q - outdated
+    short = expected_excess(lead, s.ravel())[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_cycle = m * (used - short) - W * outdated - K
+        value = per_cycle * a / used - h * (Q / 2 + s - a * L)
+    return np.where(used > 1e-12, value, -np.inf)
+
+
+def rs_profit_rows(
+    m: float, a: float, L: int, h: float, K: float, review_pmf: Callable[[int], Pmf], periods: Sequence[int], width: int
+):
+    """(R, S, profit per day) for R in ``periods``: m × (a − E[(X_{L+R} − S)^+]/R) − holding − K/R."""
+    rows = []
+    for R in periods:
+        S = math.ceil(round(a * (L + R), 9)) + np.arange(width)
+        short = expected_excess(review_pmf(L + R), S) / R
+        profit = m * (a - short) - h * (a * R / 2 + S - a * (L + R)) - K / R
+        rows += [(R, int(s), float(p)) for s, p in zip(S, profit, strict=True)]
+    return rows
+
+
+def newsvendor_profit(m: float, W: float, pmf: Pmf, s: np.ndarray) -> np.ndarray:
+    """One period: m × E[min(s, X)] − W × E[(s − X)^+] (what is not sold expires)."""
+    return m * (np.asarray(s) - expected_shortfall(pmf, s)) - W * expected_shortfall(pmf, s)

@@ -108,7 +108,7 @@ def test_the_optimize_step_solves_and_records_the_overridden_pi(spark):
     row = ("S01", "P01", "SUP1", "ST1", 3.0, 3.0, 4, 0.02, 40.0, 0.1, 2.0, None, 1.5, 3.0, None, None, None, None)
     items = spark.createDataFrame([row], columns)
     storage = spark.createDataFrame([("S01", "ST1")], "store_id string, storage_id string")
-    policy = PolicyConfig(id="sq", type="sQ", partition_fields=["store_id"])
+    policy = PolicyConfig(id="sq", type="sQ", partition_fields=["store_id"], objective="cost")  # pi as configured
     day = dt.date(2025, 1, 1)
 
     def solve(alpha: float | None):

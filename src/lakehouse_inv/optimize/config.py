@@ -61,6 +61,14 @@ class PolicyConfig(StrictModel):
     budget_factor: float = Field(1.0, gt=0, description="nvbudget: V = factor x expected daily purchase cost")
     capacity_factor: float = Field(1.5, gt=0, description="clsp: C = factor x mean demand per period of the partition")
     period_days: int = Field(1, ge=1, le=28, description="ww/clsp: days per planning period (7 = weekly buckets)")
+    objective: Literal["profit", "cost"] = Field(
+        "profit",
+        description="profit: a lost sale costs its margin (maximise expected profit); cost: the missed-sale cost",
+    )
+    service_level: Literal["floor", "penalty"] = Field(
+        "floor",
+        description="the item's fill-rate target as a constraint (floor) or priced by the missed-sale cost (penalty)",
+    )
 
     @field_validator("partition_fields")
     @classmethod
@@ -108,10 +116,21 @@ class PolicyConfig(StrictModel):
         needed = spec.required_partition_field
         if needed is not None and needed not in self.partition_fields:
             raise ValueError(f"{self.type} shares a constraint per {needed}: partition_fields must include {needed}")
+        if self.service_level == "penalty" and spec.service_level_holding is None:
+            targeted = [name for name, other in REGISTRY.items() if other.service_level_holding is not None]
+            raise ValueError(f"service_level applies to {targeted}; {self.type} has no service level")
         if self.period_days != 1 and not spec.uses_period_days:
             periodic = [name for name, other in REGISTRY.items() if other.uses_period_days]
             raise ValueError(f"period_days applies to lot sizing ({periodic}), not {self.type}")
         return self
+
+    @property
+    def objective_label(self) -> str:
+        """What ``gold.policy_parameters.objective_kind`` records: ``profit`` or ``cost``, with ``/floor`` or
+        ``/penalty`` for types with a service level."""
+        if self.spec.service_level_holding is None:
+            return self.objective
+        return f"{self.objective}/{self.service_level}"
 
     def fires_on(self, day: dt.date, schedule: str) -> bool:
         """True when the cron ``schedule`` has a firing time on ``day``."""

@@ -2,16 +2,28 @@
 
 Per store-product: ``a`` = mean forecast demand per day over the planning window, ``demand_variance`` = mean
 forecast variance per day (negative binomial when above ``a``), ``L`` = primary supplier lead time,
-``h`` = storage cost per unit per day, ``K`` = the item's share of a shipment: the supplier's cost per shipment
-divided by the number of the store's products it delivers (one truck brings them all, so charging each item the
-whole truck would make every policy order months of stock at once), ``pi`` = missed-sale cost,
-``W`` = unit cost + disposal cost (an expired unit loses both), ``life`` = shelf life in days,
-``L_ci`` = the primary supplier's lead-time spread (+/- days, 0 when missing), ``alpha`` = its ``service_level``
-(target fill rate, null when missing), ``min_inventory`` = units always to keep (:mod:`lakehouse_inv.optimize.targets`
-says how each policy uses them). The replay's shipment inputs (:mod:`lakehouse_inv.replenishment.shipments`):
-``shipment_cost`` = the supplier's whole cost per shipment, ``freight`` = the term's per-unit shipping cost,
-``delivery_every`` = the term's shipment frequency in days, and the supplier's ``min_shipment_volume``,
-``max_shipment_volume`` and ``max_shipment_value`` (its purchase budget per order; null = no limit).
+``h`` = storage cost per unit per day, ``K`` = what one order line of the item adds to the cost of shipments (below),
+``pi`` = missed-sale cost, ``W`` = unit cost + disposal cost (an expired unit loses both; the replay charges it so),
+``margin`` = price − unit cost − freight (what a sold unit earns before holding and shipments), ``life`` = shelf life
+in days, ``L_ci`` = the primary supplier's lead-time spread (+/- days, 0 when missing), ``alpha`` = its
+``service_level`` (target fill rate, null when missing), ``min_inventory`` = units always to keep
+(:mod:`lakehouse_inv.optimize.targets` says how each policy uses them). The replay's shipment inputs
+(:mod:`lakehouse_inv.replenishment.shipments`): ``shipment_cost`` = the supplier's whole cost per shipment,
+``freight`` = the term's per-unit shipping cost, ``delivery_every`` = the term's shipment frequency in days, and the
+supplier's ``min_shipment_volume``, ``max_shipment_volume`` and ``max_shipment_value`` (its purchase budget per
+order; null = no limit).
+
+**K, the cost of a line.** The replay (and the store) pays a shipment once per store × supplier × delivery day,
+whoever is on it. Adding a line to a shipment that goes anyway costs nothing; a line that alone makes the truck come
+costs the whole ``shipment_cost``. So K = shipment_cost × P(no other line of the supplier orders on that delivery
+day). With the other lines reviewed on every delivery day (as the baseline and the policies below are), line j
+orders when it sold something since the last delivery, P = 1 − exp(−a_j·every) for Poisson demand, so
+``K = shipment_cost · exp(−every · Σ_{j≠i} a_j)`` over the store's other products from the same primary supplier:
+≈ 0 for a supplier delivering many selling lines, the whole cost for a supplier's only line. (The average share,
+shipment_cost / lines, charges a line for a truck that comes anyway and made single-item policies order weeks of
+stock at once to save a cost that was never saved.)
+
+:func:`planning_inputs` turns these into what one policy plans with, for its objective.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ from collections.abc import Sequence
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse_inv.lakehouse.numeric import exact_mean
+from lakehouse_inv.lakehouse.numeric import exact_mean, exact_sum
 from lakehouse_inv.optimize.config import ITEM_KEYS, PolicyConfig
 from lakehouse_inv.optimize.frames import InputsRequest
 
@@ -56,7 +68,6 @@ def item_inputs(
         F.col("shipping_cost").alias("freight"),
         F.col("shipment_freq_days").alias("delivery_every"),
     )
-    shared_shipment = F.col("shipping_cost") / F.count("*").over(Window.partitionBy("store_id", "supplier_id"))
     return (
         store_product.join(
             products.select("product_id", "is_perishable", F.col("shelf_life_days").alias("life"), "product_volume"),
@@ -73,8 +84,8 @@ def item_inputs(
             ),
             "supplier_id",
         )
-        .withColumn("K", shared_shipment)
         .join(window, list(ITEM_KEYS))
+        .withColumn("K", line_cost(forecast_keys))
         .select(
             *ITEM_KEYS,
             *forecast_keys,
@@ -90,6 +101,7 @@ def item_inputs(
             "K",
             F.col("missed_sale_cost").alias("pi"),
             (F.col("unit_cost") + F.coalesce("disposal_cost", F.lit(0.0))).alias("W"),
+            (F.col("price") - F.col("unit_cost") - F.coalesce("freight", F.lit(0.0))).alias("margin"),
             "unit_cost",
             "product_volume",
             "storage_cost",
@@ -109,6 +121,37 @@ def item_inputs(
             "max_shipment_value",
         )
     )
+
+
+def line_cost(forecast_keys: Sequence[str]) -> Column:
+    """K = shipment_cost · exp(−every · Σ_{j≠i} a_j) over the store's products from the same supplier (module
+    docstring), per forecast key (a walk-forward origin plans with that origin's rates)."""
+    supplier = Window.partitionBy("store_id", "supplier_id", *forecast_keys)
+    every = F.greatest(F.coalesce(F.col("delivery_every"), F.lit(1)), F.lit(1))
+    others = F.greatest(exact_sum("a", supplier) - F.col("a"), F.lit(0.0))
+    return F.col("shipping_cost") * F.exp(-every * others)
+
+
+def planning_inputs(items: DataFrame, policy: PolicyConfig) -> DataFrame:
+    """The item inputs ``policy`` plans with: the economics the replay charges, for the policy's objective.
+
+    * An expired unit loses its purchase price, disposal and the freight paid to bring it: ``W`` + freight.
+    * ``objective: profit``: a lost sale loses the unit's ``margin`` (price − unit cost − freight; the purchase is
+      not paid), so ``pi`` = margin (with ``service_level: penalty`` plus the configured missed-sale cost, the
+      goodwill a miss costs on top). Expected profit per day is then ``margin · a − cost`` for every single-item and
+      newsvendor cost model: maximising it is minimising the cost with that ``pi`` (docs/policies.md).
+      ``objective: cost`` keeps the configured missed-sale cost.
+    * ``service_level: floor`` keeps the item's fill-rate target ``alpha`` as a constraint (nvbudget: as the critical
+      ratio's floor); ``penalty`` drops it, the shortfall then priced by ``pi`` alone.
+    """
+    if "freight" in items.columns:
+        items = items.withColumn("W", F.col("W") + F.coalesce(F.col("freight"), F.lit(0.0)))
+    if policy.objective == "profit":
+        lost = F.greatest(F.col("margin"), F.lit(0.0))
+        items = items.withColumn("pi", lost + F.col("pi") if policy.service_level == "penalty" else lost)
+    if policy.service_level == "penalty" and "alpha" in items.columns:
+        items = items.withColumn("alpha", F.lit(None).cast("double"))
+    return items
 
 
 def _limit(column: str) -> Column:

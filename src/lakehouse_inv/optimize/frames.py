@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -60,14 +61,27 @@ def newsvendor_underage(items: DataFrame) -> Column:
     return F.greatest(F.col("pi"), F.coalesce(floor, F.col("pi")))
 
 
-def item_rows(columns: Sequence[str]):
+def item_rows(columns: Sequence[str], rhythm: Literal["lead_time", "review_period"] | None = None):
     """Builder of a single-item type: its input ``columns`` (and ``demand_variance``), the optional targets and
-    ``max_inventory`` where present, and the coupling weights."""
+    ``max_inventory`` where present, and the coupling weights.
+
+    ``rhythm``: how the supplier's delivery rhythm (``delivery_every`` days; orders go out on delivery days only)
+    enters the model. ``lead_time`` (continuous review, sQ): the reorder point is seen on delivery days only, so
+    the stock must cover the lead time plus the days to the next delivery day: L + every − 1 (the periodic-review
+    protection interval; L itself when deliveries are daily). ``review_period`` (RS): R is a multiple of every
+    (``R_step``)."""
 
     def build(request: InputsRequest) -> DataFrame:
         items = request.items
         wanted = [*columns, "demand_variance", *(c for c in (*TARGET_COLUMNS, "max_inventory") if c in items.columns)]
-        return items.select(*request.keys, *dict.fromkeys(wanted), *request.extra_columns)
+        selected: list[Column | str] = list(dict.fromkeys(wanted))
+        if rhythm is not None and "delivery_every" in items.columns:
+            every = F.greatest(F.coalesce(F.col("delivery_every").cast("int"), F.lit(1)), F.lit(1))
+            if rhythm == "lead_time":
+                selected = [(F.col("L") + every - 1).cast("int").alias("L") if c == "L" else c for c in selected]
+            else:
+                selected.append(every.alias("R_step"))
+        return items.select(*request.keys, *selected, *request.extra_columns)
 
     return build
 

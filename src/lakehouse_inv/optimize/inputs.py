@@ -12,6 +12,7 @@ Optional fields beyond docs/policies.md:
 * ``couplings`` (sQ, sQ_perishable, RS): ``[{"usage": "peak" | "average", "capacity": X, "weight": w}]`` caps on
   the item's own stock (weight defaults to 1).
 * ``R_max`` (RS): largest review period considered, default 365.
+* ``R_step`` (RS): review periods are multiples of it (the supplier's delivery rhythm in days), default 1.
 * ``L_ci`` (sQ, sQ_perishable, RS): lead-time spread, +/- days (integer, default 0): the lead time is random and the
   lead-time demand compound (:mod:`lakehouse_inv.optimize.distributions`).
 * ``alpha`` (sQ, sQ_perishable, RS): fill-rate target in [0, 1] (default none), a constraint on s or S
@@ -218,8 +219,12 @@ def parse_continuous_review(fields: Fields, perishable: bool) -> OptionProblem:
 def parse_rs(fields: Fields) -> OptionProblem:
     a, L, h, K, pi = _single_sku(fields)
     R_max = fields.integer("R_max", minimum=1, default=DEFAULT_R_MAX)
+    R_step = fields.integer("R_step", minimum=1, default=1)
+    if R_step > R_max:
+        raise fields.fail("R_step", f"must be at most R_max = {R_max}", R_step)
     demand = _daily_demand(fields, "demand", fields.raw("demand", None), a, "a")
-    return OptionProblem([RSItem(a, L, h, K, pi, demand, R_max, **_targets(fields))], _item_couplings(fields))
+    item = RSItem(a, L, h, K, pi, demand, R_max, R_step=R_step, **_targets(fields))
+    return OptionProblem([item], _item_couplings(fields))
 
 
 def parse_ceoq(fields: Fields) -> OptionProblem:

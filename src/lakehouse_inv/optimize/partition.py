@@ -10,7 +10,7 @@ each type's spec in :mod:`lakehouse_inv.optimize.policy_types` holds them and ho
 =================  ============================================================================================
 ``sQ``             ``a, L, h, K, pi`` (+ ``demand_variance`` per day: NB when > a, else Poisson; or ``demand_pmf``)
 ``sQ_perishable``  as sQ plus ``W, life``
-``RS``             ``a, L, h, K, pi`` (+ ``R_max``, ``demand_variance`` / ``demand_pmf``)
+``RS``             ``a, L, h, K, pi`` (+ ``R_max``, ``R_step``, ``demand_variance`` / ``demand_pmf``)
 ``ceoq``           ``lam, K, C``; the budget is ``spec.b``
 ``nvbudget``       ``d, h, b, c`` (+ ``demand_variance`` / ``demand_pmf``); the budget is ``spec.V``
 ``ww``             one row per item × period: ``t, d`` and item-level ``K, h``
@@ -71,7 +71,16 @@ POLICY_RESULT_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in POLICY_RESUL
 Spark and Delta resolve names case-insensitively (``s`` and ``S`` would collide): reorder_point = s (sQ),
 order_quantity = Q (sQ, ceoq), review_period = R (RS), order_up_to = S (RS) or s (nvbudget)."""
 
-_OPTIONAL_COLUMNS = ("demand_variance", "demand_pmf", "R_max", "L_ci", "alpha", "min_inventory", "max_inventory")
+_OPTIONAL_COLUMNS = (
+    "demand_variance",
+    "demand_pmf",
+    "R_max",
+    "R_step",
+    "L_ci",
+    "alpha",
+    "min_inventory",
+    "max_inventory",
+)
 _TARGET_COLUMNS = ("L_ci", "alpha", "min_inventory")
 """Optional inputs of the ``item`` solver path passed to the batch interface when present and not null."""
 

@@ -9,9 +9,12 @@ where a(L+R) is rounded to 9 decimals before the ceiling (so 0.1·30 = 3.0000000
 For fixed R the cost is convex in S; its minimiser is S*(R) = max(⌈a(L+R)⌉, smallest S with π·P(X_R > S) ≤ h·R),
 and each review period contributes the options ⌈a(L+R)⌉ ≤ S ≤ S*(R) (a few standard deviations wide).
 Because S ≥ a(L+R), ``C ≥ h·a·R/2 + K/R ≥ h·a·R/2``, so a known cost U bounds ``R ≤ 2U/(h·a)`` when a > 0.
-``R_max`` (default 365 days) caps the review period; it matters only when a = 0 (then C = h·S + K/R keeps falling
-in R, and the optimum is S = 0, R = R_max) or for extremely slow movers. S > S*(R) is dominated (costlier, and both
-usages grow with S). Prices on usage (Lagrange multipliers) keep the bound: they only add non-negative terms.
+``R_step`` (default 1) restricts R to its multiples: a supplier delivering every ``R_step`` days takes orders on
+those days only, so a review in between would wait for the next one. The bound below holds for every R, so it
+holds for the multiples. ``R_max`` (default 365 days) caps the review period; it matters only when a = 0 (then
+C = h·S + K/R keeps falling in R, and the optimum is S = 0, R = R_max) or for extremely slow movers. S > S*(R) is
+dominated (costlier, and both usages grow with S). Prices on usage (Lagrange multipliers) keep the bound: they only
+add non-negative terms.
 
 Lead-time spread, service level and minimum stock (:mod:`lakehouse_inv.optimize.targets`): with a spread ``L_ci``
 the lead time L' is random, X_R is the compound distribution of demand over L' + R days (a mixture over L') and L
@@ -63,11 +66,14 @@ class RSItem:
         demand: DailyDemand,
         R_max: int = DEFAULT_R_MAX,
         *,
+        R_step: int = 1,
         L_ci: int = 0,
         alpha: float | None = None,
         min_inventory: int = 0,
     ) -> None:
         self.a, self.L, self.h, self.K, self.pi, self.R_max = float(a), int(L), float(h), float(K), float(pi), R_max
+        self.R_step = int(R_step)
+        """Review periods are multiples of it: the supplier's delivery rhythm (orders go out on delivery days only)."""
         self.demand = demand
         self.lead = LeadTime(self.L, int(L_ci))
         self.mean_lead = self.lead.mean if self.lead.spread else self.L
@@ -163,10 +169,10 @@ class RSItem:
         return {"peak": peak, "average": average}
 
     def max_review_period(self, limit: float) -> int:
-        """R ≤ 2U/(h·a) from C ≥ h·a·R/2 (prices only add non-negative terms); R_max when a = 0."""
+        """R ≤ 2U/(h·a) from C ≥ h·a·R/2 (prices only add non-negative terms); R_max when a = 0; at least R_step."""
         if self.a <= 0:
             return self.R_max
-        return int(min(self.R_max, max(1, math.floor(2.0 * limit / (self.h * self.a) + 1e-9))))
+        return int(min(self.R_max, max(self.R_step, math.floor(2.0 * limit / (self.h * self.a) + 1e-9))))
 
     def _row(self, R: int) -> OptionSet:
         """Options of one review period: S from max(⌈a(L+R)⌉, floor(R)) to S*(R) (larger S is dominated)."""
@@ -181,11 +187,12 @@ class RSItem:
     def _rows(self, limit: float) -> list[OptionSet]:
         last = self.max_review_period(limit)
         self._check_review_periods(last)
-        return [self._row(R) for R in range(1, last + 1)]
+        return [self._row(R) for R in range(self.R_step, last + 1, self.R_step)]
 
     def _starting_bound(self, prices: Prices) -> float:
         R = 1 if self.a <= 0 or self.K <= 0 else round(math.sqrt(2.0 * self.K / (self.h * self.a)))
-        R = int(min(self.R_max, max(1, R)))
+        R = max(self.R_step, round(R / self.R_step) * self.R_step)
+        R = int(min(self.R_max // self.R_step * self.R_step, R))
         return float(np.min(self._row(R).priced_cost(prices)))
 
     def best(self, max_usage: Mapping[str, float], prices: Prices | None = None) -> OptionSet:

@@ -16,7 +16,7 @@ from pyspark.sql import functions as F
 
 from lakehouse_inv.optimize.config import ITEM_KEYS, PolicyConfig
 from lakehouse_inv.optimize.distributed import optimize_frame
-from lakehouse_inv.optimize.features import policy_inputs
+from lakehouse_inv.optimize.features import planning_inputs, policy_inputs
 from lakehouse_inv.optimize.frames import newsvendor_period
 from lakehouse_inv.optimize.service_level import apply_service_level
 from lakehouse_inv.optimize.sources import SOLVED
@@ -39,6 +39,9 @@ INPUT_FIELDS = [
     "L_ci",
     "alpha",
     "min_inventory",
+    "margin",
+    "freight",
+    "delivery_every",
 ]
 
 
@@ -70,6 +73,7 @@ def parameters_rows(
         .withColumn("decision_json", with_review_period() if policy.spec.decision_period else F.col("decision_json"))
         .drop("_period")
         .withColumn("policy_id", F.lit(policy.id))
+        .withColumn("objective_kind", F.lit(policy.objective_label))
         .withColumn("as_of", F.lit(as_of))
         .withColumn("forecast_as_of", F.lit(forecast_as_of))
     )
@@ -91,7 +95,7 @@ def optimize_as_of(
     one for that target (recorded in ``inputs_json``, :mod:`.service_level`)."""
     frames = []
     for policy in policies:
-        policy_items = apply_service_level(items, service_level, policy.type)
+        policy_items = apply_service_level(planning_inputs(items, policy), service_level, policy.type)
         inputs = policy_inputs(policy_items, forecast, storage, policy, horizon_days=horizon_days)
         frames.append(parameters_rows(optimize_frame(inputs, policy), policy_items, policy, as_of, forecast_as_of))
     return reduce(DataFrame.unionByName, frames)
@@ -110,6 +114,7 @@ def decisions_at_origins(
     ``origin``): one model per partition and origin, all in one grouped pass; ``decision_json`` as in
     ``gold.policy_parameters``."""
     per_origin = policy.model_copy(update={"partition_fields": [*policy.partition_fields, origin]})
+    items = planning_inputs(items, policy)
     inputs = policy_inputs(items, forecasts, storage, per_origin, horizon_days=horizon_days, forecast_keys=[origin])
     solved = optimize_frame(inputs, per_origin).where(F.col("status").isin(*SOLVED))
     if policy.spec.decision_period:
