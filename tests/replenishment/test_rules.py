@@ -120,3 +120,29 @@ def test_attach_rules_reads_policy_results() -> None:
     assert framed.loc[1, ["review_period", "order_up_to", "review_offset"]].tolist() == [2, 12, 0]
     with pytest.raises(ValueError, match="row 0: sQ decision: missing 'Q'"):
         attach_rules(policies.assign(decision_json=json.dumps({"s": 1})), rules=DECISION_RULES)
+
+
+def test_optimized_order_up_to_rules_review_on_the_delivery_rhythm() -> None:
+    daily_plan = {"x": [3] * 10}  # orders every day: R = 1, S = ⌈3 × (2 + 1)⌉ = 9
+    assert rule_from_decision("ww", daily_plan, a=3.0, L=2) == order_up_to_rule(1, 9, 0)
+    weekly = rule_from_decision("ww", daily_plan, a=3.0, L=2, delivery_every=7)
+    assert weekly == order_up_to_rule(7, 9 + 18, 0)  # reviews wait for the weekly delivery: 6 more days of demand
+    on_rhythm = rule_from_decision("RS", {"R": 6, "S": 30}, a=2.0, L=1, delivery_every=3)
+    assert on_rhythm == order_up_to_rule(6, 30, 0)  # already a multiple: unchanged
+    assert rule_from_decision("sQ", {"s": 4, "Q": 9}, a=2.0, L=1, delivery_every=3) == reorder_point_rule(4, 9)
+    baseline = rule_from_decision("replacement", {"R": 2}, a=2.0, L=1, delivery_every=3)
+    assert baseline == rule_from_decision("replacement", {"R": 2}, a=2.0, L=1)  # the store's practice as it is
+
+
+def test_attach_rules_reads_the_delivery_rhythm() -> None:
+    frame = pd.DataFrame(
+        {
+            "policy_type": ["ww", "ww"],
+            "decision_json": [json.dumps({"x": [3] * 10})] * 2,
+            "a": [3.0, 3.0],
+            "L": [2, 2],
+            "delivery_every": [7, None],
+        }
+    )
+    framed = attach_rules(frame, rules=DECISION_RULES)
+    assert framed["review_period"].tolist() == [7, 1] and framed["order_up_to"].tolist() == [27, 9]

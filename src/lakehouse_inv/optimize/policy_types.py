@@ -207,8 +207,16 @@ def rule_from_decision(
     L: int,
     period_days: int = 1,
     min_inventory: float = 0.0,
+    delivery_every: int = 1,
 ) -> Rule:
     """:func:`lakehouse_inv.replenishment.rules.rule_from_decision` over every known type (:data:`DECISION_RULES`)."""
     return _rule_from_decision(
-        policy_type, decision, a=a, L=L, period_days=period_days, min_inventory=min_inventory, rules=DECISION_RULES
+        policy_type,
+        decision,
+        a=a,
+        L=L,
+        period_days=period_days,
+        min_inventory=min_inventory,
+        delivery_every=delivery_every,
+        rules=DECISION_RULES,
     )

@@ -343,11 +343,13 @@ def rule_from_decision(
     L: int,
     period_days: int = 1,
     min_inventory: float = 0.0,
+    delivery_every: int = 1,
     rules: Mapping[str, DecisionRule] = BASELINE_RULES,
 ) -> Rule:
-    """The executable rule of one item (module docstring for the formulas), its level raised to ``min_inventory``
-    for optimized types. ``decision`` is the item's own decision (docs/policies.md names; list types give this
-    item's entry, ww/clsp its plan ``x``); ``a`` is the forecast demand per day, ``L`` the lead time in days and
+    """The executable rule of one item (module docstring for the formulas), for optimized types put on the supplier's
+    delivery rhythm (:func:`on_delivery_rhythm`, ``delivery_every`` days) and its level raised to ``min_inventory``.
+    ``decision`` is the item's own decision (docs/policies.md names; list types give this item's entry, ww/clsp its
+    plan ``x``); ``a`` is the forecast demand per day, ``L`` the lead time in days and
     ``period_days`` the length of a ww/clsp plan period (the plan is read as daily, each period's quantity on its
     first day). ``rules`` maps the known policy types to their :class:`DecisionRule`. Raises ValueError for an
     unknown type or a malformed decision."""
@@ -355,13 +357,33 @@ def rule_from_decision(
         raise ValueError(f"unknown policy type {policy_type!r}; expected one of {', '.join(rules)}")
     known = rules[policy_type]
     rule = known.read(decision or {}, a, L, period_days)
-    if not known.optimized or not min_inventory > 0:
+    if not known.optimized:
+        return rule
+    rule = on_delivery_rhythm(rule, a, delivery_every)
+    if not min_inventory > 0:
         return rule
     if rule.rule_kind == "reorder_point" and rule.reorder_point < min_inventory:
         return replace(rule, reorder_point=float(min_inventory))
     if rule.rule_kind == "order_up_to" and rule.order_up_to < min_inventory:
         return replace(rule, order_up_to=float(min_inventory))
     return rule
+
+
+def on_delivery_rhythm(rule: Rule, a: float, every: int) -> Rule:
+    """An order_up_to rule whose review period R is not a multiple of the supplier's delivery rhythm (orders go out
+    on delivery days only, so the replay and ``generate_orders`` move each review to the next one): R' = the next
+    multiple of ``every``, and S' = S + ⌈a·(R' − R)⌉, the forecast demand of the days the longer cycle adds. A rule
+    already on the rhythm (RS solves R on it) is unchanged; so is every other kind."""
+    every = max(int(every), 1)
+    if rule.rule_kind != "order_up_to" or every == 1 or int(rule.review_period) % every == 0:
+        return rule
+    R = every * math.ceil(rule.review_period / every)
+    return replace(
+        rule,
+        review_period=float(R),
+        order_up_to=rule.order_up_to + ceil_units(a * (R - rule.review_period)),
+        review_offset=float(np.nan_to_num(rule.review_offset) % R),
+    )
 
 
 def _plan_rule(x: np.ndarray, L: int) -> Rule:
@@ -410,20 +432,22 @@ def attach_rules(
     L_column: str = "L",
     period_column: str | None = None,
     min_inventory_column: str = "min_inventory",
+    delivery_column: str = "delivery_every",
     rules: Mapping[str, DecisionRule] = BASELINE_RULES,
 ) -> pd.DataFrame:
     """``frame`` with RULE_COLUMNS added from each row's policy type (one of ``rules``) and decision (a dict or JSON
     text, as in policy results). A row of an optimized type without a decision (an unsolved policy) gets
     ``rule_kind`` None, which the replay reports as an invalid item; a malformed decision raises ValueError naming the
-    row. Where the frame has
-    ``min_inventory_column`` (null = 0), optimized types' levels are raised to it."""
+    row. Where the frame has ``min_inventory_column`` (null = 0), optimized types' levels are raised to it; where it
+    has ``delivery_column`` (null = 1), their rules are put on the delivery rhythm (:func:`on_delivery_rhythm`)."""
     rows = []
     periods = frame[period_column] if period_column else pd.Series(1, index=frame.index)
     floors = frame[min_inventory_column] if min_inventory_column in frame.columns else pd.Series(0, index=frame.index)
     floors = pd.to_numeric(floors, errors="coerce").fillna(0.0)
-    for position, (policy_type, decision, a, L, period_days, floor) in enumerate(
-        zip(frame[type_column], frame[decision_column], frame[a_column], frame[L_column], periods, floors, strict=True)
-    ):
+    rhythm = frame[delivery_column] if delivery_column in frame.columns else pd.Series(1, index=frame.index)
+    rhythm = pd.to_numeric(rhythm, errors="coerce").fillna(1).astype(int)
+    columns = (frame[type_column], frame[decision_column], frame[a_column], frame[L_column], periods, floors, rhythm)
+    for position, (policy_type, decision, a, L, period_days, floor, every) in enumerate(zip(*columns, strict=True)):
         parsed = json.loads(decision) if isinstance(decision, str) else decision
         known = rules.get(policy_type)
         if not isinstance(parsed, Mapping) and (known is None or known.optimized):  # None / NaN: nothing solved
@@ -438,6 +462,7 @@ def attach_rules(
                 L=int(L),
                 period_days=int(period_days),
                 min_inventory=float(floor),
+                delivery_every=int(every),
                 rules=rules,
             )
             rows.append(rule.columns())
