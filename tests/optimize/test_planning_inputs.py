@@ -29,6 +29,16 @@ def test_a_line_costs_the_shipment_only_when_no_other_line_would_bring_the_truck
     )
 
 
+def test_a_line_whose_truck_always_comes_costs_nothing(spark) -> None:
+    """exp(−7 × 9) ≈ 4e-28 of a shipment is 0, not a magnitude the solvers reject as a unit error."""
+    frame = spark.createDataFrame(
+        [("S1", "V1", 7, 50.0, 9.0), ("S1", "V1", 7, 50.0, 0.5)],
+        "store_id string, supplier_id string, delivery_every int, shipping_cost double, a double",
+    )
+    K = {r.a: r.K for r in frame.withColumn("K", line_cost([])).collect()}
+    assert K[0.5] == 0.0 and K[9.0] == pytest.approx(50 * math.exp(-3.5), abs=1e-6)
+
+
 def test_a_weekly_supplier_waits_a_week_for_the_other_lines_to_sell(spark) -> None:
     frame = spark.createDataFrame(
         [("S1", "V1", 7, 50.0, 0.1), ("S1", "V1", 7, 50.0, 0.05)],

@@ -123,13 +123,17 @@ def item_inputs(
     )
 
 
+LINE_COST_DECIMALS = 6
+
+
 def line_cost(forecast_keys: Sequence[str]) -> Column:
     """K = shipment_cost · exp(−every · Σ_{j≠i} a_j) over the store's products from the same supplier (module
     docstring), per forecast key (a walk-forward origin plans with that origin's rates)."""
     supplier = Window.partitionBy("store_id", "supplier_id", *forecast_keys)
     every = F.greatest(F.coalesce(F.col("delivery_every"), F.lit(1)), F.lit(1))
     others = F.greatest(exact_sum("a", supplier) - F.col("a"), F.lit(0.0))
-    return F.col("shipping_cost") * F.exp(-every * others)
+    # money to 6 decimals: a millionth is nothing, and the solvers reject magnitudes below 1e-12 (a unit error)
+    return F.round(F.col("shipping_cost") * F.exp(-every * others), LINE_COST_DECIMALS)
 
 
 def planning_inputs(items: DataFrame, policy: PolicyConfig) -> DataFrame:
