@@ -14,10 +14,11 @@ import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from croniter import croniter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lakehouse_inv.resources import default_conf_dir
 
@@ -30,6 +31,28 @@ def duplicates(values: Iterable[str]) -> list[str]:
     """The values that occur more than once, sorted (for "duplicate id" configuration errors)."""
     counts = Counter(values)
     return sorted(v for v, n in counts.items() if n > 1)
+
+
+def _valid_cron(expression: str) -> str:
+    if not croniter.is_valid(expression):
+        raise ValueError(f"not a valid cron expression: {expression!r} (e.g. '0 2 * * 1' = Mondays 02:00)")
+    return expression
+
+
+Cron = Annotated[str, AfterValidator(_valid_cron)]
+"""A cron schedule (minute hour day month weekday) of a step that need not run every day; it runs on the days the
+expression has a firing time (:func:`fires_on`)."""
+
+
+def fires_on(schedule: str, day: dt.date) -> bool:
+    """True when the cron ``schedule`` has a firing time on ``day``."""
+    return next_firing(schedule, day) == day
+
+
+def next_firing(schedule: str, day: dt.date) -> dt.date:
+    """The first day on or after ``day`` on which the cron ``schedule`` fires."""
+    start = dt.datetime.combine(day, dt.time.min) - dt.timedelta(seconds=1)
+    return croniter(schedule, start).get_next(dt.datetime).date()
 
 
 class StrictModel(BaseModel):

@@ -145,7 +145,8 @@ def test_rerunning_the_same_as_of_on_two_cores_and_other_shuffle_partitions_leav
     )
     steps = ",".join(s for s in ALL_STEPS if s != "simulate")
     command = [sys.executable, "-m", "lakehouse_inv.cli", "run", "--steps", steps, "--as-of", str(ran.as_of)]
-    command += ["--conf-dir", str(conf), "--env", "rerun", "--run-id", "one-core-run"]
+    # --force: evaluate and backtest recompute too (their schedules would skip a second run of the same day)
+    command += ["--conf-dir", str(conf), "--env", "rerun", "--run-id", "one-core-run", "--force"]
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONHASHSEED": "7"}
     )

@@ -17,6 +17,7 @@ from lakehouse_inv.forecast.runs import SOURCE, log_step_run, origin
 from lakehouse_inv.forecast.step import backtest_as_of
 from lakehouse_inv.lakehouse.numeric import exact_mean
 from lakehouse_inv.pipeline.context import JobContext, StepResult
+from lakehouse_inv.pipeline.schedule import due, note
 from lakehouse_inv.pipeline.writes import publish_gold
 
 
@@ -25,6 +26,11 @@ def run(ctx: JobContext) -> StepResult:
     ctx.catalog.ensure_tables(ctx.spark, "gold", ["forecast_accuracy"])
     _add_new_columns(ctx)
     result = StepResult()
+    last = ctx.read("gold", "forecast_accuracy").where(F.col("as_of") <= F.lit(ctx.as_of)).agg(F.max("as_of"))
+    decision = due(ctx, "backtest", config.backtest.schedule, last.first()[0])
+    note(result, "backtest", decision)
+    if not decision.due:
+        return result
     accuracy = backtest_as_of(ctx.read("silver", "daily_demand"), ctx.as_of, config)
     result.record(
         "gold.forecast_accuracy", publish_gold(ctx, "forecast_accuracy", accuracy, scope=origin(ctx), source=SOURCE)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from lakehouse_inv.config import StrictModel
+from lakehouse_inv.config import Cron, StrictModel
 from lakehouse_inv.evaluate.metrics import PERIODS
 
 
@@ -56,6 +56,10 @@ class WalkForwardConfig(StrictModel):
 
 
 class EvaluateConfig(StrictModel):
+    schedule: Cron = Field(
+        "0 5 * * 1",
+        description="cron: the days evaluate runs (it also runs when forced or never run); default Mondays",
+    )
     modes: list[Literal["walk_forward", "replay"]] = Field(
         default_factory=lambda: ["walk_forward", "replay"], min_length=1
     )

@@ -44,6 +44,7 @@ from lakehouse_inv.lakehouse.numeric import exact_sum
 from lakehouse_inv.optimize.config import ITEM_KEYS
 from lakehouse_inv.optimize.sources import current_items, latest_forecast, latest_parameters
 from lakehouse_inv.pipeline.context import JobContext, StepResult
+from lakehouse_inv.pipeline.schedule import due, note
 from lakehouse_inv.pipeline.writes import publish_gold
 from lakehouse_inv.replenishment.baseline import service_levels
 
@@ -355,10 +356,19 @@ def run_walk_forward(ctx: JobContext, config: EvaluateConfig, result: StepResult
     )
 
 
+def last_evaluated(ctx: JobContext) -> dt.date | None:
+    """The as-of date of the latest evaluation on or before the run's (its metrics' ``as_of``)."""
+    return ctx.read("gold", METRICS).where(F.col("as_of") <= F.lit(ctx.as_of)).agg(F.max("as_of")).first()[0]
+
+
 def run(ctx: JobContext) -> StepResult:
     config: EvaluateConfig = ctx.configs["evaluate"]
     ctx.catalog.ensure_tables(ctx.spark, "gold", [LEVELS, METRICS, RECOMMENDATION])
     result = StepResult()
+    decision = due(ctx, "evaluate", config.schedule, last_evaluated(ctx), by_scope=True)
+    note(result, "evaluate", decision)
+    if not decision.due:
+        return result
     first_day = ctx.read("silver", "daily_demand").agg(F.min("date")).first()[0]
     if first_day is None:
         result.message = "no demand to replay"

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from lakehouse_inv.config import StrictModel, load_config
+from lakehouse_inv.config import Cron, StrictModel, load_config
 
 CandidateName = Literal[
     "arima_dow", "dow_profile", "seasonal_naive", "croston_sba", "dow_profile_yearly", "pooled_profile", "dow_mean"
@@ -118,6 +118,9 @@ class BacktestConfig(StrictModel):
     origins: int = Field(4, ge=1, le=52)
     step_days: int = Field(28, ge=1)
     horizon_days: int | None = Field(None, ge=1, description="defaults to the forecast horizon")
+    schedule: Cron = Field(
+        "0 4 * * 1", description="cron: the days the backtest runs (also when forced or never run); default Mondays"
+    )
 
 
 class DistributionConfig(StrictModel):

@@ -143,6 +143,12 @@ def run(ctx: JobContext) -> StepResult:
     result = StepResult()
     forced = ctx.options.full_refresh or is_scoped(ctx)  # a scoped run orders for its items
     policies = [p for p in config.active if forced or p.fires_on(ctx.as_of, p.order_schedule)]
+    for p in config.active:
+        if p in policies:
+            why = "forced (--full-refresh or a scoped run)" if forced else f"order_schedule '{p.order_schedule}' fires"
+            result.due.append(f"{p.id}: {why}")
+        else:
+            result.skipped.append(f"{p.id}: order_schedule '{p.order_schedule}' does not fire on {ctx.as_of}")
     recommendation = restrict(latest_recommendation(ctx), ctx)
     on_baseline = recommendation.where(F.col("recommended_policy_id") == baseline.id).select(*ITEM_KEYS)
     # one pass over the recommendation: whether any exists, and whether any item stays on the baseline

@@ -22,7 +22,8 @@ from lakehouse_inv.pipeline.writes import publish_gold
 TABLE = "policy_parameters"
 
 
-def due_policies(ctx: JobContext, config: PoliciesConfig) -> list[PolicyConfig]:
+def due_policies(ctx: JobContext, config: PoliciesConfig, result: StepResult | None = None) -> list[PolicyConfig]:
+    """The policies to solve on ``--as-of``; ``result`` (when given) records why each one is due or skipped."""
     optimized = {
         row.policy_id
         for row in ctx.read("gold", TABLE)
@@ -32,17 +33,30 @@ def due_policies(ctx: JobContext, config: PoliciesConfig) -> list[PolicyConfig]:
         .collect()
     }
     # a scoped run re-optimizes its items; a service-level override re-optimizes every item it applies to
-    forced = ctx.options.full_refresh or is_scoped(ctx) or ctx.options.service_level is not None
-    return [
-        p for p in config.active if forced or p.id not in optimized or p.fires_on(ctx.as_of, p.optimization_schedule)
-    ]
+    forced = ctx.options.full_refresh or is_scoped(ctx) or ctx.options.service_level is not None or ctx.options.force
+    out = []
+    for p in config.active:
+        if forced:
+            reason = "forced (--force, --full-refresh, a scoped run or --service-level)"
+        elif p.id not in optimized:
+            reason = f"never optimized on or before {ctx.as_of}"
+        elif p.fires_on(ctx.as_of, p.optimization_schedule):
+            reason = f"optimization_schedule '{p.optimization_schedule}' fires on {ctx.as_of}"
+        else:
+            if result is not None:
+                result.skipped.append(f"{p.id}: optimization_schedule '{p.optimization_schedule}' does not fire")
+            continue
+        if result is not None:
+            result.due.append(f"{p.id}: {reason}")
+        out.append(p)
+    return out
 
 
 def run(ctx: JobContext) -> StepResult:
     config: PoliciesConfig = ctx.configs["policies"]
     ctx.catalog.ensure_tables(ctx.spark, "gold", [TABLE])
     result = StepResult()
-    policies = due_policies(ctx, config)
+    policies = due_policies(ctx, config, result)
     if not policies:
         result.message = "no policy due"
         return result

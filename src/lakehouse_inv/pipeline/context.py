@@ -32,6 +32,9 @@ class StepResult:
     errors: list[str] = field(default_factory=list)
     # ... and anything else a person must know (files not read, files changed after they were read)
     warnings: list[str] = field(default_factory=list)
+    # steps with schedules (their own or their policies'): what was due and why, what was skipped and why
+    due: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:

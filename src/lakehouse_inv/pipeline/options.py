@@ -18,9 +18,12 @@ class RunOptions:
     """``full_refresh``: derived tables rebuild over all dates. ``stores`` / ``products``: optimize and
     generate_orders work on those store-products only, whatever the schedules say, and replace only their rows
     (empty = every item). ``service_level`` α: optimize sets the optimized items' missed-sale cost and fill-rate
-    target for α (:mod:`lakehouse_inv.optimize.service_level`); None keeps each item's configured costs."""
+    target for α (:mod:`lakehouse_inv.optimize.service_level`); None keeps each item's configured costs.
+    ``force``: steps with their own schedule (evaluate, backtest) run now whatever it says
+    (:mod:`lakehouse_inv.pipeline.schedule`)."""
 
     full_refresh: bool = False
+    force: bool = False
     stores: tuple[str, ...] = ()
     products: tuple[str, ...] = ()
     service_level: float | None = None
@@ -48,6 +51,7 @@ class RunOptions:
         cls,
         *,
         full_refresh: bool = False,
+        force: bool = False,
         stores: str | None = None,
         products: str | None = None,
         service_level: str | float | None = None,
@@ -55,6 +59,7 @@ class RunOptions:
         """From command-line text: ``"S01, S02"`` -> ``("S01", "S02")``; ``"0.95"`` -> 0.95; empty -> unset."""
         return cls(
             full_refresh=full_refresh,
+            force=force,
             stores=parse_ids(stores),
             products=parse_ids(products),
             service_level=parse_service_level(service_level),

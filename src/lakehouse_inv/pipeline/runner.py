@@ -38,6 +38,9 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", help="configuration overlay folder under --conf-dir, e.g. databricks")
     parser.add_argument("--run-id", help="run id recorded on every row (default: generated)")
     parser.add_argument("--full-refresh", action="store_true", help="rebuild derived tables over all dates")
+    parser.add_argument(
+        "--force", action="store_true", help="run the steps that have their own schedule (evaluate, backtest) now"
+    )
 
 
 def make_context(args: argparse.Namespace) -> JobContext:
@@ -51,6 +54,7 @@ def make_context(args: argparse.Namespace) -> JobContext:
         run_id=args.run_id or new_run_id(as_of),
         options=RunOptions.from_text(
             full_refresh=args.full_refresh,
+            force=args.force,
             stores=getattr(args, "stores", None),
             products=getattr(args, "products", None),
             service_level=getattr(args, "service_level", None),
@@ -125,11 +129,26 @@ def summary(reports: list[StepReport]) -> str:
     if tables:
         lines += ["", "rows written per table:"] + [f"  {t:<40}{n:>12,}" for t, n in sorted(tables.items())]
     lines.append(f"total {sum(r.seconds for r in reports):.1f}s")
+    lines += ["", "what was due:", *schedule_lines(reports)]
     notes = [f"  {r.step}: {note}" for r in reports if r.result for note in r.result.notes()]
     if notes:
         lines += ["", "needs attention:", *notes]
     lines += ["\n" + r.result.report for r in reports if r.result and r.result.report]
     return "\n".join(lines)
+
+
+def schedule_lines(reports: list[StepReport]) -> list[str]:
+    """Per step what ran and why, what was skipped and why; a step without a schedule runs on every run."""
+    lines = []
+    for r in reports:
+        res = r.result
+        if res is None:
+            lines.append(f"  {r.step:<16}failed")
+            continue
+        entries = [f"due: {d}" for d in res.due] + [f"skipped: {s}" for s in res.skipped]
+        for i, entry in enumerate(entries or ["due: every run"]):
+            lines.append(f"  {r.step if i == 0 else '':<16}{entry}")
+    return lines
 
 
 def main_for(step_names: list[str] | None, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
