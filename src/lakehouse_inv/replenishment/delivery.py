@@ -59,11 +59,14 @@ def delivery_draws(
         return lead_days, shares
     cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     keys = items[list(series_columns)].itertuples(index=False, name=None) if series_columns else [()] * n
+    # the columns as plain arrays: one row lookup per item in a DataFrame costs more than the draws themselves
+    none = np.full(n, None, dtype=object)
+    observed = items[DEVIATIONS].to_numpy(object) if DEVIATIONS in items.columns else none
+    shared = items[SHARES].to_numpy(object) if SHARES in items.columns else none
+    spread = pd.to_numeric(items[CI], errors="coerce").to_numpy(np.float64) if CI in items.columns else np.zeros(n)
     for i, key in enumerate(keys):
-        row = items.iloc[i]
-        deviations = _empirical(row[DEVIATIONS]) if DEVIATIONS in items.columns else np.zeros(0)
-        received = _empirical(row[SHARES]) if SHARES in items.columns else np.zeros(0)
-        ci = float(row[CI]) if CI in items.columns and pd.notna(row[CI]) else 0.0
+        deviations, received = _empirical(observed[i]), _empirical(shared[i])
+        ci = float(spread[i]) if np.isfinite(spread[i]) else 0.0
         if len(deviations) == 0 and ci <= 0 and len(received) == 0:
             continue
         if key not in cache:

@@ -66,9 +66,9 @@ from lakehouse_inv.replenishment.shipments import (
     DROPPED_BY_CAP,
     FITTED_NONE,
     delivery_day_mask,
-    fit_shipments,
     group_codes,
     next_delivery_days,
+    shipment_limits,
     shipment_shares,
 )
 from lakehouse_inv.replenishment.terms import ADJUSTED, BLOCKED, SupplierTerms
@@ -310,7 +310,20 @@ def _simulate(
     if not every_day:  # a review between delivery days waits for the next one
         rules.review_due[:] = next_delivery_days(rules.review_due, delivery_days)
     limits = {k: values[k] for k in ("min_shipment_volume", "max_shipment_volume", "max_shipment_value") if k in values}
-    limited = any(np.isfinite(v).any() for v in limits.values())
+    shipments = None  # the shipment structure, built once: the day loop only sums today's lines per shipment
+    if any(np.isfinite(v).any() for v in limits.values()):
+        shipments = shipment_limits(
+            groups,
+            unit_volume=values["unit_volume"],
+            unit_cost=values["unit_cost"],
+            multiple=values["multiple"],
+            moq=values["moq"],
+            max_qty=values["max_qty"],
+            min_volume=values["min_shipment_volume"],
+            max_volume=values["max_shipment_volume"],
+            max_value=values["max_shipment_value"],
+        )
+    no_room = np.full(n, np.inf)
 
     out = {name: np.zeros((n_days, n)) for name in (*_UNIT_COLUMNS, SHIPMENT_SHARE)}
     received, sold_out, unit_days, disposed_out = out["received"], out["sold"], out["unit_days_sold"], out["disposed"]
@@ -349,20 +362,8 @@ def _simulate(
             room = max_inventory - position if storage_limited else None
             order = terms.apply(need, room)
             quantity, fitted = order.quantity, np.zeros(n, dtype=np.int64)
-            if limited:
-                quantity, fitted = fit_shipments(
-                    quantity,
-                    groups,
-                    unit_volume=values["unit_volume"],
-                    unit_cost=values["unit_cost"],
-                    multiple=values["multiple"],
-                    moq=values["moq"],
-                    max_qty=values["max_qty"],
-                    room=np.full(n, np.inf) if room is None else room,
-                    min_volume=values["min_shipment_volume"],
-                    max_volume=values["max_shipment_volume"],
-                    max_value=values["max_shipment_value"],
-                )
+            if shipments is not None:
+                quantity, fitted = shipments.fit(quantity, no_room if room is None else room)
             arrival = (day + lead_days[day]) % longest
             arriving_units[arrival, items] += np.floor(quantity * shares[day] + 1e-9)
             arriving_ordered[arrival, items] += quantity

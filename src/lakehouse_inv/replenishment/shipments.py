@@ -18,8 +18,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 DELIVERY_EPOCH = dt.date(1970, 1, 1)
 FITTED_NONE, RAISED_TO_MIN_VOLUME, CAPPED_AT_MAX_VOLUME, CAPPED_AT_MAX_VALUE, DROPPED_BY_CAP = 0, 1, 2, 3, 4
@@ -66,10 +68,11 @@ def group_codes(values: object, n: int) -> np.ndarray:
     """Shipment group code per item from the ``shipment_group`` values (None/NaN: the item ships alone)."""
     if values is None:
         return np.arange(n)
-    array = np.asarray(values, dtype=object)
-    missing = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in array], dtype=bool)
-    labels = np.where(missing, [f"\x00alone-{i}" for i in range(n)], array.astype(str))
-    return np.unique(labels, return_inverse=True)[1].astype(np.int64)
+    labels = pd.Series(np.asarray(values, dtype=object))
+    missing = labels.isna().to_numpy()
+    # an item shipping alone gets a label no real group has: its position behind a NUL character
+    labels = labels.astype(str).where(~missing, "\x00alone-" + pd.Series(np.arange(n)).astype(str))
+    return np.unique(labels.to_numpy(str), return_inverse=True)[1].astype(np.int64)
 
 
 def shipment_shares(quantity: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -78,6 +81,95 @@ def shipment_shares(quantity: np.ndarray, groups: np.ndarray) -> np.ndarray:
     ordering = quantity > 0
     lines = np.bincount(groups, weights=ordering.astype(np.float64), minlength=groups.max(initial=-1) + 1)
     return np.where(ordering, 1.0 / np.maximum(lines[groups], 1.0), 0.0)
+
+
+@dataclass(frozen=True)
+class ShipmentLimits:
+    """The shipment structure of a set of items, fixed over a replay: group code per item, each line's unit volume,
+    unit value, multiple, MOQ and maximum order, and its shipment's limits (taken from the shipment's first line).
+    Built once (:func:`shipment_limits`), so the day loop only sums today's lines per group (:meth:`fit`)."""
+
+    groups: np.ndarray
+    n_groups: int
+    volume: np.ndarray
+    value: np.ndarray
+    multiple: np.ndarray
+    moq: np.ndarray
+    max_qty: np.ndarray
+    min_volume: np.ndarray
+    max_volume: np.ndarray
+    max_value: np.ndarray
+
+    def fit(self, quantity: np.ndarray, room: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(quantity, code)``: today's order lines fitted to their shipments' limits (module docstring); ``code``
+        per line indexes FIT_REASONS (0 = unchanged); ``room`` may be +inf."""
+        quantity = np.asarray(quantity, dtype=np.float64).copy()
+        code = np.zeros(len(quantity), dtype=np.int64)
+        if not (quantity > 0).any():
+            return quantity, code
+        groups, n_groups, m = self.groups, self.n_groups, self.multiple
+        lo, hi_volume, hi_value = self.min_volume, self.max_volume, self.max_value
+        ordering = quantity > 0
+        shipped_volume = np.bincount(groups, weights=quantity * self.volume, minlength=n_groups)[groups]
+        shipped_value = np.bincount(groups, weights=quantity * self.value, minlength=n_groups)[groups]
+        # below the minimum volume: raise every line by the same factor (up to its own limits)
+        low = ordering & (shipped_volume > 0) & (shipped_volume < lo - _TOLERANCE)
+        if low.any():
+            factor = lo[low] / shipped_volume[low]
+            raised = np.ceil(quantity[low] * factor / m[low] - _TOLERANCE) * m[low]
+            limit = np.minimum(self.max_qty[low], room[low])
+            limit = np.floor(limit / m[low] + _TOLERANCE) * m[low]
+            raised = np.maximum(np.minimum(raised, limit), quantity[low])
+            code[low] = np.where(raised > quantity[low], RAISED_TO_MIN_VOLUME, FITTED_NONE)
+            quantity[low] = raised
+        # above a maximum: cap every line by the same factor
+        volume_factor = np.where(shipped_volume > hi_volume, hi_volume / np.maximum(shipped_volume, _TOLERANCE), 1.0)
+        value_factor = np.where(shipped_value > hi_value, hi_value / np.maximum(shipped_value, _TOLERANCE), 1.0)
+        factor = np.minimum(volume_factor, value_factor)
+        high = ordering & (factor < 1.0)
+        if high.any():
+            capped = np.floor(quantity[high] * factor[high] / m[high] + _TOLERANCE) * m[high]
+            dropped = capped < np.maximum(self.moq[high], _TOLERANCE)
+            code[high] = np.where(
+                dropped,
+                DROPPED_BY_CAP,
+                np.where(volume_factor[high] <= value_factor[high], CAPPED_AT_MAX_VOLUME, CAPPED_AT_MAX_VALUE),
+            )
+            quantity[high] = np.where(dropped, 0.0, capped)
+        return quantity, code
+
+
+def shipment_limits(
+    groups: np.ndarray,
+    *,
+    unit_volume: np.ndarray,
+    unit_cost: np.ndarray,
+    multiple: np.ndarray,
+    moq: np.ndarray,
+    max_qty: np.ndarray,
+    min_volume: np.ndarray,
+    max_volume: np.ndarray,
+    max_value: np.ndarray,
+) -> ShipmentLimits:
+    """The :class:`ShipmentLimits` of items with shipment ``groups`` (codes 0 … g − 1) and per-item terms (NaN = no
+    limit; each shipment's limits are its first line's)."""
+    groups = np.asarray(groups, dtype=np.int64)
+    n_groups = int(groups.max(initial=-1)) + 1
+    first = np.full(n_groups, -1)
+    first[groups[::-1]] = np.arange(len(groups))[::-1]
+    of_shipment = first[groups]
+    return ShipmentLimits(
+        groups=groups,
+        n_groups=n_groups,
+        volume=np.nan_to_num(unit_volume, nan=0.0),
+        value=np.nan_to_num(unit_cost, nan=0.0),
+        multiple=np.nan_to_num(multiple, nan=1.0),
+        moq=np.nan_to_num(moq, nan=0.0),
+        max_qty=np.nan_to_num(max_qty, nan=np.inf),
+        min_volume=np.nan_to_num(np.asarray(min_volume, dtype=np.float64)[of_shipment], nan=0.0),
+        max_volume=np.nan_to_num(np.asarray(max_volume, dtype=np.float64)[of_shipment], nan=np.inf),
+        max_value=np.nan_to_num(np.asarray(max_value, dtype=np.float64)[of_shipment], nan=np.inf),
+    )
 
 
 def fit_shipments(
@@ -94,47 +186,18 @@ def fit_shipments(
     max_volume: np.ndarray,
     max_value: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(quantity, code)``: today's order lines fitted to their shipments' limits (module docstring); ``code`` per
-    line indexes FIT_REASONS (0 = unchanged). Limits are per item (its supplier's; NaN = none), taken from the
-    shipment's first line; ``room`` may be +inf."""
-    quantity = np.asarray(quantity, dtype=np.float64).copy()
-    code = np.zeros(len(quantity), dtype=np.int64)
-    if not (quantity > 0).any():
-        return quantity, code
-    n_groups = groups.max() + 1
-    first = np.full(n_groups, -1)
-    first[groups[::-1]] = np.arange(len(groups))[::-1]
-    vol = np.nan_to_num(unit_volume, nan=0.0)
-    value = np.nan_to_num(unit_cost, nan=0.0)
-    lo = np.nan_to_num(min_volume[first[groups]], nan=0.0)
-    hi_volume = np.nan_to_num(max_volume[first[groups]], nan=np.inf)
-    hi_value = np.nan_to_num(max_value[first[groups]], nan=np.inf)
-    ordering = quantity > 0
-    shipped_volume = np.bincount(groups, weights=quantity * vol, minlength=n_groups)[groups]
-    shipped_value = np.bincount(groups, weights=quantity * value, minlength=n_groups)[groups]
-    m = np.nan_to_num(multiple, nan=1.0)
-    # below the minimum volume: raise every line by the same factor (up to its own limits)
-    low = ordering & (shipped_volume > 0) & (shipped_volume < lo - _TOLERANCE)
-    if low.any():
-        factor = lo[low] / shipped_volume[low]
-        raised = np.ceil(quantity[low] * factor / m[low] - _TOLERANCE) * m[low]
-        limit = np.minimum(np.nan_to_num(max_qty[low], nan=np.inf), room[low])
-        limit = np.floor(limit / m[low] + _TOLERANCE) * m[low]
-        raised = np.maximum(np.minimum(raised, limit), quantity[low])
-        code[low] = np.where(raised > quantity[low], RAISED_TO_MIN_VOLUME, FITTED_NONE)
-        quantity[low] = raised
-    # above a maximum: cap every line by the same factor
-    volume_factor = np.where(shipped_volume > hi_volume, hi_volume / np.maximum(shipped_volume, _TOLERANCE), 1.0)
-    value_factor = np.where(shipped_value > hi_value, hi_value / np.maximum(shipped_value, _TOLERANCE), 1.0)
-    factor = np.minimum(volume_factor, value_factor)
-    high = ordering & (factor < 1.0)
-    if high.any():
-        capped = np.floor(quantity[high] * factor[high] / m[high] + _TOLERANCE) * m[high]
-        dropped = capped < np.maximum(np.nan_to_num(moq[high], nan=0.0), _TOLERANCE)
-        code[high] = np.where(
-            dropped,
-            DROPPED_BY_CAP,
-            np.where(volume_factor[high] <= value_factor[high], CAPPED_AT_MAX_VOLUME, CAPPED_AT_MAX_VALUE),
-        )
-        quantity[high] = np.where(dropped, 0.0, capped)
-    return quantity, code
+    """``(quantity, code)``: one day's order lines fitted to their shipments' limits (module docstring); ``code``
+    per line indexes FIT_REASONS (0 = unchanged). Limits are per item (its supplier's; NaN = none), taken from the
+    shipment's first line; ``room`` may be +inf. A replay, fitting every day, builds :func:`shipment_limits` once."""
+    limits = shipment_limits(
+        groups,
+        unit_volume=unit_volume,
+        unit_cost=unit_cost,
+        multiple=multiple,
+        moq=moq,
+        max_qty=max_qty,
+        min_volume=min_volume,
+        max_volume=max_volume,
+        max_value=max_value,
+    )
+    return limits.fit(quantity, room)
