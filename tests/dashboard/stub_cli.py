@@ -30,6 +30,7 @@ def main() -> int:
     parser.add_argument("--stores")
     parser.add_argument("--products")
     parser.add_argument("--service-level", type=float)
+    parser.add_argument("--force", action="store_true")
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--conf-dir", required=True)
     parser.add_argument("--env")

@@ -43,6 +43,8 @@ class RunRequest:
     def arguments(self) -> list[str]:
         steps = [*RUN_STEPS, "evaluate"] if self.evaluate else list(RUN_STEPS)
         args = ["--steps", ",".join(steps)]
+        if self.evaluate:  # asked for on the Run page: evaluate now, whatever its schedule says
+            args.append("--force")
         if self.stores:
             args += ["--stores", ",".join(self.stores)]
         if self.products:

@@ -54,7 +54,7 @@ def make_context(args: argparse.Namespace) -> JobContext:
         run_id=args.run_id or new_run_id(as_of),
         options=RunOptions.from_text(
             full_refresh=args.full_refresh,
-            force=args.force,
+            force=getattr(args, "force", False),
             stores=getattr(args, "stores", None),
             products=getattr(args, "products", None),
             service_level=getattr(args, "service_level", None),
