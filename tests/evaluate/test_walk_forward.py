@@ -10,10 +10,13 @@ import pytest
 from pyspark.sql import functions as F
 
 from lakehouse_inv.evaluate.config import EvaluateConfig, WalkForwardConfig
+from lakehouse_inv.evaluate.job import run_walk_forward
 from lakehouse_inv.evaluate.recommend import recommend
-from lakehouse_inv.evaluate.walk_forward import Windows, decision_days, plan_windows
+from lakehouse_inv.evaluate.walk_forward import STATE, Windows, decision_days, plan_windows
 from lakehouse_inv.forecast.step import forecasts_at_origins
 from lakehouse_inv.optimize.config import PolicyConfig
+from lakehouse_inv.pipeline.context import StepResult
+from lakehouse_inv.pipeline.options import RunOptions
 from lakehouse_inv.pipeline.runner import run_steps
 from lakehouse_inv.pipeline.steps import resolve
 
@@ -30,6 +33,12 @@ def test_windows_and_origins() -> None:
         AS_OF,
     )
     assert w.origins == (dt.date(2025, 3, 11), dt.date(2025, 3, 18), dt.date(2025, 3, 25))
+    # an extended stretch: the same window, replayed (and forecast every 7 days) from an earlier first day
+    extended = plan_windows(AS_OF, config, step_days=7, replay_start=dt.date(2025, 3, 4))
+    assert (extended.start, extended.first_day, extended.days) == (w.start, dt.date(2025, 3, 4), 28)
+    assert extended.origins == (dt.date(2025, 3, 4), dt.date(2025, 3, 11), dt.date(2025, 3, 18), dt.date(2025, 3, 25))
+    with pytest.raises(ValueError, match="on or before the window's first day"):
+        plan_windows(AS_OF, config, step_days=7, replay_start=dt.date(2025, 3, 12))
 
 
 def test_each_policy_re_optimizes_on_its_schedule_from_the_latest_origin() -> None:
@@ -110,6 +119,8 @@ def test_recommendation_picks_the_best_profit_meeting_the_target_else_the_baseli
 
 @pytest.fixture(scope="module")
 def walked(make_context):
+    """The world's last day evaluated by extending the stretch of an evaluation a week earlier (incremental): the
+    tests below check what the incremental evaluation wrote."""
     ctx = make_context(days=63)
     # three policies cover the cases: weekly (sQ), daily re-plan (ww) and perishable (nvbudget) decisions
     policies = ctx.configs["policies"]
@@ -121,21 +132,32 @@ def walked(make_context):
             "walk_forward": WalkForwardConfig(selection_days=14, evaluation_days=14, forecast_step_days=7),
         }
     )
-    reports = run_steps(ctx, resolve(["simulate", "ingest", "refine", "evaluate"]), out=lambda *_: None)
+    quiet = {"out": lambda *_: None}
+    reports = run_steps(ctx, resolve(["simulate", "ingest", "refine"]), **quiet)
+    end = ctx.as_of
+    ctx.as_of = end - dt.timedelta(days=7)
+    reports += run_steps(ctx, resolve(["evaluate"]), **quiet)  # never evaluated: due, a new stretch
+    ctx.as_of, ctx.options = end, RunOptions(force=True)  # not evaluate's day: forced
+    reports += run_steps(ctx, resolve(["evaluate"]), **quiet)
     assert all(r.ok for r in reports), [r.error for r in reports]
-    ctx.report = reports[-1].result.report
+    ctx.first, ctx.extended = reports[-2].result, reports[-1].result
+    ctx.report = ctx.extended.report
     return ctx
 
 
 def test_one_recommendation_per_store_product_and_an_out_of_sample_portfolio(walked) -> None:
     ctx = walked
-    recommendation = ctx.read("gold", "policy_recommendation").toPandas()
+    recommendation = ctx.read("gold", "policy_recommendation").where(F.col("as_of") == F.lit(ctx.as_of)).toPandas()
     items = ctx.read("silver", "store_product").select("store_id", "product_id").distinct().count()
     assert len(recommendation) == items and not recommendation[["store_id", "product_id"]].duplicated().any()
     assert recommendation["reason"].str.len().gt(0).all()
     assert (recommendation["selection_end"] < ctx.as_of - dt.timedelta(days=13)).all()
     assert recommendation["candidates"].gt(1).all()
-    metrics = ctx.read("gold", "policy_metrics").where("evaluation = 'walk_forward'").toPandas()
+    metrics = (
+        ctx.read("gold", "policy_metrics")
+        .where((F.col("evaluation") == "walk_forward") & (F.col("as_of") == F.lit(ctx.as_of)))
+        .toPandas()
+    )
     recommended = metrics[metrics["policy_id"] == "recommended"]
     assert set(recommended["period"]) == {"last_week", "horizon"}  # evaluation-window periods only
     assert "selection" in set(metrics.loc[metrics["policy_id"] == "baseline", "period"])
@@ -169,3 +191,43 @@ def test_a_forecast_origin_never_sees_later_demand(walked) -> None:
     before = forecasts_at_origins(daily, [origin], config).orderBy("store_id", "product_id", "horizon_day")
     after = forecasts_at_origins(changed, [origin], config).orderBy("store_id", "product_id", "horizon_day")
     assert before.collect() == after.collect()
+
+
+def _walk_forward_tables(ctx) -> dict[str, list[str]]:
+    """The walk-forward's gold rows for ``ctx.as_of`` (levels, metrics, recommendation), audit columns left out."""
+    tables = {
+        "levels": ctx.read("gold", "inventory_levels").where("evaluation = 'walk_forward'"),
+        "metrics": ctx.read("gold", "policy_metrics").where(
+            (F.col("evaluation") == "walk_forward") & (F.col("as_of") == F.lit(ctx.as_of))
+        ),
+        "recommendation": ctx.read("gold", "policy_recommendation").where(F.col("as_of") == F.lit(ctx.as_of)),
+    }
+    return {name: sorted(map(repr, t.drop("_run_id", "_updated_at").collect())) for name, t in tables.items()}
+
+
+def test_an_extended_stretch_equals_a_from_scratch_evaluation_of_the_same_stretch(walked) -> None:
+    """The incremental evaluation (the fixture's second one) solved only the decisions from the first one's as-of
+    on, and wrote exactly what a from-scratch evaluation of the same stretch writes. Runs last in this module: the
+    from-scratch run rewrites the walk-forward tables (with the same rows, when the test passes)."""
+    ctx = walked
+    earlier = ctx.as_of - dt.timedelta(days=7)
+    stretch_start = earlier - dt.timedelta(days=27)  # the first evaluation's window: 14 + 14 days
+    assert ctx.first.due == [
+        "evaluate: never run on or before 2025-02-25",
+        f"walk_forward: a new stretch from {stretch_start}",
+    ]
+    assert ctx.extended.due[0] == "evaluate: forced (--force)"
+    assert ctx.extended.due[1].startswith(
+        f"walk_forward: extends the stretch from {stretch_start}, evaluated through {earlier}"
+    )
+    state = ctx.read("gold", STATE)
+    assert state.select("stretch_start").distinct().collect()[0][0] == stretch_start
+    # the extension solved the new decisions only: fewer than the stretch holds
+    new_rows = ctx.extended.tables[f"gold.{STATE}"]
+    assert 0 < new_rows < state.where(F.col("rule_from") < F.lit(earlier)).count()
+    incremental = _walk_forward_tables(ctx)
+    first_day = ctx.read("silver", "daily_demand").agg(F.min("date")).first()[0]
+    scratch = StepResult()
+    run_walk_forward(ctx, ctx.configs["evaluate"], scratch, first_day, replay_start=stretch_start)
+    assert scratch.due == [f"walk_forward: a new stretch from {stretch_start}"]
+    assert _walk_forward_tables(ctx) == incremental

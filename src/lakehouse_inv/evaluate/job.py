@@ -39,7 +39,15 @@ from lakehouse_inv.evaluate.inputs import (
 )
 from lakehouse_inv.evaluate.metrics import NEAR_ZERO_PROFIT, PERIOD_DAYS, period_bounds
 from lakehouse_inv.evaluate.recommend import RECOMMENDED, recommend, recommended_rows
-from lakehouse_inv.evaluate.walk_forward import Windows, plan_windows, walk_forward_items
+from lakehouse_inv.evaluate.walk_forward import (
+    STATE,
+    Windows,
+    carried_stretch,
+    fingerprint,
+    plan_windows,
+    save_state,
+    walk_forward_items,
+)
 from lakehouse_inv.lakehouse.numeric import exact_sum
 from lakehouse_inv.optimize.config import ITEM_KEYS
 from lakehouse_inv.optimize.sources import current_items, latest_forecast, latest_parameters
@@ -286,22 +294,44 @@ def walk_forward_periods(config: EvaluateConfig, windows: Windows) -> list[Perio
     return periods
 
 
-def run_walk_forward(ctx: JobContext, config: EvaluateConfig, result: StepResult, first_day: dt.date) -> str:
+def run_walk_forward(
+    ctx: JobContext,
+    config: EvaluateConfig,
+    result: StepResult,
+    first_day: dt.date,
+    *,
+    replay_start: dt.date | None = None,
+) -> str:
+    """The walk-forward mode; it extends the stored stretch when it can (:mod:`.walk_forward`, "Incremental").
+    ``replay_start``: start a new stretch on that day (on or before the window's first day) instead."""
     forecast = ctx.configs["forecast"]
-    windows = plan_windows(ctx.as_of, config, config.walk_forward.forecast_step_days or forecast.backtest.step_days)
-    needed = windows.start - dt.timedelta(days=forecast.min_history_days)
+    step_days = config.walk_forward.forecast_step_days or forecast.backtest.step_days
+    windows = plan_windows(ctx.as_of, config, step_days, replay_start)
+    stamp = fingerprint(ctx, config)
+    carried = carried_stretch(ctx, config, windows, stamp) if replay_start is None else None
+    if carried is not None:
+        windows = plan_windows(ctx.as_of, config, step_days, carried.start)
+    needed = windows.first_day - dt.timedelta(days=forecast.min_history_days)
     if needed < first_day:
         return (
-            f"Walk-forward skipped: its window starts on {windows.start} and its first forecast needs "
+            f"Walk-forward skipped: its window starts on {windows.first_day} and its first forecast needs "
             f"{forecast.min_history_days} days of history before that (data starts on {first_day}); shorten "
             "walk_forward.selection_days / evaluation_days in evaluate.yml or load more history"
         )
-    items, cached = walk_forward_items(ctx, config, windows)
+    items, new_rows, cached = walk_forward_items(ctx, config, windows, carried)
     # checkpointed, not only cached: the forecasts, solves and joins behind them make a plan too large to analyse
     # again for every write (and to print, on a small driver)
+    new_rows = new_rows.localCheckpoint()
     items = items.localCheckpoint()
-    demand = true_demand(ctx, windows.start, windows.end)
-    rows = replay_frame(items, demand, windows.start, windows.end).localCheckpoint()
+    if carried is None:
+        result.due.append(f"walk_forward: a new stretch from {windows.first_day}")
+    else:
+        result.due.append(
+            f"walk_forward: extends the stretch from {carried.start}, evaluated through {carried.through}: only "
+            f"the decisions from {carried.through} on are forecast and solved"
+        )
+    demand = true_demand(ctx, windows.first_day, windows.end)
+    rows = replay_frame(items, demand, windows.first_day, windows.end).localCheckpoint()
     try:
         targets = service_levels(ctx.read("silver", "store_product_supplier"))
         recommendation = recommend(
@@ -326,11 +356,12 @@ def run_walk_forward(ctx: JobContext, config: EvaluateConfig, result: StepResult
         products = ctx.read("silver", "products")
         metrics = score(rows.unionByName(portfolio), periods, config.baseline.id, products, ceilings)
         publish_evaluation(ctx, result, rows, metrics, WALK_FORWARD)
+        result.record(f"gold.{STATE}", save_state(ctx, new_rows, windows, carried, stamp), counts_input=False)
         period = "last_quarter" if config.walk_forward.evaluation_days >= PERIOD_DAYS["last_quarter"] else "horizon"
         sanity_start = period_bounds(period, windows.end)[0] if period in PERIOD_DAYS else windows.evaluation_start
         sanity = world_sanity(rows, ctx.read("silver", "products"), config.baseline.id, sanity_start, windows.end)
     finally:
-        for frame in (rows, items, *cached):
+        for frame in (rows, items, new_rows, *cached):
             frame.unpersist()
     report = chain_table(ctx, WALK_FORWARD, period)
     counts = (
@@ -363,7 +394,7 @@ def last_evaluated(ctx: JobContext) -> dt.date | None:
 
 def run(ctx: JobContext) -> StepResult:
     config: EvaluateConfig = ctx.configs["evaluate"]
-    ctx.catalog.ensure_tables(ctx.spark, "gold", [LEVELS, METRICS, RECOMMENDATION])
+    ctx.catalog.ensure_tables(ctx.spark, "gold", [LEVELS, METRICS, RECOMMENDATION, STATE])
     result = StepResult()
     decision = due(ctx, "evaluate", config.schedule, last_evaluated(ctx), by_scope=True)
     note(result, "evaluate", decision)

@@ -21,11 +21,23 @@ The window is ``selection_days`` + ``evaluation_days`` days ending on ``--as-of`
 
 A decision only ever uses data up to its day: forecasts are cut at their origin, the baselines' averages at the
 window's start, and the replay itself feeds each rule only the sales of the days before its order.
+
+**Incremental.** Forecasts and solves are the cost of an evaluation, and a decision never changes once made, so the
+decisions of the stretch (each rule with its terms and ``rule_from``) are kept in ``gold.walk_forward_state``. A
+later evaluation extends that stretch (:func:`carried_stretch`): its replay starts on the same day, with the same
+origins grid, and only the decisions from the previous evaluation's ``--as-of`` on are forecast and solved (that
+day's own decision may change: an origin on it did not exist before); the replay then runs over the whole stretch
+from the stored and new decisions, so the result is the one a from-scratch evaluation of the same stretch gives.
+A new stretch starts at the window's first day when there is none, when ``--full-refresh`` asks for it, when the
+configuration the decisions depend on changed (``fingerprint``), when the run is not later than the stored one, or
+when the stretch would start more than one window length before the window (the replay would grow without end).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 from functools import reduce
 
@@ -36,53 +48,98 @@ from lakehouse_inv.evaluate.config import EvaluateConfig
 from lakehouse_inv.evaluate.inputs import baseline_items, replay_terms
 from lakehouse_inv.forecast.config import ForecastConfig
 from lakehouse_inv.forecast.step import ORIGIN, forecasts_at_origins
+from lakehouse_inv.lakehouse.checked_write import CheckedWrite
 from lakehouse_inv.optimize.config import ITEM_KEYS, PolicyConfig
 from lakehouse_inv.optimize.sources import current_items
 from lakehouse_inv.optimize.step import decisions_at_origins
 from lakehouse_inv.pipeline.context import JobContext
+from lakehouse_inv.pipeline.writes import publish_gold
 from lakehouse_inv.replenishment.baseline import service_levels
 
 RULE_FROM = "rule_from"
+STATE = "walk_forward_state"
+TERM_COLUMNS = (
+    "a",
+    "demand_variance",
+    "service_level",
+    "L",
+    "moq",
+    "max_qty",
+    "multiple",
+    "max_inventory",
+    "min_inventory",
+    "shelf_life_days",
+    "price",
+    "unit_cost",
+    "h",
+    "K",
+    "missed_sale_cost",
+    "disposal_cost",
+    "shipment_group",
+    "shipment_cost",
+    "freight",
+    "delivery_every",
+    "unit_volume",
+    "min_shipment_volume",
+    "max_shipment_volume",
+    "max_shipment_value",
+)
+"""The item terms of a decision row (:func:`lakehouse_inv.evaluate.inputs.replay_terms`), kept with it in the state."""
 
 
 @dataclass(frozen=True)
 class Windows:
-    """The walk-forward stretch [start, end]: the selection window [start, selection_end], the evaluation window
-    [evaluation_start, end], and the forecast origins (the first one is ``start``)."""
+    """The walk-forward window [start, end]: the selection window [start, selection_end], then the evaluation window
+    [evaluation_start, end]. The replay runs as one stretch from ``replay_start`` (default ``start``; earlier when an
+    earlier evaluation's stretch is extended, :func:`carried_stretch`), with forecast origins every step from it."""
 
     start: dt.date
     selection_end: dt.date
     evaluation_start: dt.date
     end: dt.date
     origins: tuple[dt.date, ...]
+    replay_start: dt.date | None = None
+
+    @property
+    def first_day(self) -> dt.date:
+        """The replay's first day: its decisions start there, its opening stock is counted before it."""
+        return self.replay_start or self.start
 
     @property
     def days(self) -> int:
-        return (self.end - self.start).days + 1
+        """Days replayed: first_day .. end."""
+        return (self.end - self.first_day).days + 1
 
     def origin_for(self, day: dt.date) -> dt.date:
         """The latest forecast origin on or before ``day``."""
         return max(o for o in self.origins if o <= day)
 
 
-def plan_windows(as_of: dt.date, config: EvaluateConfig, step_days: int) -> Windows:
+def plan_windows(
+    as_of: dt.date, config: EvaluateConfig, step_days: int, replay_start: dt.date | None = None
+) -> Windows:
+    """The window ending on ``as_of``; with ``replay_start`` (on or before the window's start) the replay and its
+    origins start there instead."""
     wf = config.walk_forward
     start = as_of - dt.timedelta(days=wf.selection_days + wf.evaluation_days - 1)
+    if replay_start is not None and replay_start > start:
+        raise ValueError(f"the replay must start on or before the window's first day {start}, got {replay_start}")
     evaluation_start = as_of - dt.timedelta(days=wf.evaluation_days - 1)
     origins = []
-    origin = start
+    origin = replay_start or start
     while origin < as_of:
         origins.append(origin)
         origin += dt.timedelta(days=step_days)
-    return Windows(start, evaluation_start - dt.timedelta(days=1), evaluation_start, as_of, tuple(origins))
+    selection_end = evaluation_start - dt.timedelta(days=1)
+    return Windows(start, selection_end, evaluation_start, as_of, tuple(origins), replay_start)
 
 
 def decision_days(policy: PolicyConfig, windows: Windows) -> list[tuple[dt.date, dt.date]]:
-    """``(origin, rule_from)`` of each new decision of ``policy``: the window's first day, then every day its
+    """``(origin, rule_from)`` of each new decision of ``policy``: the replay's first day, then every day its
     optimization schedule fires on which a newer forecast origin exists than the one its rule was solved from."""
     out: list[tuple[dt.date, dt.date]] = []
     for offset in range(windows.days):
-        day = windows.start + dt.timedelta(days=offset)
+        day = windows.first_day + dt.timedelta(days=offset)
         if offset == 0 or policy.fires_on(day, policy.optimization_schedule):
             origin = windows.origin_for(day)
             if not out or out[-1][0] != origin:
@@ -164,42 +221,117 @@ def delivery_history(orders: DataFrame, deliveries: DataFrame, end: dt.date) -> 
     )
 
 
-def walk_forward_items(ctx: JobContext, config: EvaluateConfig, windows: Windows) -> tuple[DataFrame, list[DataFrame]]:
+@dataclass(frozen=True)
+class Stretch:
+    """The stored walk-forward stretch an evaluation extends: its first day, and the ``--as-of`` of the evaluation
+    that stored it (decisions before that day are final)."""
+
+    start: dt.date
+    through: dt.date
+
+
+def fingerprint(ctx: JobContext, config: EvaluateConfig) -> str:
+    """A hash of every setting the stored decisions depend on: the active policies, the planning horizon, the
+    forecast method, the walk-forward settings and the baselines."""
+    settings = {
+        "policies": [p.model_dump(mode="json") for p in ctx.configs["policies"].active],
+        "planning_horizon_days": ctx.configs["policies"].planning_horizon_days,
+        "forecast": ctx.configs["forecast"].model_dump(mode="json", exclude={"backtest": {"schedule"}}),
+        "walk_forward": config.walk_forward.model_dump(mode="json"),
+        "baselines": [b.model_dump(mode="json") for b in config.baselines],
+    }
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def carried_stretch(ctx: JobContext, config: EvaluateConfig, windows: Windows, stamp: str) -> Stretch | None:
+    """The stored stretch this evaluation extends, or None to start a new one (module docstring for when)."""
+    if ctx.options.full_refresh:
+        return None
+    stored = (
+        ctx.read("gold", STATE).groupBy("stretch_start", "fingerprint").agg(F.max("as_of").alias("through")).collect()
+    )
+    if len(stored) != 1 or stored[0].fingerprint != stamp:
+        return None
+    stretch = Stretch(stored[0].stretch_start, stored[0].through)
+    longest = config.walk_forward.selection_days + config.walk_forward.evaluation_days
+    if not stretch.through < ctx.as_of or (windows.start - stretch.start).days > longest:
+        return None
+    return stretch
+
+
+def as_state(rows: DataFrame) -> DataFrame:
+    """Decision rows in the state's column order and types: every evaluation replays rows of this one shape,
+    stored or new, so a stored row gives the same replay as a recomputed one."""
+    return rows.select(
+        "policy_id",
+        *ITEM_KEYS,
+        F.col(RULE_FROM).cast("date").alias(RULE_FROM),
+        F.col(ORIGIN).cast("date").alias(ORIGIN),
+        "policy_type",
+        "decision_json",
+        F.col("period_days").cast("int").alias("period_days"),
+        *[F.col(c).cast("string" if c == "shipment_group" else "double").alias(c) for c in TERM_COLUMNS],
+    )
+
+
+def save_state(
+    ctx: JobContext, new_rows: DataFrame, windows: Windows, carried: Stretch | None, stamp: str
+) -> CheckedWrite:
+    """Store this evaluation's new decision rows: a new stretch replaces the state, an extended one replaces the
+    rows from the previous evaluation's ``--as-of`` on."""
+    labelled = new_rows.withColumns(
+        {"stretch_start": F.lit(windows.first_day), "fingerprint": F.lit(stamp), "as_of": F.lit(ctx.as_of)}
+    )
+    scope = "true"
+    if carried is not None:
+        scope = f"t.stretch_start = DATE'{carried.start}' AND t.{RULE_FROM} >= DATE'{carried.through}'"
+    return publish_gold(ctx, STATE, labelled, scope=scope, source="walk_forward")
+
+
+def walk_forward_items(
+    ctx: JobContext, config: EvaluateConfig, windows: Windows, carried: Stretch | None = None
+) -> tuple[DataFrame, DataFrame, list[DataFrame]]:
     """One row per policy (and baseline) × store-product × decision: the rule's inputs (``policy_type``,
     ``decision_json``, ``a``), when it takes over (``rule_from``), the item's terms and costs, opening stock and
-    delivery history: the items frame of :func:`lakehouse_inv.replenishment.replay.replay`. Also the frames it
-    cached (the forecasts and item inputs per origin), to unpersist once the items are used."""
+    delivery history: the items frame of :func:`lakehouse_inv.replenishment.replay.replay`. Also the decision rows
+    computed here (``carried``: only those from its ``through`` day on; the others are read from the state) and
+    the frames it cached (the forecasts and item inputs per origin), to unpersist once the items are used."""
     forecast_config: ForecastConfig = ctx.configs["forecast"]
     policies = ctx.configs["policies"].active
     daily = ctx.read("silver", "daily_demand")
-    forecasts = forecasts_at_origins(daily, windows.origins, forecast_config).cache()
-    items = current_items(ctx, forecasts, [ORIGIN]).cache()
-    schedule = ctx.spark.createDataFrame(
-        [(p.id, origin, day) for p in policies for origin, day in decision_days(p, windows)],
-        f"policy_id string, {ORIGIN} date, {RULE_FROM} date",
-    )
-    terms = replay_terms(items, service_levels(ctx.read("silver", "store_product_supplier")), [ORIGIN])
-    decisions = reduce(DataFrame.unionByName, [policy_decisions(ctx, p, items, forecasts, schedule) for p in policies])
-    optimized = decisions.join(F.broadcast(schedule), ["policy_id", ORIGIN]).join(terms, [*ITEM_KEYS, ORIGIN])
-
-    # baselines: the first origin's terms, the rate they start from = the in-stock sales before the window
-    first = terms.where(F.col(ORIGIN) == F.lit(windows.origins[0])).drop(ORIGIN)
-    observed = sales_before(daily, windows.start, config.walk_forward.sales_history_days)
-    seeded = (
-        first.join(observed, list(ITEM_KEYS), "left")
-        .withColumn("a", F.coalesce("observed_a", "a"))
-        .withColumn("demand_variance", F.coalesce("observed_variance", "demand_variance"))
-        .drop("observed_a", "observed_variance")
-    )
-    rule_start = F.lit(windows.start - dt.timedelta(days=1))
-    baselines = [
-        baseline_items(seeded, b, windows.start)
-        .withColumn(RULE_FROM, rule_start)
-        .withColumn(ORIGIN, F.lit(windows.origins[0]))
-        for b in config.baselines
+    due = [
+        (p.id, origin, day)
+        for p in policies
+        for origin, day in decision_days(p, windows)
+        if carried is None or day >= carried.through
     ]
-    rows = reduce(DataFrame.unionByName, [optimized.select(*baselines[0].columns), *baselines])
-    extras = opening_stock(ctx.read("silver", "inventory_snapshot"), windows.start).join(
+    # only the origins the new decisions (and, in a new stretch, the baselines) are solved from
+    origins = sorted({origin for _, origin, _ in due} | ({windows.origins[0]} if carried is None else set()))
+    parts, cached = [], []
+    if origins:
+        forecasts = forecasts_at_origins(daily, origins, forecast_config).cache()
+        items = current_items(ctx, forecasts, [ORIGIN]).cache()
+        cached = [forecasts, items]
+        terms = replay_terms(items, service_levels(ctx.read("silver", "store_product_supplier")), [ORIGIN])
+    if due:
+        schedule = ctx.spark.createDataFrame(due, f"policy_id string, {ORIGIN} date, {RULE_FROM} date")
+        solved = [
+            policy_decisions(ctx, p, items, forecasts, schedule) for p in policies if any(d[0] == p.id for d in due)
+        ]
+        decisions = reduce(DataFrame.unionByName, solved)
+        optimized = decisions.join(F.broadcast(schedule), ["policy_id", ORIGIN]).join(terms, [*ITEM_KEYS, ORIGIN])
+        parts.append(as_state(optimized))
+    if carried is None:
+        parts += [as_state(b) for b in baseline_rows(ctx, config, windows, terms, daily)]
+    schema = as_state(ctx.read("gold", STATE)).schema
+    new_rows = reduce(DataFrame.unionByName, parts) if parts else ctx.spark.createDataFrame([], schema)
+    rows = new_rows
+    if carried is not None:
+        kept = ctx.read("gold", STATE).where(
+            (F.col("stretch_start") == F.lit(carried.start)) & (F.col(RULE_FROM) < F.lit(carried.through))
+        )
+        rows = as_state(kept).unionByName(new_rows)
+    extras = opening_stock(ctx.read("silver", "inventory_snapshot"), windows.first_day).join(
         delivery_history(ctx.read("silver", "orders"), ctx.read("silver", "deliveries"), windows.end),
         list(ITEM_KEYS),
         "full",
@@ -208,4 +340,26 @@ def walk_forward_items(ctx: JobContext, config: EvaluateConfig, windows: Windows
         ctx.read("silver", "store_product_supplier").where("is_primary").select(*ITEM_KEYS, "lead_time_ci_days")
     )
     frame = rows.join(extras, list(ITEM_KEYS), "left").join(lead_spread, list(ITEM_KEYS), "left").drop(ORIGIN)
-    return frame, [forecasts, items]
+    return frame, new_rows, cached
+
+
+def baseline_rows(
+    ctx: JobContext, config: EvaluateConfig, windows: Windows, terms: DataFrame, daily: DataFrame
+) -> list[DataFrame]:
+    """The baselines of a new stretch: the first origin's terms, the rate they start from = the in-stock sales
+    before the stretch, their rules in force from its first day."""
+    first = terms.where(F.col(ORIGIN) == F.lit(windows.origins[0])).drop(ORIGIN)
+    observed = sales_before(daily, windows.first_day, config.walk_forward.sales_history_days)
+    seeded = (
+        first.join(observed, list(ITEM_KEYS), "left")
+        .withColumn("a", F.coalesce("observed_a", "a"))
+        .withColumn("demand_variance", F.coalesce("observed_variance", "demand_variance"))
+        .drop("observed_a", "observed_variance")
+    )
+    rule_start = F.lit(windows.first_day - dt.timedelta(days=1))
+    return [
+        baseline_items(seeded, b, windows.first_day)
+        .withColumn(RULE_FROM, rule_start)
+        .withColumn(ORIGIN, F.lit(windows.origins[0]))
+        for b in config.baselines
+    ]

@@ -1,0 +1,43 @@
+-- gold.walk_forward_state: the walk-forward's decisions so far, so that the next evaluation computes only the new
+-- ones. Grain: one row per stretch_start, policy_id, store_id, product_id, rule_from.
+CREATE TABLE IF NOT EXISTS ${gold}.walk_forward_state (
+  stretch_start       DATE   NOT NULL COMMENT 'First day of the replayed stretch (forecast origins every step from it)',
+  policy_id           STRING NOT NULL COMMENT 'Policy id from conf/base/policies.yml, or a baseline id from evaluate.yml',
+  store_id            STRING NOT NULL COMMENT 'Store ID',
+  product_id          STRING NOT NULL COMMENT 'Product ID',
+  rule_from           DATE   NOT NULL COMMENT 'The rule takes over at the end of this day (the day before the stretch: baselines)',
+  origin              DATE   NOT NULL COMMENT 'Forecast origin the decision was solved from',
+  policy_type         STRING NOT NULL COMMENT 'Policy or baseline rule type',
+  decision_json       STRING          COMMENT 'The decision (policy_parameters.decision_json; for a baseline the fields of its rule)',
+  period_days         INT             COMMENT 'Days per planning period of lot-sizing plans',
+  a                   DOUBLE          COMMENT 'Forecast demand per day at the origin (baselines: in-stock sales before the stretch)',
+  demand_variance     DOUBLE          COMMENT 'Daily demand variance',
+  service_level       DOUBLE          COMMENT 'Primary supplier service level',
+  L                   DOUBLE          COMMENT 'Lead time, days (>= 1)',
+  moq                 DOUBLE          COMMENT 'Minimum order quantity',
+  max_qty             DOUBLE          COMMENT 'Maximum order quantity',
+  multiple            DOUBLE          COMMENT 'Order multiple',
+  max_inventory       DOUBLE          COMMENT 'Maximum inventory',
+  min_inventory       DOUBLE          COMMENT 'Minimum inventory',
+  shelf_life_days     DOUBLE          COMMENT 'Shelf life, days (null: not perishable)',
+  price               DOUBLE          COMMENT 'Selling price',
+  unit_cost           DOUBLE          COMMENT 'Purchase cost per unit',
+  h                   DOUBLE          COMMENT 'Holding cost per unit and day',
+  K                   DOUBLE          COMMENT 'Ordering cost per line',
+  missed_sale_cost    DOUBLE          COMMENT 'Cost of a lost sale',
+  disposal_cost       DOUBLE          COMMENT 'Cost of an expired unit (purchase price + disposal)',
+  shipment_group      STRING          COMMENT 'store/supplier: the lines that travel as one shipment',
+  shipment_cost       DOUBLE          COMMENT 'Cost of one shipment',
+  freight             DOUBLE          COMMENT 'Freight per unit',
+  delivery_every      DOUBLE          COMMENT 'Supplier delivery rhythm, days',
+  unit_volume         DOUBLE          COMMENT 'Volume per unit',
+  min_shipment_volume DOUBLE          COMMENT 'Supplier minimum shipment volume',
+  max_shipment_volume DOUBLE          COMMENT 'Supplier maximum shipment volume',
+  max_shipment_value  DOUBLE          COMMENT 'Supplier purchase budget per shipment',
+  fingerprint         STRING NOT NULL COMMENT 'Hash of the configuration the decisions depend on; another one restarts the stretch',
+  as_of               DATE   NOT NULL COMMENT 'The evaluation that wrote the row; the latest one = the stretch evaluated so far',
+  _run_id             STRING          COMMENT 'Run that last changed this row',
+  _updated_at         TIMESTAMP       COMMENT 'When this row was last changed'
+)
+USING DELTA
+COMMENT 'Walk-forward decisions (rule in force per day) of the current stretch. Grain: one row per stretch_start, policy_id, store_id, product_id, rule_from.';
