@@ -41,7 +41,7 @@ RUN_FIRST = (
     "pipeline/test_end_to_end.py",  # the DAG and its re-run in a second process: ~300 s
     "ingest/test_ingest_kill.py",  # two killed pipeline processes and the recovery: ~140 s
     "refine/test_hostile_landing.py",  # two daily runs and a full refresh: ~95 s
-    "evaluate/test_walk_forward.py",  # 63 days through evaluate: ~70 s
+    "evaluate/test_walk_forward.py",  # 63 days, two evaluations (the second extends the first) and a from-scratch one
 )
 
 
