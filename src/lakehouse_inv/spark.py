@@ -8,7 +8,9 @@ from __future__ import annotations
 import glob
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -117,3 +119,39 @@ def _local_delta_jars() -> list[str]:
     if all(p.is_file() for p in wanted) and antlr:
         return [str(p) for p in [*wanted, antlr[-1]]]
     return []
+
+
+@dataclass
+class SparkWork:
+    """Spark jobs run and rows read from data files while a :func:`spark_work` block ran (every thread of the
+    session). Counts, unlike seconds, do not depend on what else the machine runs: the benchmarks and the tests
+    compare them."""
+
+    jobs: int = 0
+    rows_read: int = 0
+
+
+@contextmanager
+def spark_work(spark: SparkSession) -> Iterator[SparkWork]:
+    """Count the work of the block: jobs from the scheduler's job counter (exact), rows read as the input records
+    of the block's stages from Spark's status store (``spark.ui.retainedStages`` bounds how many it keeps)."""
+    context = spark.sparkContext._jsc.sc()
+    scheduler = context.dagScheduler()
+    first_job, first_stage = scheduler.nextJobId(), scheduler.nextStageId()  # AtomicIntegers, read as ints by py4j
+    work = SparkWork()
+    try:
+        yield work
+    finally:
+        context.listenerBus().waitUntilEmpty()  # the status store is fed by the listener bus, asynchronously
+        work.jobs = scheduler.nextJobId() - first_job
+        jvm = spark.sparkContext._jvm
+        stages = (
+            context.statusStore().store().view(jvm.java.lang.Class.forName("org.apache.spark.status.StageDataWrapper"))
+        )
+        rows = 0
+        kept = stages.iterator()  # the stages the status store keeps (their StageData)
+        while kept.hasNext():
+            info = kept.next().info()
+            if info.stageId() >= first_stage:
+                rows += info.inputRecords()
+        work.rows_read = rows
