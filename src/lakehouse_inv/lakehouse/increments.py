@@ -1,11 +1,17 @@
-"""Which dates a derived table must rebuild: those whose source rows changed since its last write."""
+"""What is new since the last run: the dates a derived table must rebuild (those whose source rows changed since its
+last write), and whether a piece of work's inputs changed at all (:class:`InputMemo`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import re
 from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlparse
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 
@@ -35,3 +41,71 @@ def rebuild_window(
         return None
     start = min([*starts, as_of - dt.timedelta(days=lookback_days)])
     return start, as_of
+
+
+COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
+
+
+def latest_commit(spark: SparkSession, table: str) -> dict[str, object] | None:
+    """The table's newest Delta commit, ``{"version": v, "modified": t}``, from a listing of its ``_delta_log``
+    folder: no Spark job (``DESCRIBE HISTORY`` costs two). The commit file's modification time tells a table dropped
+    and re-created at the same version apart. None when the log cannot be listed (e.g. a catalog this cannot
+    resolve): the caller then does its work."""
+    try:
+        session = spark._jsparkSession
+        identifier = session.sessionState().sqlParser().parseTableIdentifier(table)
+        location = str(session.sessionState().catalog().getTableMetadata(identifier).location().toString())
+        jvm = spark.sparkContext._jvm
+        log = jvm.org.apache.hadoop.fs.Path(location.rstrip("/") + "/_delta_log")
+        if location.startswith("file:"):  # local: one scandir instead of a py4j call per file
+            with os.scandir(urlparse(location).path + "/_delta_log") as entries:
+                commits = [(e.name, e.stat().st_mtime_ns) for e in entries if COMMIT_FILE.match(e.name)]
+        else:
+            statuses = log.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).listStatus(log)
+            commits = [
+                (s.getPath().getName(), s.getModificationTime())
+                for s in statuses
+                if COMMIT_FILE.match(s.getPath().getName())
+            ]
+    except Exception:  # any failure only means "cannot tell": the work runs
+        return None
+    if not commits:
+        return None
+    name, modified = max(commits)
+    return {"version": int(name[:20]), "modified": modified}
+
+
+class InputMemo:
+    """What a piece of work last ran on (e.g. the commits of the tables it read, its as-of), in a JSON file beside
+    its checkpoint: the same inputs again mean the same output, so the work can be skipped without a Spark job.
+
+    :meth:`remember` is called only after the work completed, so a run stopped midway does it again."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def unchanged(self, inputs: dict[str, object]) -> bool:
+        if _unknown(inputs):
+            return False
+        try:
+            return json.loads(self.path.read_text()) == json.loads(json.dumps(inputs, default=str))
+        except (OSError, ValueError):
+            return False
+
+    def remember(self, inputs: dict[str, object]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(inputs, default=str, sort_keys=True))
+        os.replace(tmp, self.path)
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _unknown(value: object) -> bool:
+    """True when any part of ``value`` is None (e.g. a commit :func:`latest_commit` could not read)."""
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return any(_unknown(v) for v in value.values())
+    return False

@@ -7,6 +7,11 @@ MERGE the valid rows and quarantine the rest. Tables run in waves so foreign key
 After each wave, the rows of its tables held in quarantine for a missing reference are checked again
 (:func:`recheck_held`): a row whose store, product or order arrived in a later file lands then, exactly once.
 Then ``silver.daily_demand`` is rebuilt for the dates whose sources changed.
+
+A run costs what is new: a table whose bronze source has no new commit starts no stream, the held-row re-check
+reads the quarantine once per run (not at all when it has not changed since a run found nothing held), and
+``daily_demand`` is not rebuilt from inputs it was last built from (:class:`~lakehouse_inv.lakehouse.increments.
+InputMemo`). A re-run with nothing new runs no Spark job.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
+from pathlib import Path
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -28,7 +34,7 @@ from lakehouse_inv.lakehouse.contracts import (
     mark_duplicates,
     split_valid,
 )
-from lakehouse_inv.lakehouse.increments import rebuild_window
+from lakehouse_inv.lakehouse.increments import InputMemo, latest_commit, rebuild_window
 from lakehouse_inv.lakehouse.quarantine import QUARANTINE, ensure_hold_columns, held_rows, settle_held
 from lakehouse_inv.lakehouse.writes import merge_into
 from lakehouse_inv.pipeline.context import JobContext, StepResult
@@ -125,14 +131,25 @@ def refine_batch(
         counts.quarantined += outcome.quarantined
 
 
+SEEN = "_bronze_seen.json"  # in a table's stream checkpoint: deleting the checkpoint (to re-read bronze) drops it too
+
+
 def refine_tables(ctx: JobContext, tables: Sequence[str]) -> dict[str, BatchCounts]:
+    """Refine ``tables`` wave by wave, the tables of a wave concurrently; then re-check held rows of the wave.
+
+    A table whose bronze source has no commit since its stream last ran to the end has nothing new: its stream is
+    not started (no Spark job; the checkpoint holds the bronze commit the stream had seen, :data:`SEEN`)."""
     counts = {t: BatchCounts() for t in tables}
     lock = threading.Lock()
     last_change: dict[str, object] = {}  # referenced table -> its newest _updated_at, read after its wave
+    held_since = first_held(ctx, tables)
     for wave in waves(tables):
         queries = []
         for table in wave:
             source = ctx.table("bronze", load_contract("silver", table).source["bronze"])
+            seen, memo = latest_commit(ctx.spark, source), InputMemo(Path(ctx.checkpoint("silver", table)) / SEEN)
+            if memo.unchanged(seen):
+                continue
             query = (
                 ctx.spark.readStream.format("delta")
                 .table(source)
@@ -142,29 +159,51 @@ def refine_tables(ctx: JobContext, tables: Sequence[str]) -> dict[str, BatchCoun
                 .trigger(availableNow=True)
                 .start()
             )
-            queries.append(query)
-        for query in queries:
+            queries.append((query, memo, seen))
+        for query, memo, seen in queries:
             query.awaitTermination()
-        for table in tables_to_recheck(ctx, wave, last_change):
+            memo.remember(seen)  # availableNow read at least up to the commit seen before it started
+        for table in tables_to_recheck(ctx, wave, held_since, last_change):
             recheck_held(ctx, table, counts[table], lock)
     return counts
 
 
-def tables_to_recheck(ctx: JobContext, tables: Sequence[str], last_change: dict[str, object]) -> list[str]:
-    """Those of ``tables`` holding rows for a missing reference whose referenced tables changed since the first
-    of them was held: only a change there can release one (one small query on the quarantine per wave, and one
+def first_held(ctx: JobContext, tables: Sequence[str]) -> dict[str, object]:
+    """Table -> when the first of its rows still held for a missing reference was quarantined, read once before the
+    waves: a row held during this run was checked against parents refined in earlier waves, which do not change
+    again in this run, so only rows held before it can be released by it. A quarantine table without a commit since
+    a run found nothing held is not read (:class:`InputMemo` beside the streams' checkpoints)."""
+    quarantine = ctx.table("silver", QUARANTINE)
+    commit = {"quarantine": latest_commit(ctx.spark, quarantine), "tables": sorted(tables)}
+    memo = InputMemo(ctx.checkpoint("silver", "_nothing_held.json"))
+    if memo.unchanged(commit):
+        return {}
+    held = held_rows(ctx.spark, quarantine, [f"silver.{t}" for t in tables])
+    since = {
+        t.removeprefix("silver."): at for t, at in held.groupBy("target_table").agg(F.min("_quarantined_at")).collect()
+    }
+    if since:
+        memo.forget()
+    else:
+        memo.remember(commit)
+    return since
+
+
+def tables_to_recheck(
+    ctx: JobContext, tables: Sequence[str], held_since: dict[str, object], last_change: dict[str, object]
+) -> list[str]:
+    """Those of ``tables`` holding rows for a missing reference (``held_since``, see :func:`first_held`) whose
+    referenced tables changed since the first of them was held: only a change there can release one (one
     ``max(_updated_at)`` per referenced table, remembered in ``last_change`` for the run)."""
-    held = held_rows(ctx.spark, ctx.table("silver", QUARANTINE), [f"silver.{t}" for t in tables])
-    since = dict(held.groupBy("target_table").agg(F.min("_quarantined_at")).collect())
     out = []
     for table in tables:
-        first_held = since.get(f"silver.{table}")
-        if first_held is None:
+        first_held_at = held_since.get(table)
+        if first_held_at is None:
             continue
         for parent in sorted(load_contract("silver", table).foreign_tables):
             if parent not in last_change:
                 last_change[parent] = ctx.read(*parent.split(".")).agg(F.max("_updated_at")).first()[0]
-            if last_change[parent] is not None and last_change[parent] >= first_held:
+            if last_change[parent] is not None and last_change[parent] >= first_held_at:
                 out.append(table)
                 break
     return out
@@ -234,6 +273,9 @@ def recheck_held(ctx: JobContext, table: str, counts: BatchCounts, lock: threadi
         checked.unpersist()
 
 
+DAILY_DEMAND_SOURCES = ("sales", "inventory_snapshot", "demand_requests", "store_product", "stores")
+
+
 def refresh_daily_demand(ctx: JobContext, lock: threading.Lock | None = None) -> CheckedWrite:
     """Rebuild ``silver.daily_demand`` over the dates whose sales, stock counts, requests or assortment changed.
 
@@ -241,7 +283,19 @@ def refresh_daily_demand(ctx: JobContext, lock: threading.Lock | None = None) ->
     series from its first date, so a daily increment and ``--full-refresh`` give the same table. The rows are
     checked against ``silver/daily_demand.yml`` before the MERGE: a day whose totals do not fit the table's
     types (e.g. units summing past INT) goes to quarantine naming its key and value, and the other rows land.
+
+    Nothing is read when the last refresh ran for the same as-of and lookback on the same commits of its sources
+    and of the table itself (a re-run with nothing new): it would rebuild the same rows.
     """
+    target = ctx.table("silver", "daily_demand")
+    memo = InputMemo(ctx.checkpoint("silver", "daily_demand", "_inputs.json"))
+
+    def inputs() -> dict[str, object]:
+        commits = {t: latest_commit(ctx.spark, ctx.table("silver", t)) for t in (*DAILY_DEMAND_SOURCES, "daily_demand")}
+        return {"as_of": ctx.as_of, "lookback_days": ctx.pipeline.daily_demand_lookback_days, "commits": commits}
+
+    if not ctx.options.full_refresh and memo.unchanged(inputs()):
+        return CheckedWrite(0, 0, 0)
     sales, inventory, requests = (
         ctx.read("silver", "sales"),
         ctx.read("silver", "inventory_snapshot"),
@@ -250,7 +304,6 @@ def refresh_daily_demand(ctx: JobContext, lock: threading.Lock | None = None) ->
     store_product = ctx.read("silver", "store_product")
     starts = series_first_dates(sales, inventory, ctx.read("silver", "stores"))
     assortment = store_product.join(starts, ["store_id", "product_id"]).select("_updated_at", "first_date")
-    target = ctx.table("silver", "daily_demand")
     window = rebuild_window(
         ctx.spark.table(target),
         [
@@ -276,7 +329,7 @@ def refresh_daily_demand(ctx: JobContext, lock: threading.Lock | None = None) ->
         start=start,
         end=end,
     )
-    return publish_checked(
+    outcome = publish_checked(
         ctx,
         "silver",
         "daily_demand",
@@ -285,6 +338,8 @@ def refresh_daily_demand(ctx: JobContext, lock: threading.Lock | None = None) ->
         source="silver.sales+inventory_snapshot+demand_requests",
         quarantine_lock=lock,
     )
+    memo.remember(inputs())
+    return outcome
 
 
 def run(ctx: JobContext) -> StepResult:
