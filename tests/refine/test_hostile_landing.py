@@ -337,9 +337,8 @@ def test_bad_store_product_rows_are_quarantined_and_the_good_rows_stay(world):
     ]
 
 
-# Spark jobs a refine may run when no bronze table has a new commit. Measured: 0 (every stream, the held-row query
-# and the daily_demand rebuild skipped; one DESCRIBE HISTORY per table reads its last commit file, no job), against
-# 1 job; before the skips, ~NNN.
+# Spark jobs a refine may run when nothing changed since the last run: every stream, the held-row re-check and the
+# daily_demand rebuild are skipped after a listing of each table's Delta log. Measured: see the test.
 NOTHING_NEW_JOBS = 2
 
 

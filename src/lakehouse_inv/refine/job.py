@@ -9,7 +9,8 @@ After each wave, the rows of its tables held in quarantine for a missing referen
 Then ``silver.daily_demand`` is rebuilt for the dates whose sources changed.
 
 A run costs what is new: a table whose bronze source has no new commit starts no stream, the held-row re-check
-reads the quarantine once per run (not at all when it has not changed since a run found nothing held), and
+reads the quarantine once per run (not at all when no silver table and not the quarantine changed since the last
+run), and
 ``daily_demand`` is not rebuilt from inputs it was last built from (:class:`~lakehouse_inv.lakehouse.increments.
 InputMemo`). A re-run with nothing new runs no Spark job.
 """
@@ -138,11 +139,15 @@ def refine_tables(ctx: JobContext, tables: Sequence[str]) -> dict[str, BatchCoun
     """Refine ``tables`` wave by wave, the tables of a wave concurrently; then re-check held rows of the wave.
 
     A table whose bronze source has no commit since its stream last ran to the end has nothing new: its stream is
-    not started (no Spark job; the checkpoint holds the bronze commit the stream had seen, :data:`SEEN`)."""
+    not started (no Spark job; the checkpoint holds the bronze commit the stream had seen, :data:`SEEN`). Held rows
+    are not read while neither the quarantine nor any silver table changed since the end of the last run (every
+    held row had then been checked against the parents it still has, :data:`SETTLED`)."""
     counts = {t: BatchCounts() for t in tables}
     lock = threading.Lock()
     last_change: dict[str, object] = {}  # referenced table -> its newest _updated_at, read after its wave
-    held_since = first_held(ctx, tables)
+    settled = InputMemo(ctx.checkpoint("silver", SETTLED))
+    changed = not settled.unchanged(silver_commits(ctx, tables))
+    held_since: dict[str, object] | None = None
     for wave in waves(tables):
         queries = []
         for table in wave:
@@ -163,30 +168,31 @@ def refine_tables(ctx: JobContext, tables: Sequence[str]) -> dict[str, BatchCoun
         for query, memo, seen in queries:
             query.awaitTermination()
             memo.remember(seen)  # availableNow read at least up to the commit seen before it started
+        changed = changed or bool(queries)
+        if not changed:
+            continue  # nothing new anywhere yet: no held row can be released by this wave
+        if held_since is None:
+            held_since = first_held(ctx, tables)
         for table in tables_to_recheck(ctx, wave, held_since, last_change):
             recheck_held(ctx, table, counts[table], lock)
+    settled.remember(silver_commits(ctx, tables))
     return counts
 
 
+SETTLED = "_held_settled.json"  # the silver and quarantine commits at the end of the last completed run
+
+
+def silver_commits(ctx: JobContext, tables: Sequence[str]) -> dict[str, object]:
+    return {t: latest_commit(ctx.spark, ctx.table("silver", t)) for t in sorted([*tables, QUARANTINE])}
+
+
 def first_held(ctx: JobContext, tables: Sequence[str]) -> dict[str, object]:
-    """Table -> when the first of its rows still held for a missing reference was quarantined, read once before the
-    waves: a row held during this run was checked against parents refined in earlier waves, which do not change
-    again in this run, so only rows held before it can be released by it. A quarantine table without a commit since
-    a run found nothing held is not read (:class:`InputMemo` beside the streams' checkpoints)."""
-    quarantine = ctx.table("silver", QUARANTINE)
-    commit = {"quarantine": latest_commit(ctx.spark, quarantine), "tables": sorted(tables)}
-    memo = InputMemo(ctx.checkpoint("silver", "_nothing_held.json"))
-    if memo.unchanged(commit):
-        return {}
-    held = held_rows(ctx.spark, quarantine, [f"silver.{t}" for t in tables])
-    since = {
-        t.removeprefix("silver."): at for t, at in held.groupBy("target_table").agg(F.min("_quarantined_at")).collect()
-    }
-    if since:
-        memo.forget()
-    else:
-        memo.remember(commit)
-    return since
+    """Table -> when the first of its rows still held for a missing reference was quarantined. Read once per run,
+    after the first wave that changed anything: a row held in an earlier wave of this run was checked against
+    parents that do not change again in this run, so counting it changes no decision."""
+    held = held_rows(ctx.spark, ctx.table("silver", QUARANTINE), [f"silver.{t}" for t in tables])
+    rows = held.groupBy("target_table").agg(F.min("_quarantined_at")).collect()
+    return {t.removeprefix("silver."): at for t, at in rows}
 
 
 def tables_to_recheck(
