@@ -12,7 +12,7 @@ A run costs what is new: a table whose bronze source has no new commit starts no
 reads the quarantine once per run (not at all when no silver table and not the quarantine changed since the last
 run), and
 ``daily_demand`` is not rebuilt from inputs it was last built from (:class:`~lakehouse_inv.lakehouse.increments.
-InputMemo`). A re-run with nothing new runs no Spark job.
+InputMemo`). A re-run with nothing new runs at most two Spark jobs (a test pins it).
 """
 
 from __future__ import annotations
