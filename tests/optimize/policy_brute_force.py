@@ -199,3 +199,53 @@ def rs_profit_rows(
 def newsvendor_profit(m: float, W: float, pmf: Pmf, s: np.ndarray) -> np.ndarray:
     """One period: m × E[min(s, X)] − W × E[(s − X)^+] (what is not sold expires)."""
     return m * (np.asarray(s) - expected_shortfall(pmf, s)) - W * expected_shortfall(pmf, s)
+
+
+def jrp_by_enumeration(
+    items: Sequence[dict[str, float | None]],
+    K: float,
+    every: int,
+    R_max: int,
+    s_max: int,
+    *,
+    min_volume: float | None = None,
+    max_volume: float | None = None,
+    max_value: float | None = None,
+) -> tuple[float, int | None, tuple[int, ...] | None]:
+    """``(cost, R, S)`` of the cheapest jrp decision over every R = m·every ≤ R_max and every level vector in
+    0 … s_max (the full product), Poisson demand; ``(inf, None, None)`` when nothing is feasible. Items are dicts of
+    a, L, h, pi and optional alpha, min_inventory, max_inventory, W, life, volume, unit_cost."""
+    best: tuple[float, int | None, tuple[int, ...] | None] = (math.inf, None, None)
+    S = np.arange(s_max + 1)
+    for R in range(every, R_max + 1, every):
+        volume = R * sum(i["a"] * (i.get("volume") or 0.0) for i in items)
+        value = R * sum(i["a"] * (i.get("unit_cost") or 0.0) for i in items)
+        if (min_volume is not None and volume < min_volume - 1e-9) or (
+            max_volume is not None and volume > max_volume + 1e-9
+        ):
+            continue
+        if max_value is not None and value > max_value + 1e-9:
+            continue
+        grid = np.full((), K / R)
+        for item in items:
+            a, L, h, pi = item["a"], int(item["L"]), item["h"], item["pi"]
+            review, lead = poisson_pmf(a * (L + R)), poisson_pmf(a * L)
+            short = expected_excess(review, S)
+            cost = h * (a * R / 2 + S - a * (L + R)) + pi / R * short
+            life, W = item.get("life"), item.get("W") or 0.0
+            feasible = math.ceil(round(a * (L + R), 9)) <= S
+            if life is not None:
+                cost = cost + W / R * expected_shortfall(poisson_pmf(a * (L + life - 1)), S)
+                feasible &= life >= R
+            if item.get("alpha") is not None:
+                fill = 1 - (short - expected_excess(lead, S)) / (a * R)
+                feasible &= fill >= item["alpha"]
+            feasible &= (item.get("min_inventory") or 0) <= S
+            if item.get("max_inventory") is not None:
+                feasible &= item["max_inventory"] >= S
+            grid = np.add.outer(grid, np.where(feasible, cost, np.inf))
+        if np.isfinite(grid).any():
+            flat = int(np.argmin(grid))
+            if grid.flat[flat] < best[0]:
+                best = (float(grid.flat[flat]), R, tuple(int(x) for x in np.unravel_index(flat, grid.shape)))
+    return best

@@ -33,6 +33,7 @@ import numpy as np
 
 from lakehouse_inv.optimize.ceoq import CeoqItem
 from lakehouse_inv.optimize.distributions import DailyDemand
+from lakehouse_inv.optimize.jrp import JrpItemInputs, JrpProblem
 from lakehouse_inv.optimize.limits import active_limits
 from lakehouse_inv.optimize.lotsizing import LotSizingData
 from lakehouse_inv.optimize.newsvendor import NewsvendorItem
@@ -62,7 +63,7 @@ class LotSizingProblem:
     per_product_lists: bool
 
 
-Problem = OptionProblem | LotSizingProblem
+Problem = OptionProblem | LotSizingProblem | JrpProblem
 
 
 MAX_MAGNITUDE = 1e12
@@ -284,6 +285,90 @@ def parse_clsp(fields: Fields) -> LotSizingProblem:
     _check_cells(fields, "T", P, T)
     data = LotSizingData(fields.matrix("d", P, T), fields.numbers("K", P), fields.numbers("h", P), fields.number("C"))
     return LotSizingProblem(data, per_product_lists=True)
+
+
+def _optional_list(fields: Fields, name: str, n: int, integer: bool = False, minimum: float = 0.0) -> list[Any]:
+    """An optional per-item list (absent = all None); a null entry means "none" for that item."""
+    values = fields.raw(name, None)
+    if values is None:
+        return [None] * n
+    if not isinstance(values, list | tuple) or len(values) != n:
+        raise fields.fail(name, f"must be a list of {n} numbers (null = none)", values)
+    out: list[Any] = []
+    for j, value in enumerate(values):
+        if value is None:
+            out.append(None)
+            continue
+        number = fields.check_number(f"{name}[{j}]", value, minimum, False)
+        if integer and not number.is_integer():
+            raise fields.fail(f"{name}[{j}]", f"must be an integer >= {minimum:g}", value)
+        out.append(int(number) if integer else number)
+    return out
+
+
+def parse_jrp(fields: Fields) -> JrpProblem:
+    """Joint replenishment of one store x supplier (:mod:`lakehouse_inv.policies.jrp`)."""
+    n = fields.integer("n", minimum=1)
+    a, h, pi = fields.numbers("a", n), fields.numbers("h", n, strict=True), fields.numbers("pi", n)
+    L = [int(v) for v in _required_integers(fields, "L", n)]
+    every = fields.integer("every", minimum=1, default=1)
+    R_max = fields.integer("R_max", minimum=1, default=DEFAULT_R_MAX)
+    if R_max < every:
+        raise fields.fail("R_max", f"must be >= every = {every} (the review period is a multiple of it)", R_max)
+    spec = fields.raw("demand", None)
+    if isinstance(spec, list) and len(spec) != n:
+        raise fields.fail("demand", f"must be one spec or a list of {n} specs", spec)
+    specs = [(f"demand[{i}]", spec[i]) for i in range(n)] if isinstance(spec, list) else [("demand", spec)] * n
+    L_ci = _optional_list(fields, "L_ci", n, integer=True)
+    alpha = _optional_list(fields, "alpha", n)
+    for j, value in enumerate(alpha):
+        if value is not None and value > 1:
+            raise fields.fail(f"alpha[{j}]", "must be a fill rate in [0, 1]", value)
+    floors = _optional_list(fields, "min_inventory", n, integer=True)
+    caps = _optional_list(fields, "max_inventory", n)
+    W, life = _optional_list(fields, "W", n), _optional_list(fields, "life", n, integer=True, minimum=1)
+    volume, unit_cost = _optional_list(fields, "volume", n), _optional_list(fields, "unit_cost", n)
+    limits = {name: fields.raw(name, None) for name in ("min_volume", "max_volume", "max_value")}
+    for name, value in limits.items():
+        if value is not None:
+            limits[name] = fields.check_number(name, value, 0.0, False)
+    for name, needed in (("min_volume", volume), ("max_volume", volume), ("max_value", unit_cost)):
+        if limits[name] is not None and any(v is None for v in needed):
+            which = "volume" if needed is volume else "unit_cost"
+            raise fields.fail(which, f"needs a value for every item when {name} is set", None)
+    low, high = limits["min_volume"], limits["max_volume"]
+    if low is not None and high is not None and low > high:
+        raise fields.fail("min_volume", f"must be <= max_volume = {high:g}", low)
+    items = []
+    for i in range(n):
+        if floors[i] is not None and caps[i] is not None and floors[i] > caps[i]:
+            raise fields.fail(f"min_inventory[{i}]", f"must be <= max_inventory[{i}] = {caps[i]:g}", floors[i])
+        items.append(
+            JrpItemInputs(
+                a=float(a[i]),
+                L=L[i],
+                h=float(h[i]),
+                pi=float(pi[i]),
+                demand=_daily_demand(fields, specs[i][0], specs[i][1], float(a[i]), f"a[{i}]"),
+                L_ci=L_ci[i] or 0,
+                alpha=alpha[i],
+                min_inventory=floors[i] or 0,
+                max_inventory=caps[i],
+                W=W[i] or 0.0,
+                life=life[i],
+                volume=volume[i] or 0.0,
+                unit_cost=unit_cost[i] or 0.0,
+            )
+        )
+    return JrpProblem(items, fields.number("K"), every, R_max, **limits)
+
+
+def _required_integers(fields: Fields, name: str, n: int) -> list[int]:
+    values = fields.numbers(name, n)
+    for j, value in enumerate(values):
+        if not float(value).is_integer():
+            raise fields.fail(f"{name}[{j}]", "must be an integer >= 0", float(value))
+    return [int(v) for v in values]
 
 
 Parser = Callable[[Fields], Problem]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lakehouse_inv.optimize.inputs import OptionProblem, Problem
+from lakehouse_inv.optimize.jrp import JrpProblem, solve_jrp
 from lakehouse_inv.optimize.lotsizing import solve_lot_sizing
 from lakehouse_inv.optimize.mck import solve_option_partition
 from lakehouse_inv.optimize.policy_types import parse_problem
@@ -70,6 +71,9 @@ def solve_parsed(problem: Problem, options: SolverOptions, started: float) -> Po
             outcome = replace(solution.outcome, status=ERROR, objective=None, bound=None, gap=None, message=invalid)
             return _result(outcome, None, None, started)
         return _result(solution.outcome, decision, item_costs, started)
+    if isinstance(problem, JrpProblem):
+        joint = solve_jrp(problem, options)
+        return _result(joint.outcome, joint.decision, joint.item_costs, started)
     lot_sizing = solve_lot_sizing(problem.data, options)
     decision = None
     item_costs = None
