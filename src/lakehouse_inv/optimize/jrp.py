@@ -12,14 +12,19 @@ base-stock argument: with no per-order cost the order-up-to policy is optimal pe
 parameters would buy nothing and the replay's ``order_up_to`` rule runs the decision as it is.
 
 **Cost per day** of R and levels S_i (docs/policies.md names; X_i = demand over L_i + R, Y_i = demand over
-L_i + life_i − 1, the days a unit ordered today can still be sold; both compound with a lead-time spread)::
+L_i + life_i − 1, the days a unit ordered at a review can still be sold, Z_i = demand over L_i + life_i − 1 + R; all
+compound with a lead-time spread)::
 
-    C(R, S) = K/R + Σ_i [ h_i·(a_i·R/2 + S_i − a_i(L_i+R)) + (π_i/R)·L(S_i; X_i) + (W_i/R)·E[(S_i − Y_i)^+] ]
+    C(R, S) = K/R + Σ_i [ h_i·(a_i·R/2 + S_i − a_i(L_i+R)) + (π_i/R)·L(S_i; X_i) + (W_i/R)·O_i(R, S_i) ]
+    O_i(R, S) = E[(S − Y_i)^+] − E[(S − Z_i)^+]
 
 The first two item terms are the (R,S) policy's holding and shortage costs (``policies/rs.py``, with the ordering
-cost moved to the shared K/R). The last is the expected outdating of one cycle for perishables (W = unit cost +
-disposal cost, as for sQ_perishable): of the S_i units on hand and on order after a review, those not sold within
-L_i + life_i − 1 days expire. Items without a shelf life have no such term.
+cost moved to the shared K/R). The last is the expected outdating of one review's batch for perishables (W = unit
+cost + disposal cost, as for sQ_perishable), Chiu's ``ER(s, Q) = E[(s+Q−Y)^+] − E[(s−Y)^+]`` with the order-up-to
+policy's batch: the batch ordered at a review is what sold over the R days before it (D_R), it is the newest part of
+the S units on hand and on order, and FIFO sells it last, so what is left of it when it expires, L + life − 1 days
+later, is ``(S − Y)^+ − (S − D_R − Y)^+``; D_R + Y is Z. (Counting ``E[(S − Y)^+]`` alone would count the older
+batches' expiries again in every review whose window they fall in.) Items without a shelf life have no such term.
 
 **Constraints.**
 
@@ -34,9 +39,10 @@ L_i + life_i − 1 days expire. Items without a shelf life have no such term.
   can still exceed a limit; the replay and ``generate_orders`` fit it with the reason,
   :mod:`lakehouse_inv.replenishment.shipments`.)
 
-**Exact solution.** For a fixed R the items do not interact: each item's cost is convex in S_i, so its best level
-is the minimiser over ``[max(⌈a_i(L_i+R)⌉, floor_i(R)), max_inventory_i]``, found by scanning up to the RS
-minimiser ``S*_i(R)`` (the outdating term only grows with S_i, so nothing above S*_i(R) is cheaper). Every item term
+**Exact solution.** For a fixed R the items do not interact: each item's best level is the minimiser over
+``[max(⌈a_i(L_i+R)⌉, floor_i(R)), max_inventory_i]``, found by evaluating every level up to the RS minimiser
+``S*_i(R)``: above it the (R,S) terms grow (they are convex in S) and the outdating term does not fall (its slope
+``P(Y ≤ S) − P(Z ≤ S)`` is ≥ 0 because Z ≥ Y), so nothing above S*_i(R) is cheaper. Every item term
 is at least ``h_i·a_i·R/2`` (S_i ≥ a_i(L_i+R) and the other terms are ≥ 0), so once ``R·Σ_i h_i·a_i/2`` exceeds the
 best total found at a row-feasible R, no longer review period can win: the candidate list is complete. One Pyomo
 model per partition then picks the review period::
@@ -119,6 +125,7 @@ class JrpItem:
             min_inventory=inputs.min_inventory,
         )
         self._sellable: DemandDistribution | None = None
+        self._sellable_after: dict[int, DemandDistribution] = {}
         if inputs.life is not None and inputs.W > 0 and inputs.a > 0:
             self._sellable = inputs.demand.over_lead_time(self._rs.lead, max(inputs.life - 1, 0))
 
@@ -126,10 +133,19 @@ class JrpItem:
         """C_i(R, S) per day, vectorised over S."""
         value = self._rs.cost(R, S)
         if self._sellable is not None:
-            S = np.asarray(S, dtype=np.int64)
-            leftover = S - self._sellable.mean + self._sellable.loss(S)  # E[(S − Y)^+]
-            value = value + self.inputs.W / R * leftover
+            value = value + self.inputs.W / R * self.outdated(R, S)
         return value
+
+    def outdated(self, R: int, S: np.ndarray) -> np.ndarray:
+        """Expected units of one review's batch that expire: ``E[(S − Y)^+] − E[(S − Z)^+]`` (module docstring)."""
+        if self._sellable is None:
+            return np.zeros(np.shape(S))
+        if R not in self._sellable_after:
+            life = self.inputs.life or 1
+            self._sellable_after[R] = self.inputs.demand.over_lead_time(self._rs.lead, life - 1 + R)
+        S = np.asarray(S, dtype=np.int64)
+        after = self._sellable_after[R]
+        return (self._sellable.loss(S) - self._sellable.mean) - (after.loss(S) - after.mean)
 
     def best_level(self, R: int) -> tuple[int, float] | None:
         """``(S, C_i(R, S))`` minimising the cost over the feasible levels of review period R, or None if none is
@@ -146,7 +162,7 @@ class JrpItem:
             high = min(high, math.floor(cap + 1e-9))
         S = np.arange(low, max(low, high) + 1, dtype=np.int64)
         costs = self.cost(R, S)
-        best = int(np.argmin(costs))  # convex: the first minimiser; ties keep the smaller level
+        best = int(np.argmin(costs))  # every level of the range evaluated; ties keep the smaller level
         return int(S[best]), float(costs[best])
 
     def why_not(self, R: int) -> str:
