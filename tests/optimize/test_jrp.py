@@ -1,20 +1,27 @@
-"""Joint replenishment (jrp): the Pyomo model's optimum against full enumeration, its constraints and its errors.
+"""Joint replenishment (jrp): the Pyomo model's optimum against full enumeration, its constraints and its errors,
+the partition API (the grouped UDF's pandas function) and the replay of its rule.
 
 Pure Python (no Spark); each partition solves in well under a second.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from policy_brute_force import jrp_by_enumeration
 
-from lakehouse_inv.policies import PolicyInputError, solve_problem
+from lakehouse_inv.policies import PartitionSpec, PolicyInputError, optimize_partition, solve_problem
+from lakehouse_inv.policies.batch import main as batch_main
 from lakehouse_inv.policies.distributions import DailyDemand
 from lakehouse_inv.policies.jrp import JrpItem, JrpItemInputs
+from lakehouse_inv.policies.policy_types import rule_from_decision
+from lakehouse_inv.replenishment.replay import replay
 
 
 def _inputs(items: list[dict[str, Any]], **partition: Any) -> dict[str, Any]:
@@ -170,3 +177,128 @@ def test_invalid_inputs_name_the_field(change: dict[str, Any], message: str) -> 
     inputs = {**_inputs([item, item], K=5.0), **change}
     with pytest.raises(PolicyInputError, match=message.replace("[", r"\[").replace("]", r"\]")):
         solve_problem("jrp", inputs)
+
+
+def _partition_frame() -> pd.DataFrame:
+    """One store x supplier as the optimize step's rows: a perishable, two that keep, the supplier's terms."""
+    return pd.DataFrame(
+        {
+            "store_id": ["S1"] * 3,
+            "supplier_id": ["SUP1"] * 3,
+            "product_id": ["P1", "P2", "P3"],
+            "a": [2.0, 0.7, 4.0],
+            "L": [2, 2, 1],
+            "h": [0.02, 0.05, 0.01],
+            "pi": [1.5, 3.0, 0.8],
+            "demand_variance": [3.0, None, 4.0],
+            "alpha": [0.95, 0.9, None],
+            "max_inventory": [80.0, None, 200.0],
+            "W": [2.2, 5.5, 1.1],
+            "life": [6.0, None, None],
+            "product_volume": [1.0, 2.0, 0.5],
+            "unit_cost": [2.0, 5.0, 1.0],
+            "shipment_cost": [12.0] * 3,
+            "delivery_every": [2] * 3,
+            "min_shipment_volume": [None] * 3,
+            "max_shipment_volume": [40.0] * 3,
+            "max_shipment_value": [None] * 3,
+        }
+    )
+
+
+def test_partition_rows_share_the_review_period_and_match_the_batch_interface() -> None:
+    frame = _partition_frame()
+    rows = optimize_partition(frame, PartitionSpec("jrp"))
+    assert list(rows.columns[:3]) == ["store_id", "supplier_id", "product_id"]  # the inputs are not keys
+    assert (rows["status"] == "optimal").all(), rows["message"].tolist()
+    batch = solve_problem(
+        "jrp",
+        {
+            "n": 3,
+            "K": 12.0,
+            "every": 2,
+            "max_volume": 40.0,
+            "a": [2.0, 0.7, 4.0],
+            "L": [2, 2, 1],
+            "h": [0.02, 0.05, 0.01],
+            "pi": [1.5, 3.0, 0.8],
+            "demand": [{"family": "negative_binomial", "variance": 3.0}, None, None],  # P3: variance = mean
+            "alpha": [0.95, 0.9, None],
+            "max_inventory": [80.0, None, 200.0],
+            "W": [2.2, 5.5, 1.1],
+            "life": [6, None, None],
+            "volume": [1.0, 2.0, 0.5],
+            "unit_cost": [2.0, 5.0, 1.0],
+        },
+    )
+    assert rows["review_period"].tolist() == [batch.decision["R"]] * 3
+    assert rows["order_up_to"].tolist() == batch.decision["S"]
+    assert [json.loads(d) for d in rows["decision_json"]] == [
+        {"R": batch.decision["R"], "S": s} for s in batch.decision["S"]
+    ]
+    assert rows["item_cost"].sum() == pytest.approx(rows["objective"].iloc[0]) == pytest.approx(batch.cost)
+
+
+def test_a_partition_that_is_not_one_suppliers_truck_is_an_error_naming_the_column() -> None:
+    frame = _partition_frame()
+    frame.loc[2, "shipment_cost"] = 20.0
+    rows = optimize_partition(frame, PartitionSpec("jrp"))
+    assert (rows["status"] == "error").all()
+    assert "column 'shipment_cost' differs within the partition" in rows["message"].iloc[0]
+
+
+def test_the_replay_orders_every_item_of_a_partition_on_one_delivery_day_every_R_days() -> None:
+    """The jrp rule (order up to S_i every R days) on a supplier delivering every 3 days with R = 6: both items
+    order on the same days, 6 apart, and each shipment's cost is charged once, shared by the two lines."""
+    start = dt.date(2025, 3, 1)  # day 20148 since 1970-01-01, a multiple of 3: a delivery day
+    rows = []
+    for sku, level, a in (("A", 9, 1.0), ("B", 14, 2.0)):
+        rule = rule_from_decision("jrp", {"R": 6, "S": level}, a=a, L=2)
+        rows.append(
+            {
+                "sku": sku,
+                **rule.columns(),
+                "L": 2,
+                "shelf_life_days": math.nan,
+                "moq": math.nan,
+                "max_qty": math.nan,
+                "multiple": math.nan,
+                "max_inventory": math.nan,
+                "price": 2.0,
+                "unit_cost": 1.0,
+                "h": 0.0,
+                "K": 0.0,
+                "missed_sale_cost": 0.0,
+                "disposal_cost": 0.0,
+                "shipment_group": "S1/SUP1",
+                "shipment_cost": 12.0,
+                "delivery_every": 3.0,
+            }
+        )
+    rng = np.random.default_rng(3)
+    days = 40
+    demand = pd.DataFrame(
+        [
+            {"sku": sku, "date": start + dt.timedelta(days=d), "requests": int(rng.poisson(rate))}
+            for sku, rate in (("A", 1.0), ("B", 2.0))
+            for d in range(days)
+        ]
+    )
+    out = replay(pd.DataFrame(rows), demand, start=start, end=start + dt.timedelta(days=days - 1), key_columns=["sku"])
+    ordered = out.pivot(index="date", columns="sku", values="ordered")
+    order_days = [(d - start).days for d in ordered.index[(ordered > 0).any(axis=1)]]
+    assert order_days == list(range(0, days, 6))
+    assert (ordered.iloc[order_days] > 0).all(axis=None)  # both lines on every shipment
+    cost = out.pivot(index="date", columns="sku", values="ordering_cost").sum(axis=1)
+    assert cost.iloc[order_days].tolist() == pytest.approx([12.0] * len(order_days))
+    assert cost.drop(cost.index[order_days]).eq(0).all()
+
+
+def test_solve_policies_answers_a_jrp_line(tmp_path) -> None:
+    item = {"a": 2.0, "L": 2, "h": 0.05, "pi": 2.0}
+    problem = {"id": "truck", "type": "jrp", "inputs": _inputs([item, {**item, "a": 0.5}], K=30.0, every=2)}
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps(problem) + "\n")
+    assert batch_main(["--input", str(source), "--output", str(target)]) == 0
+    answer = json.loads(target.read_text())
+    assert answer["status"] == "optimal" and answer["decision"]["R"] % 2 == 0 and len(answer["decision"]["S"]) == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 from chispa import assert_df_equality
@@ -9,6 +11,7 @@ from chispa import assert_df_equality
 from lakehouse_inv.config import ConfigError, load_config
 from lakehouse_inv.optimize.config import PoliciesConfig, PolicyConfig
 from lakehouse_inv.optimize.distributed import optimize_frame, partition_spec
+from lakehouse_inv.optimize.features import policy_inputs
 from lakehouse_inv.optimize.partition import optimize_partition
 
 BASE = {"id": "p", "type": "sQ", "partition_fields": ["store_id", "product_id"]}
@@ -119,3 +122,60 @@ def test_coupled_partition_gets_its_capacity_from_the_group(spark):
     peak = lambda df: (df["reorder_point"] + df["order_quantity"]).groupby(df["store_id"]).sum()  # noqa: E731
     assert (peak(tight) <= 40 + 1e-9).all() and (peak(loose) > 40).all()
     assert set(tight["status"]) == {"optimal"}
+
+
+def test_jrp_rows_from_the_item_inputs_solve_one_model_per_store_and_supplier(spark):
+    """The jrp rows builder keeps the shelf life of perishables only and the supplier's shipment columns; the
+    grouped UDF gives what the pandas function gives per store x supplier, one review period per partition."""
+    policy = PolicyConfig(id="joint", type="jrp", partition_fields=["store_id", "supplier_id"])
+    rows = []
+    for s in ("S1", "S2"):
+        for i, a in enumerate([0.5, 3.0, 12.0, 2.0]):
+            rows.append(
+                {
+                    "store_id": s,
+                    "product_id": f"P{i}",
+                    "supplier_id": "SUP1" if i < 2 else "SUP2",
+                    "storage_id": "ST1",
+                    "department_id": "D1",
+                    "is_perishable": i == 3,
+                    "life": 5 if i == 3 else 0,
+                    "a": a,
+                    "demand_variance": a * 1.5,
+                    "L": 2,
+                    "h": 0.02,
+                    "K": 1.0,
+                    "pi": 3.0,
+                    "W": 2.5,
+                    "unit_cost": 2.0,
+                    "product_volume": 1.0,
+                    "max_inventory": 500,
+                    "L_ci": 1,
+                    "alpha": 0.95,
+                    "min_inventory": 0,
+                    "shipment_cost": 20.0 if i < 2 else 8.0,
+                    "delivery_every": 2 if i < 2 else 1,
+                    "min_shipment_volume": math.nan,
+                    "max_shipment_volume": 100.0 if i < 2 else math.nan,
+                    "max_shipment_value": math.nan,
+                }
+            )
+    items = spark.createDataFrame(pd.DataFrame(rows))
+    inputs = policy_inputs(items, None, None, policy, horizon_days=28)
+    frame = inputs.toPandas()
+    assert frame["life"].isna().tolist() == [i != 3 for _ in ("S1", "S2") for i in range(4)]
+    keys = ["store_id", "product_id", "supplier_id"]
+    expected = pd.concat(
+        [optimize_partition(g, partition_spec(policy, g, keys)) for _, g in frame.groupby(["store_id", "supplier_id"])],
+        ignore_index=True,
+    )
+    actual = optimize_frame(inputs, policy).toPandas()
+    columns = [*keys, "status", "decision_json", "review_period", "order_up_to", "objective"]
+    order = ["store_id", "product_id"]
+    assert (
+        actual[columns]
+        .sort_values(order, ignore_index=True)
+        .equals(expected[columns].sort_values(order, ignore_index=True))
+    )
+    assert set(actual["status"]) == {"optimal"}
+    assert actual.groupby(["store_id", "supplier_id"])["review_period"].nunique().eq(1).all()

@@ -127,3 +127,37 @@ def period_rows(capacity: bool):
         return frame
 
     return build
+
+
+JRP_OPTIONAL_COLUMNS = (
+    *TARGET_COLUMNS,
+    "max_inventory",
+    "W",
+    "product_volume",
+    "unit_cost",
+    "shipment_cost",
+    "delivery_every",
+    "min_shipment_volume",
+    "max_shipment_volume",
+    "max_shipment_value",
+)
+
+
+def jrp_rows(request: InputsRequest) -> DataFrame:
+    """Joint replenishment: the item inputs as they are, the shelf life only where the product expires (a
+    non-perishable's null or 0 means it keeps), and the supplier's shipment cost, delivery rhythm and limits, the
+    same on every row of a store x supplier partition."""
+    items = request.items
+    expires = F.col("life") > 0
+    if "is_perishable" in items.columns:
+        expires = expires & F.col("is_perishable")
+    return items.select(
+        *request.keys,
+        "a",
+        "L",
+        "h",
+        "pi",
+        "demand_variance",
+        F.when(expires, F.col("life")).alias("life"),
+        *(c for c in JRP_OPTIONAL_COLUMNS if c in items.columns),
+    )

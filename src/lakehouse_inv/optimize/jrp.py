@@ -70,8 +70,6 @@ from lakehouse_inv.policies.options import slack
 from lakehouse_inv.policies.rs import DEFAULT_R_MAX, RSItem
 from lakehouse_inv.policies.solver import INFEASIBLE, SolveOutcome, SolverOptions, solve
 
-JRP_TYPE = "jrp"
-
 
 @dataclass(frozen=True)
 class JrpItemInputs:
@@ -257,7 +255,7 @@ def _no_candidates(n: int, note: str) -> JrpCandidates:
 def build_jrp_model(problem: JrpProblem, found: JrpCandidates) -> pyo.ConcreteModel:
     """The partition's MILP (module docstring) over the candidate review periods; z starts at the cheapest
     row-feasible one (a MIP start)."""
-    model = pyo.ConcreteModel(name="jrp")
+    model = pyo.ConcreteModel(name="joint_replenishment")
     rows = list(range(len(found.R)))
     totals = found.totals(problem.K)
     model.z = pyo.Var(rows, within=pyo.Binary)

@@ -121,7 +121,7 @@ class PartitionSpec:
         if self.key_columns is not None:
             return list(self.key_columns)
         known = REGISTRY.get(self.policy_type)
-        inputs = set(known.columns if known else ()) | set(_OPTIONAL_COLUMNS)
+        inputs = set(known.columns + known.optional_inputs if known else ()) | set(_OPTIONAL_COLUMNS)
         inputs |= {c.weight_column for c in self.couplings if c.weight_column}
         return [column for column in items.columns if column not in inputs]
 
@@ -286,10 +286,11 @@ def _couplings(records: list[dict[str, Any]], spec: PartitionSpec) -> list[Coupl
 
 
 def _item_decision(result: PolicyResult, i: int) -> dict[str, Any] | None:
-    """Item i's slice of a list decision (ceoq Q, nvbudget s, ww/clsp x over the partition's sorted periods)."""
+    """Item i's slice of a list decision (ceoq Q, nvbudget s, ww/clsp x over the partition's sorted periods, jrp S);
+    a scalar is shared by every item (jrp's review period R)."""
     if result.decision is None:
         return None
-    return {name: values[i] for name, values in result.decision.items()}
+    return {name: values[i] if isinstance(values, list) else values for name, values in result.decision.items()}
 
 
 def _row(

@@ -1,5 +1,5 @@
-"""One problem over a whole partition from its rows (plain records): the partition path of ceoq, nvbudget, ww and
-clsp in :func:`lakehouse_inv.optimize.partition.optimize_partition`, and the row-value helpers it shares.
+"""One problem over a whole partition from its rows (plain records): the partition path of ceoq, nvbudget, ww,
+clsp and jrp in :func:`lakehouse_inv.optimize.partition.optimize_partition`, and the row-value helpers it shares.
 
 Each builder gets the partition's records, the row positions of each item (one row, or for the lot-sizing types the
 rows of the item's periods sorted by ``t``) and the partition's native capacity (ceoq ``b``, nvbudget ``V``, clsp
@@ -105,3 +105,49 @@ def independent_ww_problem(
         np.concatenate([p.data.h for p in parts]),
     )
     return LotSizingProblem(data, per_product_lists=True)
+
+
+JRP_ITEM_COLUMNS = {
+    "L_ci": "L_ci",
+    "alpha": "alpha",
+    "min_inventory": "min_inventory",
+    "max_inventory": "max_inventory",
+    "W": "W",
+    "life": "life",
+    "product_volume": "volume",
+    "unit_cost": "unit_cost",
+}
+"""Optional per-item columns of a jrp partition → its batch-interface lists (a null is "none" for that item)."""
+JRP_SHIPMENT_COLUMNS = {
+    "shipment_cost": "K",
+    "delivery_every": "every",
+    "min_shipment_volume": "min_volume",
+    "max_shipment_volume": "max_volume",
+    "max_shipment_value": "max_value",
+}
+"""The supplier's columns of a jrp partition (one value per partition) → its batch-interface scalars."""
+
+
+def jrp_problem(records: list[dict[str, Any]], groups: list[list[int]], _: float | None, parse: Parse) -> Problem:
+    """One store x supplier (:mod:`lakehouse_inv.policies.jrp`): the items' columns as lists and the supplier's
+    shipment columns, the same on every row of the partition, as scalars (rows that disagree are an error naming
+    the column: the partition is not one supplier's truck)."""
+    heads = [records[group[0]] for group in groups]
+    inputs: dict[str, Any] = {"n": len(groups), **_heads(records, groups, ("a", "L", "h", "pi"))}
+    for column, name in JRP_ITEM_COLUMNS.items():
+        values = [plain(h.get(column)) if present(h.get(column)) else None for h in heads]
+        if any(v is not None for v in values):
+            inputs[name] = values
+    for column, name in JRP_SHIPMENT_COLUMNS.items():
+        values = sorted({plain(h.get(column)) for h in heads if present(h.get(column))})
+        if len(values) > 1:
+            raise PolicyInputError(
+                f"column {column!r} differs within the partition ({values[0]:g} … {values[-1]:g}): one supplier's "
+                "shipments are planned together, so partition by store_id and supplier_id"
+            )
+        if values:
+            inputs[name] = values[0]
+    demands = [demand_spec(head, a) for head, a in zip(heads, inputs["a"], strict=True)]
+    if any(demands):
+        inputs["demand"] = demands
+    return parse(inputs)

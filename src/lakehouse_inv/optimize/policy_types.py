@@ -25,13 +25,21 @@ from typing import Any, Literal
 
 from pyspark.sql import DataFrame
 
-from lakehouse_inv.optimize.frames import InputsRequest, ceoq_rows, item_rows, newsvendor_rows, period_rows
+from lakehouse_inv.optimize.frames import (
+    InputsRequest,
+    ceoq_rows,
+    item_rows,
+    jrp_rows,
+    newsvendor_rows,
+    period_rows,
+)
 from lakehouse_inv.optimize.inputs import (
     Parser,
     PolicyInputError,
     Problem,
     parse_ceoq,
     parse_clsp,
+    parse_jrp,
     parse_nvbudget,
     parse_rs,
     parse_sq,
@@ -40,10 +48,13 @@ from lakehouse_inv.optimize.inputs import (
     parse_ww,
 )
 from lakehouse_inv.optimize.partition_problems import (
+    JRP_ITEM_COLUMNS,
+    JRP_SHIPMENT_COLUMNS,
     PartitionProblem,
     ceoq_problem,
     clsp_problem,
     independent_ww_problem,
+    jrp_problem,
     nvbudget_problem,
 )
 from lakehouse_inv.replenishment.rules import (
@@ -86,7 +97,9 @@ class PolicyType:
     required_partition_field: str | None = None
     """A partition field the type's shared constraint needs (ceoq: the storage budget; clsp: the supplier)."""
     optional_inputs: tuple[str, ...] = ()
-    """Per-row inputs beyond the targets passed to the parser when present (RS: ``R_max``)."""
+    """Per-row inputs beyond the required ones: on the ``item`` path passed to the parser when present (RS:
+    ``R_max``); on the ``partition`` path the columns the type's problem builder reads (jrp), so neither is taken
+    for a key column."""
     decision_period: bool = False
     """The decision gets its order period ``R`` (the newsvendor period) appended when it is published."""
 
@@ -178,6 +191,18 @@ _TYPES = (
         service_level_holding="W",
         convenience={"s": "order_up_to"},
         decision_period=True,
+    ),
+    PolicyType(
+        name="jrp",
+        columns=("a", "L", "h", "pi"),
+        parse=parse_jrp,
+        path="partition",
+        rows=jrp_rows,
+        rule=_rule(order_up_to_reader, "jrp"),
+        partition_problem=jrp_problem,
+        service_level_holding="h",
+        required_partition_field="supplier_id",
+        optional_inputs=(*JRP_ITEM_COLUMNS, *JRP_SHIPMENT_COLUMNS),
     ),
 )
 REGISTRY: dict[str, PolicyType] = {spec.name: spec for spec in _TYPES}
