@@ -16,6 +16,7 @@ BENCHMARKS = (
     "forecast_spark",
     "optimize_core",
     "optimize_spark",
+    "jrp",
     "replay_core",
     "replay_spark",
 )
