@@ -302,3 +302,43 @@ def test_solve_policies_answers_a_jrp_line(tmp_path) -> None:
     assert batch_main(["--input", str(source), "--output", str(target)]) == 0
     answer = json.loads(target.read_text())
     assert answer["status"] == "optimal" and answer["decision"]["R"] % 2 == 0 and len(answer["decision"]["S"]) == 2
+
+
+def test_a_re_optimization_that_keeps_the_review_period_keeps_the_shipment_rhythm() -> None:
+    """The jrp rule reviews on the calendar: a new decision taking over on day 10 with the same R = 6 reviews on
+    days 12, 18, … (multiples of 6 since 1970-01-01), not again on day 10 (an RS rule's calendar restarts there)."""
+    start = dt.date(2025, 3, 1)  # day 20148 since 1970-01-01, a multiple of 6
+
+    def rows(kind: str) -> list[dict[str, Any]]:
+        out = []
+        for level, rule_from in ((10, start), (12, start + dt.timedelta(days=10))):
+            rule = rule_from_decision(kind, {"R": 6, "S": level}, a=1.0, L=1)
+            out.append(
+                {
+                    "sku": "A",
+                    **rule.columns(),
+                    "rule_from": rule_from,
+                    "L": 1,
+                    "shelf_life_days": math.nan,
+                    "moq": math.nan,
+                    "max_qty": math.nan,
+                    "multiple": math.nan,
+                    "max_inventory": math.nan,
+                    "price": 2.0,
+                    "unit_cost": 1.0,
+                    "h": 0.0,
+                    "K": 0.0,
+                    "missed_sale_cost": 0.0,
+                    "disposal_cost": 0.0,
+                }
+            )
+        return out
+
+    demand = pd.DataFrame([{"sku": "A", "date": start + dt.timedelta(days=d), "requests": 1} for d in range(30)])
+    end = start + dt.timedelta(days=29)
+    order_days = {}
+    for kind in ("jrp", "RS"):
+        out = replay(pd.DataFrame(rows(kind)), demand, start=start, end=end, key_columns=["sku"])
+        order_days[kind] = [(d - start).days for d in out.loc[out["ordered"] > 0, "date"]]
+    assert order_days["jrp"] == [0, 6, 12, 18, 24]
+    assert order_days["RS"] == [0, 6, 10, 16, 22, 28]

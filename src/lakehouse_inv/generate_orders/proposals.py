@@ -32,6 +32,7 @@ from lakehouse_inv.replenishment.baseline import history_start, needs_after_hist
 from lakehouse_inv.replenishment.items import RULE_PARAMETER_COLUMNS
 from lakehouse_inv.replenishment.rules import RULE_KINDS, RuleExecutor, attach_rules
 from lakehouse_inv.replenishment.shipments import (
+    DELIVERY_EPOCH,
     DROPPED_BY_CAP,
     FIT_REASONS,
     FITTED_NONE,
@@ -78,8 +79,10 @@ def _needs(rules: pd.DataFrame, position: np.ndarray, as_of: dt.date) -> np.ndar
     every = _column(rules, "delivery_every")
     for day in np.unique(days):
         rows = days == day
-        executor = RuleExecutor(kinds[rows], {k: v[rows] for k, v in params.items()}, int(day) + 1)
         first_day = as_of - dt.timedelta(days=int(day))
+        executor = RuleExecutor(
+            kinds[rows], {k: v[rows] for k, v in params.items()}, int(day) + 1, (first_day - DELIVERY_EPOCH).days
+        )
         executor.review_due[:] = next_delivery_days(
             executor.review_due, delivery_day_mask(every[rows], first_day, int(day) + 1)
         )

@@ -63,6 +63,7 @@ from lakehouse_inv.replenishment.items import (
 )
 from lakehouse_inv.replenishment.rules import NONE, RULE_COLUMNS, RULE_KINDS, RuleExecutor
 from lakehouse_inv.replenishment.shipments import (
+    DELIVERY_EPOCH,
     DROPPED_BY_CAP,
     FITTED_NONE,
     delivery_day_mask,
@@ -161,6 +162,7 @@ def replay(
             for day, idx, kinds, params in switches
             if valid[idx].any()
         ],
+        calendar_day0=(start - DELIVERY_EPOCH).days,
     )
     for name, values in simulated.items():
         daily[name][:, valid] = values
@@ -272,14 +274,16 @@ def _simulate(
     shipping: tuple[np.ndarray, np.ndarray] | None = None,
     opening: Sequence[tuple[np.ndarray, np.ndarray]] = (),
     switches: Sequence[tuple[int, np.ndarray, np.ndarray, Mapping[str, np.ndarray]]] = (),
+    calendar_day0: int = 0,
 ) -> dict[str, np.ndarray]:
     """The day loop for valid items: ``demand`` is (days, items); returns every _UNIT_COLUMNS measure as a
     (days, items) float array. Only what the next day depends on is computed in the loop; lost sales, order
     counts and cycles follow from the recorded days afterwards. ``deliveries`` = (lead time, received share) of an
     order placed on each day, (days, items) each (default: the promised lead time, in full); ``opening`` the
     stock on hand at the start as batches by rank; ``switches`` the rule changes by day; ``shipping`` = (delivery
-    days, shipment group code per item) (default: every day, each item alone). Also returns SHIPMENT_SHARE, each
-    line's share of its shipment per day."""
+    days, shipment group code per item) (default: every day, each item alone); ``calendar_day0`` the day number of
+    day 0 since 1970-01-01 (for rules on the calendar). Also returns SHIPMENT_SHARE, each line's share of its
+    shipment per day."""
     n_days, n = demand.shape
     items = np.arange(n)
     lead_days, shares = deliveries if deliveries is not None else (None, None)
@@ -303,7 +307,7 @@ def _simulate(
     max_inventory = np.nan_to_num(values["max_inventory"], nan=np.inf)
     storage_limited = bool(np.isfinite(max_inventory).any())
     any_perishable = bool(perishable.any())
-    rules = RuleExecutor(kinds, values, n_days)
+    rules = RuleExecutor(kinds, values, n_days, calendar_day0)
     switch_on = {day: (idx, k, p) for day, idx, k, p in switches}
     delivery_days, groups = shipping if shipping is not None else (np.ones((n_days, n), dtype=bool), items)
     every_day = bool(delivery_days.all())

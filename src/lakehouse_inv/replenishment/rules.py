@@ -7,7 +7,10 @@ on order (there are no backorders). Days are numbered from the replay's first da
 =================  =====================================================================================
 ``reorder_point``  (s, Q), continuous review: if IP ≤ s, need n·Q with the smallest n such that IP + n·Q > s,
                    i.e. n = ⌊(s − IP)/Q⌋ + 1.
-``order_up_to``    (R, S, offset): on review days, (day − offset) mod R = 0, need S − IP.
+``order_up_to``    (R, S, offset): on review days, (day − offset) mod R = 0, need S − IP. With
+                   ``review_calendar`` = 1 the days are counted on the calendar instead (day numbers since
+                   1970-01-01, the delivery calendar's epoch), so a rule replaced by one with the same R keeps its
+                   rhythm rather than reviewing again on the day it took effect.
 ``replacement``    baseline "order last week's sales": on review days (R, offset) need the units sold since
                    the previous review (today included). Before the first review the count starts at
                    ``initial_order``, so the first review orders the opening stock.
@@ -99,6 +102,7 @@ RULE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("review_period", "double"),
     ("order_up_to", "double"),
     ("review_offset", "double"),
+    ("review_calendar", "double"),
     ("initial_order", "double"),
     ("cover_days", "double"),
     ("prior_daily_sales", "double"),
@@ -112,7 +116,12 @@ lettered: Spark resolves column names case-insensitively, so ``s`` and ``S`` wou
 
 RULE_PARAMETERS: dict[str, dict[str, str]] = {
     "reorder_point": {"reorder_point": "finite", "order_quantity": "positive"},
-    "order_up_to": {"review_period": "whole_positive", "order_up_to": "finite", "review_offset": "whole_or_missing"},
+    "order_up_to": {
+        "review_period": "whole_positive",
+        "order_up_to": "finite",
+        "review_offset": "whole_or_missing",
+        "review_calendar": "whole_or_missing",
+    },
     "replacement": {
         "review_period": "whole_positive",
         "initial_order": "non_negative",
@@ -152,6 +161,7 @@ class Rule:
     review_period: float = math.nan
     order_up_to: float = math.nan
     review_offset: float = math.nan
+    review_calendar: float = math.nan
     initial_order: float = math.nan
     cover_days: float = math.nan
     prior_daily_sales: float = math.nan
@@ -170,9 +180,16 @@ def reorder_point_rule(s: float, Q: float) -> Rule:
     return Rule("reorder_point", reorder_point=float(s), order_quantity=float(Q))
 
 
-def order_up_to_rule(R: int, S: float, offset: int = 0) -> Rule:
-    """(R, S): every R days from day ``offset``, order up to S."""
-    return Rule("order_up_to", review_period=float(R), order_up_to=float(S), review_offset=float(offset))
+def order_up_to_rule(R: int, S: float, offset: int = 0, *, calendar: bool = False) -> Rule:
+    """(R, S): every R days from day ``offset``, order up to S; with ``calendar`` the days are the calendar's
+    (module docstring)."""
+    return Rule(
+        "order_up_to",
+        review_period=float(R),
+        order_up_to=float(S),
+        review_offset=float(offset),
+        review_calendar=1.0 if calendar else math.nan,
+    )
 
 
 def replacement_rule(initial_order: float, R: int = BASELINE_REVIEW_DAYS, offset: int = 0) -> Rule:
@@ -286,6 +303,12 @@ def lead_time_reorder_point_reader(
 def order_up_to_reader(decision: Mapping[str, Any], a: float, L: int, period_days: int, *, kind: str) -> Rule:
     """order_up_to(R, S, offset 0) from the decision's R and S (RS)."""
     return order_up_to_rule(_number(decision, "R", kind), _number(decision, "S", kind))
+
+
+def calendar_order_up_to_reader(decision: Mapping[str, Any], a: float, L: int, period_days: int, *, kind: str) -> Rule:
+    """order_up_to(R, S) on the calendar (jrp): a partition's items review on the same calendar days every R days,
+    and a re-optimization that keeps R keeps the shipments' rhythm."""
+    return order_up_to_rule(_number(decision, "R", kind), _number(decision, "S", kind), calendar=True)
 
 
 def newsvendor_reader(decision: Mapping[str, Any], a: float, L: int, period_days: int, *, kind: str) -> Rule:
@@ -478,9 +501,14 @@ class RuleExecutor:
     ``params`` holds one float array per RULE_COLUMNS parameter (NaN where unused), ``kinds`` the kind codes.
     :meth:`switch` replaces some items' rules from a given day on (a walk-forward re-optimization): what the items
     sold so far stays in their sales windows, and a review rule's calendar restarts on the day it took effect
-    (reviews on days ``switch day + offset + k·R``)."""
+    (reviews on days ``switch day + offset + k·R``), except for an order_up_to rule on the calendar
+    (``review_calendar`` = 1: reviews on the days whose number since 1970-01-01 is ``offset + k·R``; day 0 is
+    ``calendar_day0`` days after 1970-01-01, 0 when not given)."""
 
-    def __init__(self, kinds: np.ndarray, params: Mapping[str, np.ndarray], n_days: int) -> None:
+    def __init__(
+        self, kinds: np.ndarray, params: Mapping[str, np.ndarray], n_days: int, calendar_day0: int = 0
+    ) -> None:
+        self._calendar_day0 = int(calendar_day0)
         self._params = {name: np.array(values, dtype=np.float64) for name, values in params.items()}
         self._kind_codes = np.array(kinds, dtype=np.int64)
         self._days = np.arange(n_days, dtype=np.float64)[:, None]
@@ -504,6 +532,10 @@ class RuleExecutor:
         period = np.where(periodic, p["review_period"][items], 1.0)
         offset = np.nan_to_num(p["review_offset"][items], nan=0.0)
         days = self._days[day:] - day
+        calendar = p.get("review_calendar")
+        if calendar is not None:
+            on_calendar = np.nan_to_num(calendar[items], nan=0.0) > 0
+            days = np.where(on_calendar, self._days[day:] + self._calendar_day0, days)
         self.review_due[day:, items] = periodic & ((days - offset) % period == 0)
         self._replacement = kinds == REPLACEMENT
         self._safety_z = np.nan_to_num(p["safety_z"], nan=0.0)
