@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS ${gold}.policy_parameters (
   as_of          DATE   NOT NULL COMMENT 'Date the policy was optimized',
   store_id       STRING NOT NULL COMMENT 'Store ID',
   product_id     STRING NOT NULL COMMENT 'Product ID',
-  policy_type    STRING NOT NULL COMMENT 'sQ | sQ_perishable | RS | ceoq | ww | clsp | nvbudget',
+  policy_type    STRING NOT NULL COMMENT 'sQ | sQ_perishable | RS | ceoq | ww | clsp | nvbudget | jrp',
   objective_kind STRING          COMMENT 'What the policy optimized: profit | cost, with /floor or /penalty (service level) for types that have one',
   partition_key  STRING          COMMENT 'The model this item was solved in, e.g. store_id=S01/storage_id=ST02',
   supplier_id    STRING          COMMENT 'Primary supplier the decision assumes',

@@ -16,11 +16,12 @@ import pandas as pd
 import pytest
 from policy_brute_force import jrp_by_enumeration
 
+from lakehouse_inv.lakehouse.contracts import load_contract
 from lakehouse_inv.policies import PartitionSpec, PolicyInputError, optimize_partition, solve_problem
 from lakehouse_inv.policies.batch import main as batch_main
 from lakehouse_inv.policies.distributions import DailyDemand
 from lakehouse_inv.policies.jrp import JrpItem, JrpItemInputs
-from lakehouse_inv.policies.policy_types import rule_from_decision
+from lakehouse_inv.policies.policy_types import POLICY_TYPES, rule_from_decision
 from lakehouse_inv.replenishment.replay import replay
 
 
@@ -342,3 +343,10 @@ def test_a_re_optimization_that_keeps_the_review_period_keeps_the_shipment_rhyth
         order_days[kind] = [(d - start).days for d in out.loc[out["ordered"] > 0, "date"]]
     assert order_days["jrp"] == [0, 6, 12, 18, 24]
     assert order_days["RS"] == [0, 6, 10, 16, 22, 28]
+
+
+def test_the_gold_contract_accepts_every_registered_type() -> None:
+    """gold.policy_parameters quarantines a row whose policy_type its contract does not list: a type added to the
+    registry but not there would never reach gold (as jrp first did)."""
+    check = next(c for c in load_contract("gold", "policy_parameters").checks if c.name == "type_known")
+    assert set(check.accepted_values) == set(POLICY_TYPES)
