@@ -2,7 +2,7 @@
 
 The partitions are the simulated chain's own (``build_world`` of ``conf/base/simulator.yml``): the demo world
 (6 stores x 20 products = 120 store-products) and the same chain at 10,000 store-products (500 stores). Each
-store x supplier is solved by :func:`~lakehouse_inv.policies.partition.optimize_partition`, the pandas function the
+store x supplier is solved by :func:`~lakehouse_inv.optimize.partition.optimize_partition`, the pandas function the
 optimize step's grouped UDF runs, from the world's true mean demand per day (Poisson; a stand-in for the forecast,
 which needs the whole pipeline), the primary supplier's terms, lead-time spread and service level, the store's
 costs, shelf lives and max inventory, and the supplier's shipment cost, delivery rhythm and shipment limits.
@@ -33,7 +33,7 @@ import pandas as pd  # noqa: E402
 
 from benchmarks.common import RESULTS, machine, table  # noqa: E402
 from lakehouse_inv.config import SimulatorConfig, load_config  # noqa: E402
-from lakehouse_inv.policies import PartitionSpec, optimize_partition  # noqa: E402
+from lakehouse_inv.optimize import PartitionSpec, optimize_partition  # noqa: E402
 from lakehouse_inv.simulate.world import build_world  # noqa: E402
 
 KEYS = ("store_id", "supplier_id", "product_id")

@@ -17,11 +17,11 @@ import pytest
 from policy_brute_force import jrp_by_enumeration
 
 from lakehouse_inv.lakehouse.contracts import load_contract
-from lakehouse_inv.policies import PartitionSpec, PolicyInputError, optimize_partition, solve_problem
-from lakehouse_inv.policies.batch import main as batch_main
-from lakehouse_inv.policies.distributions import DailyDemand
-from lakehouse_inv.policies.jrp import JrpItem, JrpItemInputs
-from lakehouse_inv.policies.policy_types import POLICY_TYPES, rule_from_decision
+from lakehouse_inv.optimize import PartitionSpec, PolicyInputError, optimize_partition, solve_problem
+from lakehouse_inv.optimize.batch import main as batch_main
+from lakehouse_inv.optimize.distributions import DailyDemand
+from lakehouse_inv.optimize.jrp import JrpItem, JrpItemInputs
+from lakehouse_inv.optimize.policy_types import POLICY_TYPES, rule_from_decision
 from lakehouse_inv.replenishment.replay import replay
 
 

@@ -307,7 +307,7 @@ def _optional_list(fields: Fields, name: str, n: int, integer: bool = False, min
 
 
 def parse_jrp(fields: Fields) -> JrpProblem:
-    """Joint replenishment of one store x supplier (:mod:`lakehouse_inv.policies.jrp`)."""
+    """Joint replenishment of one store x supplier (:mod:`lakehouse_inv.optimize.jrp`)."""
     n = fields.integer("n", minimum=1)
     a, h, pi = fields.numbers("a", n), fields.numbers("h", n, strict=True), fields.numbers("pi", n)
     L = [int(v) for v in _required_integers(fields, "L", n)]

@@ -18,7 +18,7 @@ compound with a lead-time spread)::
     C(R, S) = K/R + Σ_i [ h_i·(a_i·R/2 + S_i − a_i(L_i+R)) + (π_i/R)·L(S_i; X_i) + (W_i/R)·O_i(R, S_i) ]
     O_i(R, S) = E[(S − Y_i)^+] − E[(S − Z_i)^+]
 
-The first two item terms are the (R,S) policy's holding and shortage costs (``policies/rs.py``, with the ordering
+The first two item terms are the (R,S) policy's holding and shortage costs (``optimize/rs.py``, with the ordering
 cost moved to the shared K/R). The last is the expected outdating of one review's batch for perishables (W = unit
 cost + disposal cost, as for sQ_perishable), Chiu's ``ER(s, Q) = E[(s+Q−Y)^+] − E[(s−Y)^+]`` with the order-up-to
 policy's batch: the batch ordered at a review is what sold over the R days before it (D_R), it is the newest part of
@@ -31,7 +31,7 @@ batches' expiries again in every review whose window they fall in.) Items withou
 * Freshness: ``R ≤ life_i`` for a perishable item (a batch must last until the next one arrives; with a longer
   period it expires first and every cycle ends with days of empty shelf that the shortage term does not see).
 * Service level: the fill rate ``β_i(R, S_i) = 1 − (L(S_i; X_i) − L(S_i; X_{L,i}))/(a_i·R) ≥ α_i`` and
-  ``S_i ≥ min_inventory_i`` (floors on S_i, as for RS, :mod:`lakehouse_inv.policies.targets`); ``S_i ≥ ⌈a_i(L_i+R)⌉``
+  ``S_i ≥ min_inventory_i`` (floors on S_i, as for RS, :mod:`lakehouse_inv.optimize.targets`); ``S_i ≥ ⌈a_i(L_i+R)⌉``
   (the cost formula's validity, as for RS); ``S_i ≤ max_inventory_i`` (the shelf).
 * The truck: an order-up-to review orders what sold since the previous one, so a shipment carries on average
   ``R·Σ_i a_i·v_i`` volume and ``R·Σ_i a_i·c_i`` purchase value whatever the levels. The supplier's minimum and
@@ -65,10 +65,10 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr import LinearExpression
 
-from lakehouse_inv.policies.distributions import DailyDemand, DemandDistribution
-from lakehouse_inv.policies.options import slack
-from lakehouse_inv.policies.rs import DEFAULT_R_MAX, RSItem
-from lakehouse_inv.policies.solver import INFEASIBLE, SolveOutcome, SolverOptions, solve
+from lakehouse_inv.optimize.distributions import DailyDemand, DemandDistribution
+from lakehouse_inv.optimize.options import slack
+from lakehouse_inv.optimize.rs import DEFAULT_R_MAX, RSItem
+from lakehouse_inv.optimize.solver import INFEASIBLE, SolveOutcome, SolverOptions, solve
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ JRP_SHIPMENT_COLUMNS = {
 
 
 def jrp_problem(records: list[dict[str, Any]], groups: list[list[int]], _: float | None, parse: Parse) -> Problem:
-    """One store x supplier (:mod:`lakehouse_inv.policies.jrp`): the items' columns as lists and the supplier's
+    """One store x supplier (:mod:`lakehouse_inv.optimize.jrp`): the items' columns as lists and the supplier's
     shipment columns, the same on every row of the partition, as scalars (rows that disagree are an error naming
     the column: the partition is not one supplier's truck)."""
     heads = [records[group[0]] for group in groups]
