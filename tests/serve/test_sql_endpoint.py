@@ -4,8 +4,9 @@ reflection and scripts, settings off the allow-list (by SET or by the connection
 keeps answering; a long query is stopped by the time limit and a large result by the row cap, each saying so; a
 wrong password is refused; the server listens on 127.0.0.1 only and stops cleanly on SIGTERM.
 
-One server for the module and few beeline JVMs: each beeline run plays many cases (``--force``), with a marker query
-after each refused one to show the session still answers."""
+One server and one beeline JVM for the module (a JVM start and a login cost more than the cases): the ``session``
+fixture plays every case in sections (``--force``), with a marker query after each refused one to show the session
+still answers; each test checks its section."""
 
 from __future__ import annotations
 
@@ -126,7 +127,7 @@ def beeline(
     command = [str(BEELINE), "-u", endpoint.url, "-n", "analyst", "-p", password]
     command += ["--silent=true", "--outputformat=csv2"]
     command += ["--nullemptystring=true", "--showHeader=true", f"--force={str(force).lower()}", "-f", str(script)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=240, env=os.environ)
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, env=os.environ)
 
 
 def result_sets(stdout: str) -> dict[str, list[list[str]]]:
@@ -164,14 +165,79 @@ def same_cell(text: str, value: object) -> bool:
     return text == as_jdbc_text(value)
 
 
-def test_beeline_reads_every_analyst_view_with_the_rows_spark_returns(spark, endpoint):
+@dataclass
+class Section:
+    errors: list[str]  # beeline's "Error:" lines of the section's statements, in order
+
+
+SECTIONS = ("connect", "views", "writes", "refused", "limits")
+
+
+def connect_statements(endpoint: Endpoint) -> list[str]:
+    """Played after ``-p`` with a wrong password: (a !connect without a password would read the next line as one)."""
+    return [
+        f"!connect {endpoint.url} analyst wrong-password",
+        f"!connect {endpoint.url}?spark.sql.variable.substitute=true analyst {PASSWORD}",  # a Hive conf setting
+        "SELECT '${env:HOME}' AS v",
+        f"!connect {endpoint.url}#spark.sql.runSQLOnFiles=false analyst {PASSWORD}",  # a Hive variable
+        "SELECT 'hive_variable' AS marker",
+        f"!connect {endpoint.url} analyst {PASSWORD}",
+        "SELECT 'right_password' AS marker",
+    ]
+
+
+def view_statements() -> list[str]:
     statements = []
     for view, order in VIEW_ORDER.items():
         statements += [f"SELECT '{view}' AS marker", f"SELECT * FROM {view} ORDER BY {order}"]
-    run = beeline(endpoint, statements)
-    assert run.returncode == 0, run.stderr[-3000:]
-    sets = result_sets(run.stdout)
-    assert sorted(sets) == sorted(VIEW_ORDER)
+    return statements
+
+
+def write_statements() -> list[str]:
+    return [*WRITES, "SELECT 'after' AS marker", "SELECT count(*) AS n FROM orders"]
+
+
+def limit_statements() -> list[str]:
+    return [
+        "SELECT 'limits' AS marker",  # ends the result set before: SET prints one
+        "SET spark.sql.thriftServer.queryTimeout=3",  # lower than the server's: allowed (last: it stays set)
+        "SELECT count(*) FROM range(0, 100000000000000)",
+        "SELECT 'after_timeout' AS marker",
+        "SELECT * FROM daily_sales",  # 80 rows > MAX_ROWS
+        "SELECT 'after_cap' AS marker",
+        f"SELECT * FROM daily_sales LIMIT {MAX_ROWS}",
+    ]
+
+
+@pytest.fixture(scope="module")
+def session(endpoint) -> tuple[dict[str, Section], dict[str, list[list[str]]], subprocess.CompletedProcess]:
+    """Every section's statements in one beeline run, each section ended by a query of a missing table
+    (``end_of_<section>``) whose error line splits the run's errors by section; result sets by marker."""
+    parts = {
+        "connect": connect_statements(endpoint),
+        "views": view_statements(),
+        "writes": write_statements(),
+        "refused": refused_statements(endpoint),
+        "limits": limit_statements(),
+    }
+    statements = []
+    for name, part in parts.items():
+        statements += [*part, f"SELECT * FROM end_of_{name}"]
+    run = beeline(endpoint, statements, force=True, password="not-the-password")
+    sections, errors = {}, []
+    for line in error_lines(run.stderr):
+        ended = next((name for name in SECTIONS if f"end_of_{name}" in line), None)
+        if ended is None:
+            errors.append(line)
+        else:
+            sections[ended], errors = Section(errors), []
+    assert list(sections) == list(SECTIONS), run.stderr[-4000:]
+    return sections, result_sets(run.stdout), run
+
+
+def test_beeline_reads_every_analyst_view_with_the_rows_spark_returns(spark, endpoint, session):
+    sections, sets, run = session
+    assert sections["views"].errors == [], run.stderr[-3000:]
     for view, order in VIEW_ORDER.items():
         expected = spark.sql(f"SELECT * FROM {endpoint.catalog.name('gold', view)} ORDER BY {order}")
         header, *got = sets[view]
@@ -183,12 +249,12 @@ def test_beeline_reads_every_analyst_view_with_the_rows_spark_returns(spark, end
             assert not mismatched, f"{view}: {mismatched} in {got_row} vs {want_row}"
 
 
-def test_writes_and_ddl_are_refused_with_a_clear_message_and_change_nothing(spark, endpoint):
-    run = beeline(endpoint, [*WRITES, "SELECT 'after' AS marker", "SELECT count(*) AS n FROM orders"], force=True)
-    refusals = [line for line in run.stderr.splitlines() if line.startswith("Error:") and "read-only" in line]
-    assert len(refusals) == len(WRITES), run.stderr[-3000:]
+def test_writes_and_ddl_are_refused_with_a_clear_message_and_change_nothing(spark, endpoint, session):
+    sections, sets, run = session
+    refusals = sections["writes"].errors
+    assert len(refusals) == len(WRITES) and all("read-only" in r for r in refusals), run.stderr[-3000:]
     assert "refused" in refusals[0] and "--allow-writes" in refusals[0]
-    assert result_sets(run.stdout)["after"] == [["n"], [str(len(world.order_rows()))]]
+    assert sets["after"] == [["n"], [str(len(world.order_rows()))]]
     gold = endpoint.catalog.schemas.gold
     assert spark.table(f"{gold}.orders").count() == len(world.order_rows())
     names = {r.tableName for r in spark.sql(f"SHOW TABLES IN {gold}").collect()}
@@ -246,10 +312,9 @@ def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("Error:")]
 
 
-def test_reads_by_path_reflection_scripts_and_settings_are_refused_and_the_server_keeps_answering(endpoint):
-    cases = refused_cases(endpoint)
+def refused_statements(endpoint: Endpoint) -> list[str]:
     statements = []
-    for label, statement, _ in cases:
+    for label, statement, _ in refused_cases(endpoint):
         statements += [statement, f"SELECT '{label}' AS marker"]  # the marker: the session still answers
     orders = endpoint.catalog.name("gold", "orders")
     location = Path(endpoint.warehouse) / f"{endpoint.catalog.schemas.gold}.db" / "orders"
@@ -277,12 +342,16 @@ def test_reads_by_path_reflection_scripts_and_settings_are_refused_and_the_serve
         "SELECT 'alive' AS marker",
         f"SELECT count(*) AS n FROM {orders}",
     ]
-    run = beeline(endpoint, statements, force=True)
-    errors = error_lines(run.stderr)
+    return statements
+
+
+def test_reads_by_path_reflection_scripts_and_settings_are_refused_and_the_server_keeps_answering(endpoint, session):
+    sections, sets, run = session
+    cases = refused_cases(endpoint)
+    errors = sections["refused"].errors
     assert len(errors) == len(cases), run.stderr[-4000:]
     for (label, _, expected), error in zip(cases, errors, strict=True):
         assert "read-only SQL endpoint" in error and expected in error, (label, error)
-    sets = result_sets(run.stdout)
     assert [label for label, _, _ in cases] == [name for name in sets if name in {c[0] for c in cases}]
     assert sets["secret"][1][1] != SECRET and SECRET not in run.stdout
     assert sets["substitution"][1] == ["${env:HOME}|${system:user.name}"]  # then RESET's empty result
@@ -291,42 +360,24 @@ def test_reads_by_path_reflection_scripts_and_settings_are_refused_and_the_serve
     assert endpoint.process.poll() is None
 
 
-def test_time_limit_and_row_cap_stop_a_query_saying_so(endpoint):
-    statements = [
-        "SET spark.sql.thriftServer.queryTimeout=3",  # lower than the server's: allowed
-        "SELECT count(*) FROM range(0, 100000000000000)",
-        "SELECT 'after_timeout' AS marker",
-        "SELECT * FROM daily_sales",  # 80 rows > MAX_ROWS
-        "SELECT 'after_cap' AS marker",
-        f"SELECT * FROM daily_sales LIMIT {MAX_ROWS}",
-    ]
-    run = beeline(endpoint, statements, force=True)
-    errors = error_lines(run.stderr)
+def test_time_limit_and_row_cap_stop_a_query_saying_so(session):
+    sections, sets, run = session
+    errors = sections["limits"].errors
     assert len(errors) == 2, run.stderr[-4000:]
     assert "Query timed out" in errors[0], errors[0]  # "after 0 seconds": the client's own limit (none)
     assert f"more than {MAX_ROWS} rows" in errors[1], errors[1]
-    sets = result_sets(run.stdout)
     assert "after_timeout" in sets and len(sets["after_cap"]) == 1 + MAX_ROWS  # header + the capped rows
 
 
-def test_settings_from_the_connection_url_and_wrong_passwords_are_refused(endpoint):
-    statements = [  # (a !connect without a password would read the next line as one)
-        f"!connect {endpoint.url} analyst wrong-password",
-        f"!connect {endpoint.url}?spark.sql.variable.substitute=true analyst {PASSWORD}",  # a Hive conf setting
-        "SELECT '${env:HOME}' AS v",
-        f"!connect {endpoint.url}#spark.sql.runSQLOnFiles=false analyst {PASSWORD}",  # a Hive variable
-        "SELECT 'hive_variable' AS marker",
-        f"!connect {endpoint.url} analyst {PASSWORD}",
-        "SELECT 'right_password' AS marker",
-    ]
-    run = beeline(endpoint, statements, force=True, password="not-the-password")
-    errors = error_lines(run.stderr)
+def test_settings_from_the_connection_url_and_wrong_passwords_are_refused(session):
+    sections, sets, run = session
+    errors = sections["connect"].errors
     assert len(errors) == 4, run.stderr[-4000:]
     assert all("Error validating the login" in e for e in errors[:2]), errors  # -p, then the first !connect
     settings = ["spark.sql.variable.substitute=true", "spark.sql.runSQLOnFiles=false"]
     for error, setting in zip(errors[2:], settings, strict=True):
         assert "Failed to open new session" in error and f"setting {setting}" in error and "refused" in error
-    assert list(result_sets(run.stdout)) == ["right_password"]
+    assert next(iter(sets)) == "right_password" and "hive_variable" not in sets  # nothing ran before the right login
 
 
 def listening_addresses(port: int) -> set[str]:
