@@ -352,7 +352,8 @@ def run_walk_forward(
         portfolio = recommended_rows(rows, chosen, windows.evaluation_start)
         periods = walk_forward_periods(config, windows)
         members = rows.select(*REPLAY_KEYS).unionByName(portfolio.select(*REPLAY_KEYS)).distinct()
-        ceilings = ceilings_of(items, members, ctx, demand, config.baseline.id, periods, windows.start, windows.end)
+        # from the replay's first day, where its opening stock is: an extended stretch starts before the window
+        ceilings = ceilings_of(items, members, ctx, demand, config.baseline.id, periods, windows.first_day, windows.end)
         products = ctx.read("silver", "products")
         metrics = score(rows.unionByName(portfolio), periods, config.baseline.id, products, ceilings)
         publish_evaluation(ctx, result, rows, metrics, WALK_FORWARD)
