@@ -128,3 +128,19 @@ def test_raising_to_the_minimum_respects_a_lines_own_maximum() -> None:
         max_value=np.full(1, np.nan),
     )
     assert quantity.tolist() == [6.0] and code.tolist() == [RAISED_TO_MIN_VOLUME]
+
+
+def test_ceoq_reorder_point_covers_the_wait_for_the_next_delivery_day() -> None:
+    """Deterministic demand of 2 a day, lead time 2, deliveries every 3 days, lots of 1 (K ≈ 0 makes ceoq's lots
+    tiny): the reorder point must carry the L + 3 − 1 = 4 days of sales until the order after the next can arrive,
+    ⌈2·4⌉ = 8, not the lead-time demand ⌈2·2⌉ = 4. With it nothing is lost once the first order is in."""
+    from lakehouse_inv.optimize.policy_types import DECISION_RULES
+    from lakehouse_inv.replenishment.rules import attach_rules
+
+    decision = {"policy_type": "ceoq", "decision_json": '{"Q": 1}', "a": 2.0, "L": 2}
+    frame = attach_rules(pd.DataFrame([decision | {"delivery_every": 3}, decision]), rules=DECISION_RULES)
+    assert frame["reorder_point"].tolist() == [8, 4]  # daily deliveries: the lead time alone
+    rules = frame.iloc[0][["rule_kind", "reorder_point", "order_quantity"]].to_dict()
+    rows = run([item("A", "S1", delivery_every=3.0) | rules | {"L": 2}], days=30, demand=2)
+    assert rows["lost"].iloc[2:].sum() == 0  # day 0 orders, the truck comes on day 2
+    assert rows["on_hand_end"].max() <= 8  # and no more stock than the wait needs

@@ -155,7 +155,7 @@ _TYPES = (
         parse=parse_ceoq,
         path="partition",
         rows=ceoq_rows,
-        rule=_rule(lead_time_reorder_point_reader, "ceoq"),
+        rule=DecisionRule(partial(lead_time_reorder_point_reader, kind="ceoq"), protection_interval=True),
         partition_problem=ceoq_problem,
         native_capacity="b",
         required_partition_field="storage_id",

@@ -36,7 +36,12 @@ baselines' are :data:`BASELINE_RULES`, each optimized type's is in its ``PolicyT
 decimals, so 0.1·30 = 3.0000000000000004 gives 3):
 
 * ``sQ``, ``sQ_perishable``: reorder_point(s, Q) from the decision.
-* ``ceoq``: reorder_point(s = ⌈a·L⌉, the lead-time demand at the forecast rate; Q from the decision).
+* ``ceoq``: reorder_point(s = ⌈a·(L + every − 1)⌉, Q from the decision): the forecast demand over the protection
+  interval. Orders go out on the supplier's delivery days only (every ``delivery_every`` days), so an order not
+  placed today waits ``every`` days and the stock must last until the next order's delivery: L + every − 1 days of
+  sales (L when deliveries are daily), the interval sQ's solver plans with. It is the deterministic EOQ's own
+  reorder point on that calendar, not safety stock: ceoq's model has no demand spread or shortage cost to size
+  any, and holding none is what sets it apart from sQ.
 * ``RS``: order_up_to(R, S, offset 0) from the decision.
 * ``nvbudget``: order_up_to(R, S = s + ⌈a·(L − 1)⌉, offset 0), R = the decision's newsvendor period (default 1
   day). The newsvendor level s is the stock wanted on the shelf when the order arrives; IP also counts the L − 1
@@ -282,10 +287,15 @@ RuleReader = Callable[[Mapping[str, Any], float, int, int], Rule]
 class DecisionRule:
     """How one policy type's decision becomes a rule. ``optimized``: the level is raised to the item's
     ``min_inventory`` (baselines model what the store does without the system and are left as they are); a row of
-    an optimized type without a decision (an unsolved policy) gets no rule, a baseline needs none."""
+    an optimized type without a decision (an unsolved policy) gets no rule, a baseline needs none.
+    ``protection_interval``: the reader is given the protection interval L + delivery_every − 1 as its L, for a
+    reorder point the decision does not set (ceoq): orders go out on the supplier's delivery days only, so a reorder
+    point seen on one must carry the demand until the order after the next can arrive, not only the lead time
+    (sQ's solver plans with the same interval, :func:`lakehouse_inv.optimize.frames.item_rows`)."""
 
     read: RuleReader
     optimized: bool = True
+    protection_interval: bool = False
 
 
 def reorder_point_reader(decision: Mapping[str, Any], a: float, L: int, period_days: int, *, kind: str) -> Rule:
@@ -296,7 +306,9 @@ def reorder_point_reader(decision: Mapping[str, Any], a: float, L: int, period_d
 def lead_time_reorder_point_reader(
     decision: Mapping[str, Any], a: float, L: int, period_days: int, *, kind: str
 ) -> Rule:
-    """reorder_point(⌈a·L⌉, Q): the decision gives only Q (ceoq); reorder at the lead-time demand."""
+    """reorder_point(⌈a·L⌉, Q): the decision gives only Q (ceoq); reorder at the forecast demand over L, the
+    protection interval when the type's :class:`DecisionRule` asks for it (no safety stock: the model is
+    deterministic, with neither a demand spread nor a shortage cost to size one)."""
     return reorder_point_rule(ceil_units(a * L), _number(decision, "Q", kind))
 
 
@@ -379,7 +391,8 @@ def rule_from_decision(
     if policy_type not in rules:
         raise ValueError(f"unknown policy type {policy_type!r}; expected one of {', '.join(rules)}")
     known = rules[policy_type]
-    rule = known.read(decision or {}, a, L, period_days)
+    lead = L + max(int(delivery_every), 1) - 1 if known.optimized and known.protection_interval else L
+    rule = known.read(decision or {}, a, lead, period_days)
     if not known.optimized:
         return rule
     rule = on_delivery_rhythm(rule, a, delivery_every)
