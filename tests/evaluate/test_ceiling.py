@@ -18,6 +18,7 @@ from lakehouse_inv.evaluate.ceiling import (
     build_model,
     solve_ceiling,
     store_ceilings,
+    windowed,
 )
 from lakehouse_inv.replenishment.replay import replay
 from lakehouse_inv.replenishment.rules import order_up_to_rule, reorder_point_rule
@@ -197,6 +198,32 @@ def test_ceiling_equals_brute_force(name: str) -> None:
     assert solve_ceiling(p).profit == pytest.approx(exact, abs=1e-6)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_a_window_started_later_is_a_relaxation_of_the_whole_stretch(seed: int) -> None:
+    # the late start with a free opening may only enlarge what is attainable on the counted days
+    rng = np.random.default_rng(seed)
+    T, a = 24, 16
+    p = problem(
+        rng.poisson([2.0, 1.0, 3.0], (T, 3)).tolist(),
+        lead=int(rng.integers(1, 3)),
+        every=int(rng.integers(1, 3)),
+        shipment_cost=float(rng.uniform(2, 8)),
+        shelf_life_days=[3.0, math.nan, math.nan] if seed % 2 else math.nan,
+        max_inventory=[math.nan, 12.0, math.nan],
+        multiple=[1.0, 1.0, 2.0],
+        first_counted=a,
+        opening=[(np.zeros(3), np.array([2.0, 5.0, 0.0]))],
+    )
+    short = windowed(p)
+    assert short.free_opening and short.n_days < p.n_days and short.first_counted < a
+    assert solve_ceiling(short).profit >= solve_ceiling(p).profit - 1e-6
+
+
+def test_a_window_from_the_first_day_keeps_the_real_opening() -> None:
+    p = problem([[3], [0], [2], [4]], shipment_cost=4.0, first_counted=0)
+    assert windowed(p) is p
+
+
 # --- the ceiling is above every replayed policy on the same items ----------------------------------------------
 
 
@@ -236,7 +263,14 @@ def store_items(rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_the_ceiling_is_above_every_replayed_policy() -> None:
+def test_the_lp_bound_is_above_the_optimum() -> None:
+    lp = solve_ceiling(problem([[3], [0], [2], [4]], shipment_cost=4.0), relax=True)
+    assert lp.status == "lp_bound"
+    assert lp.profit >= 13.6 - 1e-9
+
+
+@pytest.mark.parametrize("relax", [False, True])
+def test_the_ceiling_is_above_every_replayed_policy(relax: bool) -> None:
     rng = np.random.default_rng(7)
     days = 21
     end = START + dt.timedelta(days=days - 1)
@@ -267,9 +301,14 @@ def test_the_ceiling_is_above_every_replayed_policy() -> None:
     assert (rows["status"] == "ok").all()
     periods = [("whole", START, end), ("last_week", end - dt.timedelta(days=6), end)]
     ceilings = store_ceilings(
-        terms.assign(**{POLICIES_COLUMN: [list(rules)] * len(terms)}), demand, start=START, end=end, periods=periods
+        terms.assign(**{POLICIES_COLUMN: [list(rules)] * len(terms)}),
+        demand,
+        start=START,
+        end=end,
+        periods=periods,
+        relax=relax,
     )
-    assert set(ceilings["ceiling_status"]) == {"optimal"}
+    assert set(ceilings["ceiling_status"]) == {"lp_bound" if relax else "optimal"}
     rows = rows.merge(terms[["product_id", SEGMENT_COLUMN]], on="product_id")
     rows["profit"] = rows["revenue"] - rows[["purchase_cost", "holding_cost", "ordering_cost", "disposal_cost"]].sum(
         axis=1

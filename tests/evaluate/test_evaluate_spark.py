@@ -197,7 +197,13 @@ def test_gain_captured_is_the_share_of_the_gap_to_the_ceiling_and_null_with_a_re
                 "above the ceiling: the portfolio's items share the trucks of the policies they ran under",
             ),
             ("sQ", "S3", None, "no ceiling: error"),
-            ("sQ", "S4", 0.4, "ceiling is a bound: bound, optimal"),
+            (
+                "sQ",
+                "S4",
+                0.4,
+                "ceiling is an upper bound, not a proven optimum (bound, optimal): the gain captured is understated, "
+                "never overstated",
+            ),
         ],
         "policy_id string, store_id string, gain_captured double, ceiling_note string",
     )

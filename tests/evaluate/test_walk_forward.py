@@ -171,7 +171,12 @@ def test_one_recommendation_per_store_product_and_an_out_of_sample_portfolio(wal
     chain = metrics[(metrics["store_id"] == "ALL") & (metrics["period"] == "horizon")]
     assert set(chain["segment"]) == {"all", "perishable", "non_perishable"}
     assert chain["profit_ceiling"].notna().all()
-    replayed = metrics[metrics["policy_id"] != "recommended"]
+    # the selection window (where the recommendation was chosen) gets none, saying so
+    selection = metrics[metrics["period"] == "selection"]
+    assert selection["profit_ceiling"].isna().all()
+    assert selection["ceiling_note"].str.contains("not computed for this period").all()
+    replayed = metrics[(metrics["policy_id"] != "recommended") & (metrics["period"] != "selection")]
+    assert replayed["profit_ceiling"].notna().all()
     slack = np.maximum(0.01, 1e-6 * replayed["total_revenue"].abs())
     assert (replayed["profit"] <= replayed["profit_ceiling"] + slack).all(), replayed[
         replayed["profit"] > replayed["profit_ceiling"] + slack

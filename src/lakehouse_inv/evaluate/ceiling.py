@@ -33,8 +33,10 @@ replayed shipment can stay below it). With several shipment costs in one group t
 that could not arrive by b are left out (they only cost). So ceiling ≥ the profit of every policy that sends its
 own trucks, and a policy above its ceiling is a defect.
 
-The MIP is solved with HiGHS to a zero gap; if a solve stops early (time limit) the ceiling is HiGHS's dual bound,
-still an upper bound, and the status says so. Variables: per order opportunity (item × delivery day) a whole number
+The ceiling is always a bound from HiGHS: the MIP's optimum (``optimal``), its dual bound when it stops at a gap or
+time limit (``bound``), or the LP relaxation's optimum (``lp_bound``: no branching, no clock; the evaluation's
+default, ``evaluate.yml`` ceiling.method); each is an upper bound, the last two looser. :func:`windowed` shortens
+the stretch of a period that starts late, also as a relaxation. Variables: per order opportunity (item × delivery day) a whole number
 of multiples k and a line indicator y; per group × day a shipment indicator z; per item × day sales and stock on hand
 (per batch × day sales for perishables); for a short delivery the whole units received.
 """
@@ -43,7 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -57,6 +59,8 @@ from lakehouse_inv.replenishment.rules import NONE, RULE_KINDS
 from lakehouse_inv.replenishment.shipments import delivery_day_mask
 
 _TOLERANCE = 1e-9
+_CLOSED_GAP = 1e-6
+BOUND, LP_BOUND = "bound", "lp_bound"
 SEGMENT_ALL, PERISHABLE, NON_PERISHABLE = "all", "perishable", "non_perishable"
 SEGMENTS = (SEGMENT_ALL, PERISHABLE, NON_PERISHABLE)
 CEILING_SCHEMA = (
@@ -70,7 +74,9 @@ CEILING_SCHEMA = (
 class CeilingProblem:
     """One shipment group over days 0 … T − 1 (day 0 = the replay's first day), profit counted from
     ``first_counted``. Arrays are (days, items) or (items,); ``opening`` the stock at the start as batches by rank
-    ``(arrival day, units)``; ``shipment_cost`` per shipment; NaN = no limit / no shelf life."""
+    ``(arrival day, units)``; ``shipment_cost`` per shipment; NaN = no limit / no shelf life. ``free_opening``: day 0
+    is not the replay's first day but a later one where every policy's stock is unknown: a non-perishable item may
+    start with any stock up to its max inventory, at no cost (``opening`` then holds perishables only)."""
 
     demand: np.ndarray
     delivery: np.ndarray
@@ -82,6 +88,7 @@ class CeilingProblem:
     max_value: float = np.nan
     first_counted: int = 0
     opening: Sequence[tuple[np.ndarray, np.ndarray]] = field(default_factory=tuple)
+    free_opening: bool = False
 
     @property
     def n_days(self) -> int:
@@ -94,8 +101,9 @@ class CeilingProblem:
 
 @dataclass(frozen=True)
 class Ceiling:
-    """``profit``: the optimum (status ``optimal``) or HiGHS's dual bound when it stopped early (still an upper
-    bound); None when nothing could be solved (``message`` says why)."""
+    """``profit``: HiGHS's dual bound, an upper bound whatever the solve's budget, equal to the optimum when the
+    status is ``optimal`` (gap closed); status ``bound`` when the solve stopped at its gap or time limit first; None
+    when nothing could be solved (``message`` says why)."""
 
     profit: float | None
     status: str
@@ -187,8 +195,10 @@ def build_model(problem: CeilingProblem) -> pyo.ConcreteModel:
             if expiry >= 0:
                 batches[i].append((0, expiry, float(units[i])))
     arriving: dict[tuple[int, int], list[int]] = {}
+    batch_order: dict[tuple[int, int], int] = {}  # (item, batch) -> the order line it arrives on
     for o, (i, _, arrival, *_rest) in enumerate(orders):
         arriving.setdefault((i, arrival), []).append(o)
+        batch_order[i, len(batches[i])] = o
         batches[i].append((arrival, arrival + int(life[i]) - 1 if perishable[i] else T, received[o]))
     sale_index = [
         (i, b, d)
@@ -213,25 +223,40 @@ def build_model(problem: CeilingProblem) -> pyo.ConcreteModel:
     disposed: dict[tuple[int, int], object] = {}
     batch_keys = [(i, b) for i in range(n) if perishable[i] for b in range(len(batches[i]))]
     model.batch_limit = pyo.Constraint(
-        batch_keys, rule=lambda mdl, i, b: sum(sold_of_batch.get((i, b), [])) <= batches[i][b][2]
+        [key for key in batch_keys if key in sold_of_batch],
+        rule=lambda mdl, i, b: sum(sold_of_batch[i, b]) <= batches[i][b][2],
+    )
+    # a batch sells on a day at most that day's demand, and nothing without its line: valid for every plan, it
+    # ties each line's indicator to the sales it makes, which the quantity bound alone (q ≤ high · y) does not
+    # (the facility-location strengthening of lot sizing; without it the LP bound of a year is 10-20 % loose)
+    line_of = {(i, b): o for (i, b), o in batch_order.items()}
+    model.sold_needs_line = pyo.Constraint(
+        [(i, b, d) for i, b, d in sale_index if (i, b) in line_of],
+        rule=lambda mdl, i, b, d: mdl.batch_sold[i, b, d] <= demand[d, i] * mdl.y[line_of[i, b]],
     )
     for i, b in batch_keys:
         expiry, units = batches[i][b][1], batches[i][b][2]
         if expiry <= T - 1:
             disposed[i, expiry] = disposed.get((i, expiry), 0) + units - sum(sold_of_batch.get((i, b), []))
 
+    free = [i for i in range(n) if problem.free_opening and not perishable[i]]
+    room_cap = v["max_inventory"]
+    model.opening = pyo.Var(free, domain=pyo.NonNegativeReals, bounds=lambda _, i: (0, _finite_or_none(room_cap[i])))
+    start_stock = {i: model.opening[i] if i in free else float(opening_units[i]) for i in range(n)}
+
     def balance(mdl: pyo.ConcreteModel, i: int, d: int) -> object:
-        before = mdl.on_hand[i, d - 1] if d > 0 else float(opening_units[i])
+        before = mdl.on_hand[i, d - 1] if d > 0 else start_stock[i]
         arrived = sum(received[o] for o in arriving.get((i, d), []))
         return mdl.on_hand[i, d] == before + arrived - sold.get((i, d), 0) - disposed.get((i, d), 0)
 
     model.balance = pyo.Constraint(range(n), days, rule=balance)
 
     # room: a line fits in max inventory − (on hand + on order) at the end of its day
+    lines_of_item: dict[int, list[int]] = {}
+    for o, order in enumerate(orders):
+        lines_of_item.setdefault(order[0], []).append(o)
     on_order_of = {
-        o: [
-            p for p in range(len(orders)) if orders[p][0] == orders[o][0] and orders[p][1] < orders[o][1] < orders[p][2]
-        ]
+        o: [p for p in lines_of_item[orders[o][0]] if orders[p][1] < orders[o][1] < orders[p][2]]
         for o in range(len(orders))
         if np.isfinite(v["max_inventory"][orders[o][0]])
     }
@@ -260,15 +285,28 @@ def build_model(problem: CeilingProblem) -> pyo.ConcreteModel:
     return model
 
 
-def solve_ceiling(problem: CeilingProblem, options: SolverOptions | None = None) -> Ceiling:
-    """The ceiling of one shipment group: − the optimum of :func:`build_model`, or − HiGHS's dual bound when it
-    stopped before proving the optimum (still an upper bound)."""
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def solve_ceiling(problem: CeilingProblem, options: SolverOptions | None = None, *, relax: bool = False) -> Ceiling:
+    """The ceiling of one shipment group: − HiGHS's dual bound of :func:`build_model` (an upper bound on every plan,
+    so a gap or time limit loosens the ceiling but never makes it wrong); ``optimal`` when the bound meets the best
+    plan found. ``relax``: the bound of the LP relaxation (integers relaxed; status ``lp_bound``), which takes no
+    branching and does not depend on the clock."""
     model = build_model(problem)
+    if relax:
+        pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
+        outcome = solve(model, options)
+        if outcome.status == OPTIMAL:
+            return Ceiling(-outcome.objective, LP_BOUND)
+        return Ceiling(None, outcome.status, outcome.message)
     outcome: SolveOutcome = solve(model, options)
-    if outcome.status == OPTIMAL:
+    if outcome.status == OPTIMAL and (outcome.gap is None or outcome.gap <= _CLOSED_GAP):
         return Ceiling(-outcome.objective, OPTIMAL)
     if outcome.bound is not None and np.isfinite(outcome.bound):
-        return Ceiling(-outcome.bound, "bound", f"{outcome.status}: the ceiling is HiGHS's dual bound")
+        gap = f"{outcome.gap:.2%} above the best plan found" if outcome.gap is not None else "no plan found"
+        return Ceiling(-outcome.bound, BOUND, f"{outcome.status}: HiGHS's dual bound, {gap}")
     return Ceiling(None, outcome.status, outcome.message)
 
 
@@ -288,6 +326,7 @@ def store_ceilings(
     end: dt.date,
     periods: Sequence[tuple[str, dt.date, dt.date]],
     options: SolverOptions | None = None,
+    relax: bool = False,
 ) -> pd.DataFrame:
     """Ceilings (CEILING_SCHEMA) of one store's items over each period (name, first day, last day) of the replay
     [start, end]. ``items``: one row per store-product with the replay's terms, shipment and delivery columns (those
@@ -295,7 +334,8 @@ def store_ceilings(
     items of one shipment group are solved together (identical item sets once); the ``all`` ceiling of a group is
     its joint optimum. A segment of a group that also carries the other segment's items gets the bound of its own
     items with the shipment cost cut to 1 / (1 + the other segment's items), the smallest share its lines can carry
-    when they share a truck; a group of one segment has that segment's ceiling = its ``all`` ceiling."""
+    when they share a truck; a group of one segment has that segment's ceiling = its ``all`` ceiling. ``options``
+    and ``relax``: as for :func:`solve_ceiling`."""
     out_columns = [c.split()[0] for c in CEILING_SCHEMA.split(", ")]
     if items.empty:
         return pd.DataFrame(columns=out_columns)
@@ -332,9 +372,10 @@ def store_ceilings(
                     key = (tuple(subset), T, a, others)
                     if key not in solved:
                         problem = _problem(inputs.values, subset, matrix, delivery, lead_days, shares, opening, T, a)
+                        problem = windowed(problem)
                         if others:
                             problem = _scaled(problem, 1.0 / (1 + others))
-                        solved[key] = solve_ceiling(problem, options)
+                        solved[key] = solve_ceiling(problem, options, relax=relax)
                     result = solved[key]
                     for policy in policies:
                         store = items.at[int(index[0]), "store_id"]
@@ -373,15 +414,33 @@ def _problem(
 
 
 def _scaled(problem: CeilingProblem, factor: float) -> CeilingProblem:
-    return CeilingProblem(
-        problem.demand,
-        problem.delivery,
-        problem.lead_days,
-        problem.shares,
-        problem.values,
-        problem.shipment_cost * factor,
-        problem.max_volume,
-        problem.max_value,
-        problem.first_counted,
-        problem.opening,
+    return replace(problem, shipment_cost=problem.shipment_cost * factor)
+
+
+def windowed(problem: CeilingProblem) -> CeilingProblem:
+    """The same bound on a shorter stretch: the days before ``first_counted`` are free, so the model may start at
+    s = a − (the longest lead time seen before a) − (the longest shelf life, when the group has perishables) − 1
+    with a free opening (:class:`CeilingProblem`). It is a relaxation: a replayed trajectory's stock at s plus its
+    orders in flight fits the room (each line was placed within it) and arrives before a, so it can be the free
+    opening of its non-perishables; its perishable batches from before s expire before a, so they only serve days
+    that are not counted (and, gone, leave more room); its orders from s on are the same. A year's model of the last
+    week becomes a model of a few weeks. Unchanged when s ≤ 0 (the replay's real opening is known)."""
+    a = problem.first_counted
+    if a <= 0:
+        return problem
+    life = problem.values["shelf_life_days"]
+    longest_life = int(np.nanmax(life)) if np.isfinite(life).any() else 0
+    longest_lead = int(np.max(problem.lead_days[:a], initial=0))
+    s = a - longest_lead - longest_life - 1
+    if s <= 0:
+        return problem
+    return replace(
+        problem,
+        demand=problem.demand[s:],
+        delivery=problem.delivery[s:],
+        lead_days=problem.lead_days[s:],
+        shares=problem.shares[s:],
+        first_counted=a - s,
+        opening=(),
+        free_opening=True,
     )

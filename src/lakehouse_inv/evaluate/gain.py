@@ -24,6 +24,7 @@ from lakehouse_inv.evaluate.aggregate import ALL_STORES, SEGMENT
 from lakehouse_inv.evaluate.ceiling import CEILING_SCHEMA, POLICIES_COLUMN, SEGMENT_COLUMN, store_ceilings
 from lakehouse_inv.evaluate.metrics import NEAR_ZERO_PROFIT
 from lakehouse_inv.optimize.config import ITEM_KEYS
+from lakehouse_inv.optimize.solver import OPTIMAL, SolverOptions
 
 CEILING_COLUMNS = ("profit_ceiling", "gain_captured", "ceiling_note")
 DEFECT_TOLERANCE = 1e-6
@@ -55,6 +56,8 @@ def ceiling_frame(
     start: dt.date,
     end: dt.date,
     periods: Sequence[tuple[str, dt.date, dt.date]],
+    options: SolverOptions | None = None,
+    relax: bool = False,
 ) -> DataFrame:
     """``profit_ceiling`` and ``ceiling_status`` per policy_id x store_id (and ALL) x segment (and all) x period.
 
@@ -70,7 +73,7 @@ def ceiling_frame(
         .join(F.broadcast(segments(products).withColumnRenamed(SEGMENT, SEGMENT_COLUMN)), "product_id", "left")
     )
     items = items.withColumn(SEGMENT_COLUMN, F.coalesce(F.col(SEGMENT_COLUMN), F.lit("non_perishable")))
-    solve = partial(_store_ceilings, start=start, end=end, periods=tuple(periods))
+    solve = partial(_store_ceilings, start=start, end=end, periods=tuple(periods), options=options, relax=relax)
     groups = items.groupBy("store_id").cogroup(demand.groupBy("store_id")).applyInPandas(solve, CEILING_SCHEMA)
     totals = groups.cube("policy_id", "store_id", SEGMENT, "period").agg(
         F.sum("profit_ceiling").alias("profit_ceiling"),
@@ -92,25 +95,43 @@ def ceiling_frame(
 
 
 def _store_ceilings(
-    items: pd.DataFrame, demand: pd.DataFrame, *, start: dt.date, end: dt.date, periods: tuple
+    items: pd.DataFrame,
+    demand: pd.DataFrame,
+    *,
+    start: dt.date,
+    end: dt.date,
+    periods: tuple,
+    options: SolverOptions | None,
+    relax: bool,
 ) -> pd.DataFrame:
     if items.empty:
         return pd.DataFrame(columns=[c.split()[0] for c in CEILING_SCHEMA.split(", ")])
     items = items.assign(**{POLICIES_COLUMN: items[POLICIES_COLUMN].map(list)})
-    return store_ceilings(items, demand, start=start, end=end, periods=periods)
+    return store_ceilings(items, demand, start=start, end=end, periods=periods, options=options, relax=relax)
 
 
-def with_ceiling(metrics: DataFrame, ceilings: DataFrame) -> DataFrame:
+def with_ceiling(metrics: DataFrame, ceilings: DataFrame | None) -> DataFrame:
     """``metrics`` (with the baseline's profit and revenue, :func:`~.aggregate.with_improvement`) plus
     ``profit_ceiling``, ``gain_captured`` and ``ceiling_note`` (module docstring). The segment rows ``all`` of
-    ``ceilings`` match the metrics' ``all`` rows."""
+    ``ceilings`` match the metrics' ``all`` rows; ``ceilings`` None: not computed (``evaluate.yml`` ceiling.modes)."""
+    if ceilings is None:
+        return metrics.withColumns(
+            {
+                "profit_ceiling": F.lit(None).cast("double"),
+                "gain_captured": F.lit(None).cast("double"),
+                "ceiling_note": F.lit("no ceiling: not computed in this mode (evaluate.yml ceiling.modes)"),
+            }
+        )
     joined = metrics.join(ceilings, ["policy_id", "store_id", SEGMENT, "period"], "left")
     profit, base, ceiling = F.col("profit"), F.col("profit_baseline"), F.col("profit_ceiling")
     room = ceiling - base
     near_zero = F.lit(NEAR_ZERO_PROFIT) * F.abs(F.col("total_revenue_baseline"))
     slack = F.greatest(F.lit(0.01), F.lit(DEFECT_TOLERANCE) * F.abs(F.col("total_revenue")))
     note = (
-        F.when(ceiling.isNull(), F.concat(F.lit("no ceiling: "), F.coalesce("ceiling_status", F.lit("not solved"))))
+        F.when(
+            ceiling.isNull(),
+            F.concat(F.lit("no ceiling: "), F.coalesce("ceiling_status", F.lit("not computed for this period"))),
+        )
         .when(
             profit > ceiling + slack,
             F.when(
@@ -119,7 +140,14 @@ def with_ceiling(metrics: DataFrame, ceilings: DataFrame) -> DataFrame:
             ).otherwise(F.lit("defect: profit above the ceiling")),
         )
         .when(room <= near_zero, F.lit("no gain to capture: the baseline is within 0.5 % of revenue of the ceiling"))
-        .when(F.col("ceiling_status") != "optimal", F.concat(F.lit("ceiling is a bound: "), F.col("ceiling_status")))
+        .when(
+            F.col("ceiling_status") != OPTIMAL,
+            F.concat(
+                F.lit("ceiling is an upper bound, not a proven optimum ("),
+                F.col("ceiling_status"),
+                F.lit("): the gain captured is understated, never overstated"),
+            ),
+        )
     )
     gain = F.when(ceiling.isNotNull() & (room > near_zero), (profit - base) / room)
     return joined.withColumns({"gain_captured": gain, "ceiling_note": note}).drop("ceiling_status")

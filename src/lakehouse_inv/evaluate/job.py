@@ -50,6 +50,7 @@ from lakehouse_inv.evaluate.walk_forward import (
 )
 from lakehouse_inv.lakehouse.numeric import exact_sum
 from lakehouse_inv.optimize.config import ITEM_KEYS
+from lakehouse_inv.optimize.solver import SolverOptions
 from lakehouse_inv.optimize.sources import current_items, latest_forecast, latest_parameters
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.schedule import due, note
@@ -58,6 +59,7 @@ from lakehouse_inv.replenishment.baseline import service_levels
 
 LEVELS, METRICS, RECOMMENDATION = "inventory_levels", "policy_metrics", "policy_recommendation"
 REPLAY, WALK_FORWARD = "replay", "walk_forward"
+SELECTION = "selection"
 NOT_IN_LEVELS = ("purchase_cost",)
 """Replay columns summed into the metrics but not kept in gold.inventory_levels."""
 Period = tuple[str, dt.date, dt.date]
@@ -196,7 +198,7 @@ def sanity_table(sanity: pd.DataFrame) -> str:
 
 
 def score(
-    rows: DataFrame, periods: Sequence[Period], baseline_id: str, products: DataFrame, ceilings: DataFrame
+    rows: DataFrame, periods: Sequence[Period], baseline_id: str, products: DataFrame, ceilings: DataFrame | None
 ) -> DataFrame:
     """Metrics per policy x store (and ALL) x segment (and all) x period, each policy compared with the baseline on
     its own items and with the profit ceiling of those items (:mod:`.gain`)."""
@@ -209,13 +211,33 @@ def score(
 
 
 def ceilings_of(
-    items: DataFrame, members: DataFrame, ctx: JobContext, demand: DataFrame, baseline_id: str, periods, start, end
-) -> DataFrame:
+    mode: str,
+    config: EvaluateConfig,
+    items: DataFrame,
+    members: DataFrame,
+    ctx: JobContext,
+    demand: DataFrame,
+    periods,
+    start,
+    end,
+) -> DataFrame | None:
     """The profit ceiling of every policy's items (``members``) per store x segment x period over the replay
-    [start, end], from the baseline's items rows (every store-product's terms, opening stock, delivery history)."""
-    terms = items.where(F.col("policy_id") == baseline_id)
+    [start, end], from the baseline's items rows (every store-product's terms, opening stock, delivery history);
+    None when ``mode`` is not one of ``ceiling.modes``."""
+    if mode not in config.ceiling.modes:
+        return None
+    terms = items.where(F.col("policy_id") == config.baseline.id)
+    ceiling = config.ceiling
     return ceiling_frame(
-        terms, members, ctx.read("silver", "products"), demand, start=start, end=end, periods=periods
+        terms,
+        members,
+        ctx.read("silver", "products"),
+        demand,
+        start=start,
+        end=end,
+        periods=periods,
+        options=SolverOptions(ceiling.time_limit_s, {"mip_rel_gap": ceiling.mip_gap}),
+        relax=ceiling.method == "lp",
     ).localCheckpoint()
 
 
@@ -267,7 +289,7 @@ def run_replay(ctx: JobContext, config: EvaluateConfig, result: StepResult, firs
     try:
         periods = [(p, *period_bounds(p, ctx.as_of, horizon_days=horizon)) for p in config.periods]
         members = rows.select(*REPLAY_KEYS).distinct()
-        ceilings = ceilings_of(items, members, ctx, demand, config.baseline.id, periods, start, ctx.as_of)
+        ceilings = ceilings_of(REPLAY, config, items, members, ctx, demand, periods, start, ctx.as_of)
         products = ctx.read("silver", "products")
         publish_evaluation(ctx, result, rows, score(rows, periods, config.baseline.id, products, ceilings), REPLAY)
     finally:
@@ -285,7 +307,7 @@ def run_replay(ctx: JobContext, config: EvaluateConfig, result: StepResult, firs
 
 def walk_forward_periods(config: EvaluateConfig, windows: Windows) -> list[Period]:
     """The selection window, then the configured periods that fit in the evaluation window (``horizon`` = all of it)."""
-    periods: list[Period] = [("selection", windows.start, windows.selection_end)]
+    periods: list[Period] = [(SELECTION, windows.start, windows.selection_end)]
     for name in config.periods:
         if name == "horizon":
             periods.append((name, windows.evaluation_start, windows.end))
@@ -352,8 +374,12 @@ def run_walk_forward(
         portfolio = recommended_rows(rows, chosen, windows.evaluation_start)
         periods = walk_forward_periods(config, windows)
         members = rows.select(*REPLAY_KEYS).unionByName(portfolio.select(*REPLAY_KEYS)).distinct()
-        # from the replay's first day, where its opening stock is: an extended stretch starts before the window
-        ceilings = ceilings_of(items, members, ctx, demand, config.baseline.id, periods, windows.first_day, windows.end)
+        # the evaluation window's periods (the selection window is where the recommendation was chosen, and its
+        # ceiling, a model from the stretch's first day, the costliest to bound), from the replay's first day,
+        # where its opening stock is: an extended stretch starts before the window
+        scored = [p for p in periods if p[0] != SELECTION]
+        start = windows.first_day
+        ceilings = ceilings_of(WALK_FORWARD, config, items, members, ctx, demand, scored, start, windows.end)
         products = ctx.read("silver", "products")
         metrics = score(rows.unionByName(portfolio), periods, config.baseline.id, products, ceilings)
         publish_evaluation(ctx, result, rows, metrics, WALK_FORWARD)
