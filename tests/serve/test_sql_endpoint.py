@@ -380,14 +380,33 @@ def test_settings_from_the_connection_url_and_wrong_passwords_are_refused(sessio
     assert next(iter(sets)) == "right_password" and "hive_variable" not in sets  # nothing ran before the right login
 
 
-def listening_addresses(port: int) -> set[str]:
-    """Local addresses of the LISTEN sockets on ``port`` (Linux /proc/net/tcp{,6}, hex little-endian IPv4)."""
-    found = set()
+def socket_inodes(pid: int) -> set[str]:
+    """Inodes of the sockets open in process ``pid`` and its descendants (the endpoint's JVM is a child)."""
+    inodes, pids = set(), [pid]
+    while pids:
+        current = pids.pop()
+        proc = Path(f"/proc/{current}")
+        for fd in (proc / "fd").glob("*"):
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue  # closed meanwhile
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+        for children in proc.glob("task/*/children"):
+            pids += [int(c) for c in children.read_text().split()]
+    return inodes
+
+
+def listening_addresses(port: int, pid: int) -> set[str]:
+    """Local addresses of the endpoint's LISTEN sockets on ``port`` (Linux /proc/net/tcp{,6}, hex little-endian
+    IPv4). Only its own: another process may listen on the same port number at another address."""
+    found, own = set(), socket_inodes(pid)
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            address, hex_port = local.split(":")
-            if state == "0A" and int(hex_port, 16) == port:
+            fields = line.split()
+            address, hex_port = fields[1].split(":")
+            if fields[3] == "0A" and int(hex_port, 16) == port and fields[9] in own:
                 found.add(address)
     return found
 
@@ -396,7 +415,7 @@ def listening_addresses(port: int) -> set[str]:
 def test_listens_on_the_loopback_address_only(endpoint):
     loopback_v4 = "0100007F"  # 127.0.0.1
     loopback_v4_in_v6 = "0000000000000000FFFF00000100007F"  # ::ffff:127.0.0.1
-    addresses = listening_addresses(endpoint.port)
+    addresses = listening_addresses(endpoint.port, endpoint.process.pid)
     assert addresses and addresses <= {loopback_v4, loopback_v4_in_v6}, addresses
 
 
