@@ -124,6 +124,8 @@ def run_in_process(store_products: int, history: int, root: Path, as_of: dt.date
     )
     spark_start = time.perf_counter() - started
     ctx = context(spark, root, f"sp{store_products}", world(store_products, history))
+    # a fresh local session keeps its catalog in memory: register the tables the earlier runs left in the warehouse
+    ctx.catalog.attach_existing(spark)
     ctx.as_of, ctx.run_id = as_of, f"daily-{as_of:%Y%m%d}-{int(time.time())}"
     changes = overrides(history)
     if "evaluate" in changes:
