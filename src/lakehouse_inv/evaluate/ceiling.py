@@ -36,9 +36,9 @@ own trucks, and a policy above its ceiling is a defect.
 The ceiling is always a bound from HiGHS: the MIP's optimum (``optimal``), its dual bound when it stops at a gap or
 time limit (``bound``), or the LP relaxation's optimum (``lp_bound``: no branching, no clock; the evaluation's
 default, ``evaluate.yml`` ceiling.method); each is an upper bound, the last two looser. :func:`windowed` shortens
-the stretch of a period that starts late, also as a relaxation. Variables: per order opportunity (item × delivery day) a whole number
-of multiples k and a line indicator y; per group × day a shipment indicator z; per item × day sales and stock on hand
-(per batch × day sales for perishables); for a short delivery the whole units received.
+the stretch of a period that starts late, also as a relaxation. Variables: per order opportunity (item × delivery
+day) a whole number of multiples k and a line indicator y; per group × day a shipment indicator z; per item × day
+sales and stock on hand (per batch × day sales for perishables); for a short delivery the whole units received.
 """
 
 from __future__ import annotations
@@ -101,9 +101,9 @@ class CeilingProblem:
 
 @dataclass(frozen=True)
 class Ceiling:
-    """``profit``: HiGHS's dual bound, an upper bound whatever the solve's budget, equal to the optimum when the
-    status is ``optimal`` (gap closed); status ``bound`` when the solve stopped at its gap or time limit first; None
-    when nothing could be solved (``message`` says why)."""
+    """``profit``: an upper bound from HiGHS whatever the solve's budget: the optimum (status ``optimal``, gap
+    closed), the MIP's dual bound when it stopped at its gap or time limit first (``bound``) or the LP relaxation's
+    optimum (``lp_bound``); None when nothing could be solved (``message`` says why)."""
 
     profit: float | None
     status: str
@@ -228,7 +228,7 @@ def build_model(problem: CeilingProblem) -> pyo.ConcreteModel:
     )
     # a batch sells on a day at most that day's demand, and nothing without its line: valid for every plan, it
     # ties each line's indicator to the sales it makes, which the quantity bound alone (q ≤ high · y) does not
-    # (the facility-location strengthening of lot sizing; without it the LP bound of a year is 10-20 % loose)
+    # (the facility-location strengthening of lot sizing: it tightens the LP relaxation, the default ceiling)
     line_of = {(i, b): o for (i, b), o in batch_order.items()}
     model.sold_needs_line = pyo.Constraint(
         [(i, b, d) for i, b, d in sale_index if (i, b) in line_of],
