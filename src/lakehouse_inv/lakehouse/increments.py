@@ -8,6 +8,7 @@ import json
 import os
 import re
 from collections.abc import Sequence
+from functools import reduce
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -31,12 +32,14 @@ def rebuild_window(
     new day exists even when nothing was sold.
     """
     last_write = None if full_refresh else target.agg(F.max("_updated_at")).first()[0]
-    starts = []
-    for frame, date_column in sources:
-        changed = frame if last_write is None else frame.where(F.col("_updated_at") > F.lit(last_write))
-        first = changed.where(F.col(date_column) <= F.lit(as_of)).agg(F.min(date_column)).first()[0]
-        if first is not None:
-            starts.append(first)
+    # one query for every source (a union of one-row aggregates): a Spark job per source cost ~1 s each
+    firsts = [
+        (frame if last_write is None else frame.where(F.col("_updated_at") > F.lit(last_write)))
+        .where(F.col(date_column) <= F.lit(as_of))
+        .agg(F.min(date_column).cast("date").alias("first"))
+        for frame, date_column in sources
+    ]
+    starts = [row["first"] for row in reduce(DataFrame.unionAll, firsts).collect() if row["first"] is not None]
     if last_write is None and not starts:
         return None
     start = min([*starts, as_of - dt.timedelta(days=lookback_days)])

@@ -3,25 +3,28 @@
 Each silver table reads its bronze table incrementally (Delta streaming source, ``availableNow``,
 checkpoint) and processes every micro-batch with :func:`refine_batch`: conform types, run the contract
 (keys not null, ranges, accepted values, foreign keys, no dates after ``--as-of``), keep one row per key,
-MERGE the valid rows and quarantine the rest. Tables run in waves so foreign keys see their parents.
-After each wave, the rows of its tables held in quarantine for a missing reference are checked again
-(:func:`recheck_held`): a row whose store, product or order arrived in a later file lands then, exactly once.
-Then ``silver.daily_demand`` is rebuilt for the dates whose sources changed.
+MERGE the valid rows and quarantine the rest. A table starts as soon as the tables its foreign keys reference are
+done (:func:`after_parents`), so foreign keys see their parents and independent tables run at the same time. Then
+its rows held in quarantine for a missing reference are checked again (:func:`recheck_held`): a row whose store,
+product or order arrived in a later file lands then, exactly once. ``silver.daily_demand`` is rebuilt for the dates
+whose sources changed as soon as those sources are done.
 
 A run costs what is new: a table whose bronze source has no new commit starts no stream, the held-row re-check
 reads the quarantine once per run (not at all when no silver table and not the quarantine changed since the last
-run), and
-``daily_demand`` is not rebuilt from inputs it was last built from (:class:`~lakehouse_inv.lakehouse.increments.
-InputMemo`). A re-run with nothing new runs at most two Spark jobs (a test pins it).
+run), and ``daily_demand`` is not rebuilt from inputs it was last built from
+(:class:`~lakehouse_inv.lakehouse.increments.InputMemo`). A re-run with nothing new runs at most two Spark jobs (a
+test pins it).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import reduce
 from pathlib import Path
+from typing import TypeVar
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -43,6 +46,8 @@ from lakehouse_inv.pipeline.writes import publish_checked
 from lakehouse_inv.refine.conform import LINE, RAW, conform, localize
 from lakehouse_inv.refine.daily_demand import build_daily_demand, series_first_dates
 from lakehouse_inv.refine.tables import SPECS
+
+T = TypeVar("T")
 
 
 def newest_first(columns: Sequence[str]) -> list[Column]:
@@ -73,20 +78,43 @@ class BatchCounts:
     released: int = 0  # of those, written to silver
 
 
-def waves(tables: Sequence[str]) -> list[list[str]]:
-    """Group tables so each one's foreign-key parents are refined in an earlier wave."""
-    parents = {
+def parents_within(tables: Sequence[str]) -> dict[str, set[str]]:
+    """Each table's foreign-key parents among ``tables``: what must be refined (and re-checked) before it."""
+    return {
         t: {ref.split(".", 1)[1] for ref in load_contract("silver", t).foreign_tables} & set(tables) for t in tables
     }
-    done: set[str] = set()
-    out = []
-    while len(done) < len(tables):
-        ready = sorted(t for t in tables if t not in done and parents[t] <= done)
+
+
+def after_parents(tasks: Mapping[str, tuple[Collection[str], Callable[[], T]]]) -> dict[str, T]:
+    """Run every task (name -> (the names it waits for, work)) as soon as the tasks it waits for are done, each in
+    its own thread, and return the results by name. A task whose parent failed fails with that error; the first
+    error (in name order) is raised once every task has ended.
+
+    A thread per task: a waiting task holds no Spark slot, and a small increment (a day of sales, stock counts,
+    orders, deliveries) starts the tables that do not wait for one another at once, where a fixed order of
+    dependency levels made orders wait for the sales and deliveries for both."""
+    unknown = {d for deps, _ in tasks.values() for d in deps} - set(tasks)
+    if unknown:
+        raise ValueError(f"tasks wait for unknown tasks {sorted(unknown)}")
+    order: list[str] = []
+    while len(order) < len(tasks):
+        ready = sorted(n for n, (deps, _) in tasks.items() if n not in order and set(deps) <= set(order))
         if not ready:
-            raise ValueError(f"circular foreign keys among {sorted(set(tables) - done)}")
-        out.append(ready)
-        done |= set(ready)
-    return out
+            raise ValueError(f"circular dependencies among {sorted(set(tasks) - set(order))}")
+        order += ready
+    futures: dict[str, Future[T]] = {}
+
+    def run(name: str) -> T:
+        deps, work = tasks[name]
+        for dep in sorted(deps):
+            futures[dep].result()  # re-raises a parent's error
+        return work()
+
+    with ThreadPoolExecutor(max_workers=max(len(tasks), 1), thread_name_prefix="refine") as pool:
+        for name in order:  # parents are submitted first, so a task's futures exist before it looks them up
+            futures[name] = pool.submit(run, name)
+        wait(list(futures.values()))
+    return {name: futures[name].result() for name in sorted(futures)}
 
 
 def check_batch(ctx: JobContext, table: str, contract: Contract, bronze_rows: DataFrame) -> DataFrame:
@@ -126,93 +154,94 @@ def refine_batch(
         record_id_column="_record_id",
         quarantine_lock=lock,
     )
-    with lock:  # foreachBatch callbacks of concurrent queries run on different threads
+    with lock:  # tables are refined on several threads
         counts.rows_in += outcome.rows_in
         counts.written += outcome.written
         counts.quarantined += outcome.quarantined
 
 
 SEEN = "_bronze_seen.json"  # in a table's stream checkpoint: deleting the checkpoint (to re-read bronze) drops it too
+SETTLED = "_held_settled.json"  # the silver and quarantine commits at the end of the last completed run
 
 
-def refine_tables(ctx: JobContext, tables: Sequence[str]) -> dict[str, BatchCounts]:
-    """Refine ``tables`` wave by wave, the tables of a wave concurrently; then re-check held rows of the wave.
+class RefineRun:
+    """What the tables of one run share while they are refined on several threads: the quarantine lock, whether
+    anything changed yet, when each table's held rows were first held and when each referenced table last changed.
 
-    A table whose bronze source has no commit since its stream last ran to the end has nothing new: its stream is
-    not started (no Spark job; the checkpoint holds the bronze commit the stream had seen, :data:`SEEN`). Held rows
-    are not read while neither the quarantine nor any silver table changed since the end of the last run (every
-    held row had then been checked against the parents it still has, :data:`SETTLED`)."""
-    counts = {t: BatchCounts() for t in tables}
-    lock = threading.Lock()
-    last_change: dict[str, object] = {}  # referenced table -> its newest _updated_at, read after its wave
-    settled = InputMemo(ctx.checkpoint("silver", SETTLED))
-    changed = not settled.unchanged(silver_commits(ctx, tables))
-    held_since: dict[str, object] | None = None
-    for wave in waves(tables):
-        queries = []
-        for table in wave:
-            source = ctx.table("bronze", load_contract("silver", table).source["bronze"])
-            seen, memo = latest_commit(ctx.spark, source), InputMemo(Path(ctx.checkpoint("silver", table)) / SEEN)
-            if memo.unchanged(seen):
-                continue
+    Held rows are not read while neither the quarantine nor any silver table changed since the end of the last
+    run (every held row had then been checked against the parents it still has, :data:`SETTLED`) and no table
+    changed in this run yet."""
+
+    def __init__(self, ctx: JobContext, tables: Sequence[str]) -> None:
+        self.ctx, self.tables = ctx, list(tables)
+        self.lock = threading.Lock()
+        self.counts = {t: BatchCounts() for t in tables}
+        self.settled = InputMemo(ctx.checkpoint("silver", SETTLED))
+        self.changed = not self.settled.unchanged(silver_commits(ctx, tables))
+        self._held_since: dict[str, object] | None = None
+        self._last_change: dict[str, object] = {}
+
+    def refine(self, table: str) -> None:
+        """Run the table's stream over what bronze has that it has not seen, then re-check its held rows.
+
+        A table whose bronze source has no commit since its stream last ran to the end has nothing new: its
+        stream is not started (no Spark job; the checkpoint holds the bronze commit the stream had seen,
+        :data:`SEEN`)."""
+        ctx = self.ctx
+        source = ctx.table("bronze", load_contract("silver", table).source["bronze"])
+        seen, memo = latest_commit(ctx.spark, source), InputMemo(Path(ctx.checkpoint("silver", table)) / SEEN)
+        if not memo.unchanged(seen):
             query = (
                 ctx.spark.readStream.format("delta")
                 .table(source)
                 .writeStream.queryName(f"refine_{table}")
                 .option("checkpointLocation", ctx.checkpoint("silver", table))
-                .foreachBatch(lambda rows, _id, t=table: refine_batch(ctx, t, rows, counts[t], lock))
+                .foreachBatch(lambda rows, _id: refine_batch(ctx, table, rows, self.counts[table], self.lock))
                 .trigger(availableNow=True)
                 .start()
             )
-            queries.append((query, memo, seen))
-        for query, memo, seen in queries:
             query.awaitTermination()
             memo.remember(seen)  # availableNow read at least up to the commit seen before it started
-        changed = changed or bool(queries)
-        if not changed:
-            continue  # nothing new anywhere yet: no held row can be released by this wave
-        if held_since is None:
-            held_since = first_held(ctx, tables)
-        for table in tables_to_recheck(ctx, wave, held_since, last_change):
-            recheck_held(ctx, table, counts[table], lock)
-    settled.remember(silver_commits(ctx, tables))
-    return counts
+            self.changed = True
+        if not self.changed:
+            return  # nothing new anywhere yet: no held row of this table can be released
+        if self.recheck_due(table):
+            recheck_held(ctx, table, self.counts[table], self.lock)
 
+    def recheck_due(self, table: str) -> bool:
+        """Whether ``table`` holds rows for a missing reference whose referenced tables changed since the first of
+        them was held: only a change there can release one (one ``max(_updated_at)`` per referenced table, read
+        once per run: its parents are done before a table is refined, so it is final by then)."""
+        first_held_at = self.held_since().get(table)
+        if first_held_at is None:
+            return False
+        for parent in sorted(load_contract("silver", table).foreign_tables):
+            if parent not in self._last_change:
+                latest = self.ctx.read(*parent.split(".")).agg(F.max("_updated_at")).first()[0]
+                self._last_change[parent] = latest
+            if self._last_change[parent] is not None and self._last_change[parent] >= first_held_at:
+                return True
+        return False
 
-SETTLED = "_held_settled.json"  # the silver and quarantine commits at the end of the last completed run
+    def held_since(self) -> dict[str, object]:
+        """Table -> when the first of its rows still held for a missing reference was quarantined; read once per
+        run, when the first table that could release one asks. A row held later in this run was checked against
+        parents already done, which do not change again in this run, so missing it changes no decision."""
+        with self.lock:
+            if self._held_since is None:
+                held = held_rows(
+                    self.ctx.spark, self.ctx.table("silver", QUARANTINE), [f"silver.{t}" for t in self.tables]
+                )
+                rows = held.groupBy("target_table").agg(F.min("_quarantined_at")).collect()
+                self._held_since = {t.removeprefix("silver."): at for t, at in rows}
+            return self._held_since
+
+    def settle(self) -> None:
+        self.settled.remember(silver_commits(self.ctx, self.tables))
 
 
 def silver_commits(ctx: JobContext, tables: Sequence[str]) -> dict[str, object]:
     return {t: latest_commit(ctx.spark, ctx.table("silver", t)) for t in sorted([*tables, QUARANTINE])}
-
-
-def first_held(ctx: JobContext, tables: Sequence[str]) -> dict[str, object]:
-    """Table -> when the first of its rows still held for a missing reference was quarantined. Read once per run,
-    after the first wave that changed anything: a row held in an earlier wave of this run was checked against
-    parents that do not change again in this run, so counting it changes no decision."""
-    held = held_rows(ctx.spark, ctx.table("silver", QUARANTINE), [f"silver.{t}" for t in tables])
-    rows = held.groupBy("target_table").agg(F.min("_quarantined_at")).collect()
-    return {t.removeprefix("silver."): at for t, at in rows}
-
-
-def tables_to_recheck(
-    ctx: JobContext, tables: Sequence[str], held_since: dict[str, object], last_change: dict[str, object]
-) -> list[str]:
-    """Those of ``tables`` holding rows for a missing reference (``held_since``, see :func:`first_held`) whose
-    referenced tables changed since the first of them was held: only a change there can release one (one
-    ``max(_updated_at)`` per referenced table, remembered in ``last_change`` for the run)."""
-    out = []
-    for table in tables:
-        first_held_at = held_since.get(table)
-        if first_held_at is None:
-            continue
-        for parent in sorted(load_contract("silver", table).foreign_tables):
-            if parent not in last_change:
-                last_change[parent] = ctx.read(*parent.split(".")).agg(F.max("_updated_at")).first()[0]
-            if last_change[parent] is not None and last_change[parent] >= first_held_at:
-                out.append(table)
-                break
-    return out
 
 
 def recheck_held(ctx: JobContext, table: str, counts: BatchCounts, lock: threading.Lock) -> None:
@@ -220,8 +249,8 @@ def recheck_held(ctx: JobContext, table: str, counts: BatchCounts, lock: threadi
 
     Work: one read of ``silver.quarantine`` for the held ids, one read of the bronze table joined to them
     (broadcast), the contract's checks on those rows only, a read of the silver table's keys, a MERGE of the
-    released rows and one MERGE on the quarantine rows that changed. :func:`tables_to_recheck` skips a table with
-    nothing held, or whose referenced tables did not change since its rows were held.
+    released rows and one MERGE on the quarantine rows that changed. :meth:`RefineRun.recheck_due` skips a table
+    with nothing held, or whose referenced tables did not change since its rows were held.
 
     A released row never replaces a row its key already has in silver (that row was valid first); it is then a
     duplicate, with that reason, and no longer held. A row found in silver under its own record id was released
@@ -279,6 +308,7 @@ def recheck_held(ctx: JobContext, table: str, counts: BatchCounts, lock: threadi
         checked.unpersist()
 
 
+DAILY_DEMAND = "daily_demand"
 DAILY_DEMAND_SOURCES = ("sales", "inventory_snapshot", "demand_requests", "store_product", "stores")
 
 
@@ -349,20 +379,29 @@ def refresh_daily_demand(ctx: JobContext, lock: threading.Lock | None = None) ->
 
 
 def run(ctx: JobContext) -> StepResult:
+    """Refine every silver table as soon as the tables it references are done, and rebuild ``daily_demand`` as
+    soon as its sources are (it does not wait for orders and deliveries)."""
     spark = ctx.spark
     ctx.catalog.ensure_tables(spark, "silver")
     ensure_hold_columns(spark, ctx.table("silver", QUARANTINE))
-    counts = refine_tables(ctx, list(SPECS))
+    tables = list(SPECS)
+    refine_run = RefineRun(ctx, tables)
+    tasks: dict[str, tuple[Collection[str], Callable[[], object]]] = {
+        t: (parents, lambda t=t: refine_run.refine(t)) for t, parents in parents_within(tables).items()
+    }
+    tasks[DAILY_DEMAND] = (DAILY_DEMAND_SOURCES, lambda: refresh_daily_demand(ctx, refine_run.lock))
+    done = after_parents(tasks)
+    refine_run.settle()
     result = StepResult()
-    for table, c in counts.items():
+    for table, c in refine_run.counts.items():
         result.rows_in += c.rows_in
         result.rows_quarantined += c.quarantined
         result.wrote(f"silver.{table}", c.written)
-    result.record("silver.daily_demand", refresh_daily_demand(ctx), counts_input=False)
-    result.message = f"{len(counts)} tables refined, daily_demand through {ctx.as_of}"
-    rechecked = sum(c.rechecked for c in counts.values())
+    result.record(f"silver.{DAILY_DEMAND}", done[DAILY_DEMAND], counts_input=False)
+    result.message = f"{len(tables)} tables refined, daily_demand through {ctx.as_of}"
+    rechecked = sum(c.rechecked for c in refine_run.counts.values())
     if rechecked:
-        released = sum(c.released for c in counts.values())
+        released = sum(c.released for c in refine_run.counts.values())
         result.message += f"; {rechecked} held row(s) checked again, {released} released"
     return result
 
