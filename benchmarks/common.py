@@ -12,12 +12,35 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
+MAX_LOAD = 2.5  # 1-minute load average above which a timed step does not start (2 cores: one busy core is 1.0)
 
 
 def spark_session(warehouse: Path):
     from lakehouse_inv.spark import build_spark
 
     return build_spark("lakehouse_inv-bench", master="local[*]", warehouse_dir=warehouse)
+
+
+def load_1min() -> float:
+    return os.getloadavg()[0]
+
+
+def wait_for_quiet(max_load: float, wait_s: float, *, poll_s: float = 15.0, load=load_1min, sleep=time.sleep) -> float:
+    """The 1-minute load once it is at most ``max_load``, waiting up to ``wait_s`` seconds; the last reading if it
+    never got there (the caller then refuses to record)."""
+    deadline = time.monotonic() + wait_s
+    current = load()
+    while current > max_load and time.monotonic() < deadline:
+        print(f"  1-min load {current:.2f} > {max_load}: waiting for a quiet machine", flush=True)
+        sleep(poll_s)
+        current = load()
+    return current
+
+
+def check_out(out: Path, allow_load: bool) -> None:
+    """A run that records work started on a loaded machine must not write into benchmarks/results/."""
+    if allow_load and out.resolve().is_relative_to(RESULTS.resolve()):
+        raise SystemExit(f"--allow-load records work started on a loaded machine: give an --out outside {RESULTS}")
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:

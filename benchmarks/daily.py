@@ -37,35 +37,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import RESULTS, machine, table
+from benchmarks.common import MAX_LOAD, RESULTS, check_out, load_1min, machine, table, wait_for_quiet
 
 OUT = RESULTS / "daily.json"
 DEMO, LARGE = 120, 10_000
 PRODUCTS_PER_STORE = 20  # n_brands x products_per_brand of conf/base/simulator.yml
-MAX_LOAD = 2.5
 REPO = Path(__file__).resolve().parents[1]
-
-
-def load_1min() -> float:
-    return os.getloadavg()[0]
-
-
-def wait_for_quiet(max_load: float, wait_s: float, *, poll_s: float = 15.0, load=load_1min, sleep=time.sleep) -> float:
-    """The 1-minute load once it is at most ``max_load``, waiting up to ``wait_s`` seconds; the last reading if it
-    never got there (the caller then refuses to record)."""
-    deadline = time.monotonic() + wait_s
-    current = load()
-    while current > max_load and time.monotonic() < deadline:
-        print(f"  1-min load {current:.2f} > {max_load}: waiting for a quiet machine", flush=True)
-        sleep(poll_s)
-        current = load()
-    return current
-
-
-def check_out(out: Path, allow_load: bool) -> None:
-    """A run that records days started on a loaded machine must not write into benchmarks/results/."""
-    if allow_load and out.resolve().is_relative_to(RESULTS.resolve()):
-        raise SystemExit(f"--allow-load records days started on a loaded machine: give an --out outside {RESULTS}")
 
 
 def load_results(out: Path) -> dict[str, Any]:

@@ -2,11 +2,17 @@
 
 Each size runs in its own process (a fresh Spark session) on a world of ``n_stores`` x 20 products (the demo's
 products per store: stores are what a chain adds, and the jobs partition by store) over ``--days`` simulated days.
-The run is merged into ``benchmarks/results/scale.json`` after every step, so a size cut short (time, memory) keeps
-its finished steps (``complete: false``). Not part of ``make bench`` (hours on 2 cores).
+The run is merged into ``benchmarks/results/scale.json`` after every step, so a size cut short (time, memory, load)
+keeps its finished steps (``complete: false``); run it again with the same ``--root`` and it continues at the first
+step not yet recorded (the warehouse and checkpoints of that folder are kept: every step is idempotent). Not part of
+``make bench`` (hours on 2 cores).
 
     .venv/bin/python -m benchmarks.scale [--sizes 1000,10000,100000] [--days 60 | --days 1000=365,100000=60]
-        [--policies sQ,sQ_perishable] [--show]
+        [--policies sQ,sQ_perishable] [--root DIR] [--max-load 2.5] [--wait 600] [--allow-load] [--show]
+
+A step starts only when the 1-minute load average is at most ``--max-load`` (2.5), waiting up to ``--wait`` seconds
+for it; each step records its load at start and end. Above it the size stops before that step without recording it
+(``--allow-load``: record anyway, for a smoke run; it refuses to write into benchmarks/results/).
 
 Per step: wall seconds (the step itself, as ``lakehouse-inv run`` reports it) and CPU seconds of the process tree
 (driver, Spark JVM, Python workers; the step plus its ``gold.job_runs`` record), which a machine shared with other
@@ -35,7 +41,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import RESULTS, machine, table
+from benchmarks.common import MAX_LOAD, RESULTS, check_out, load_1min, machine, table, wait_for_quiet
 from lakehouse_inv.pipeline.context import JobContext
 from lakehouse_inv.pipeline.runner import StepReport, record_step
 
@@ -95,9 +101,26 @@ def parse_days(text: str, sizes: list[int]) -> dict[int, int]:
     return given
 
 
-def run_one(store_products: int, days: int, root: Path, out: Path, policies: list[str] | None) -> dict[str, Any]:
-    """In this process: one fresh Spark session, every step of the DAG, per-step seconds. The run is merged into
-    ``out`` after every step (``complete`` false until the last), so a size cut short keeps its finished steps."""
+def run_one(
+    store_products: int,
+    days: int,
+    root: Path,
+    out: Path,
+    policies: list[str] | None,
+    *,
+    max_load: float = MAX_LOAD,
+    wait_s: float = 600.0,
+    allow_load: bool = False,
+) -> dict[str, Any]:
+    """In this process: one fresh Spark session, every step of the DAG not yet recorded, per-step seconds. The run
+    is merged into ``out`` after every step (``complete`` false until the last), so a size cut short keeps its
+    finished steps.
+
+    A step starts only on a quiet machine (1-minute load ≤ ``max_load``, waiting up to ``wait_s`` seconds for it);
+    otherwise the run stops before the step and records nothing for it (``allow_load`` records it anyway, for a smoke
+    run outside ``benchmarks/results``). Running the size again with the same ``root`` continues the recorded run at
+    its first step not yet recorded: its warehouse and checkpoints are kept and re-registered in the new session
+    (every step is idempotent, so a step cut short is simply run again)."""
     from benchmarks.common import timed
     from benchmarks.pipeline import context
     from lakehouse_inv.pipeline.runner import run_steps
@@ -110,12 +133,80 @@ def run_one(store_products: int, days: int, root: Path, out: Path, policies: lis
     memory = driver_memory(store_products)
     runs = load_results(out).get("runs", [])
     earlier = next((r for r in runs if r["store_products"] == store_products and r["days"] == days), None)
-    reused = (root / f"sp{store_products}" / "landing").is_dir()
-    for stale in (root / "warehouse", root / f"sp{store_products}" / "checkpoints"):
-        shutil.rmtree(stale, ignore_errors=True)
-    (root / f"sp{store_products}" / "mlflow.db").unlink(missing_ok=True)
     world = {"n_stores": n_stores, "days": days}
-    simulated, sim_cpu = simulate_apart(context(None, root, f"sp{store_products}", world))
+    changes = overrides(days)
+    if policies:
+        changes["policies"] = {"policies": policies}
+    resumed = resumable(earlier, root, changes)
+    reused = (root / f"sp{store_products}" / "landing").is_dir()
+    if resumed is None:
+        for stale in (root / "warehouse", root / f"sp{store_products}" / "checkpoints"):
+            shutil.rmtree(stale, ignore_errors=True)
+        (root / f"sp{store_products}" / "mlflow.db").unlink(missing_ok=True)
+    run: dict[str, Any] = resumed or {
+        "store_products": store_products,
+        "stores": n_stores,
+        "products_per_store": PRODUCTS_PER_STORE,
+        "days": days,
+        "root": str(root),
+        "driver_memory": memory,
+        "max_load_1min": None if allow_load else max_load,
+        "overrides": changes,
+        "complete": False,
+        "steps": {},
+    }
+    done = {name for name, step in run["steps"].items() if step.get("ok")}
+    if resumed is not None:
+        print(f"resuming {store_products:,} in {root}: recorded {sorted(done)}", flush=True)
+
+    def quiet_enough(step: str) -> float | None:
+        if allow_load:
+            return load_1min()
+        load = wait_for_quiet(max_load, wait_s)
+        if load > max_load:
+            print(f"{step}: 1-min load {load:.2f} > {max_load}: stopping before it (run again to continue)", flush=True)
+            return None
+        return load
+
+    def record(name: str, report: StepReport, cpu: float, load: float) -> None:
+        res = report.result
+        run["steps"][name] = {
+            "seconds": round(report.seconds, 2),
+            "seconds_per_store_product": report.seconds / store_products,
+            "cpu_seconds": round(cpu, 2),
+            "cpu_seconds_per_store_product": cpu / store_products,
+            "load_1min_at_start": load,
+            "load_1min_at_end": os.getloadavg()[0],
+            "rows_in": res.rows_in if res else 0,
+            "rows_out": res.rows_out if res else 0,
+            "ok": report.ok,
+            "source_commit": source_commit(),
+            **({"error": report.error[:500]} if report.error else {}),
+        }
+        total = sum(s["seconds"] for s in run["steps"].values())
+        run["seconds"] = round(total, 2)
+        run["seconds_per_store_product"] = total / store_products
+        run["seconds_per_store_product_day"] = total / (store_products * days)
+        cpu_total = sum(s["cpu_seconds"] for s in run["steps"].values())
+        run["cpu_seconds"] = round(cpu_total, 2)
+        run["cpu_seconds_per_store_product"] = cpu_total / store_products
+        run["complete"] = all(run["steps"].get(s, {}).get("ok") for s in STEPS)
+        merge(run, out)
+
+    simulated = None
+    if "simulate" not in done:
+        load = quiet_enough("simulate")
+        if load is None:
+            return run
+        simulated, sim_cpu = simulate_apart(context(None, root, f"sp{store_products}", world))
+        if reused and simulated.ok and earlier and earlier["steps"].get("simulate", {}).get("ok") and not resumed:
+            # the landing was simulated by the earlier run: its figures stand
+            run["steps"]["simulate"] = {**earlier["steps"]["simulate"], "landing_reused_by_a_later_run": True}
+            merge(run, out)
+        else:
+            record("simulate", simulated, sim_cpu, load)
+        if not simulated.ok:
+            return run
     spark, start_s = timed(
         lambda: build_spark(
             "lakehouse_inv-scale",
@@ -125,7 +216,9 @@ def run_one(store_products: int, days: int, root: Path, out: Path, policies: lis
         )
     )
     ctx = context(spark, root, f"sp{store_products}", world)
-    changes = overrides(days)
+    if resumed is not None:  # a fresh local session does not know the tables the earlier process created
+        ctx.catalog.attach_existing(spark)
+    run["as_of"], run["spark_start_s"] = str(ctx.as_of), round(start_s, 2)
     configs = ctx.configs  # this run's own dict (benchmarks.pipeline.context builds it)
     if "evaluate" in changes:
         configs["evaluate"] = configs["evaluate"].model_copy(update=changes["evaluate"])
@@ -141,59 +234,39 @@ def run_one(store_products: int, days: int, root: Path, out: Path, policies: lis
             raise SystemExit(f"--policies: unknown policy id(s) {unknown}; policies.yml has {known}")
         kept = [p for p in configs["policies"].policies if p.id in policies]
         configs["policies"] = configs["policies"].model_copy(update={"policies": kept})
-        changes["policies"] = {"policies": policies, "dropped": [p for p in known if p not in policies]}
-    run: dict[str, Any] = {
-        "store_products": store_products,
-        "stores": n_stores,
-        "products_per_store": PRODUCTS_PER_STORE,
-        "days": days,
-        "as_of": str(ctx.as_of),
-        "driver_memory": memory,
-        "spark_start_s": round(start_s, 2),
-        "overrides": changes,
-        "source_commit": source_commit(),
-        "complete": False,
-        "steps": {},
-    }
-    ok = True
-    for step in STEPS.values():
-        if step.name == "simulate":  # ran before Spark started, in its own process
-            report, cpu = simulated, sim_cpu
-            record_step(ctx, step.name, dt.datetime.now(dt.UTC), report.seconds, report.result, report.error)
-        else:
+        changes["policies"]["dropped"] = [p for p in known if p not in policies]
+    if simulated is not None:  # its gold.job_runs record, which needs the session
+        record_step(ctx, "simulate", dt.datetime.now(dt.UTC), simulated.seconds, simulated.result, simulated.error)
+    try:
+        for step in STEPS.values():
+            if step.name == "simulate" or step.name in done:
+                continue
+            load = quiet_enough(step.name)
+            if load is None:
+                break
             cpu_before = tree_cpu_seconds()
             (report,) = run_steps(ctx, [step], out=lambda *a: print(*a, flush=True))
-            cpu = tree_cpu_seconds() - cpu_before
-        res = report.result
-        if step.name == "simulate" and reused and report.ok and earlier and "simulate" in earlier["steps"]:
-            # the landing was simulated by the earlier run: its figures stand
-            run["steps"]["simulate"] = {**earlier["steps"]["simulate"], "landing_reused_by_a_later_run": True}
-        else:
-            run["steps"][step.name] = {
-                "seconds": round(report.seconds, 2),
-                "seconds_per_store_product": report.seconds / store_products,
-                "cpu_seconds": round(cpu, 2),
-                "cpu_seconds_per_store_product": cpu / store_products,
-                "load_1min_at_end": os.getloadavg()[0],
-                "rows_in": res.rows_in if res else 0,
-                "rows_out": res.rows_out if res else 0,
-                "ok": report.ok,
-                **({"error": report.error[:500]} if report.error else {}),
-            }
-        total = sum(s["seconds"] for s in run["steps"].values())
-        run["seconds"] = round(total, 2)
-        run["seconds_per_store_product"] = total / store_products
-        run["seconds_per_store_product_day"] = total / (store_products * days)
-        cpu_total = sum(s["cpu_seconds"] for s in run["steps"].values())
-        run["cpu_seconds"] = round(cpu_total, 2)
-        run["cpu_seconds_per_store_product"] = cpu_total / store_products
-        ok = report.ok
-        run["complete"] = ok and step.name == list(STEPS)[-1]
-        merge(run, out)
-        if not ok:
-            break
-    spark.stop()
+            record(step.name, report, tree_cpu_seconds() - cpu_before, load)
+            if not report.ok:
+                break
+    finally:
+        spark.stop()
     return run
+
+
+def resumable(earlier: dict[str, Any] | None, root: Path, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """The recorded run to continue: incomplete, run in this ``root`` (its warehouse still there) with the same
+    config overrides and policies; else None (the size starts over)."""
+    if earlier is None or earlier.get("complete") or earlier.get("root") != str(root):
+        return None
+    if not (root / "warehouse").is_dir():
+        return None
+    recorded = {k: v for k, v in earlier.get("overrides", {}).items() if k != "policies"}
+    policies = earlier.get("overrides", {}).get("policies", {}).get("policies")
+    wanted = {k: v for k, v in changes.items() if k != "policies"}
+    if recorded != wanted or policies != changes.get("policies", {}).get("policies"):
+        return None
+    return earlier
 
 
 def simulate_apart(ctx: JobContext) -> tuple[StepReport, float]:
@@ -287,8 +360,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--root",
         type=Path,
-        help="work folder to reuse (one size): its simulated landing is kept, its warehouse and checkpoints are "
-        "cleared, and the simulate step's figures come from the earlier run of that size in --out",
+        help="work folder of one size, kept between invocations: an incomplete run of that size in --out made there "
+        "continues at its first step not yet recorded; otherwise its simulated landing is reused (the simulate "
+        "step's figures then come from the earlier run) and its warehouse and checkpoints are cleared",
+    )
+    parser.add_argument("--max-load", type=float, default=MAX_LOAD, help="1-min load above which a step waits")
+    parser.add_argument("--wait", type=float, default=600.0, help="seconds a step waits for the load to drop")
+    parser.add_argument(
+        "--allow-load", action="store_true", help="smoke run: record steps whatever the load (--out outside results/)"
     )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size in this process
     args = parser.parse_args(argv)
@@ -303,12 +382,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         raise SystemExit("--root reuses the work folder of one size: give one --sizes")
     if args.one:
         root = args.root or Path(tempfile.mkdtemp(prefix=f"lakehouse_inv_scale_{args.one}_"))
-        return run_one(args.one, days[args.one], root, args.out, policies)
+        return run_one(
+            args.one,
+            days[args.one],
+            root.resolve(),
+            args.out,
+            policies,
+            max_load=args.max_load,
+            wait_s=args.wait,
+            allow_load=args.allow_load,
+        )
+    check_out(args.out, args.allow_load)
     for n in sizes:
         started = time.perf_counter()
         cmd = [sys.executable, "-m", "benchmarks.scale", "--one", str(n), "--sizes", str(n), "--days", str(days[n])]
         cmd += ["--out", str(args.out.resolve())] + (["--policies", args.policies] if args.policies else [])
         cmd += ["--root", str(args.root.resolve())] if args.root else []
+        cmd += ["--max-load", str(args.max_load), "--wait", str(args.wait)]
+        cmd += ["--allow-load"] if args.allow_load else []
         code = subprocess.call(cmd, cwd=Path(__file__).resolve().parents[1], env=os.environ.copy())
         print(f"size {n:,}: exit {code} after {time.perf_counter() - started:.0f} s", flush=True)
     result = load_results(args.out)
