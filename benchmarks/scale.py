@@ -156,6 +156,7 @@ def run_one(
         "steps": {},
     }
     done = {name for name, step in run["steps"].items() if step.get("ok")}
+    commit = source_commit()  # once per process: the code does not change under a running size
     if resumed is not None:
         print(f"resuming {store_products:,} in {root}: recorded {sorted(done)}", flush=True)
 
@@ -180,7 +181,7 @@ def run_one(
             "rows_in": res.rows_in if res else 0,
             "rows_out": res.rows_out if res else 0,
             "ok": report.ok,
-            "source_commit": source_commit(),
+            "source_commit": commit,
             **({"error": report.error[:500]} if report.error else {}),
         }
         total = sum(s["seconds"] for s in run["steps"].values())
