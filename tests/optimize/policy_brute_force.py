@@ -215,7 +215,7 @@ def jrp_by_enumeration(
     """``(cost, R, S)`` of the cheapest jrp decision over every R = m·every ≤ R_max and every level vector in
     0 … s_max (the full product), Poisson demand; ``(inf, None, None)`` when nothing is feasible. Items are dicts of
     a, L, h, pi and optional alpha, min_inventory, max_inventory, W, life (outdating E[(S − Y)^+] − E[(S − Z)^+],
-    Y and Z the demand over L + life − 1 and L + life − 1 + R days), volume, unit_cost."""
+    Y and Z the demand over L + life and L + life + R days), volume, unit_cost."""
     best: tuple[float, int | None, tuple[int, ...] | None] = (math.inf, None, None)
     S = np.arange(s_max + 1)
     for R in range(every, R_max + 1, every):
@@ -236,7 +236,7 @@ def jrp_by_enumeration(
             life, W = item.get("life"), item.get("W") or 0.0
             feasible = math.ceil(round(a * (L + R), 9)) <= S
             if life is not None:
-                sellable, after = poisson_pmf(a * (L + life - 1)), poisson_pmf(a * (L + life - 1 + R))
+                sellable, after = poisson_pmf(a * (L + life)), poisson_pmf(a * (L + life + R))
                 cost = cost + W / R * (expected_shortfall(sellable, S) - expected_shortfall(after, S))
                 feasible &= life >= R
             if item.get("alpha") is not None:

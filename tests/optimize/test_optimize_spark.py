@@ -164,6 +164,7 @@ def test_jrp_rows_from_the_item_inputs_solve_one_model_per_store_and_supplier(sp
     inputs = policy_inputs(items, None, None, policy, horizon_days=28)
     frame = inputs.toPandas()
     assert frame["life"].isna().tolist() == [i != 3 for _ in ("S1", "S2") for i in range(4)]
+    assert set(frame["L"]) == {1}  # the demand lead time of a 2-day lead time
     keys = ["store_id", "product_id", "supplier_id"]
     expected = pd.concat(
         [optimize_partition(g, partition_spec(policy, g, keys)) for _, g in frame.groupby(["store_id", "supplier_id"])],
@@ -179,3 +180,28 @@ def test_jrp_rows_from_the_item_inputs_solve_one_model_per_store_and_supplier(sp
     )
     assert set(actual["status"]) == {"optimal"}
     assert actual.groupby(["store_id", "supplier_id"])["review_period"].nunique().eq(1).all()
+
+
+@pytest.mark.parametrize(("policy_type", "expected"), [("RS", [0, 0, 1, 4]), ("sQ", [0, 2, 3, 6])])
+def test_order_up_to_levels_plan_with_the_demand_lead_time(spark, policy_type, expected):
+    """An order placed after closing arrives before opening L days later, so an order-up-to level lasts L − 1 days
+    before its delivery (0 for next-morning delivery, and for a lead time below one day, which counts as one); a
+    reorder point, seen again only at the next delivery day's close, covers L + every − 1."""
+    policy = PolicyConfig(id="p", type=policy_type, partition_fields=["store_id", "product_id"])
+    rows = [
+        {
+            "store_id": "S1",
+            "product_id": f"P{i}",
+            "a": 2.0,
+            "demand_variance": 2.0,
+            "L": L,
+            "h": 0.1,
+            "K": 1.0,
+            "pi": 3.0,
+            "delivery_every": every,
+        }
+        for i, (L, every) in enumerate([(0, 1), (1, 2), (2, 2), (5, 2)])
+    ]
+    items = spark.createDataFrame(pd.DataFrame(rows))
+    frame = policy_inputs(items, None, None, policy, horizon_days=28).toPandas().sort_values("product_id")
+    assert frame["L"].tolist() == expected

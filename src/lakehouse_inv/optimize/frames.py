@@ -61,6 +61,20 @@ def newsvendor_underage(items: DataFrame) -> Column:
     return F.greatest(F.col("pi"), F.coalesce(floor, F.col("pi")))
 
 
+def demand_lead_time() -> Column:
+    """The days of sales an order-up-to review's order waits for: L − 1 for a lead time of L ≥ 1 days.
+
+    An order goes out after closing on day t and arrives before opening on day t + L (the replay's and
+    ``generate_orders``' calendar; a lead time below one day counts as one), so the days t + 1 … t + L − 1 sell from
+    the stock already there. The level S set at a review must therefore last L − 1 + R days, to the eve of the next
+    review's delivery: the periodic models' protection interval L + R with L = this. Passing the supplier's L itself
+    makes RS and jrp hold one day of demand too many, which a perishable pays in outdating (a 3-day product kept
+    1.5-2 days of stock on hand instead of 0.5-1). Continuous review (sQ, :func:`item_rows` ``lead_time``) keeps L:
+    a level seen at one day's close must last through the next day's sales, when the next look comes, plus the
+    L − 1 days to arrival."""
+    return (F.greatest(F.col("L"), F.lit(1)) - 1).cast("int")
+
+
 def item_rows(columns: Sequence[str], rhythm: Literal["lead_time", "review_period"] | None = None):
     """Builder of a single-item type: its input ``columns`` (and ``demand_variance``), the optional targets and
     ``max_inventory`` where present, and the coupling weights.
@@ -69,7 +83,7 @@ def item_rows(columns: Sequence[str], rhythm: Literal["lead_time", "review_perio
     enters the model. ``lead_time`` (continuous review, sQ): the reorder point is seen on delivery days only, so
     the stock must cover the lead time plus the days to the next delivery day: L + every − 1 (the periodic-review
     protection interval; L itself when deliveries are daily). ``review_period`` (RS): R is a multiple of every
-    (``R_step``)."""
+    (``R_step``), and L is the order's demand lead time (:func:`demand_lead_time`)."""
 
     def build(request: InputsRequest) -> DataFrame:
         items = request.items
@@ -80,6 +94,7 @@ def item_rows(columns: Sequence[str], rhythm: Literal["lead_time", "review_perio
             if rhythm == "lead_time":
                 selected = [(F.col("L") + every - 1).cast("int").alias("L") if c == "L" else c for c in selected]
             else:
+                selected = [demand_lead_time().alias("L") if c == "L" else c for c in selected]
                 selected.append(every.alias("R_step"))
         return items.select(*request.keys, *selected, *request.extra_columns)
 
@@ -144,7 +159,8 @@ JRP_OPTIONAL_COLUMNS = (
 
 
 def jrp_rows(request: InputsRequest) -> DataFrame:
-    """Joint replenishment: the item inputs as they are, the shelf life only where the product expires (a
+    """Joint replenishment: the item inputs as they are (L the demand lead time, :func:`demand_lead_time`), the
+    shelf life only where the product expires (a
     non-perishable's null or 0 means it keeps), and the supplier's shipment cost, delivery rhythm and limits, the
     same on every row of a store x supplier partition."""
     items = request.items
@@ -154,7 +170,7 @@ def jrp_rows(request: InputsRequest) -> DataFrame:
     return items.select(
         *request.keys,
         "a",
-        "L",
+        demand_lead_time().alias("L"),
         "h",
         "pi",
         "demand_variance",

@@ -11,9 +11,10 @@ calendar: once the truck comes, topping every item up to its level is optimal fo
 base-stock argument: with no per-order cost the order-up-to policy is optimal per item). The extra can-order
 parameters would buy nothing and the replay's ``order_up_to`` rule runs the decision as it is.
 
-**Cost per day** of R and levels S_i (docs/policies.md names; X_i = demand over L_i + R, Y_i = demand over
-L_i + life_i − 1, the days a unit ordered at a review can still be sold, Z_i = demand over L_i + life_i − 1 + R; all
-compound with a lead-time spread)::
+**Cost per day** of R and levels S_i (docs/policies.md names; L_i = the demand lead time, the days of sales between
+a review's order, placed after closing, and its delivery before opening, i.e. the supplier's lead time − 1; X_i =
+demand over L_i + R, Y_i = demand over L_i + life_i, the days a unit ordered at a review can still be sold, Z_i =
+demand over L_i + life_i + R; all compound with a lead-time spread)::
 
     C(R, S) = K/R + Σ_i [ h_i·(a_i·R/2 + S_i − a_i(L_i+R)) + (π_i/R)·L(S_i; X_i) + (W_i/R)·O_i(R, S_i) ]
     O_i(R, S) = E[(S − Y_i)^+] − E[(S − Z_i)^+]
@@ -22,9 +23,10 @@ The first two item terms are the (R,S) policy's holding and shortage costs (``op
 cost moved to the shared K/R). The last is the expected outdating of one review's batch for perishables (W = unit
 cost + disposal cost, as for sQ_perishable), Chiu's ``ER(s, Q) = E[(s+Q−Y)^+] − E[(s−Y)^+]`` with the order-up-to
 policy's batch: the batch ordered at a review is what sold over the R days before it (D_R), it is the newest part of
-the S units on hand and on order, and FIFO sells it last, so what is left of it when it expires, L + life − 1 days
-later, is ``(S − Y)^+ − (S − D_R − Y)^+``; D_R + Y is Z. (Counting ``E[(S − Y)^+]`` alone would count the older
-batches' expiries again in every review whose window they fall in.) Items without a shelf life have no such term.
+the S units on hand and on order, and FIFO sells it last, so what is left of it when it expires, at the close of
+the (L + life)-th day after it was ordered, is ``(S − Y)^+ − (S − D_R − Y)^+``; D_R + Y is Z. (Counting
+``E[(S − Y)^+]`` alone would count the older batches' expiries again in every review whose window they fall in.)
+Items without a shelf life have no such term.
 
 **Constraints.**
 
@@ -125,7 +127,7 @@ class JrpItem:
         self._sellable: DemandDistribution | None = None
         self._sellable_after: dict[int, DemandDistribution] = {}
         if inputs.life is not None and inputs.W > 0 and inputs.a > 0:
-            self._sellable = inputs.demand.over_lead_time(self._rs.lead, max(inputs.life - 1, 0))
+            self._sellable = inputs.demand.over_lead_time(self._rs.lead, inputs.life)
 
     def cost(self, R: int, S: np.ndarray) -> np.ndarray:
         """C_i(R, S) per day, vectorised over S."""
@@ -140,7 +142,7 @@ class JrpItem:
             return np.zeros(np.shape(S))
         if R not in self._sellable_after:
             life = self.inputs.life or 1
-            self._sellable_after[R] = self.inputs.demand.over_lead_time(self._rs.lead, life - 1 + R)
+            self._sellable_after[R] = self.inputs.demand.over_lead_time(self._rs.lead, life + R)
         S = np.asarray(S, dtype=np.int64)
         after = self._sellable_after[R]
         return (self._sellable.loss(S) - self._sellable.mean) - (after.loss(S) - after.mean)
