@@ -4,7 +4,8 @@ The partitions are the simulated chain's own (``build_world`` of ``conf/base/sim
 (6 stores x 20 products = 120 store-products) and the same chain at 10,000 store-products (500 stores). Each
 store x supplier is solved by :func:`~lakehouse_inv.optimize.partition.optimize_partition`, the pandas function the
 optimize step's grouped UDF runs, from the world's true mean demand per day (Poisson; a stand-in for the forecast,
-which needs the whole pipeline), the primary supplier's terms, lead-time spread and service level, the store's
+which needs the whole pipeline), the primary supplier's terms (its lead time as the demand lead time L − 1, as the
+optimize step passes it), lead-time spread and service level, the store's
 costs, shelf lives and max inventory, and the supplier's shipment cost, delivery rhythm and shipment limits.
 
 Reports per size: partitions, items, statuses, the candidate review periods scanned, wall seconds in all, per
@@ -63,7 +64,7 @@ def world_items(store_products: int) -> pd.DataFrame:
             "supplier_id": terms["supplier_id"].to_numpy(),
             "product_id": sp["product_id"].to_numpy(),
             "a": world.base_rate.round(4),
-            "L": world.lead_time.astype(int),
+            "L": np.maximum(world.lead_time.astype(int), 1) - 1,  # the demand lead time the optimize step passes
             "L_ci": world.lead_time_ci.astype(int),
             "alpha": terms["service_level"].to_numpy(dtype=float),
             "h": sp["storage_cost"].to_numpy(dtype=float),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -28,12 +29,23 @@ def _each_group(
     pin_blas_threads()  # one Python worker per core: BLAS threads on top would oversubscribe
     # a shuffle delivers rows in any order: sort on every column so ``fn`` sees the same frame on any cluster
     bucket = bucket.drop(columns=BUCKET)
-    bucket = bucket.sort_values([*keys, *(c for c in bucket.columns if c not in keys)], kind="mergesort")
+    order = _sortable(bucket).sort_values([*keys, *(c for c in bucket.columns if c not in keys)], kind="mergesort")
+    bucket = bucket.loc[order.index]
     frames = [fn(group.reset_index(drop=True)) for _, group in bucket.groupby(keys, sort=True, dropna=False)]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _sortable(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with array cells (Arrow lists arrive as numpy arrays) as tuples, which pandas can sort on."""
+    arrays = [
+        c for c in frame.columns if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, np.ndarray)).any()
+    ]
+    if not arrays:
+        return frame
+    return frame.assign(**{c: frame[c].map(lambda v: tuple(v) if isinstance(v, np.ndarray) else v) for c in arrays})
 
 
 def apply_per_group(

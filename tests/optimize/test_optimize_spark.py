@@ -205,3 +205,6 @@ def test_order_up_to_levels_plan_with_the_demand_lead_time(spark, policy_type, e
     items = spark.createDataFrame(pd.DataFrame(rows))
     frame = policy_inputs(items, None, None, policy, horizon_days=28).toPandas().sort_values("product_id")
     assert frame["L"].tolist() == expected
+    if policy_type == "RS":  # with or without a delivery rhythm
+        plain = policy_inputs(items.drop("delivery_every"), None, None, policy, horizon_days=28).toPandas()
+        assert plain.sort_values("product_id")["L"].tolist() == expected

@@ -89,12 +89,13 @@ def item_rows(columns: Sequence[str], rhythm: Literal["lead_time", "review_perio
         items = request.items
         wanted = [*columns, "demand_variance", *(c for c in (*TARGET_COLUMNS, "max_inventory") if c in items.columns)]
         selected: list[Column | str] = list(dict.fromkeys(wanted))
+        if rhythm == "review_period":
+            selected = [demand_lead_time().alias("L") if c == "L" else c for c in selected]
         if rhythm is not None and "delivery_every" in items.columns:
             every = F.greatest(F.coalesce(F.col("delivery_every").cast("int"), F.lit(1)), F.lit(1))
             if rhythm == "lead_time":
                 selected = [(F.col("L") + every - 1).cast("int").alias("L") if c == "L" else c for c in selected]
             else:
-                selected = [demand_lead_time().alias("L") if c == "L" else c for c in selected]
                 selected.append(every.alias("R_step"))
         return items.select(*request.keys, *selected, *request.extra_columns)
 
@@ -160,9 +161,8 @@ JRP_OPTIONAL_COLUMNS = (
 
 def jrp_rows(request: InputsRequest) -> DataFrame:
     """Joint replenishment: the item inputs as they are (L the demand lead time, :func:`demand_lead_time`), the
-    shelf life only where the product expires (a
-    non-perishable's null or 0 means it keeps), and the supplier's shipment cost, delivery rhythm and limits, the
-    same on every row of a store x supplier partition."""
+    shelf life only where the product expires (a non-perishable's null or 0 means it keeps), and the supplier's
+    shipment cost, delivery rhythm and limits, the same on every row of a store x supplier partition."""
     items = request.items
     expires = F.col("life") > 0
     if "is_perishable" in items.columns:
