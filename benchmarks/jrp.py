@@ -9,7 +9,8 @@ optimize step passes it), lead-time spread and service level, the store's
 costs, shelf lives and max inventory, and the supplier's shipment cost, delivery rhythm and shipment limits.
 
 Reports per size: partitions, items, statuses, the candidate review periods scanned, wall seconds in all, per
-partition (median, p90, max) and per item. Single-threaded like a Spark UDF. Writes ``benchmarks/results/jrp.json``
+partition (median, p90, max) and per item, and the 1-minute load average at its start and end. Single-threaded
+like a Spark UDF. Writes ``benchmarks/results/jrp.json``
 (``--output`` elsewhere, e.g. for a smoke run).
 
     python -m benchmarks.jrp [--sizes 120,10000] [--output path.json]
@@ -32,7 +33,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from benchmarks.common import RESULTS, machine, table  # noqa: E402
+from benchmarks.common import RESULTS, load_1min, machine, table  # noqa: E402
 from lakehouse_inv.config import SimulatorConfig, load_config  # noqa: E402
 from lakehouse_inv.optimize import PartitionSpec, optimize_partition  # noqa: E402
 from lakehouse_inv.simulate.world import build_world  # noqa: E402
@@ -117,7 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES), help="store-products per world")
     parser.add_argument("--output", type=Path, default=RESULTS / "jrp.json")
     args = parser.parse_args(argv)
-    runs = [{"size": int(size), **run_size(int(size))} for size in args.sizes.split(",")]
+    runs = []
+    for size in args.sizes.split(","):
+        load = load_1min()  # the figures hold only for a quiet machine: each size records the load it ran under
+        runs.append(
+            {"size": int(size), **run_size(int(size)), "load_1min_at_start": load, "load_1min_at_end": load_1min()}
+        )
     columns = [
         ("store_products", "store-products", ","),
         ("partitions", "partitions", ","),
@@ -126,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         ("partition_ms_p90", "p90", ".1f"),
         ("partition_ms_max", "max", ".1f"),
         ("item_ms", "ms/item", ".2f"),
+        ("load_1min_at_start", "load start", ".2f"),
+        ("load_1min_at_end", "load end", ".2f"),
     ]
     print(table(runs, columns))
     for run in runs:
