@@ -54,9 +54,10 @@ def force(df) -> None:
     df.write.format("noop").mode("overwrite").save()
 
 
-def child_cpu_seconds(root: int | None = None) -> float:
-    """CPU seconds (user + system, reaped children included) of every process below ``root`` (default: this one),
-    e.g. Spark's JVM and its Python workers. Linux ``/proc`` only; 0.0 elsewhere.
+def tree_cpu_seconds(root: int | None = None, *, include_root: bool = True) -> float:
+    """CPU seconds (user + system, reaped children included) of ``root`` (default: this process) and every process
+    below it, e.g. Spark's JVM and its Python workers; without ``root`` itself when ``include_root`` is false. Linux
+    ``/proc`` only; 0.0 elsewhere.
 
     On a shared machine wall time depends on what else runs; CPU seconds do not (much), so a Spark/pandas ratio
     of CPU seconds is comparable between runs where the wall-time ratio is not.
@@ -80,12 +81,17 @@ def child_cpu_seconds(root: int | None = None) -> float:
     children: dict[int, list[int]] = {}
     for pid, parent in parent_of.items():
         children.setdefault(parent, []).append(pid)
-    ticks, todo = 0, list(children.get(root, []))
+    ticks, todo = (cpu.get(root, 0) if include_root else 0), list(children.get(root, []))
     while todo:
         pid = todo.pop()
         ticks += cpu.get(pid, 0)
         todo += children.get(pid, [])
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def child_cpu_seconds(root: int | None = None) -> float:
+    """:func:`tree_cpu_seconds` of the processes below ``root`` only."""
+    return tree_cpu_seconds(root, include_root=False)
 
 
 def machine() -> dict[str, Any]:

@@ -41,7 +41,16 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import MAX_LOAD, RESULTS, check_out, load_1min, machine, table, wait_for_quiet
+from benchmarks.common import (
+    MAX_LOAD,
+    RESULTS,
+    check_out,
+    load_1min,
+    machine,
+    table,
+    tree_cpu_seconds,
+    wait_for_quiet,
+)
 from lakehouse_inv.pipeline.context import JobContext
 from lakehouse_inv.pipeline.runner import StepReport, record_step
 
@@ -62,33 +71,6 @@ def overrides(days: int) -> dict[str, dict[str, Any]]:
     if days < 180:  # under 60 days a second origin would have no history at all
         out["forecast.backtest"] = {"origins": 2 if days >= 60 else 1}
     return out
-
-
-def tree_cpu_seconds(root: int | None = None) -> float:
-    """CPU seconds (user + system) used so far by this process and every process under it (the Spark JVM, the
-    Python workers), including children already exited and reaped. Less sensitive to other jobs on the machine
-    than wall-clock seconds, which a shared machine stretches. Linux only (``/proc``); 0.0 elsewhere."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = sum(int(v) for v in fields[11:15]) / tick  # utime stime cutime cstime
-    pending, total = [root or os.getpid()], 0.0
-    while pending:
-        pid = pending.pop()
-        total += times.get(pid, 0.0)
-        pending += [child for child, parent in parents.items() if parent == pid]
-    return total
 
 
 def parse_days(text: str, sizes: list[int]) -> dict[int, int]:
@@ -177,7 +159,7 @@ def run_one(
             "cpu_seconds": round(cpu, 2),
             "cpu_seconds_per_store_product": cpu / store_products,
             "load_1min_at_start": load,
-            "load_1min_at_end": os.getloadavg()[0],
+            "load_1min_at_end": load_1min(),
             "rows_in": res.rows_in if res else 0,
             "rows_out": res.rows_out if res else 0,
             "ok": report.ok,

@@ -24,7 +24,7 @@ def test_groups_reach_the_function_in_one_order_with_array_columns() -> None:
         seen.append([None if v is None else tuple(v) for v in group["late"]])
         return group
 
-    forward = _each_group(rows, keys=["k"], fn=record, columns=["k", "late", "y"])
-    backward = _each_group(rows.iloc[::-1], keys=["k"], fn=record, columns=["k", "late", "y"])
+    forward = _each_group(rows, keys=["k"], fn=record, columns=["k", "late", "y"], array_columns=["late"])
+    backward = _each_group(rows.iloc[::-1], keys=["k"], fn=record, columns=["k", "late", "y"], array_columns=["late"])
     assert seen[:2] == seen[2:] and seen[0] == [(0.9, 0.1), (1.0,), None]
     assert forward["k"].tolist() == backward["k"].tolist() == ["a", "a", "a", "b"]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.types import ArrayType
 
 from lakehouse_inv.threads import pin_blas_threads
 
@@ -24,13 +25,18 @@ BUCKETS_PER_CORE = 4
 
 
 def _each_group(
-    bucket: pd.DataFrame, *, keys: list[str], fn: Callable[[pd.DataFrame], pd.DataFrame], columns: list[str]
+    bucket: pd.DataFrame,
+    *,
+    keys: list[str],
+    fn: Callable[[pd.DataFrame], pd.DataFrame],
+    columns: list[str],
+    array_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     pin_blas_threads()  # one Python worker per core: BLAS threads on top would oversubscribe
     # a shuffle delivers rows in any order: sort on every column so ``fn`` sees the same frame on any cluster
     bucket = bucket.drop(columns=BUCKET)
-    order = _sortable(bucket).sort_values([*keys, *(c for c in bucket.columns if c not in keys)], kind="mergesort")
-    bucket = bucket.loc[order.index]
+    by = [*keys, *(c for c in bucket.columns if c not in keys)]
+    bucket = bucket.loc[_sortable(bucket, array_columns).sort_values(by, kind="mergesort").index]
     frames = [fn(group.reset_index(drop=True)) for _, group in bucket.groupby(keys, sort=True, dropna=False)]
     frames = [f for f in frames if len(f)]
     if not frames:
@@ -38,14 +44,11 @@ def _each_group(
     return pd.concat(frames, ignore_index=True)[columns]
 
 
-def _sortable(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with array cells (Arrow lists arrive as numpy arrays) as tuples, which pandas can sort on."""
-    arrays = [
-        c for c in frame.columns if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, np.ndarray)).any()
-    ]
-    if not arrays:
-        return frame
-    return frame.assign(**{c: frame[c].map(lambda v: tuple(v) if isinstance(v, np.ndarray) else v) for c in arrays})
+def _sortable(frame: pd.DataFrame, array_columns: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with the cells of its array columns (Arrow lists arrive as numpy arrays) as tuples, which pandas can
+    sort on; the columns come from the Spark schema, so other frames are not scanned."""
+    as_tuple = lambda v: tuple(v) if isinstance(v, np.ndarray) else v  # noqa: E731
+    return frame.assign(**{c: frame[c].map(as_tuple) for c in array_columns}) if array_columns else frame
 
 
 def apply_per_group(
@@ -65,4 +68,6 @@ def apply_per_group(
     n = buckets or BUCKETS_PER_CORE * df.sparkSession.sparkContext.defaultParallelism
     columns = [field.name for field in df.sparkSession.createDataFrame([], schema).schema.fields]
     bucketed = df.withColumn(BUCKET, F.pmod(F.xxhash64(*keys), F.lit(n)))
-    return bucketed.groupBy(BUCKET).applyInPandas(partial(_each_group, keys=list(keys), fn=fn, columns=columns), schema)
+    arrays = [field.name for field in df.schema.fields if isinstance(field.dataType, ArrayType)]
+    each = partial(_each_group, keys=list(keys), fn=fn, columns=columns, array_columns=arrays)
+    return bucketed.groupBy(BUCKET).applyInPandas(each, schema)
