@@ -76,5 +76,27 @@ def test_rows_with_new_keys_are_appended_and_a_known_key_is_still_merged(spark, 
     assert _rows(spark, table) == [("a", 1.0, "r1"), ("b", 5.0, "r3")]
 
 
+def test_rows_known_to_be_new_are_appended_without_a_lookup(spark, table):
+    merge_into(spark, spark.createDataFrame([("a", 1.0)], SCHEMA), table, ["k"], run_id="r1")
+    stats = merge_into(spark, spark.createDataFrame([("b", 2.0)], SCHEMA), table, ["k"], run_id="r2", keys_new=True)
+    assert stats.inserted == 1 and _last_operation(spark, table) == "WRITE"
+    assert _rows(spark, table) == [("a", 1.0, "r1"), ("b", 2.0, "r2")]
+
+
+def test_a_table_created_with_its_rows_is_merged_into_not_appended_to(spark):
+    """Only a table whose log holds an empty creation takes the first-load append: one created with rows in its
+    first commit (``saveAsTable``) is merged into, so a key it holds is updated, not written twice."""
+    name = f"default.merge_{next(_ids)}"
+    spark.createDataFrame([("a", 1.0, "r0", None)], f"{SCHEMA}, _run_id string, _updated_at timestamp").write.format(
+        "delta"
+    ).saveAsTable(name)
+    try:
+        stats = merge_into(spark, spark.createDataFrame([("a", 2.0)], SCHEMA), name, ["k"], run_id="r1")
+        assert (stats.inserted, stats.updated) == (0, 1)
+        assert _rows(spark, name) == [("a", 2.0, "r1")]
+    finally:
+        spark.sql(f"DROP TABLE {name}")
+
+
 def _last_operation(spark, table: str) -> str:
     return spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first().operation

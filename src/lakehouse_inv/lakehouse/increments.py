@@ -55,16 +55,14 @@ def latest_commit(spark: SparkSession, table: str) -> dict[str, object] | None:
     and re-created at the same version apart. None when the log cannot be listed (e.g. a catalog this cannot
     resolve): the caller then does its work."""
     try:
-        session = spark._jsparkSession
-        identifier = session.sessionState().sqlParser().parseTableIdentifier(table)
-        location = str(session.sessionState().catalog().getTableMetadata(identifier).location().toString())
-        jvm = spark.sparkContext._jvm
-        log = jvm.org.apache.hadoop.fs.Path(location.rstrip("/") + "/_delta_log")
-        if location.startswith("file:"):  # local: one scandir instead of a py4j call per file
-            with os.scandir(urlparse(location).path + "/_delta_log") as entries:
+        log = _delta_log(spark, table)
+        if log.startswith("file:"):  # local: one scandir instead of a py4j call per file
+            with os.scandir(urlparse(log).path) as entries:
                 commits = [(e.name, e.stat().st_mtime_ns) for e in entries if COMMIT_FILE.match(e.name)]
         else:
-            statuses = log.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).listStatus(log)
+            jvm = spark.sparkContext._jvm
+            path = jvm.org.apache.hadoop.fs.Path(log)
+            statuses = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).listStatus(path)
             commits = [
                 (s.getPath().getName(), s.getModificationTime())
                 for s in statuses
@@ -76,6 +74,30 @@ def latest_commit(spark: SparkSession, table: str) -> dict[str, object] | None:
         return None
     name, modified = max(commits)
     return {"version": int(name[:20]), "modified": modified}
+
+
+def never_written(spark: SparkSession, table: str) -> bool | None:
+    """Whether the table holds only its creation (commit 0, adding no data file), read from the local Delta log
+    without a Spark job; None when that cannot be told this way (a remote file system or a catalog this cannot
+    resolve), and the caller asks Delta."""
+    commit = latest_commit(spark, table)
+    if commit is None or commit["version"] != 0:
+        return None if commit is None else False
+    try:
+        log = _delta_log(spark, table)
+    except Exception:
+        return None
+    if not log.startswith("file:"):
+        return None
+    with open(Path(urlparse(log).path) / f"{0:020d}.json") as first:
+        return not any(line.startswith('{"add"') for line in first)
+
+
+def _delta_log(spark: SparkSession, table: str) -> str:
+    session = spark._jsparkSession
+    identifier = session.sessionState().sqlParser().parseTableIdentifier(table)
+    location = str(session.sessionState().catalog().getTableMetadata(identifier).location().toString())
+    return location.rstrip("/") + "/_delta_log"
 
 
 class InputMemo:

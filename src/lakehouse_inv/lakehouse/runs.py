@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 from lakehouse_inv.lakehouse.catalog import Catalog
 from lakehouse_inv.lakehouse.writes import merge_into
@@ -30,9 +31,12 @@ def record_run(
     tables: Mapping[str, int] | None = None,
     message: str | None = None,
     notes: Sequence[str] = (),
+    run_is_new: bool = False,
 ) -> None:
-    """MERGE one step execution's row into ``gold.job_runs``."""
-    catalog.ensure_tables(spark, "gold", [JOB_RUNS])
+    """MERGE one step execution's row into ``gold.job_runs``; with ``run_is_new`` (the table holds no row of this
+    run id, :func:`run_recorded`) it is appended without a lookup."""
+    if not run_is_new:  # run_recorded created the table
+        catalog.ensure_tables(spark, "gold", [JOB_RUNS])
     table = catalog.name("gold", JOB_RUNS)
     row = {
         "run_id": run_id,
@@ -57,4 +61,13 @@ def record_run(
         [tuple(row[f.name] for f in fields)], ", ".join(f"{f.name} {f.dataType.simpleString()}" for f in fields)
     )
     # a step's row is new unless the same run id ran the step before (a retried run)
-    merge_into(spark, frame, table, ["run_id", "job"], run_id=run_id, keys_usually_new=True)
+    merge_into(spark, frame, table, ["run_id", "job"], run_id=run_id, keys_usually_new=True, keys_new=run_is_new)
+
+
+def run_recorded(spark: SparkSession, catalog: Catalog, run_id: str, jobs: Sequence[str]) -> bool:
+    """Whether ``gold.job_runs`` holds a row of ``run_id`` for any of ``jobs`` (a retried run); creates the table
+    if missing. A run asks once, before its first record: each of its steps' rows is then known to be new (one
+    writer per run and step) and is appended alone, one Delta commit, instead of looked up and merged."""
+    catalog.ensure_tables(spark, "gold", [JOB_RUNS])
+    runs = spark.table(catalog.name("gold", JOB_RUNS))
+    return not runs.where((F.col("run_id") == run_id) & F.col("job").isin(list(jobs))).limit(1).isEmpty()

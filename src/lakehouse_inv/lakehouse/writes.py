@@ -17,6 +17,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, FloatType, StructField, StructType
 
+from lakehouse_inv.lakehouse.increments import never_written
 from lakehouse_inv.lakehouse.numeric import published
 
 AUDIT_COLUMNS = ("_run_id", "_updated_at")
@@ -61,6 +62,7 @@ def merge_into(
     volatile: Sequence[str] = (),
     row_count: int | None = None,
     keys_usually_new: bool = False,
+    keys_new: bool = False,
 ) -> WriteStats:
     """Upsert ``df`` into ``table`` on ``keys``; ``df`` must be unique on ``keys``.
 
@@ -70,7 +72,8 @@ def merge_into(
 
     Into a table without data files, or with ``keys_usually_new`` when none of ``df``'s keys is in the table (a
     lookup first), the rows are appended: the same result as the MERGE, in about half the time (0.8 s against
-    1.3 s for one ``gold.job_runs`` row). Meant for a single writer per key, as every step is.
+    1.3 s for one ``gold.job_runs`` row). Meant for a single writer per key, as every step is. ``keys_new``: the
+    caller knows none of the keys is in the table, and the rows are appended without the lookup.
     """
     if row_count == 0 and scope is None:
         return WriteStats(table)
@@ -81,7 +84,7 @@ def merge_into(
     source = conform_to(df, schema)
     if has_audit:
         source = source.withColumns({"_run_id": F.lit(run_id), "_updated_at": F.current_timestamp()})
-    if _has_no_files(spark, table) or (keys_usually_new and _none_of_the_keys_in(current, source, keys)):
+    if keys_new or _has_no_files(spark, table) or (keys_usually_new and _none_of_the_keys_in(current, source, keys)):
         append(source, table)
         return WriteStats(table, inserted=_last_output_rows(target) if row_count is None else row_count)
     # lineage columns (leading underscore) never count as a change: re-sent identical rows are no-ops
@@ -105,7 +108,13 @@ def merge_into(
 
 
 def _has_no_files(spark: SparkSession, table: str) -> bool:
-    """Read from the Delta log (no Spark job): true for a table never written or emptied by an overwrite."""
+    """Whether an append may stand for the MERGE: true for a table that holds its creation only, told from its
+    local Delta log in milliseconds. Elsewhere ``DESCRIBE DETAIL`` counts the files, which reconstructs the table's
+    state (1.9 s for ``gold.job_runs`` after a year of daily runs). A table emptied by an overwrite is merged
+    into when its log is local: the same rows, a little slower."""
+    unwritten = never_written(spark, table)
+    if unwritten is not None:
+        return unwritten
     return spark.sql(f"DESCRIBE DETAIL {table}").first()["numFiles"] == 0
 
 

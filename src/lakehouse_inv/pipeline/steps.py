@@ -14,6 +14,7 @@ class Step:
     name: str
     target: str  # "module:function"
     description: str
+    reads_run_records: bool = False  # reads this run's gold.job_runs rows: they are written before it starts
 
     def load(self) -> Callable[[JobContext], StepResult]:
         module, function = self.target.split(":")
@@ -56,6 +57,7 @@ STEPS: dict[str, Step] = {
             "monitor",
             "lakehouse_inv.monitor.job:run",
             "data quality, forecast drift, demand anomalies, alert rules -> gold.data_quality ... gold.alerts",
+            reads_run_records=True,
         ),
     )
 }
