@@ -17,11 +17,14 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
+from lakehouse_inv.lakehouse.writes import merge_into
 from lakehouse_inv.pipeline.options import RunOptions
 from lakehouse_inv.pipeline.runner import run_steps
 from lakehouse_inv.pipeline.steps import resolve
+from lakehouse_inv.refine.job import RefineRun
 from lakehouse_inv.refine.job import run as refine_step
 from lakehouse_inv.refine.reconcile import unaccounted_rows
+from lakehouse_inv.refine.tables import SPECS
 from lakehouse_inv.spark import spark_work
 
 DAYS = [dt.date(2025, 1, 1), dt.date(2025, 1, 2)]
@@ -411,3 +414,22 @@ def test_business_dates_are_local_and_zero_filling_starts_at_the_plausible_first
     )
     assert first == DAYS[0]  # not 1900 (HB25) nor the day before the store opened (HB27)
     assert world.read("silver", "daily_demand").where(F.col("date") < F.lit(DAYS[0])).count() == 0
+
+
+# Last in the module: it writes a row into silver.store_product.
+def test_held_rows_are_checked_again_only_when_a_key_they_miss_arrives(world):
+    """HB10 waits for store S999's assortment row. Other store_product rows written after it was held (day 2's
+    changes) do not make its re-check due; that key's row does."""
+    tables = list(SPECS)
+    (hb10,) = [r for r in _quarantined(world, "sales") if '"HB10"' in r[0] or "HB10," in r[0]]
+    assert any("unknown key in silver.store_product: store_id=S999" in e for e in hb10[1]), hb10
+    assert not RefineRun(world, tables).recheck_due("sales")
+    product = json.loads(hb10[0])["product_id"] if hb10[0].startswith("{") else hb10[0].split(",")[2]
+    arrived = (
+        world.read("silver", "store_product")
+        .limit(1)
+        .withColumns({"store_id": F.lit("S999"), "product_id": F.lit(product)})
+        .drop("_run_id", "_updated_at")
+    )
+    merge_into(world.spark, arrived, world.table("silver", "store_product"), ["store_id", "product_id"], run_id="x")
+    assert RefineRun(world, tables).recheck_due("sales")

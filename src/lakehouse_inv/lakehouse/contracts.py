@@ -398,8 +398,7 @@ def evaluate_checks(
         present = F.lit(True)
         for c in fk.columns:
             present = present & F.col(c).isNotNull()
-        shown = F.concat_ws(", ", *[F.concat(F.lit(f"{c}="), _show(c)) for c in fk.columns])
-        msg = F.concat(F.lit(f"[{check.name}] {REFERENCE_MISSING} {fk.table}: "), shown)
+        msg = F.concat(F.lit(missing_reference(check.name, fk.table)), reference_key(fk.columns))
         messages.append(_failure(present & F.col(flag).isNull(), msg))
     for check in contract.checks:
         if check.plausible_date:
@@ -451,6 +450,18 @@ def _plausible_date(
 
 
 REFERENCE_MISSING = "unknown key in"
+
+
+def missing_reference(check: str, table: str) -> str:
+    """How the message of a ``foreign_key`` check that found no row in ``table`` begins; :func:`reference_key`
+    follows."""
+    return f"[{check}] {REFERENCE_MISSING} {table}: "
+
+
+def reference_key(columns: Sequence[str]) -> Column:
+    """``a=1, b=2``: the key a missing reference names, built the same way from the referencing row (its message)
+    and from the referenced rows (when a held row looks for its key's arrival)."""
+    return F.concat_ws(", ", *[F.concat(F.lit(f"{c}="), _show(c)) for c in columns])
 
 
 def waits_for_reference(errors: Column) -> Column:

@@ -74,12 +74,12 @@ def ensure_hold_columns(spark: SparkSession, table: str) -> None:
 
 
 def held_rows(spark: SparkSession, table: str, target_tables: list[str]) -> DataFrame:
-    """``target_table``, ``record_id``, ``_quarantined_at`` of the rows for ``target_tables`` that wait for a
-    reference."""
+    """``target_table``, ``record_id``, ``errors`` (the missing references) and ``_quarantined_at`` of the rows
+    for ``target_tables`` that wait for a reference."""
     return (
         spark.table(table)
         .where(F.col("target_table").isin(target_tables) & F.col("held") & F.col("released_run_id").isNull())
-        .select("target_table", "record_id", "_quarantined_at")
+        .select("target_table", "record_id", "errors", "_quarantined_at")
     )
 
 
