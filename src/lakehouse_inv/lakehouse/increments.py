@@ -81,8 +81,10 @@ def never_written(spark: SparkSession, table: str) -> bool | None:
     without a Spark job; None when that cannot be told this way (a remote file system or a catalog this cannot
     resolve), and the caller asks Delta."""
     commit = latest_commit(spark, table)
-    if commit is None or commit["version"] != 0:
-        return None if commit is None else False
+    if commit is None:
+        return None
+    if commit["version"] != 0:
+        return False
     try:
         log = _delta_log(spark, table)
     except Exception:
