@@ -55,19 +55,7 @@ def latest_commit(spark: SparkSession, table: str) -> dict[str, object] | None:
     and re-created at the same version apart. None when the log cannot be listed (e.g. a catalog this cannot
     resolve): the caller then does its work."""
     try:
-        log = _delta_log(spark, table)
-        if log.startswith("file:"):  # local: one scandir instead of a py4j call per file
-            with os.scandir(urlparse(log).path) as entries:
-                commits = [(e.name, e.stat().st_mtime_ns) for e in entries if COMMIT_FILE.match(e.name)]
-        else:
-            jvm = spark.sparkContext._jvm
-            path = jvm.org.apache.hadoop.fs.Path(log)
-            statuses = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).listStatus(path)
-            commits = [
-                (s.getPath().getName(), s.getModificationTime())
-                for s in statuses
-                if COMMIT_FILE.match(s.getPath().getName())
-            ]
+        commits = _commits(spark, _delta_log(spark, table))
     except Exception:  # any failure only means "cannot tell": the work runs
         return None
     if not commits:
@@ -80,17 +68,17 @@ def never_written(spark: SparkSession, table: str) -> bool | None:
     """Whether the table holds only its creation (commit 0, adding no data file), read from the local Delta log
     without a Spark job; None when that cannot be told this way (a remote file system or a catalog this cannot
     resolve), and the caller asks Delta."""
-    commit = latest_commit(spark, table)
-    if commit is None:
-        return None
-    if commit["version"] != 0:
-        return False
     try:
         log = _delta_log(spark, table)
+        if not log.startswith("file:"):
+            return None
+        commits = _commits(spark, log)
     except Exception:
         return None
-    if not log.startswith("file:"):
+    if not commits:
         return None
+    if max(commits)[0] != f"{0:020d}.json":
+        return False
     with open(Path(urlparse(log).path) / f"{0:020d}.json") as first:
         return not any(line.startswith('{"add"') for line in first)
 
@@ -100,6 +88,18 @@ def _delta_log(spark: SparkSession, table: str) -> str:
     identifier = session.sessionState().sqlParser().parseTableIdentifier(table)
     location = str(session.sessionState().catalog().getTableMetadata(identifier).location().toString())
     return location.rstrip("/") + "/_delta_log"
+
+
+def _commits(spark: SparkSession, log: str) -> list[tuple[str, int]]:
+    """(file name, modification time) of the commit files in the ``_delta_log`` folder ``log``."""
+    if log.startswith("file:"):  # local: one scandir instead of a py4j call per file
+        with os.scandir(urlparse(log).path) as entries:
+            return [(e.name, e.stat().st_mtime_ns) for e in entries if COMMIT_FILE.match(e.name)]
+    path = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(log)
+    statuses = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).listStatus(path)
+    return [
+        (s.getPath().getName(), s.getModificationTime()) for s in statuses if COMMIT_FILE.match(s.getPath().getName())
+    ]
 
 
 class InputMemo:

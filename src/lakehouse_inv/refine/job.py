@@ -226,20 +226,19 @@ class RefineRun:
         quarantine = ctx.table("silver", QUARANTINE)
         held = held_rows(ctx.spark, quarantine, [f"silver.{table}"])
         held = held.select("_quarantined_at", F.explode("errors").alias("message"))
-        found, understood = [], F.lit(False)
+        arrivals, understood = [], F.lit(False)
         for check in (c for c in load_contract("silver", table).checks if c.foreign_key):
             fk = check.foreign_key
             prefix = missing_reference(check.name, fk.table)
-            parent = ctx.read(*fk.table.split(".")).where(F.col("_updated_at") >= F.lit(first_held_at))
-            parent = parent.select(
+            written = ctx.read(*fk.table.split(".")).where(F.col("_updated_at") >= F.lit(first_held_at))
+            arrived = written.select(
                 *[F.col(r).alias(c) for r, c in zip(fk.references, fk.columns, strict=True)], "_updated_at"
-            )
-            arrived = parent.select(reference_key(fk.columns).alias("key"), F.col("_updated_at").alias("_arrived_at"))
+            ).select(reference_key(fk.columns).alias("key"), F.col("_updated_at").alias("_arrived_at"))
             waiting = held.where(F.col("message").startswith(prefix))
             waiting = waiting.select(F.col("message").substr(len(prefix) + 1, 1 << 20).alias("key"), "_quarantined_at")
-            found.append(waiting.join(arrived, "key").where(F.col("_arrived_at") >= F.col("_quarantined_at")))
+            arrivals.append(waiting.join(arrived, "key").where(F.col("_arrived_at") >= F.col("_quarantined_at")))
             understood = understood | F.col("message").startswith(prefix)
-        found = [f.select(F.lit(1).alias("due")) for f in [*found, held.where(~understood)]]
+        found = [f.select(F.lit(1).alias("due")) for f in [*arrivals, held.where(~understood)]]
         return not reduce(DataFrame.unionAll, found).limit(1).isEmpty()
 
     def held_since(self) -> dict[str, object]:
