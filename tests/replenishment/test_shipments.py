@@ -12,6 +12,7 @@ import pandas as pd
 from lakehouse_inv.replenishment.replay import replay
 from lakehouse_inv.replenishment.rules import order_up_to_rule
 from lakehouse_inv.replenishment.shipments import (
+    CAPPED_AT_MAX_VALUE,
     CAPPED_AT_MAX_VOLUME,
     DELIVERY_EPOCH,
     DROPPED_BY_CAP,
@@ -103,10 +104,11 @@ def test_maximum_shipping_volume_and_value_cap_the_shipment_with_a_reason() -> N
         max_volume=np.array([11.0, 11.0, 11.0, np.nan]),
         max_value=np.full(4, np.nan),
     )
-    # 22 units in a truck of 11: every line halved, rounded down to its multiple; C falls below its MOQ and drops
-    assert quantity.tolist() == [5.0, 4.0, 0.0, 8.0]
-    assert code.tolist() == [CAPPED_AT_MAX_VOLUME, CAPPED_AT_MAX_VOLUME, DROPPED_BY_CAP, 0]
-    assert (quantity[:3]).sum() <= 11
+    # 22 units in a truck of 11: every line halved and rounded down to its multiple (5, 4) and C, below its MOQ,
+    # dropped; the 2 units of room that left go back to C (none of its request) at its MOQ: the truck leaves full
+    assert quantity.tolist() == [5.0, 4.0, 2.0, 8.0]
+    assert code.tolist() == [CAPPED_AT_MAX_VOLUME, CAPPED_AT_MAX_VOLUME, 0, 0]
+    assert (quantity[:3]).sum() == 11
     rows = run([item("A", "S1", unit_volume=1.0, max_shipment_value=12.0)], days=1)
     assert rows["ordered"].tolist() == [10] and rows["orders_adjusted"].tolist() == [0]
     rows = run([item("A", "S1", unit_volume=1.0, max_shipment_value=6.0)], days=1)
@@ -144,3 +146,63 @@ def test_ceoq_reorder_point_covers_the_wait_for_the_next_delivery_day() -> None:
     rows = run([item("A", "S1", delivery_every=3.0) | rules | {"L": 2}], days=30, demand=2)
     assert rows["lost"].iloc[2:].sum() == 0  # day 0 orders, the truck comes on day 2
     assert rows["on_hand_end"].max() <= 8  # and no more stock than the wait needs
+
+
+def _fit(quantity, *, multiple, moq, unit_cost, max_value=np.nan, unit_volume=None, max_volume=np.nan):
+    n = len(quantity)
+    return fit_shipments(
+        np.asarray(quantity, dtype=float),
+        np.zeros(n, dtype=np.int64),
+        unit_volume=np.ones(n) if unit_volume is None else np.asarray(unit_volume, dtype=float),
+        unit_cost=np.asarray(unit_cost, dtype=float),
+        multiple=np.asarray(multiple, dtype=float),
+        moq=np.asarray(moq, dtype=float),
+        max_qty=np.full(n, np.nan),
+        room=np.full(n, np.inf),
+        min_volume=np.full(n, np.nan),
+        max_volume=np.full(n, max_volume),
+        max_value=np.full(n, max_value),
+    )
+
+
+def test_a_line_of_one_case_is_not_dropped_while_its_capped_truck_has_room_for_it() -> None:
+    # a budget of 66.92 per order; one case (6) of an item at 5.90 and two cases (12) of one at 2.87 ask 69.84:
+    # scaling both by 0.958 and rounding down left 6 units of the second (17.22) and dropped the first on every
+    # such day; its case goes back, the second keeps one case: 52.62 within the budget
+    quantity, code = _fit([6.0, 12.0], multiple=[6, 6], moq=[6, 6], unit_cost=[5.90, 2.87], max_value=66.92)
+    assert quantity.tolist() == [6.0, 6.0]
+    assert code.tolist() == [0, CAPPED_AT_MAX_VALUE]
+
+
+def test_a_capped_shipment_is_within_its_limits_and_no_line_could_take_another_step() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(1, 6))
+        multiple = rng.integers(1, 7, n).astype(float)
+        moq = multiple * rng.integers(1, 3, n)
+        asked = moq + multiple * rng.integers(0, 6, n)
+        volume, value = rng.uniform(0.2, 3.0, n), rng.uniform(0.5, 9.0, n)
+        max_volume = float(rng.uniform(0.3, 1.1) * asked @ volume)
+        max_value = float(rng.uniform(0.3, 1.1) * asked @ value)
+        kept, code = _fit(
+            asked,
+            multiple=multiple,
+            moq=moq,
+            unit_cost=value,
+            max_value=max_value,
+            unit_volume=volume,
+            max_volume=max_volume,
+        )
+        assert (kept <= asked).all() and ((kept == 0) | (kept >= moq)).all()
+        assert np.allclose(np.round(kept / multiple), kept / multiple)
+        capped = asked @ volume > max_volume or asked @ value > max_value
+        if not capped:
+            assert (kept == asked).all() and (code == 0).all()
+            continue
+        assert kept @ volume <= max_volume + 1e-9 and kept @ value <= max_value + 1e-9
+        assert ((code == DROPPED_BY_CAP) == (kept == 0)).all() and ((code == 0) == (kept == asked)).all()
+        for i in range(n):  # maximal: one more step on any line breaks a limit or its request
+            step = multiple[i] if kept[i] > 0 else np.ceil(moq[i] / multiple[i]) * multiple[i]
+            more = kept.copy()
+            more[i] += step
+            assert more[i] > asked[i] or more @ volume > max_volume + 1e-9 or more @ value > max_value + 1e-9

@@ -10,9 +10,18 @@
   ``min_shipment_volume`` and stay within ``max_shipment_volume``, and its purchase value (Σ units × unit cost)
   within ``max_shipment_value`` (the supplier's purchase budget per order); None/NaN = no limit.
   :func:`fit_shipments` raises every line of a shipment below the minimum by the same factor (rounded up to its
-  multiple, within its maximum order and storage room) and caps every line of one above a maximum by the same
-  factor (rounded down; a line pushed below its MOQ is dropped), and returns what it did per line, so nothing
-  changes silently.
+  multiple, within its maximum order and storage room). It caps every line of one above a maximum by the same
+  factor (rounded down; a line pushed below its MOQ is dropped), then hands the room the rounding left back to the
+  lines, one multiple (or a dropped line's MOQ) at a time, always to the line holding the smallest share of its
+  request, while the shipment stays within its limits and no line exceeds its request. It returns what it did per
+  line, so nothing changes silently.
+
+  Why the hand-back: rounding every line down wastes up to a multiple per line, and a line whose request is one
+  case (a slow mover ordered by the case) rounds to zero whenever its shipment is capped at all. A store whose
+  budget sits just under its usual shipment then drops that line on every capped day while the truck leaves with
+  room to spare (seen in the demo's walk-forward: an item with a 99 % target at 9 % fill over a quarter). With the
+  hand-back a capped truck leaves as full as its lines' multiples allow, and the cut falls on the lines that kept
+  the most of their request.
 """
 
 from __future__ import annotations
@@ -122,21 +131,47 @@ class ShipmentLimits:
             raised = np.maximum(np.minimum(raised, limit), quantity[low])
             code[low] = np.where(raised > quantity[low], RAISED_TO_MIN_VOLUME, FITTED_NONE)
             quantity[low] = raised
-        # above a maximum: cap every line by the same factor
+        # above a maximum: cap every line by the same factor, then hand the rounding's room back
         volume_factor = np.where(shipped_volume > hi_volume, hi_volume / np.maximum(shipped_volume, _TOLERANCE), 1.0)
         value_factor = np.where(shipped_value > hi_value, hi_value / np.maximum(shipped_value, _TOLERANCE), 1.0)
         factor = np.minimum(volume_factor, value_factor)
         high = ordering & (factor < 1.0)
         if high.any():
+            requested = quantity.copy()
             capped = np.floor(quantity[high] * factor[high] / m[high] + _TOLERANCE) * m[high]
-            dropped = capped < np.maximum(self.moq[high], _TOLERANCE)
+            quantity[high] = np.where(capped < np.maximum(self.moq[high], _TOLERANCE), 0.0, capped)
+            for group in np.unique(groups[high]):
+                self._hand_back(quantity, requested, np.flatnonzero((groups == group) & ordering))
+            cap = np.where(volume_factor[high] <= value_factor[high], CAPPED_AT_MAX_VOLUME, CAPPED_AT_MAX_VALUE)
+            kept = quantity[high]
             code[high] = np.where(
-                dropped,
-                DROPPED_BY_CAP,
-                np.where(volume_factor[high] <= value_factor[high], CAPPED_AT_MAX_VOLUME, CAPPED_AT_MAX_VALUE),
+                kept >= requested[high] - _TOLERANCE, FITTED_NONE, np.where(kept > 0, cap, DROPPED_BY_CAP)
             )
-            quantity[high] = np.where(dropped, 0.0, capped)
         return quantity, code
+
+    def _hand_back(self, quantity: np.ndarray, requested: np.ndarray, lines: np.ndarray) -> None:
+        """Give the room left in one capped shipment (its ordering ``lines``) back to them, in place (module
+        docstring): one step at a time to the line with the smallest share of its request that can take it."""
+        m, volume, value = self.multiple[lines], self.volume[lines], self.value[lines]
+        asked = requested[lines]
+        volume_left = self.max_volume[lines[0]] - quantity[lines] @ volume
+        value_left = self.max_value[lines[0]] - quantity[lines] @ value
+        first = np.ceil(np.maximum(self.moq[lines], m) / m - _TOLERANCE) * m  # a dropped line comes back at its MOQ
+        held = quantity[lines]
+        while True:
+            step = np.where(held > 0, m, first)
+            fits = (
+                (held + step <= asked + _TOLERANCE)
+                & (step * volume <= volume_left + _TOLERANCE)
+                & (step * value <= value_left + _TOLERANCE)
+            )
+            if not fits.any():
+                break
+            pick = int(np.argmin(np.where(fits, held / asked, np.inf)))  # ties: the first line
+            held[pick] += step[pick]
+            volume_left -= step[pick] * volume[pick]
+            value_left -= step[pick] * value[pick]
+        quantity[lines] = held
 
 
 def shipment_limits(
