@@ -11,8 +11,9 @@ import pytest
 
 from lakehouse_inv.evaluate.aggregate import ALL_STORES, period_metrics, with_improvement
 from lakehouse_inv.evaluate.config import BaselineConfig
-from lakehouse_inv.evaluate.inputs import baseline_items
+from lakehouse_inv.evaluate.inputs import baseline_items, replay_frame
 from lakehouse_inv.evaluate.metrics import HIGHER_IS_BETTER, LOWER_IS_BETTER, metrics_by_period, period_bounds
+from lakehouse_inv.evaluate.recommend import RECOMMENDED, recommended_items
 from lakehouse_inv.optimize.policy_types import DECISION_RULES
 from lakehouse_inv.replenishment.replay import replay
 from lakehouse_inv.replenishment.rules import attach_rules
@@ -165,7 +166,7 @@ def test_gain_captured_is_the_share_of_the_gap_to_the_ceiling_and_null_with_a_re
             ("baseline", "ALL", "all", "horizon", 100.0, 100.0, 1000.0, 1000.0),  # the baseline itself: 0
             ("sQ", "S1", "all", "horizon", 50.0, 48.0, 1000.0, 1000.0),  # ceiling 51: 3 < 0.5 % of revenue
             ("sQ", "S2", "all", "horizon", 80.0, 40.0, 1000.0, 1000.0),  # above its ceiling 70: a defect
-            ("recommended", "S2", "all", "horizon", 80.0, 40.0, 1000.0, 1000.0),  # above, but shares trucks
+            ("recommended", "S2", "all", "horizon", 80.0, 40.0, 1000.0, 1000.0),  # a replay too: a defect
             ("sQ", "S3", "all", "horizon", 80.0, 40.0, 1000.0, 1000.0),  # no ceiling
             ("sQ", "S4", "all", "horizon", 80.0, 40.0, 1000.0, 1000.0),  # a dual bound
         ],
@@ -190,12 +191,7 @@ def test_gain_captured_is_the_share_of_the_gap_to_the_ceiling_and_null_with_a_re
             ("baseline", "ALL", 0.0, None),
             ("sQ", "S1", None, "no gain to capture: the baseline is within 0.5 % of revenue of the ceiling"),
             ("sQ", "S2", 40.0 / 30.0, "defect: profit above the ceiling"),
-            (
-                "recommended",
-                "S2",
-                40.0 / 30.0,
-                "above the ceiling: the portfolio's items share the trucks of the policies they ran under",
-            ),
+            ("recommended", "S2", 40.0 / 30.0, "defect: profit above the ceiling"),
             ("sQ", "S3", None, "no ceiling: error"),
             (
                 "sQ",
@@ -208,3 +204,42 @@ def test_gain_captured_is_the_share_of_the_gap_to_the_ceiling_and_null_with_a_re
         "policy_id string, store_id string, gain_captured double, ceiling_note string",
     )
     assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_the_recommended_portfolio_ships_the_lines_of_a_store_and_supplier_together(spark):
+    """P1 is recommended under ``every2`` (orders every other day), P2 under ``daily``. Each policy's own replay
+    shares a truck (10 per shipment) between P1 and P2; replayed as one set, the portfolio pays one truck on each
+    day either line orders: 5 each on the days both order, 10 for P2 alone on the others. (Rows borrowed from the
+    two replays would charge P2 only 5 on the days it ships alone: half a truck nobody pays for.)"""
+    days = 6
+    terms = {"L": 1, "moq": 1, "max_qty": 100, "multiple": 1, "max_inventory": 100, "price": 3.0, "unit_cost": 2.0}
+    terms |= {"h": 0.0, "K": 0.0, "missed_sale_cost": 0.0, "disposal_cost": 0.0, "a": 4.0, "shelf_life_days": None}
+    terms |= {"shipment_group": "S1/SUP1", "shipment_cost": 10.0, "freight": 0.0, "delivery_every": 1.0}
+    rules = {"every2": '{"R": 2, "cover_days": 4}', "daily": '{"R": 1, "cover_days": 2}'}
+    items = pd.DataFrame(
+        [
+            {"policy_id": policy, "store_id": "S1", "product_id": product, "policy_type": "days_of_cover"}
+            | {"decision_json": rule, "period_days": 1, **terms}
+            for policy, rule in rules.items()
+            for product in ("P1", "P2")
+        ]
+    )
+    demand = pd.DataFrame(
+        [("S1", p, START + dt.timedelta(days=d), 4.0) for p in ("P1", "P2") for d in range(days)],
+        columns=["store_id", "product_id", "date", "requests"],
+    )
+    chosen = spark.createDataFrame(
+        [("every2", "S1", "P1"), ("daily", "S1", "P2")], "policy_id string, store_id string, product_id string"
+    )
+    end = START + dt.timedelta(days=days - 1)
+    portfolio = replay_frame(
+        recommended_items(spark.createDataFrame(items), chosen), spark.createDataFrame(demand), START, end
+    ).toPandas()
+    assert set(portfolio["policy_id"]) == {RECOMMENDED} and len(portfolio) == 2 * days
+    cost = portfolio.pivot(index="date", columns="product_id", values="ordering_cost")
+    ordered = portfolio.pivot(index="date", columns="product_id", values="ordered") > 0
+    both, p2_alone = ordered["P1"] & ordered["P2"], ordered["P2"] & ~ordered["P1"]
+    assert both.any() and p2_alone.any()
+    assert (cost.loc[both, "P1"] == 5.0).all() and (cost.loc[both, "P2"] == 5.0).all()
+    assert (cost.loc[p2_alone, "P2"] == 10.0).all()
+    assert (cost.sum(axis=1)[ordered.any(axis=1)] == 10.0).all()

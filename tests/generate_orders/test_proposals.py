@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 
-from lakehouse_inv.generate_orders.proposals import propose_orders
+from lakehouse_inv.generate_orders.proposals import propose_orders, propose_store_orders
 
 AS_OF = dt.date(2025, 12, 31)
 
@@ -85,3 +85,38 @@ def test_a_shipment_above_the_suppliers_maximum_volume_is_capped_line_by_line_wi
     assert orders["quantity"].to_dict() == {"P1": 6.0, "P2": 6.0, "P3": 12.0}
     assert orders.loc["P1", "status"] == "adjusted" and "maximum shipping volume" in orders.loc["P1", "reason"]
     assert orders.loc["P3", "status"] == "placed"
+
+
+def test_the_recommended_lines_of_a_supplier_share_one_truck_whatever_their_policy():
+    """P1 is recommended under sQ, P2 stays on the baseline: their lines ride one truck of supplier X (volume at
+    most 12), capped together. RS's line for P1 is what RS would order, not an order to place: a truck of its own."""
+    truck = {"product_volume": 1.0, "max_shipment_volume": 12.0, "multiple": 1, "moq": 1, "delivery_every": 1}
+    items = [
+        _item("sQ", {"s": 5, "Q": 12}, recommended=True, **truck),
+        _item("RS", {"R": 1, "S": 15}, recommended=False, **truck),
+        {
+            **_item("baseline", {}, product_id="P2", on_hand=8.0, recommended=True, **truck),
+            "policy_type": None,
+            "decision_json": None,
+            "parameters_as_of": None,
+            "demand_variance": 1.0,
+            "shelf_life_days": None,
+            "service_level": 0.95,
+        },
+    ]
+    days = [AS_OF - dt.timedelta(days=27 - k) for k in range(28)]
+    history = pd.DataFrame(
+        [{"store_id": "S1", "product_id": "P2", "date": d, "units_sold": 3, "stockout": False} for d in days]
+    )
+    options = {"baseline_id": "baseline", "review_days": 7, "default_service_level": 0.95}
+    orders = propose_store_orders(pd.DataFrame(items), history, as_of=AS_OF, **options)
+    lines = orders.set_index(["policy_id", "product_id"])
+    placed = lines.loc[[("sQ", "P1"), ("baseline", "P2")]]
+    assert placed["quantity"].sum() <= 12 and (placed["quantity"] > 0).all()
+    assert (placed["status"] == "adjusted").all()
+    assert placed["reason"].str.contains("maximum shipping volume").all()
+    alone = lines.loc[("RS", "P1")]
+    assert alone["quantity"] == 12 and alone["status"] == "placed"
+    # each policy's lines alone (no recommendation) fit trucks of their own: nothing capped
+    own = propose_store_orders(pd.DataFrame(items).drop(columns="recommended"), history, as_of=AS_OF, **options)
+    assert set(own["status"]) == {"placed"}

@@ -6,8 +6,8 @@ and period), summed per policy x store x segment x period and chain-wide (``ALL`
 baseline, 1 for a policy that reached the ceiling; it is null, with the reason in ``ceiling_note``, when the baseline
 is within NEAR_ZERO_PROFIT of the revenue below the ceiling (there is no gain to capture, so no ratio means
 anything) or when no ceiling could be solved. A policy whose profit is above its ceiling is a defect and is said so
-in ``ceiling_note``; so is the recommended portfolio when it is: its items ride the trucks of the policies they were
-replayed under, so it is not one trajectory of the model.
+in ``ceiling_note``; the recommended portfolio is one replayed trajectory too (its lines of a store × supplier
+share one truck), so the same holds for it.
 """
 
 from __future__ import annotations
@@ -134,10 +134,7 @@ def with_ceiling(metrics: DataFrame, ceilings: DataFrame | None) -> DataFrame:
         )
         .when(
             profit > ceiling + slack,
-            F.when(
-                F.col("policy_id") == F.lit("recommended"),
-                F.lit("above the ceiling: the portfolio's items share the trucks of the policies they ran under"),
-            ).otherwise(F.lit("defect: profit above the ceiling")),
+            F.lit("defect: profit above the ceiling"),
         )
         .when(room <= near_zero, F.lit("no gain to capture: the baseline is within 0.5 % of revenue of the ceiling"))
         .when(

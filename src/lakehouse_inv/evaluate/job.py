@@ -38,7 +38,7 @@ from lakehouse_inv.evaluate.inputs import (
     true_demand,
 )
 from lakehouse_inv.evaluate.metrics import NEAR_ZERO_PROFIT, PERIOD_DAYS, period_bounds
-from lakehouse_inv.evaluate.recommend import RECOMMENDED, recommend, recommended_rows
+from lakehouse_inv.evaluate.recommend import RECOMMENDED, recommend, recommended_items
 from lakehouse_inv.evaluate.walk_forward import (
     STATE,
     Windows,
@@ -125,8 +125,8 @@ def _ratio_cell(value: object) -> str:
 
 
 def above_ceiling(metrics: pd.DataFrame) -> str:
-    """The rows of a comparison whose ceiling note says they are above their ceiling (a defect but for the
-    portfolio, whose items ride several policies' trucks), one line; empty when none."""
+    """The rows of a comparison whose ceiling note says they are above their ceiling (a defect: every row, the
+    portfolio included, is a replay that sends its own trucks), one line; empty when none."""
     if "ceiling_note" not in metrics.columns:
         return ""
     above = metrics[metrics["ceiling_note"].fillna("").str.contains("above the ceiling")]
@@ -371,7 +371,12 @@ def run_walk_forward(
         )
         result.record(f"gold.{RECOMMENDATION}", outcome, counts_input=False)
         chosen = ctx.read("gold", RECOMMENDATION).where(F.col("as_of") == F.lit(ctx.as_of))
-        portfolio = recommended_rows(rows, chosen, windows.evaluation_start)
+        # the portfolio replayed as one set (one truck per store x supplier), scored on the evaluation window only
+        portfolio = (
+            replay_frame(recommended_items(items, chosen), demand, windows.first_day, windows.end)
+            .where(F.col("date") >= F.lit(windows.evaluation_start))
+            .localCheckpoint()
+        )
         periods = walk_forward_periods(config, windows)
         members = rows.select(*REPLAY_KEYS).unionByName(portfolio.select(*REPLAY_KEYS)).distinct()
         # the evaluation window's periods (the selection window is where the recommendation was chosen, and its
@@ -404,7 +409,8 @@ def run_walk_forward(
     return (
         f"Walk-forward, all stores, {period} ({windows.evaluation_start} .. {windows.end}; chosen on "
         f"{windows.start} .. {windows.selection_end}; {len(windows.origins)} forecast origins, each policy "
-        f"re-optimized on its schedule; '{RECOMMENDED}' = each item under its recommended policy, out of sample; "
+        f"re-optimized on its schedule; '{RECOMMENDED}' = each item under its recommended policy, out of sample, one "
+        "truck per store x supplier; "
         f"baseline '{config.baseline.id}' = {describe(config.baseline)})\n"
         + comparison_table(report)
         + (f"\nAbove the ceiling: {above}" if above else "")

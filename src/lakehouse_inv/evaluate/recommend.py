@@ -13,7 +13,9 @@ target is its primary supplier's ``service_level`` (the baseline's ``default_ser
 
 The recommended policy's profit and fill rate on the later evaluation window are reported beside it, with the
 baseline's on the same window (so a planner sees the items where the recommendation lost to the baseline or missed
-its target): the recommendation never saw that window, so those figures are out of sample.
+its target): the recommendation never saw that window, so those figures are out of sample. The portfolio as a whole
+(every item under its recommended policy) is replayed as one set (:func:`recommended_items`), its lines of one store
+× supplier sharing each shipment.
 """
 
 from __future__ import annotations
@@ -158,13 +160,13 @@ def recommend(
     )
 
 
-def recommended_rows(rows: DataFrame, recommendation: DataFrame, start: dt.date) -> DataFrame:
-    """The recommended portfolio's replay rows from ``start`` on: each item's rows under its recommended policy,
-    labelled ``policy_id = 'recommended'``."""
+def recommended_items(items: DataFrame, recommendation: DataFrame) -> DataFrame:
+    """The replay items of the recommended portfolio: each item's decisions under its recommended policy (its whole
+    rule stream: the rules in force and when each takes over), labelled ``policy_id = 'recommended'``.
+
+    Replayed as one set, the portfolio sends one shipment per store × supplier × delivery day whatever policy each
+    line comes from, as the store would: the lines of items on different policies share the truck and its cost.
+    (Taking each item's rows from its policy's own replay would charge it a share of a truck it shared with the
+    partition's other items under that policy, which the portfolio may not hold.)"""
     chosen = recommendation.select(*REPLAY_KEYS)
-    return (
-        rows.where(F.col("date") >= F.lit(start))
-        .join(chosen, REPLAY_KEYS)
-        .withColumn("policy_id", F.lit(RECOMMENDED))
-        .select(*rows.columns)
-    )
+    return items.join(chosen, list(REPLAY_KEYS)).withColumn("policy_id", F.lit(RECOMMENDED)).select(*items.columns)

@@ -1,13 +1,12 @@
 """``generate_orders`` job: each due policy's orders for ``--as-of`` into ``gold.orders``, the recommended one marked.
 
 A policy is due when its ``order_schedule`` fires on ``--as-of``. Its latest solved parameters (on or before
-``--as-of``) meet each item's inventory position (silver stock count + open orders) in
-:func:`~lakehouse_inv.generate_orders.proposals.propose_orders`, one store per pandas call. The strong baseline
+``--as-of``) meet each item's inventory position (silver stock count + open orders). The strong baseline
 (``evaluate.yml`` ``baseline``, rule service_cover) orders too, but only for the items whose latest recommendation
-(``gold.policy_recommendation``, on or before ``--as-of``) is the baseline, on its fixed review calendar
-(:func:`~lakehouse_inv.generate_orders.proposals.propose_baseline_orders`). Every order is marked ``recommended``
-when its policy is the item's latest recommended policy (:func:`mark_recommended`); with no recommendation yet, none
-is.
+(``gold.policy_recommendation``, on or before ``--as-of``) is the baseline, on its fixed review calendar. Both are
+proposed in one pandas call per store (:func:`~lakehouse_inv.generate_orders.proposals.propose_store_orders`), so
+that the orders to place, marked ``recommended`` (the item's latest recommended policy, :func:`mark_recommended`;
+with no recommendation yet, none is), share one truck per supplier whatever policy each comes from.
 Order ids are deterministic and the day's rows of the due policies and the baseline are replaced, so a re-run for
 the same date never duplicates orders.
 """
@@ -21,7 +20,7 @@ from typing import Protocol
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse_inv.generate_orders.proposals import ORDER_SCHEMA, propose_baseline_orders, propose_orders
+from lakehouse_inv.generate_orders.proposals import ORDER_SCHEMA, propose_store_orders
 from lakehouse_inv.lakehouse.positions import on_hand, on_order
 from lakehouse_inv.optimize.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
 from lakehouse_inv.optimize.sources import current_items, latest_forecast, latest_parameters
@@ -90,8 +89,9 @@ def latest_recommendation(ctx: JobContext) -> DataFrame:
 
 
 def mark_recommended(orders: DataFrame, recommendation: DataFrame) -> DataFrame:
-    """``orders`` with ``recommended``: true when the order's policy is its item's ``recommended_policy_id`` in
-    ``recommendation`` (store_id, product_id, recommended_policy_id), false otherwise, also for items without one."""
+    """``orders`` (or the items to order for) with ``recommended``: true when the row's policy is its item's
+    ``recommended_policy_id`` in ``recommendation`` (store_id, product_id, recommended_policy_id), false otherwise,
+    also for items without one."""
     matched = F.coalesce(F.col("o.policy_id") == F.col("r.recommended_policy_id"), F.lit(False))
     return (
         orders.alias("o")
@@ -117,23 +117,27 @@ def baseline_inputs(ctx: JobContext, items: DataFrame, on_baseline: DataFrame) -
     )
 
 
-def baseline_orders(ctx: JobContext, baseline: Baseline, items: DataFrame, on_baseline: DataFrame) -> DataFrame:
-    """The baseline's orders for ``--as-of`` of the items in ``on_baseline``, one store per pandas call."""
-    inputs = baseline_inputs(ctx, items, on_baseline)
-    history = (
+def baseline_history(ctx: JobContext, on_baseline: DataFrame) -> DataFrame:
+    """The ``silver.daily_demand`` rows the baseline's rule reads for the items of ``on_baseline``."""
+    return (
         ctx.read("silver", "daily_demand")
         .where(F.col("date").between(F.lit(history_start(ctx.as_of)), F.lit(ctx.as_of)))
         .join(on_baseline, list(ITEM_KEYS), "left_semi")
         .select(*ITEM_KEYS, "date", "units_sold", "stockout")
     )
+
+
+def store_orders(ctx: JobContext, baseline: Baseline, items: DataFrame, history: DataFrame) -> DataFrame:
+    """The orders of ``items`` (the due policies' and, with ``policy_id`` = the baseline's, the items staying on
+    it), one store per pandas call (:func:`~lakehouse_inv.generate_orders.proposals.propose_store_orders`)."""
     fn = partial(
-        propose_baseline_orders,
+        propose_store_orders,
         as_of=ctx.as_of,
-        policy_id=baseline.id,
+        baseline_id=baseline.id,
         review_days=baseline.review_days,
         default_service_level=baseline.default_service_level,
     )
-    return inputs.groupBy("store_id").cogroup(history.groupBy("store_id")).applyInPandas(fn, ORDER_SCHEMA)
+    return items.groupBy("store_id").cogroup(history.groupBy("store_id")).applyInPandas(fn, ORDER_SCHEMA)
 
 
 def run(ctx: JobContext) -> StepResult:
@@ -161,13 +165,17 @@ def run(ctx: JobContext) -> StepResult:
     if policies or with_baseline:
         items = current_items(ctx, latest_forecast(ctx)[1])
         if policies:
-            optimized = restrict(order_inputs(ctx, policies, items), ctx)
-            parts.append(
-                optimized.groupBy("store_id").applyInPandas(partial(propose_orders, as_of=ctx.as_of), ORDER_SCHEMA)
-            )
+            parts.append(mark_recommended(restrict(order_inputs(ctx, policies, items), ctx), recommendation))
         if with_baseline:
-            parts.append(baseline_orders(ctx, baseline, restrict(items, ctx), on_baseline))
-    proposals = reduce(DataFrame.unionByName, parts) if parts else ctx.spark.createDataFrame([], ORDER_SCHEMA)
+            staying = baseline_inputs(ctx, restrict(items, ctx), on_baseline)
+            parts.append(staying.withColumns({"policy_id": F.lit(baseline.id), "recommended": F.lit(True)}))
+    if parts:
+        to_order = reduce(partial(DataFrame.unionByName, allowMissingColumns=True), parts)
+        history = baseline_history(ctx, on_baseline)
+        history = history if with_baseline else history.limit(0)  # Spark plans LIMIT 0 as an empty relation
+        proposals = store_orders(ctx, baseline, to_order, history)
+    else:
+        proposals = ctx.spark.createDataFrame([], ORDER_SCHEMA)
     orders = mark_recommended(proposals, recommendation)
     # the baseline's rows of the day are always replaced: an item no longer recommended to stay on it loses them
     scope = _today_scope(ctx, [*(p.id for p in policies), baseline.id])

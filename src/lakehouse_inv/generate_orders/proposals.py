@@ -15,9 +15,12 @@ sees the last SALES_HISTORY_DAYS days of observed sales and reviews on a fixed c
 
 Shipments (:mod:`lakehouse_inv.replenishment.shipments`, the replay's model): an item orders only on its supplier's
 delivery days (``delivery_every``; a review that falls between two delivery days waits for the next one), and the
-lines of one policy x store x supplier on a day form one shipment, fitted to the supplier's minimum and maximum
-shipping volume (``product_volume`` per unit) and purchase budget (``max_shipment_value``): every changed line says
-so in its reason. Items without these columns order any day, without shipment limits.
+lines of one store x supplier on a day form one shipment, fitted to the supplier's minimum and maximum shipping
+volume (``product_volume`` per unit) and purchase budget (``max_shipment_value``): every changed line says so in its
+reason. The lines to place (``recommended`` true, whatever policy they come from) share one truck, as the evaluation
+replays the recommended portfolio; every other policy's lines, what that policy would order, fill trucks of their
+own. Items without these columns order any day, without shipment limits. :func:`propose_store_orders` proposes a
+store's orders of both kinds in one call, so its recommended lines can share a truck.
 """
 
 from __future__ import annotations
@@ -100,12 +103,53 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
 def propose_orders(items: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
     """Order lines for ``as_of`` from items with: policy_id, policy_type, store_id, product_id, supplier_id,
     decision_json, parameters_as_of, period_days, a, L, on_hand, on_order, moq, max_qty, multiple,
-    max_inventory, unit_cost. Output columns: :data:`ORDER_COLUMNS`."""
+    max_inventory, unit_cost (optional: ``recommended``, the shipment columns). Output columns:
+    :data:`ORDER_COLUMNS`."""
     if items.empty:
         return _no_orders()
+    return _order_lines(*_policy_needs(items, as_of), as_of)
+
+
+def _policy_needs(items: pd.DataFrame, as_of: dt.date) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """``(rules, need, position)`` of optimized policies' items."""
     rules = attach_rules(items.reset_index(drop=True), period_column="period_days", rules=DECISION_RULES)
     position = _position(rules)
-    return _order_lines(rules, _needs(rules, position, as_of), position, as_of)
+    return rules, _needs(rules, position, as_of), position
+
+
+def propose_store_orders(
+    items: pd.DataFrame,
+    history: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    baseline_id: str,
+    review_days: int,
+    default_service_level: float,
+) -> pd.DataFrame:
+    """One store's orders of the day: the rows of ``items`` whose ``policy_id`` is ``baseline_id`` as in
+    :func:`propose_baseline_orders` (with ``history``), the others as in :func:`propose_orders`; then the lines are
+    fitted to their shipments together, so the recommended lines of a supplier share one truck whichever policy
+    each comes from. Output columns: :data:`ORDER_COLUMNS`."""
+    on_baseline = (items["policy_id"] == baseline_id).to_numpy()
+    parts = []
+    if (~on_baseline).any():
+        parts.append(_policy_needs(items[~on_baseline], as_of))
+    if on_baseline.any():
+        parts.append(
+            _baseline_needs(
+                items[on_baseline],
+                history,
+                as_of=as_of,
+                policy_id=baseline_id,
+                review_days=review_days,
+                default_service_level=default_service_level,
+            )
+        )
+    if not parts:
+        return _no_orders()
+    rules = pd.concat([rules for rules, _, _ in parts], ignore_index=True)
+    need, position = (np.concatenate([part[k] for part in parts]) for k in (1, 2))
+    return _order_lines(rules, need, position, as_of)
 
 
 def propose_baseline_orders(
@@ -125,6 +169,27 @@ def propose_baseline_orders(
     null (nothing is optimized). Output columns: :data:`ORDER_COLUMNS`."""
     if items.empty:
         return _no_orders()
+    rules, need, position = _baseline_needs(
+        items,
+        history,
+        as_of=as_of,
+        policy_id=policy_id,
+        review_days=review_days,
+        default_service_level=default_service_level,
+    )
+    return _order_lines(rules, need, position, as_of)
+
+
+def _baseline_needs(
+    items: pd.DataFrame,
+    history: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    policy_id: str,
+    review_days: int,
+    default_service_level: float,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """``(rules, need, position)`` of the baseline's items (:func:`propose_baseline_orders`)."""
     first_day = history_start(as_of)
     rules = store_manager_rules(
         items.reset_index(drop=True),
@@ -138,8 +203,7 @@ def propose_baseline_orders(
     sold, in_stock = sales_history(rules, history, first_day, n_days)
     position = _position(rules)
     delivery_days = delivery_day_mask(_column(rules, "delivery_every"), first_day, n_days)
-    need = needs_after_history(rules, sold, in_stock, position, delivery_days)
-    return _order_lines(rules, need, position, as_of)
+    return rules, needs_after_history(rules, sold, in_stock, position, delivery_days), position
 
 
 def _no_orders() -> pd.DataFrame:
@@ -198,12 +262,16 @@ def _order_lines(rules: pd.DataFrame, need: np.ndarray, position: np.ndarray, as
 
 
 def _fit_to_shipments(items: pd.DataFrame, lines: list[OrderLine], position: np.ndarray) -> list[OrderLine]:
-    """``lines`` (one per row of ``items``) with each policy x store x supplier shipment fitted to the supplier's
-    volume and value limits (:func:`~lakehouse_inv.replenishment.shipments.fit_shipments`), the reason extended."""
+    """``lines`` (one per row of ``items``) with each shipment fitted to the supplier's volume and value limits
+    (:func:`~lakehouse_inv.replenishment.shipments.fit_shipments`), the reason extended. A shipment is a store x
+    supplier's lines of one policy, or its recommended lines (``items.recommended``), whatever their policy."""
     limit_columns = ("min_shipment_volume", "max_shipment_volume", "max_shipment_value")
     if not lines or not any(np.isfinite(_column(items, c)).any() for c in limit_columns):
         return lines
-    keys = items["policy_id"].astype(str) + "/" + items["store_id"].astype(str) + "/" + items["supplier_id"].astype(str)
+    fleet = items["policy_id"].astype(str)
+    if "recommended" in items.columns:
+        fleet = fleet.where(~items["recommended"].fillna(False).astype(bool), "\x00recommended")
+    keys = fleet + "/" + items["store_id"].astype(str) + "/" + items["supplier_id"].astype(str)
     max_inventory = _column(items, "max_inventory")
     quantity, code = fit_shipments(
         np.array([line.quantity for line in lines]),
