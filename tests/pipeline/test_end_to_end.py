@@ -93,9 +93,10 @@ def test_forecasts_policies_orders_and_metrics_reach_gold(ran):
     assert levels.where("on_hand_end < 0").count() == 0
     for view in ("v_policy_comparison", "v_order_book", "v_forecast_vs_actual"):
         assert ctx.read("gold", view).count() > 0, view
-    report = next(r.result.report for r in ctx.reports if r.step == "evaluate")
-    assert "Replay (hindsight)" in report and "baseline" in report
-    assert "Walk-forward skipped" in report  # 14 days: too short for a forecast before the window
+    evaluated = next(r.result for r in ctx.reports if r.step == "evaluate")
+    assert "Replay (hindsight)" in evaluated.report and "baseline" in evaluated.report
+    assert "Walk-forward skipped" in evaluated.report  # 14 days: too short for a forecast before the window
+    assert evaluated.message == "evaluated: replay" and any(s.startswith("walk_forward:") for s in evaluated.skipped)
 
 
 def test_orders_export_to_csv_by_store_and_dates(ran, tmp_path):

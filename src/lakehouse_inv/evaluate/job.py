@@ -335,6 +335,7 @@ def run_walk_forward(
         windows = plan_windows(ctx.as_of, config, step_days, carried.start)
     needed = windows.first_day - dt.timedelta(days=forecast.min_history_days)
     if needed < first_day:
+        result.skipped.append(f"walk_forward: too little history before {windows.first_day} (data from {first_day})")
         return (
             f"Walk-forward skipped: its window starts on {windows.first_day} and its first forecast needs "
             f"{forecast.min_history_days} days of history before that (data starts on {first_day}); shorten "
@@ -439,7 +440,8 @@ def run(ctx: JobContext) -> StepResult:
         return result
     modes = {WALK_FORWARD: run_walk_forward, REPLAY: run_replay}
     result.report = "\n\n".join(modes[m](ctx, config, result, first_day) for m in config.modes)
-    result.message = f"evaluated: {', '.join(config.modes)}"
+    skipped = {entry.split(":")[0] for entry in result.skipped}
+    result.message = f"evaluated: {', '.join(m for m in config.modes if m not in skipped) or 'nothing'}"
     return result
 
 
