@@ -169,15 +169,14 @@ def propose_baseline_orders(
     null (nothing is optimized). Output columns: :data:`ORDER_COLUMNS`."""
     if items.empty:
         return _no_orders()
-    rules, need, position = _baseline_needs(
-        items,
+    return propose_store_orders(
+        items.assign(policy_id=policy_id),
         history,
         as_of=as_of,
-        policy_id=policy_id,
+        baseline_id=policy_id,
         review_days=review_days,
         default_service_level=default_service_level,
     )
-    return _order_lines(rules, need, position, as_of)
 
 
 def _baseline_needs(
