@@ -1,13 +1,22 @@
-"""ww against the Wagner–Whitin dynamic program, clsp against setup-pattern enumeration, infeasible and time-limited
-instances reported with their status."""
+"""ww against the Wagner–Whitin dynamic program (and its shortest-path form against the MILP), clsp against
+setup-pattern enumeration, infeasible and time-limited instances reported with their status."""
 
 from __future__ import annotations
 
 import numpy as np
+import pyomo.environ as pyo
 import pytest
 from policy_brute_force import clsp_by_enumeration, wagner_whitin
 
 from lakehouse_inv.optimize import solve_problem
+from lakehouse_inv.optimize.lotsizing import (
+    LotSizingData,
+    build_lot_sizing_model,
+    build_shortest_path_model,
+    path_arcs,
+    solve_lot_sizing,
+)
+from lakehouse_inv.optimize.solver import solve
 
 
 def plan_cost(x: list[float], demand: list[float], K: float, h: float) -> float:
@@ -78,3 +87,45 @@ def test_clsp_time_limit_is_reported_not_optimal() -> None:
     result = solve_problem("clsp", inputs, time_limit_s=0.05)
     assert result.status == "time_limit"
     assert "time limit" in result.message
+
+
+def _random_ww(rng: np.random.Generator, products: int, periods: int) -> LotSizingData:
+    demand = rng.integers(0, 30, size=(products, periods)).astype(float)
+    demand[rng.random(demand.shape) < 0.3] = 0.0
+    K = rng.uniform(0.0, 120.0, products)
+    K[0] = 0.0  # a free order: every period orders its own demand
+    h = rng.uniform(0.0, 3.0, products)
+    h[-1] = 0.0  # free holding: one order carries everything
+    return LotSizingData(demand, K, h)
+
+
+def test_the_shortest_path_form_solves_each_product_to_its_wagner_whitin_optimum() -> None:
+    """Several independent products in one model (a partition of ww items), zero-demand periods, K = 0 and h = 0
+    among them: each product's plan costs what the dynamic program and the lot-sizing MILP find."""
+    rng = np.random.default_rng(5)
+    for _ in range(6):
+        data = _random_ww(rng, products=4, periods=int(rng.integers(5, 29)))
+        path = solve_lot_sizing(data)
+        assert path.outcome.status == "optimal"
+        for i in range(4):
+            expected = wagner_whitin(data.demand[i].tolist(), float(data.K[i]), float(data.h[i]))
+            assert path.product_costs[i] == pytest.approx(expected, rel=1e-9, abs=1e-9)
+            assert plan_cost(path.orders[i], data.demand[i], data.K[i], data.h[i]) == pytest.approx(expected, abs=1e-9)
+        milp = build_lot_sizing_model(data)
+        assert solve(milp).objective == pytest.approx(float(path.product_costs.sum()), rel=1e-9, abs=1e-9)
+        assert np.all(path.orders[data.demand == 0] == 0)  # orders only in periods with demand
+
+
+def test_the_shortest_path_relaxation_is_integral_and_keeps_only_arcs_an_optimum_can_use() -> None:
+    """The LP relaxation already gives a 0/1 plan at the optimum: HiGHS needs no branching."""
+    rng = np.random.default_rng(8)
+    data = _random_ww(rng, products=3, periods=28)
+    model, arcs = build_shortest_path_model(data)
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
+    relaxed = solve(model)
+    values = np.array([model.cover[k].value for k in range(len(arcs))])
+    assert np.all(np.isclose(values, 0.0, atol=1e-9) | np.isclose(values, 1.0, atol=1e-9))
+    assert relaxed.objective == pytest.approx(float(solve_lot_sizing(data).product_costs.sum()), rel=1e-9)
+    assert len(arcs) < 3 * 28 * 29 // 2  # fewer than every (t, s) pair of every product
+    expensive = LotSizingData(np.array([[5.0, 5.0, 5.0]]), np.array([4.0]), np.array([1.0]))
+    assert path_arcs(expensive) == [(0, 0, 0), (0, 1, 1), (0, 2, 2)]  # holding 5 units a day costs more than K = 4
