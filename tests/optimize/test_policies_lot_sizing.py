@@ -129,3 +129,13 @@ def test_the_shortest_path_relaxation_is_integral_and_keeps_only_arcs_an_optimum
     assert len(arcs) < 3 * 28 * 29 // 2  # fewer than every (t, s) pair of every product
     expensive = LotSizingData(np.array([[5.0, 5.0, 5.0]]), np.array([4.0]), np.array([1.0]))
     assert path_arcs(expensive) == [(0, 0, 0), (0, 1, 1), (0, 2, 2)]  # holding 5 units a day costs more than K = 4
+
+
+def test_a_problem_too_long_for_the_shortest_path_form_is_solved_as_the_milp(monkeypatch) -> None:
+    import lakehouse_inv.optimize.lotsizing as lotsizing
+
+    demand = [10, 0, 20, 5, 0, 30]
+    monkeypatch.setattr(lotsizing, "build_shortest_path_model", None)  # would fail if called
+    monkeypatch.setattr(lotsizing, "PATH_ARCS_LIMIT", 20)  # 6 periods: 21 arcs before pruning
+    result = solve_problem("ww", {"T": 6, "d": demand, "K": 50.0, "h": 1.0})
+    assert result.status == "optimal" and result.cost == pytest.approx(wagner_whitin(demand, 50.0, 1.0))

@@ -1,7 +1,7 @@
 """Exact solvers for the seven inventory policies of docs/policies.md (sQ, sQ_perishable, RS, ceoq, ww, clsp, nvbudget).
 
 Two mechanisms, both Pyomo models solved by HiGHS: option lists + a multiple-choice knapsack (``mck``) for sQ,
-sQ_perishable, RS, ceoq and nvbudget, and a lot-sizing MILP (``lotsizing``) for ww and clsp.
+sQ_perishable, RS, ceoq and nvbudget, and lot sizing (``lotsizing``: a shortest path for ww, a MILP for clsp).
 
 Entry points: :func:`solve_problem` (one batch-interface problem), :func:`optimize_partition` (the Spark job's
 per-partition pandas function, output schema :data:`POLICY_RESULT_SCHEMA`) and the batch CLI

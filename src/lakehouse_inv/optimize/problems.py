@@ -1,7 +1,7 @@
 """``solve_problem``: one batch-interface problem (docs/policies.md types and names) in, one :class:`PolicyResult` out.
 
 sQ, sQ_perishable, RS, ceoq and nvbudget go through the option lists + multiple-choice knapsack
-(:mod:`~lakehouse_inv.optimize.mck`); ww and clsp through the lot-sizing MILP
+(:mod:`~lakehouse_inv.optimize.mck`); ww and clsp through lot sizing
 (:mod:`~lakehouse_inv.optimize.lotsizing`).
 """
 
