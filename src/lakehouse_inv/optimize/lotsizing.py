@@ -102,6 +102,12 @@ class LotSizingSolution:
     """Setup plus holding cost of each product in the plan."""
 
 
+def demand_before(demand: np.ndarray) -> np.ndarray:
+    """``[i, t]``: product i's demand of the periods before t (t = 0 … T), so an arc (t, s) carries
+    ``demand_before[i, s + 1] − demand_before[i, t]``."""
+    return np.concatenate([np.zeros((demand.shape[0], 1)), np.cumsum(demand, axis=1)], axis=1)
+
+
 def path_arcs(data: LotSizingData) -> list[tuple[int, int, int]]:
     """The arcs (i, t, s) of the shortest-path form that can be in an optimal plan (module docstring)."""
     n_products, n_periods = data.demand.shape
@@ -128,7 +134,7 @@ def build_shortest_path_model(data: LotSizingData) -> tuple[pyo.ConcreteModel, l
     demand = data.demand
     n_products, n_periods = demand.shape
     arcs = path_arcs(data)
-    after = np.concatenate([np.zeros((n_products, 1)), np.cumsum(demand, axis=1)], axis=1)  # demand of periods < t
+    before = demand_before(demand)
     model = pyo.ConcreteModel(name="lot_sizing_path")
     model.arcs = pyo.RangeSet(0, len(arcs) - 1)
     model.cover = pyo.Var(model.arcs, domain=pyo.Binary)
@@ -138,7 +144,7 @@ def build_shortest_path_model(data: LotSizingData) -> tuple[pyo.ConcreteModel, l
     for k, (i, t, s) in enumerate(arcs):
         leaving.setdefault((i, t), []).append(k)
         entering.setdefault((i, s + 1), []).append(k)
-        carried = after[i, s + 1] - after[i, t]
+        carried = before[i, s + 1] - before[i, t]
         held = sum((j - t) * demand[i, j] for j in range(t + 1, s + 1))
         costs.append((float(data.K[i]) if carried > 0 else 0.0) + float(data.h[i]) * held)
 
@@ -169,10 +175,10 @@ def solve_lot_sizing(data: LotSizingData, options: SolverOptions | None = None) 
         if not outcome.has_solution:
             return LotSizingSolution(outcome, None, None)
         orders = np.zeros((n_products, n_periods))
-        after = np.concatenate([np.zeros((n_products, 1)), np.cumsum(data.demand, axis=1)], axis=1)
+        before = demand_before(data.demand)
         for k, (i, t, s) in enumerate(arcs):
             if (model.cover[k].value or 0.0) > 0.5:
-                orders[i, t] += after[i, s + 1] - after[i, t]
+                orders[i, t] += before[i, s + 1] - before[i, t]
     else:
         model = build_lot_sizing_model(data)
         outcome = solve(model, options)
