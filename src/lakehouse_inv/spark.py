@@ -38,6 +38,10 @@ LOCAL_DEFAULTS = {
     "spark.sql.sources.parallelPartitionDiscovery.parallelism": "4",
     # plan strings are for logs and the SQL tab: cap them so a deep plan never fills the driver's heap printing
     "spark.sql.maxPlanStringLength": "200000",
+    # refine runs independent tables at once; at 100,000 store-products the fact tables keep both cores busy for
+    # minutes, and a foreign-key check's broadcast queued behind their tasks failed the step at the 300-s default
+    # though nothing hung
+    "spark.sql.broadcastTimeout": "3600",
 }
 
 
