@@ -243,3 +243,42 @@ def test_the_recommended_portfolio_ships_the_lines_of_a_store_and_supplier_toget
     assert (cost.loc[both, "P1"] == 5.0).all() and (cost.loc[both, "P2"] == 5.0).all()
     assert (cost.loc[p2_alone, "P2"] == 10.0).all()
     assert (cost.sum(axis=1)[ordered.any(axis=1)] == 10.0).all()
+
+
+def test_period_metrics_equal_one_cube_over_the_item_days(spark, replay_rows):
+    """The two-stage aggregation (per policy x store x segment, then the cube of those rows) gives what one cube
+    over the item-day rows gives, the chain's item and day counts included, when stores cover different days."""
+    from lakehouse_inv.evaluate.aggregate import GROUP, SUMS
+    from lakehouse_inv.lakehouse.numeric import exact_sum
+    from pyspark.sql import functions as F
+
+    frame = replay_rows.assign(segment=np.where(replay_rows["product_id"] == "P2", "perishable", "non_perishable"))
+    gaps = (frame["store_id"] == "S2") & (pd.to_datetime(frame["date"]).dt.day <= 3)
+    frame = frame[~gaps].copy()  # S2 has no rows on the first days of each month: the chain's days are S1's
+    frame.loc[frame.index[::17], "status"] = "invalid"
+    rows = spark.createDataFrame(frame).repartition(5)
+    periods = [("last_week", dt.date(2025, 3, 25), AS_OF), ("horizon", START, AS_OF)]
+    got = period_metrics(rows, periods).toPandas()
+    for name, start, end in periods:
+        window = rows.where((F.col("status") == "ok") & F.col("date").between(F.lit(start), F.lit(end)))
+        reference = (
+            window.cube(*GROUP)
+            .agg(
+                F.countDistinct("store_id", "product_id").alias("items"),
+                F.countDistinct("date").alias("n_days"),
+                *[exact_sum(c).alias(c) for c in SUMS],
+                *[F.grouping(c).alias(f"_all_{c}") for c in GROUP],
+            )
+            .where("_all_policy_id = 0")
+            .toPandas()
+        )
+        reference["store_id"] = reference["store_id"].where(reference["_all_store_id"] == 0, ALL_STORES)
+        reference["segment"] = reference["segment"].where(reference["_all_segment"] == 0, "all")
+        mine = got[got["period"] == name].merge(reference, on=GROUP, suffixes=("", "_ref"))
+        assert len(mine) == len(reference) == len(got[got["period"] == name]) == 2 * 3 * 3
+        assert (mine["items"] == mine["items_ref"]).all() and (mine["n_days"] == mine["n_days_ref"]).all()
+        for column, ref in (("demand", "demand_ref"), ("sold", "sold_ref"), ("disposed", "disposed_ref")):
+            assert (mine[column] == mine[ref]).all(), column
+        assert (mine["total_revenue"] == mine["revenue"]).all()
+    chain = got[(got["store_id"] == ALL_STORES) & (got["segment"] == "all") & (got["period"] == "horizon")]
+    assert (chain["n_days"] == (AS_OF - START).days + 1).all() and (chain["items"] == 4).all()

@@ -100,3 +100,72 @@ def test_a_table_created_with_its_rows_is_merged_into_not_appended_to(spark):
 
 def _last_operation(spark, table: str) -> str:
     return spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first().operation
+
+
+STAMPED = "k string, stamp string, part string, v double"
+
+
+@pytest.fixture
+def stamped(spark):
+    name = f"default.merge_{next(_ids)}"
+    spark.sql(
+        f"CREATE TABLE {name} (k STRING NOT NULL, stamp STRING, part STRING, v DOUBLE, _run_id STRING, "
+        "_updated_at TIMESTAMP) USING delta"
+    )
+    yield name
+    spark.sql(f"DROP TABLE {name}")
+
+
+def _stamped_rows(spark, table: str) -> list[tuple]:
+    return sorted((r.k, r.stamp, r.part, r.v, r._run_id) for r in spark.table(table).collect())
+
+
+def _history(spark, table: str) -> list[str]:
+    return [r.operation for r in spark.sql(f"DESCRIBE HISTORY {table}").orderBy("version").collect()]
+
+
+def test_a_renewal_replaces_its_scope_in_one_write_with_the_merges_result(spark, stamped):
+    first = [("a", "d1", "x", 1.0), ("b", "d1", "x", 2.0), ("c", "d1", "y", 3.0)]
+    merge_into(spark, spark.createDataFrame(first, STAMPED), stamped, ["k"], run_id="r1")
+    # a new stamp for part x: a changes, b goes, d comes; part y is outside the scope and stays
+    renewed = spark.createDataFrame([("a", "d2", "x", 1.0), ("d", "d2", "x", 4.0)], STAMPED)
+    stats = merge_into(
+        spark, renewed, stamped, ["k"], run_id="r2", scope="t.part = 'x'", renewal="t.stamp = 'd2'", row_count=2
+    )
+    assert stats.written == 2
+    assert _stamped_rows(spark, stamped) == [
+        ("a", "d2", "x", 1.0, "r2"),
+        ("c", "d1", "y", 3.0, "r1"),
+        ("d", "d2", "x", 4.0, "r2"),
+    ]
+    assert _history(spark, stamped)[-1] == "WRITE"  # one overwrite, not a MERGE
+
+
+def test_a_rerun_for_the_same_stamp_merges_and_keeps_the_unchanged_rows_audit(spark, stamped):
+    rows = [("a", "d1", "x", 1.0), ("b", "d1", "x", 2.0)]
+    scope, renewal = "t.part = 'x'", "t.stamp = 'd1'"
+    merge_into(spark, spark.createDataFrame(rows, STAMPED), stamped, ["k"], run_id="r1")
+    again = spark.createDataFrame([("a", "d1", "x", 1.0), ("b", "d1", "x", 2.5)], STAMPED)
+    stats = merge_into(spark, again, stamped, ["k"], run_id="r2", scope=scope, renewal=renewal)
+    assert (stats.inserted, stats.updated) == (0, 1) and _history(spark, stamped)[-1] == "MERGE"
+    assert _stamped_rows(spark, stamped) == [("a", "d1", "x", 1.0, "r1"), ("b", "d1", "x", 2.5, "r2")]
+
+
+def test_a_replacement_refuses_rows_outside_its_scope(spark, stamped):
+    merge_into(spark, spark.createDataFrame([("a", "d1", "x", 1.0)], STAMPED), stamped, ["k"], run_id="r1")
+    outside = spark.createDataFrame([("a", "d2", "y", 1.0)], STAMPED)
+    with pytest.raises(Exception, match="(?i)replaceWhere|REPLACE WHERE|does not conform|constraint"):
+        merge_into(spark, outside, stamped, ["k"], run_id="r2", scope="t.part = 'x'", renewal="t.stamp = 'd2'")
+    assert _stamped_rows(spark, stamped) == [("a", "d1", "x", 1.0, "r1")]
+
+
+def test_unqualified_drops_the_target_alias_outside_string_literals():
+    from lakehouse_inv.lakehouse.writes import unqualified
+
+    assert unqualified("t.as_of = DATE'2025-03-03' AND t.evaluation = 'replay'") == (
+        "as_of = DATE'2025-03-03' AND evaluation = 'replay'"
+    )
+    assert unqualified("t.`date` BETWEEN DATE'2025-01-01' AND DATE'2025-01-31'") == (
+        "`date` BETWEEN DATE'2025-01-01' AND DATE'2025-01-31'"
+    )
+    assert unqualified("t.name = 'it''s t.x' OR at.y = 1") == "name = 'it''s t.x' OR at.y = 1"

@@ -248,8 +248,11 @@ def publish_evaluation(
     labels = {"as_of": F.lit(ctx.as_of), "evaluation": F.lit(evaluation)}
     levels = rows.drop(*NOT_IN_LEVELS).withColumns(labels)
     scope = f"t.evaluation = '{evaluation}'"
-    # the latest evaluation replaces the previous one; its rows are the step's input count
-    result.record(f"gold.{LEVELS}", publish_gold(ctx, LEVELS, levels, scope=scope, source=evaluation))
+    # the latest evaluation replaces the previous one (in one overwrite when it is for another as-of: every row
+    # changes); its rows are the step's input count
+    renewal = f"t.as_of = DATE'{ctx.as_of}'"
+    outcome = publish_gold(ctx, LEVELS, levels, scope=scope, source=evaluation, renewal=renewal)
+    result.record(f"gold.{LEVELS}", outcome)
     scored = metrics.withColumns(labels)
     scope = f"t.as_of = DATE'{ctx.as_of}' AND t.evaluation = '{evaluation}'"
     outcome = publish_gold(ctx, METRICS, scored, scope=scope, source=evaluation)

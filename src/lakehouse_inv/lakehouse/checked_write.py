@@ -41,18 +41,27 @@ def write_checked(
     record_id_column: str | None = None,
     quarantine_lock: threading.Lock | None = None,
     volatile: Sequence[str] = (),
+    renewal: str | None = None,
 ) -> CheckedWrite:
     """Materialise ``checked`` once, MERGE its valid rows into ``table`` and quarantine the others.
 
     ``quarantine_lock`` serialises commits to the shared quarantine table when several streaming
-    queries write at the same time.
+    queries write at the same time. ``renewal``: see :func:`~lakehouse_inv.lakehouse.writes.merge_into`.
     """
     checked = checked.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         sizes = dict(checked.groupBy(F.size(ERRORS) > 0).count().collect())
         valid, rejected = split_valid(checked)
         written = merge_into(
-            spark, valid, table, keys, run_id=run_id, scope=scope, volatile=volatile, row_count=sizes.get(False, 0)
+            spark,
+            valid,
+            table,
+            keys,
+            run_id=run_id,
+            scope=scope,
+            volatile=volatile,
+            row_count=sizes.get(False, 0),
+            renewal=renewal,
         )
         quarantined = 0
         if sizes.get(True, 0):
@@ -84,6 +93,7 @@ def check_and_write(
     scope: str | None,
     source: str,
     quarantine_lock: threading.Lock | None = None,
+    renewal: str | None = None,
 ) -> CheckedWrite:
     """Check ``rows`` against ``<layer>/<table>.yml`` and MERGE them into ``<layer>.<table>`` (``scope``: the
     target rows this write replaces); rejected rows go to ``silver.quarantine`` labelled with ``source``."""
@@ -109,4 +119,5 @@ def check_and_write(
         run_id=run_id,
         scope=scope,
         quarantine_lock=quarantine_lock,
+        renewal=renewal,
     )

@@ -43,6 +43,25 @@ def exact_sum(value: str | Column, window: WindowSpec | None = None) -> Column:
     return F.when(outside == 1, _over(F.sum(value), window)).otherwise(exact)
 
 
+def exact_parts(value: str | Column, name: str) -> list[Column]:
+    """The partial aggregates of :func:`exact_sum` for a sum in two stages (many rows to a few groups, then
+    :func:`exact_total` over those): the exact decimal sum, the double sum (used when a value is NaN or beyond
+    :data:`EXACT_LIMIT`) and whether such a value was met, as ``<name>__exact``, ``__double`` and ``__outside``.
+    Decimal addition is exact, so the two stages give :func:`exact_sum`'s value whatever the grouping."""
+    value = _column(value).cast("double")
+    return [
+        F.sum(value.try_cast(EXACT)).alias(f"{name}__exact"),
+        F.sum(value).alias(f"{name}__double"),
+        F.max((F.isnan(value) | (F.abs(value) >= F.lit(EXACT_LIMIT))).cast("int")).alias(f"{name}__outside"),
+    ]
+
+
+def exact_total(name: str) -> Column:
+    """:func:`exact_sum` of the rows behind the :func:`exact_parts` rows of ``name`` being aggregated."""
+    exact = F.sum(F.col(f"{name}__exact")).cast("double")
+    return F.when(F.max(F.col(f"{name}__outside")) == 1, F.sum(F.col(f"{name}__double"))).otherwise(exact)
+
+
 def exact_mean(value: str | Column, window: WindowSpec | None = None) -> Column:
     """``AVG(value)`` over non-null rows (over ``window`` if given), independent of row order."""
     value = _column(value).cast("double")

@@ -20,9 +20,11 @@ def publish_checked(
     scope: str | None,
     source: str,
     quarantine_lock: threading.Lock | None = None,
+    renewal: str | None = None,
 ) -> CheckedWrite:
     """Check ``rows`` against ``<layer>/<table>.yml`` and MERGE them into ``<layer>.<table>`` (``scope``: the
-    target rows this write replaces); rejected rows go to ``silver.quarantine`` labelled with ``source``."""
+    target rows this write replaces; ``renewal``: :func:`~lakehouse_inv.lakehouse.writes.merge_into`); rejected
+    rows go to ``silver.quarantine`` labelled with ``source``."""
     return check_and_write(
         ctx.spark,
         ctx.catalog,
@@ -34,9 +36,12 @@ def publish_checked(
         scope=scope,
         source=source,
         quarantine_lock=quarantine_lock,
+        renewal=renewal,
     )
 
 
-def publish_gold(ctx: JobContext, table: str, rows: DataFrame, *, scope: str | None, source: str) -> CheckedWrite:
+def publish_gold(
+    ctx: JobContext, table: str, rows: DataFrame, *, scope: str | None, source: str, renewal: str | None = None
+) -> CheckedWrite:
     """The one write path of every gold table: :func:`publish_checked` into ``gold.<table>``."""
-    return publish_checked(ctx, "gold", table, rows, scope=scope, source=source)
+    return publish_checked(ctx, "gold", table, rows, scope=scope, source=source, renewal=renewal)
