@@ -14,7 +14,7 @@ from lakehouse_inv.lakehouse.numeric import EXACT_LIMIT, exact_parts, exact_sum,
 def _values(seed: int, n: int = 2000) -> list[float]:
     rng = np.random.default_rng(seed)
     # magnitudes far apart, where a double sum depends on the order of its terms
-    return list(rng.choice([1e-6, 1.0, 1e9], n) * rng.normal(size=n))
+    return [float(v) for v in rng.choice([1e-6, 1.0, 1e9], n) * rng.normal(size=n)]
 
 
 @pytest.mark.parametrize("special", [None, float("nan"), 2 * EXACT_LIMIT])
