@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from functools import reduce
+from typing import NamedTuple
 
 import pandas as pd
 from pyspark import StorageLevel
@@ -274,7 +275,14 @@ def chain_table(ctx: JobContext, evaluation: str, period: str) -> pd.DataFrame:
     )
 
 
-def run_replay(ctx: JobContext, config: EvaluateConfig, result: StepResult, first_day: dt.date) -> str:
+class ModeReport(NamedTuple):
+    """What one evaluation mode prints, and whether it ran (a mode can be skipped, e.g. too little history)."""
+
+    text: str
+    ran: bool = True
+
+
+def run_replay(ctx: JobContext, config: EvaluateConfig, result: StepResult, first_day: dt.date) -> ModeReport:
     start = max(first_day, ctx.as_of - dt.timedelta(days=config.horizon_days - 1))
     horizon = (ctx.as_of - start).days + 1
     terms = replay_terms(
@@ -300,7 +308,7 @@ def run_replay(ctx: JobContext, config: EvaluateConfig, result: StepResult, firs
         items.unpersist()
     report = chain_table(ctx, REPLAY, config.report_period)
     above = above_ceiling(report)
-    return (
+    return ModeReport(
         f"Replay (hindsight), all stores, {config.report_period} ({start} .. {ctx.as_of}): the latest parameters "
         f"replayed from empty stock on true demand\n"
         + comparison_table(report)
@@ -326,7 +334,7 @@ def run_walk_forward(
     first_day: dt.date,
     *,
     replay_start: dt.date | None = None,
-) -> str:
+) -> ModeReport:
     """The walk-forward mode; it extends the stored stretch when it can (:mod:`.walk_forward`, "Incremental").
     ``replay_start``: start a new stretch on that day (on or before the window's first day) instead."""
     forecast = ctx.configs["forecast"]
@@ -339,10 +347,11 @@ def run_walk_forward(
     needed = windows.first_day - dt.timedelta(days=forecast.min_history_days)
     if needed < first_day:
         result.skipped.append(f"walk_forward: too little history before {windows.first_day} (data from {first_day})")
-        return (
+        return ModeReport(
             f"Walk-forward skipped: its window starts on {windows.first_day} and its first forecast needs "
             f"{forecast.min_history_days} days of history before that (data starts on {first_day}); shorten "
-            "walk_forward.selection_days / evaluation_days in evaluate.yml or load more history"
+            "walk_forward.selection_days / evaluation_days in evaluate.yml or load more history",
+            ran=False,
         )
     items, new_rows, cached = walk_forward_items(ctx, config, windows, carried)
     # checkpointed, not only cached: the forecasts, solves and joins behind them make a plan too large to analyse
@@ -410,7 +419,7 @@ def run_walk_forward(
     )
     mix = ", ".join(f"{r.policy_id} {r['count']}" for r in counts)
     above = above_ceiling(report)
-    return (
+    return ModeReport(
         f"Walk-forward, all stores, {period} ({windows.evaluation_start} .. {windows.end}; chosen on "
         f"{windows.start} .. {windows.selection_end}; {len(windows.origins)} forecast origins, each policy "
         f"re-optimized on its schedule; '{RECOMMENDED}' = each item under its recommended policy, out of sample, one "
@@ -442,9 +451,9 @@ def run(ctx: JobContext) -> StepResult:
         result.message = "no demand to replay"
         return result
     modes = {WALK_FORWARD: run_walk_forward, REPLAY: run_replay}
-    result.report = "\n\n".join(modes[m](ctx, config, result, first_day) for m in config.modes)
-    skipped = {entry.split(":")[0] for entry in result.skipped}
-    result.message = f"evaluated: {', '.join(m for m in config.modes if m not in skipped) or 'nothing'}"
+    reports = {m: modes[m](ctx, config, result, first_day) for m in config.modes}
+    result.report = "\n\n".join(r.text for r in reports.values())
+    result.message = f"evaluated: {', '.join(m for m, r in reports.items() if r.ran) or 'nothing'}"
     return result
 
 
