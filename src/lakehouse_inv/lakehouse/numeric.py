@@ -34,11 +34,16 @@ def _over(aggregate: Column, window: WindowSpec | None) -> Column:
     return aggregate if window is None else aggregate.over(window)
 
 
+def _outside(value: Column) -> Column:
+    """1 where a DOUBLE cannot be summed exactly (NaN, or beyond :data:`EXACT_LIMIT`), else 0."""
+    return (F.isnan(value) | (F.abs(value) >= F.lit(EXACT_LIMIT))).cast("int")
+
+
 def exact_sum(value: str | Column, window: WindowSpec | None = None) -> Column:
     """``SUM(value)`` (over ``window`` if given) as a DOUBLE that is the same for any row order; NULL when no
     row is non-null."""
     value = _column(value).cast("double")
-    outside = _over(F.max((F.isnan(value) | (F.abs(value) >= F.lit(EXACT_LIMIT))).cast("int")), window)
+    outside = _over(F.max(_outside(value)), window)
     exact = _over(F.sum(value.try_cast(EXACT)), window).cast("double")
     return F.when(outside == 1, _over(F.sum(value), window)).otherwise(exact)
 
@@ -52,7 +57,7 @@ def exact_parts(value: str | Column, name: str) -> list[Column]:
     return [
         F.sum(value.try_cast(EXACT)).alias(f"{name}__exact"),
         F.sum(value).alias(f"{name}__double"),
-        F.max((F.isnan(value) | (F.abs(value) >= F.lit(EXACT_LIMIT))).cast("int")).alias(f"{name}__outside"),
+        F.max(_outside(value)).alias(f"{name}__outside"),
     ]
 
 
