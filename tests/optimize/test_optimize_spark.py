@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from chispa import assert_df_equality
@@ -13,6 +15,8 @@ from lakehouse_inv.optimize.config import PoliciesConfig, PolicyConfig
 from lakehouse_inv.optimize.distributed import optimize_frame, partition_spec
 from lakehouse_inv.optimize.features import policy_inputs
 from lakehouse_inv.optimize.partition import optimize_partition
+from lakehouse_inv.optimize.step import ordering_partitions
+from lakehouse_inv.replenishment.shipments import delivery_day_mask
 
 BASE = {"id": "p", "type": "sQ", "partition_fields": ["store_id", "product_id"]}
 
@@ -34,6 +38,8 @@ def _load(tmp_path, text: str) -> PoliciesConfig:
         ({"type": "clsp"}, "must include supplier_id"),
         ({"solver": {"time_limit_s": 0}}, "policies.0.solver.time_limit_s"),
         ({"colour": "red"}, "policies.0.colour"),
+        ({"replan": "order_days", "optimization_schedule": "0 2 * * 1"}, "needs an optimization_schedule that fires"),
+        ({"replan": "weekly"}, "policies.0.replan"),
     ],
 )
 def test_bad_policy_config_is_rejected_naming_the_field(tmp_path, policy, message):
@@ -60,6 +66,36 @@ def test_schedule_fires_on_matching_days():
     weekly = PolicyConfig(**BASE, optimization_schedule="0 2 * * 1")
     assert weekly.fires_on(pd.Timestamp("2025-12-29").date(), weekly.optimization_schedule)  # a Monday
     assert not weekly.fires_on(pd.Timestamp("2025-12-30").date(), weekly.optimization_schedule)
+
+
+def test_order_days_replan_keeps_the_partitions_that_can_order_or_lack_a_decision_whole(spark):
+    """The day test is generate_orders' delivery calendar (an item orders nothing on any other day), per partition:
+    P7 (weekly supplier) shares store S2's partition with P3 (every 3 days) and is solved with it on P3's days."""
+    every = {"P1": 1, "P3": 3, "P7": 7, "Pn": None}
+    items = spark.createDataFrame(
+        [(s, p, e, False) for s in ("S1", "S2") for p, e in every.items() if s == "S1" or p in ("P3", "P7")],
+        "store_id string, product_id string, delivery_every int, is_perishable boolean",
+    )
+    keys = "store_id string, product_id string"
+    solved = spark.createDataFrame([("S1", p) for p in every] + [("S2", "P3")], keys)
+    all_solved = solved.union(spark.createDataFrame([("S2", "P7")], keys))
+    per_item = PolicyConfig(id="w", type="ww", partition_fields=["store_id", "product_id"])
+    per_store = PolicyConfig(id="w", type="ww", partition_fields=["store_id"])
+    first = dt.date(2025, 12, 29)
+    calendar = delivery_day_mask(np.array([1, 3, 7, np.nan]), first, 21)  # (days, items) in every's order
+    # a day on which P3 and P7 order, one on which only P3 does, one on which neither does
+    days = [next(d for d in range(21) if (calendar[d][1], calendar[d][2]) == case) for case in
+            [(True, True), (True, False), (False, False)]]
+    for offset in days:
+        day = first + dt.timedelta(days=offset)
+        kept = {(r.store_id, r.product_id) for r in ordering_partitions(items, per_item, day, solved).collect()}
+        s1 = {("S1", p) for p, ok in zip(every, calendar[offset]) if ok}
+        s2 = {("S2", p) for p, ok in zip(every, calendar[offset]) if ok and p in ("P3", "P7")}
+        assert kept == s1 | s2 | {("S2", "P7")}  # P7 in S2 has no solved decision: kept every day
+        stores = ordering_partitions(items, per_store, day, all_solved).groupBy("store_id").count().collect()
+        # S1's daily item orders every day; S2's two items are solved together on either one's day, else neither
+        expected = {"S1": 4, **({"S2": 2} if calendar[offset][1] or calendar[offset][2] else {})}
+        assert {r.store_id: r["count"] for r in stores} == expected
 
 
 def _items() -> pd.DataFrame:

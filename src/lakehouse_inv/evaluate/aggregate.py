@@ -40,64 +40,68 @@ def period_metrics(rows: DataFrame, periods: Sequence[tuple[str, dt.date, dt.dat
     purchase cost of the units sold, over revenue), waste rate (units disposed / units received) and ordering cost
     share (of revenue)."""
     segmented = SEGMENT in rows.columns
-    frames = []
-    for name, start, end in periods:
-        window = rows.where((F.col("status") == "ok") & F.col("date").between(F.lit(start), F.lit(end)))
-        if not segmented:
-            window = window.withColumn(SEGMENT, F.lit(ALL_SEGMENTS))
-        # one row per policy x store x segment first, then every policy x (store or ALL) x (segment or all) over
-        # those few rows: the cube's sets that keep the policy (without segments only those that keep the constant
-        # segment 'all'). A cube of the item-day rows themselves expands each row into every set it belongs to
-        # (and again per distinct count): the most costly part of an evaluation at 10,000 store-products.
-        # Exact sums (lakehouse.numeric), so the metrics do not depend on how rows are split over partitions; an
-        # item is in one store and its product in one segment, so items add up across stores and segments.
-        per_store = window.groupBy(*GROUP).agg(
-            F.countDistinct("product_id").alias("items"),
-            F.collect_set("date").alias("dates"),
-            *[part for c in SUMS for part in exact_parts(c, c)],
+    spans = rows.sparkSession.createDataFrame(
+        [(name, start, end) for name, start, end in periods], "period string, period_start date, period_end date"
+    )
+    valid = rows.where(F.col("status") == "ok")
+    if not segmented:
+        valid = valid.withColumn(SEGMENT, F.lit(ALL_SEGMENTS))
+    # Each row joins the periods its day falls in, so one pass over the rows serves every period (a pass per period
+    # re-reads them all: at 10,000 store-products the replay holds millions of item-days). The rows are summed per
+    # period x policy x store x segment first, then every policy x (store or ALL) x (segment or all) is formed over
+    # those few rows: the cube's sets that keep the period and the policy (without segments only those that keep the
+    # constant segment 'all'). A cube of the item-day rows themselves expands each row into every set it belongs to
+    # (and again per distinct count). Exact sums (lakehouse.numeric), so the metrics do not depend on how rows are
+    # split over partitions; an item is in one store and its product in one segment, so items add up across stores
+    # and segments.
+    dated = valid.join(F.broadcast(spans), F.col("date").between(F.col("period_start"), F.col("period_end")))
+    per_store = dated.groupBy("period", *GROUP).agg(
+        F.countDistinct("product_id").alias("items"),
+        F.collect_set("date").alias("dates"),
+        *[part for c in SUMS for part in exact_parts(c, c)],
+    )
+    totals = per_store.cube("period", *GROUP).agg(
+        F.sum("items").alias("items"),
+        F.size(F.array_distinct(F.flatten(F.collect_list("dates")))).cast("long").alias("n_days"),
+        *[exact_total(c).alias(c) for c in SUMS],
+        *[F.grouping(c).alias(f"_all_{c}") for c in ("period", *GROUP)],
+    )
+    keep = (F.col("_all_period") == 0) & (F.col("_all_policy_id") == 0)
+    if not segmented:
+        keep = keep & (F.col("_all_segment") == 0)
+    average_value = F.col("inventory_value_end") / F.col("n_days")
+    return (
+        totals.where(keep)
+        .join(F.broadcast(spans), "period")
+        .select(
+            "policy_id",
+            F.when(F.col("_all_store_id") == 1, F.lit(ALL_STORES)).otherwise(F.col("store_id")).alias("store_id"),
+            F.when(F.col("_all_segment") == 1, F.lit(ALL_SEGMENTS)).otherwise(F.col(SEGMENT)).alias(SEGMENT),
+            "period",
+            "period_start",
+            "period_end",
+            "items",
+            "n_days",
+            F.col("revenue").alias("total_revenue"),
+            _ratio(F.col("revenue"), F.col("unit_days_sold")).alias("normalized_revenue"),
+            F.col("lost").alias("stockout_events"),
+            average_value.alias("average_inventory_value"),
+            _ratio(F.col("revenue"), average_value).alias("turnover_ratio"),
+            _ratio(F.col("sold"), F.col("demand")).alias("fill_rate"),
+            (1 - _ratio(F.col("cycles_with_stockout"), F.col("cycles_closed"))).alias("cycle_service_level"),
+            *COST_COLUMNS,
+            sum((F.col(c) for c in COST_COLUMNS), F.lit(0.0)).alias("total_cost"),
+            "purchase_cost",
+            (F.col("revenue") - sum((F.col(c) for c in PROFIT_COSTS), F.lit(0.0))).alias("profit"),
+            "demand",
+            "sold",
+            "disposed",
+            "orders",
+            _ratio(F.col("revenue") - F.col("purchase_cost"), F.col("revenue")).alias("gross_margin"),
+            _ratio(F.col("disposed"), F.col("received")).alias("waste_rate"),
+            _ratio(F.col("ordering_cost"), F.col("revenue")).alias("ordering_cost_share"),
         )
-        totals = per_store.cube(*GROUP).agg(
-            F.sum("items").alias("items"),
-            F.size(F.array_distinct(F.flatten(F.collect_list("dates")))).cast("long").alias("n_days"),
-            *[exact_total(c).alias(c) for c in SUMS],
-            *[F.grouping(c).alias(f"_all_{c}") for c in GROUP],
-        )
-        keep = (F.col("_all_policy_id") == 0) & ((F.col("_all_segment") == 0) if not segmented else F.lit(True))
-        average_value = F.col("inventory_value_end") / F.col("n_days")
-        frames.append(
-            totals.where(keep).select(
-                "policy_id",
-                F.when(F.col("_all_store_id") == 1, F.lit(ALL_STORES)).otherwise(F.col("store_id")).alias("store_id"),
-                F.when(F.col("_all_segment") == 1, F.lit(ALL_SEGMENTS)).otherwise(F.col(SEGMENT)).alias(SEGMENT),
-                F.lit(name).alias("period"),
-                F.lit(start).alias("period_start"),
-                F.lit(end).alias("period_end"),
-                "items",
-                "n_days",
-                F.col("revenue").alias("total_revenue"),
-                _ratio(F.col("revenue"), F.col("unit_days_sold")).alias("normalized_revenue"),
-                F.col("lost").alias("stockout_events"),
-                average_value.alias("average_inventory_value"),
-                _ratio(F.col("revenue"), average_value).alias("turnover_ratio"),
-                _ratio(F.col("sold"), F.col("demand")).alias("fill_rate"),
-                (1 - _ratio(F.col("cycles_with_stockout"), F.col("cycles_closed"))).alias("cycle_service_level"),
-                *COST_COLUMNS,
-                sum((F.col(c) for c in COST_COLUMNS), F.lit(0.0)).alias("total_cost"),
-                "purchase_cost",
-                (F.col("revenue") - sum((F.col(c) for c in PROFIT_COSTS), F.lit(0.0))).alias("profit"),
-                "demand",
-                "sold",
-                "disposed",
-                "orders",
-                _ratio(F.col("revenue") - F.col("purchase_cost"), F.col("revenue")).alias("gross_margin"),
-                _ratio(F.col("disposed"), F.col("received")).alias("waste_rate"),
-                _ratio(F.col("ordering_cost"), F.col("revenue")).alias("ordering_cost_share"),
-            )
-        )
-    out = frames[0]
-    for frame in frames[1:]:
-        out = out.unionByName(frame)
-    return out
+    )
 
 
 def with_improvement(metrics: DataFrame, baseline: DataFrame, baseline_id: str) -> DataFrame:

@@ -55,6 +55,13 @@ class PolicyConfig(StrictModel):
     items: Literal["all", "perishable", "non_perishable"] = "all"
     partition_fields: list[str] = Field(min_length=1)
     optimization_schedule: str = "0 2 * * *"
+    replan: Literal["all", "order_days"] = Field(
+        "all",
+        description=(
+            "which partitions a firing optimization_schedule solves: all, or (order_days) those with an item that "
+            "can order that day (its supplier's delivery calendar) or has no solved decision yet"
+        ),
+    )
     order_schedule: str = "0 6 * * *"
     solver: SolverConfig = SolverConfig()
     couplings: list[CouplingConfig] = Field(default_factory=list)
@@ -119,6 +126,11 @@ class PolicyConfig(StrictModel):
         if self.service_level == "penalty" and spec.service_level_holding is None:
             targeted = [name for name, other in REGISTRY.items() if other.service_level_holding is not None]
             raise ValueError(f"service_level applies to {targeted}; {self.type} has no service level")
+        if self.replan == "order_days" and self.optimization_schedule.split()[2:] != ["*", "*", "*"]:
+            raise ValueError(
+                f"replan: order_days needs an optimization_schedule that fires every day, got "
+                f"'{self.optimization_schedule}' (a partition would keep a stale decision past its delivery days)"
+            )
         if self.period_days != 1 and not spec.uses_period_days:
             periodic = [name for name, other in REGISTRY.items() if other.uses_period_days]
             raise ValueError(f"period_days applies to lot sizing ({periodic}), not {self.type}")

@@ -1,6 +1,8 @@
 """``optimize`` job: solve every due policy, one Pyomo model per partition, into ``gold.policy_parameters``.
 
-A policy is due when its ``optimization_schedule`` fires on ``--as-of`` or it has never been optimized.
+A policy is due when its ``optimization_schedule`` fires on ``--as-of`` or it has never been optimized; one with
+``replan: order_days`` then solves only the partitions that can order that day or lack a solved decision
+(:func:`.step.ordering_partitions`), unless the run is forced or scoped.
 Inputs come from the latest forecast at or before ``--as-of`` and the silver master data (:mod:`.features`),
 solved by :func:`.step.optimize_as_of`. Each policy's rows for ``(policy_id, as_of)`` are replaced, so a re-run is
 idempotent.
@@ -10,16 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse_inv.optimize.config import PoliciesConfig, PolicyConfig
-from lakehouse_inv.optimize.sources import current_items, latest_forecast
+from lakehouse_inv.optimize.config import ITEM_KEYS, PoliciesConfig, PolicyConfig
+from lakehouse_inv.optimize.sources import SOLVED, current_items, latest_forecast
 from lakehouse_inv.optimize.step import optimize_as_of
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.scope import is_scoped, restrict, scope_sql
 from lakehouse_inv.pipeline.writes import publish_gold
 
 TABLE = "policy_parameters"
+
+
+def is_forced(ctx: JobContext) -> bool:
+    """Whether every active policy is solved for every item in scope, whatever its schedule: a scoped run
+    re-optimizes its items, a service-level override every item it applies to."""
+    return bool(
+        ctx.options.full_refresh or is_scoped(ctx) or ctx.options.service_level is not None or ctx.options.force
+    )
 
 
 def due_policies(ctx: JobContext, config: PoliciesConfig, result: StepResult | None = None) -> list[PolicyConfig]:
@@ -32,8 +43,7 @@ def due_policies(ctx: JobContext, config: PoliciesConfig, result: StepResult | N
         .distinct()
         .collect()
     }
-    # a scoped run re-optimizes its items; a service-level override re-optimizes every item it applies to
-    forced = ctx.options.full_refresh or is_scoped(ctx) or ctx.options.service_level is not None or ctx.options.force
+    forced = is_forced(ctx)
     out = []
     for p in config.active:
         if forced:
@@ -42,6 +52,8 @@ def due_policies(ctx: JobContext, config: PoliciesConfig, result: StepResult | N
             reason = f"never optimized on or before {ctx.as_of}"
         elif p.fires_on(ctx.as_of, p.optimization_schedule):
             reason = f"optimization_schedule '{p.optimization_schedule}' fires on {ctx.as_of}"
+            if p.replan == "order_days":
+                reason += " (replan: order_days: the partitions that can order that day or lack a solved decision)"
         else:
             if result is not None:
                 result.skipped.append(f"{p.id}: optimization_schedule '{p.optimization_schedule}' does not fire")
@@ -50,6 +62,16 @@ def due_policies(ctx: JobContext, config: PoliciesConfig, result: StepResult | N
             result.due.append(f"{p.id}: {reason}")
         out.append(p)
     return out
+
+
+def solved_before(ctx: JobContext) -> DataFrame:
+    """``policy_id`` and item keys of every solved decision before ``--as-of`` (before, so that a re-run of the day
+    solves the same partitions as its first run)."""
+    return (
+        ctx.read("gold", TABLE)
+        .where((F.col("as_of") < F.lit(ctx.as_of)) & F.col("status").isin(*SOLVED))
+        .select("policy_id", *ITEM_KEYS)
+    )
 
 
 def run(ctx: JobContext) -> StepResult:
@@ -74,6 +96,7 @@ def run(ctx: JobContext) -> StepResult:
             forecast_as_of=forecast_as_of,
             horizon_days=horizon,
             service_level=ctx.options.service_level,
+            solved=None if is_forced(ctx) else solved_before(ctx),
         )
         ids = ", ".join(f"'{p.id}'" for p in policies)
         scope = f"t.as_of = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})" + scope_sql(ctx)

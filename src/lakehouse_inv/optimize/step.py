@@ -11,15 +11,16 @@ import datetime as dt
 from collections.abc import Sequence
 from functools import reduce
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse_inv.optimize.config import ITEM_KEYS, PolicyConfig
 from lakehouse_inv.optimize.distributed import optimize_frame
-from lakehouse_inv.optimize.features import planning_inputs, policy_inputs
+from lakehouse_inv.optimize.features import in_scope, planning_inputs, policy_inputs
 from lakehouse_inv.optimize.frames import newsvendor_period
 from lakehouse_inv.optimize.service_level import apply_service_level
 from lakehouse_inv.optimize.sources import SOLVED
+from lakehouse_inv.replenishment.shipments import DELIVERY_EPOCH
 
 INPUT_FIELDS = [
     "a",
@@ -79,6 +80,29 @@ def parameters_rows(
     )
 
 
+def ordering_partitions(items: DataFrame, policy: PolicyConfig, day: dt.date, solved: DataFrame) -> DataFrame:
+    """``policy``'s items in the partitions worth solving on ``day`` under ``replan: order_days``: the partitions
+    with an item whose supplier takes orders on ``day`` or that has no solved decision (``solved``: the item keys
+    of the items that have one).
+
+    Why the day's orders stay what a re-plan of every partition gives: an order goes out only on a delivery day of
+    the item's supplier (:mod:`lakehouse_inv.replenishment.shipments`), so a decision made on any other day orders
+    nothing on it, and on a delivery day the partition is solved from that day's forecast as before. Partitions are
+    kept or dropped whole, so a constraint their items share (clsp's capacity, nvbudget's budget) is never split.
+    """
+    items = in_scope(items, policy)
+    every = F.greatest(F.coalesce(F.col("delivery_every").cast("int"), F.lit(1)), F.lit(1))
+    ordering = F.pmod(F.datediff(F.lit(day), F.lit(DELIVERY_EPOCH)), every) == 0
+    known = solved.select(*ITEM_KEYS).distinct().withColumn("_solved", F.lit(True))
+    due = (ordering | F.col("_solved").isNull()).cast("int")
+    return (
+        items.join(known, list(ITEM_KEYS), "left")
+        .withColumn("_due", F.max(due).over(Window.partitionBy(*policy.partition_fields)))
+        .where(F.col("_due") == 1)
+        .drop("_solved", "_due")
+    )
+
+
 def optimize_as_of(
     policies: Sequence[PolicyConfig],
     items: DataFrame,
@@ -89,13 +113,19 @@ def optimize_as_of(
     forecast_as_of: dt.date,
     horizon_days: int,
     service_level: float | None = None,
+    solved: DataFrame | None = None,
 ) -> DataFrame:
     """``gold.policy_parameters`` rows of ``policies`` for ``items`` (lazy: solved when written), one union so the
     policies' partitions are solved side by side on the executors. With ``service_level`` the items' ``pi`` is the
-    one for that target (recorded in ``inputs_json``, :mod:`.service_level`)."""
+    one for that target (recorded in ``inputs_json``, :mod:`.service_level`). With ``solved`` (``policy_id`` and the
+    item keys of every solved decision so far) a policy with ``replan: order_days`` solves only
+    :func:`ordering_partitions`; without it every partition."""
     frames = []
     for policy in policies:
         policy_items = apply_service_level(planning_inputs(items, policy), service_level, policy.type)
+        if solved is not None and policy.replan == "order_days":
+            mine = solved.where(F.col("policy_id") == policy.id)
+            policy_items = ordering_partitions(policy_items, policy, as_of, mine)
         inputs = policy_inputs(policy_items, forecast, storage, policy, horizon_days=horizon_days)
         frames.append(parameters_rows(optimize_frame(inputs, policy), policy_items, policy, as_of, forecast_as_of))
     return reduce(DataFrame.unionByName, frames)
