@@ -248,9 +248,10 @@ def test_the_recommended_portfolio_ships_the_lines_of_a_store_and_supplier_toget
 def test_period_metrics_equal_one_cube_over_the_item_days(spark, replay_rows):
     """The two-stage aggregation (per policy x store x segment, then the cube of those rows) gives what one cube
     over the item-day rows gives, the chain's item and day counts included, when stores cover different days."""
+    from pyspark.sql import functions as F
+
     from lakehouse_inv.evaluate.aggregate import GROUP, SUMS
     from lakehouse_inv.lakehouse.numeric import exact_sum
-    from pyspark.sql import functions as F
 
     frame = replay_rows.assign(segment=np.where(replay_rows["product_id"] == "P2", "perishable", "non_perishable"))
     gaps = (frame["store_id"] == "S2") & (pd.to_datetime(frame["date"]).dt.day <= 3)

@@ -154,7 +154,7 @@ def test_a_rerun_for_the_same_stamp_merges_and_keeps_the_unchanged_rows_audit(sp
 def test_a_replacement_refuses_rows_outside_its_scope(spark, stamped):
     merge_into(spark, spark.createDataFrame([("a", "d1", "x", 1.0)], STAMPED), stamped, ["k"], run_id="r1")
     outside = spark.createDataFrame([("a", "d2", "y", 1.0)], STAMPED)
-    with pytest.raises(Exception, match="(?i)replaceWhere|REPLACE WHERE|does not conform|constraint"):
+    with pytest.raises(Exception, match=r"(?i)replaceWhere|REPLACE WHERE|does not conform|constraint"):
         merge_into(spark, outside, stamped, ["k"], run_id="r2", scope="t.part = 'x'", renewal="t.stamp = 'd2'")
     assert _stamped_rows(spark, stamped) == [("a", "d1", "x", 1.0, "r1")]
 

@@ -84,13 +84,15 @@ def test_order_days_replan_keeps_the_partitions_that_can_order_or_lack_a_decisio
     first = dt.date(2025, 12, 29)
     calendar = delivery_day_mask(np.array([1, 3, 7, np.nan]), first, 21)  # (days, items) in every's order
     # a day on which P3 and P7 order, one on which only P3 does, one on which neither does
-    days = [next(d for d in range(21) if (calendar[d][1], calendar[d][2]) == case) for case in
-            [(True, True), (True, False), (False, False)]]
+    days = [
+        next(d for d in range(21) if (calendar[d][1], calendar[d][2]) == case)
+        for case in [(True, True), (True, False), (False, False)]
+    ]
     for offset in days:
         day = first + dt.timedelta(days=offset)
         kept = {(r.store_id, r.product_id) for r in ordering_partitions(items, per_item, day, solved).collect()}
-        s1 = {("S1", p) for p, ok in zip(every, calendar[offset]) if ok}
-        s2 = {("S2", p) for p, ok in zip(every, calendar[offset]) if ok and p in ("P3", "P7")}
+        s1 = {("S1", p) for p, ok in zip(every, calendar[offset], strict=True) if ok}
+        s2 = {("S2", p) for p, ok in zip(every, calendar[offset], strict=True) if ok and p in ("P3", "P7")}
         assert kept == s1 | s2 | {("S2", "P7")}  # P7 in S2 has no solved decision: kept every day
         stores = ordering_partitions(items, per_store, day, all_solved).groupBy("store_id").count().collect()
         # S1's daily item orders every day; S2's two items are solved together on either one's day, else neither
