@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pyspark.sql import functions as F
 
-from lakehouse_inv.lakehouse.numeric import EXACT_LIMIT, exact_parts, exact_sum, exact_total
+from lakehouse_inv.lakehouse.numeric import EXACT_LIMIT, exact_parts, exact_subtotal, exact_sum, exact_total
 
 
 def _values(seed: int, n: int = 2000) -> list[float]:
@@ -18,7 +18,8 @@ def _values(seed: int, n: int = 2000) -> list[float]:
 
 
 @pytest.mark.parametrize("special", [None, float("nan"), 2 * EXACT_LIMIT])
-def test_two_stage_exact_sum_equals_the_one_stage_sum(spark, special):
+@pytest.mark.parametrize("stages", [2, 3])
+def test_staged_exact_sum_equals_the_one_stage_sum(spark, special, stages):
     values = _values(5)
     rows = [("g1" if i % 3 else "g2", i % 7, v) for i, v in enumerate(values)]
     rows += [("g3", 0, None), ("g3", 1, None)]  # a group without a value sums to null
@@ -28,6 +29,8 @@ def test_two_stage_exact_sum_equals_the_one_stage_sum(spark, special):
     one = {r.g: r.v for r in frame.groupBy("g").agg(exact_sum("v").alias("v")).collect()}
     for partitions in (1, 4):
         parts = frame.repartition(partitions, "part").groupBy("g", "part").agg(*exact_parts("v", "v"))
+        if stages == 3:  # the parts of groups of groups
+            parts = parts.groupBy("g", (F.col("part") % 2).alias("half")).agg(*exact_subtotal("v"))
         two = {r.g: r.v for r in parts.groupBy("g").agg(exact_total("v").alias("v")).collect()}
         assert one.keys() == two.keys() and two["g3"] is None
         assert two["g1"] == one["g1"]  # exact: the same double, not only close

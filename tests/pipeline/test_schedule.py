@@ -74,7 +74,7 @@ def test_a_bad_schedule_is_rejected_naming_the_file_and_field(tmp_path, file, te
     shutil.copytree(PROJECT_CONF, tmp_path / "conf")
     path = tmp_path / "conf" / "base" / file
     if text is None:  # keep the rest of forecast.yml, break the backtest's schedule
-        text = path.read_text().replace('schedule: "0 4 * * 1"', 'schedule: "0 4 * * 8"')
+        text = path.read_text().replace('schedule: "0 4 * * 0"', 'schedule: "0 4 * * 8"')
     path.write_text(text)
     with pytest.raises(ConfigError) as err:
         load_configs(tmp_path / "conf")

@@ -119,7 +119,9 @@ class BacktestConfig(StrictModel):
     step_days: int = Field(28, ge=1)
     horizon_days: int | None = Field(None, ge=1, description="defaults to the forecast horizon")
     schedule: Cron = Field(
-        "0 4 * * 1", description="cron: the days the backtest runs (also when forced or never run); default Mondays"
+        "0 4 * * 0",
+        description="cron: the days the backtest runs (also when forced or never run); default Sundays, the day "
+        "before the weekly optimization and evaluation",
     )
 
 

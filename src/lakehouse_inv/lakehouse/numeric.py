@@ -61,6 +61,16 @@ def exact_parts(value: str | Column, name: str) -> list[Column]:
     ]
 
 
+def exact_subtotal(name: str) -> list[Column]:
+    """:func:`exact_parts` of the rows behind the :func:`exact_parts` rows of ``name`` being aggregated, for a sum in
+    more than two stages (the parts of groups of groups), under the same names."""
+    return [
+        F.sum(F.col(f"{name}__exact")).alias(f"{name}__exact"),
+        F.sum(F.col(f"{name}__double")).alias(f"{name}__double"),
+        F.max(F.col(f"{name}__outside")).alias(f"{name}__outside"),
+    ]
+
+
 def exact_total(name: str) -> Column:
     """:func:`exact_sum` of the rows behind the :func:`exact_parts` rows of ``name`` being aggregated."""
     exact = F.sum(F.col(f"{name}__exact")).cast("double")
