@@ -246,8 +246,9 @@ def test_the_recommended_portfolio_ships_the_lines_of_a_store_and_supplier_toget
 
 
 def test_period_metrics_equal_one_cube_over_the_item_days(spark, replay_rows):
-    """The two-stage aggregation (per policy x store x segment, then the cube of those rows) gives what one cube
-    over the item-day rows gives, the chain's item and day counts included, when stores cover different days."""
+    """The staged aggregation (per policy x store x segment x day, then per period, then the cube of those rows)
+    gives what one cube over the item-day rows of each period gives, the chain's item and day counts included, when
+    stores cover different days and the periods overlap."""
     from pyspark.sql import functions as F
 
     from lakehouse_inv.evaluate.aggregate import GROUP, SUMS
