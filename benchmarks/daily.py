@@ -3,8 +3,9 @@
 For each size a world is built first (``--history`` days simulated and run through the whole DAG, as ``make demo``
 does), then ``--days`` consecutive daily runs are timed, each one what a scheduled job does every morning: simulate
 the next day into the landing folder and run every step for it (``lakehouse-inv run --as-of D``), in a fresh
-process (interpreter and Spark start included, as a scheduled job pays them). Weekly steps (evaluate, backtest,
-policies re-optimized on Mondays) fall due once in 7 days; the run summary of each day says what was due.
+process (interpreter and Spark start included, as a scheduled job pays them). Weekly steps (the backtest on
+Sundays; evaluate and the policies re-optimized on Mondays) fall due once in 7 days; the run summary of each day says
+what was due.
 
     .venv/bin/python -m benchmarks.daily [--days 7] [--large] [--root DIR] [--out FILE]
 
