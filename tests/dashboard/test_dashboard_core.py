@@ -218,6 +218,8 @@ def test_page_tables():
     assert overview.loc["sQ", "statuses"] == "feasible: 1, optimal: 1"  # the newest optimization only
     assert overview.loc["sQ", "solve time (s)"] == 1.5  # one partition, counted once
     assert overview.loc["nvbudget", "statuses"] == ""
+    # a daily plan re-solved on its order days only: its latest optimization holds those partitions only
+    assert overview.loc["ww", "replan"] == "order_days" and overview.loc["sQ", "replan"] == "all"
     assert list(overview.index) == [p.id for p in configs["policies"].policies]
     assert policy_levels(params, "sQ", "S01", "P01") == {"s (reorder point)": 4.0, "s + Q": 14.0}
     assert policy_levels(params, "RS", "S01", "P01") == {"S (order-up-to)": 30.0}

@@ -42,6 +42,7 @@ def policies_overview(config: PoliciesConfig, params: pd.DataFrame | None, runs:
             "items": policy.items,
             "partition fields": ", ".join(policy.partition_fields),
             "optimization schedule": policy.optimization_schedule,
+            "replan": policy.replan,
             "order schedule": policy.order_schedule,
             "last optimized (as of)": None,
             "written at (UTC)": "",
