@@ -33,7 +33,8 @@ def run(ctx: JobContext) -> StepResult:
         return result
     accuracy = backtest_as_of(ctx.read("silver", "daily_demand"), ctx.as_of, config)
     result.record(
-        "gold.forecast_accuracy", publish_gold(ctx, "forecast_accuracy", accuracy, scope=origin(ctx), source=SOURCE)
+        "gold.forecast_accuracy",
+        publish_gold(ctx, "forecast_accuracy", accuracy, scope=origin(ctx), source=SOURCE, renewal=origin(ctx)),
     )
 
     summary = (

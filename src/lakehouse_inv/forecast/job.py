@@ -57,7 +57,8 @@ def run(ctx: JobContext) -> StepResult:
     plan = refit_plan(ctx, config)  # drifted series re-select their model whatever the schedule says
     forecasts = forecast_as_of(ctx.read("silver", "daily_demand"), ctx.as_of, config, plan)
     result.record(
-        "gold.demand_forecast", publish_gold(ctx, "demand_forecast", forecasts, scope=origin(ctx), source=SOURCE)
+        "gold.demand_forecast",
+        publish_gold(ctx, "demand_forecast", forecasts, scope=origin(ctx), source=SOURCE, renewal=origin(ctx)),
     )
 
     written = ctx.read("gold", "demand_forecast").where(F.col("as_of") == F.lit(ctx.as_of))

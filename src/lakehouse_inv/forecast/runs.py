@@ -13,7 +13,10 @@ SOURCE = "silver.daily_demand"
 
 
 def origin(ctx: JobContext) -> str:
-    """The rows a forecast or backtest run replaces: those of its origin."""
+    """The rows a forecast or backtest run replaces: those of its origin. Every row it writes carries the origin, so
+    this is also the write's renewal (:func:`lakehouse_inv.lakehouse.writes.merge_into`): the first run of an origin
+    writes its rows in one ``REPLACE WHERE`` of the still empty scope instead of a MERGE that joins them with every
+    earlier origin's rows; a re-run merges."""
     return f"t.as_of = DATE'{ctx.as_of}'"
 
 
