@@ -419,11 +419,14 @@ def test_business_dates_are_local_and_zero_filling_starts_at_the_plausible_first
 # Last in the module: it writes a row into silver.store_product.
 def test_held_rows_are_checked_again_only_when_a_key_they_miss_arrives(world):
     """HB10 waits for store S999's assortment row. Other store_product rows written after it was held (day 2's
-    changes) do not make its re-check due; that key's row does."""
+    changes) do not make its re-check due; that key's row does. Until a table the sales reference commits again,
+    the held sales are not even looked at; deliveries reference the orders, which did not change either."""
     tables = list(SPECS)
     (hb10,) = [r for r in _quarantined(world, "sales") if '"HB10"' in r[0] or "HB10," in r[0]]
     assert any("unknown key in silver.store_product: store_id=S999" in e for e in hb10[1]), hb10
-    assert not RefineRun(world, tables).recheck_due("sales")
+    settled = RefineRun(world, tables)
+    assert not settled.recheck_due("sales")
+    assert not any(settled.parents_moved(t) for t in ("sales", "deliveries", "store_storage"))
     product = json.loads(hb10[0])["product_id"] if hb10[0].startswith("{") else hb10[0].split(",")[2]
     arrived = (
         world.read("silver", "store_product")
@@ -432,4 +435,6 @@ def test_held_rows_are_checked_again_only_when_a_key_they_miss_arrives(world):
         .drop("_run_id", "_updated_at")
     )
     merge_into(world.spark, arrived, world.table("silver", "store_product"), ["store_id", "product_id"], run_id="x")
-    assert RefineRun(world, tables).recheck_due("sales")
+    moved = RefineRun(world, tables)
+    assert moved.parents_moved("sales") and moved.parents_moved("deliveries") and moved.recheck_due("sales")
+    assert not moved.parents_moved("store_storage")  # its parent, the stores, did not change

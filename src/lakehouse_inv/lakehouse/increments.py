@@ -114,10 +114,14 @@ class InputMemo:
     def unchanged(self, inputs: dict[str, object]) -> bool:
         if _unknown(inputs):
             return False
+        return self.recall() == as_json(inputs)
+
+    def recall(self) -> object:
+        """What :meth:`remember` last wrote (as JSON gives it back), or None when nothing readable is there."""
         try:
-            return json.loads(self.path.read_text()) == json.loads(json.dumps(inputs, default=str))
+            return json.loads(self.path.read_text())
         except (OSError, ValueError):
-            return False
+            return None
 
     def remember(self, inputs: dict[str, object]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,6 +131,12 @@ class InputMemo:
 
     def forget(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def as_json(value: object) -> object:
+    """``value`` as it reads back from a memo (dates as text, tuples as lists): what to compare
+    :meth:`InputMemo.recall` with."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def _unknown(value: object) -> bool:

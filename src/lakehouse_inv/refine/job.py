@@ -9,9 +9,10 @@ its rows held in quarantine for a missing reference are checked again (:func:`re
 product or order arrived in a later file lands then, exactly once. ``silver.daily_demand`` is rebuilt for the dates
 whose sources changed as soon as those sources are done.
 
-A run costs what is new: a table whose bronze source has no new commit starts no stream, the held-row re-check
-reads the quarantine once per run (not at all when no silver table and not the quarantine changed since the last
-run), and ``daily_demand`` is not rebuilt from inputs it was last built from
+A run costs what is new: a table whose bronze source has no new commit starts no stream, a table's held rows are
+looked at only when a table they reference committed since the last completed run (a day of sales waits for no
+look: stores, products and assortment rarely change; deliveries look, their orders change daily), and
+``daily_demand`` is not rebuilt from inputs it was last built from
 (:class:`~lakehouse_inv.lakehouse.increments.InputMemo`). A re-run with nothing new runs at most two Spark jobs (a
 test pins it).
 """
@@ -40,7 +41,7 @@ from lakehouse_inv.lakehouse.contracts import (
     reference_key,
     split_valid,
 )
-from lakehouse_inv.lakehouse.increments import InputMemo, latest_commit, rebuild_window
+from lakehouse_inv.lakehouse.increments import InputMemo, as_json, latest_commit, rebuild_window
 from lakehouse_inv.lakehouse.quarantine import QUARANTINE, ensure_hold_columns, held_rows, settle_held
 from lakehouse_inv.lakehouse.writes import merge_into
 from lakehouse_inv.pipeline.context import JobContext, StepResult
@@ -163,23 +164,25 @@ def refine_batch(
 
 
 SEEN = "_bronze_seen.json"  # in a table's stream checkpoint: deleting the checkpoint (to re-read bronze) drops it too
-SETTLED = "_held_settled.json"  # the silver and quarantine commits at the end of the last completed run
+SETTLED = "_held_settled.json"  # the silver commits and the held-row messages at the end of the last completed run
 
 
 class RefineRun:
     """What the tables of one run share while they are refined on several threads: the quarantine lock, whether
     anything changed yet and when each table's held rows were first held.
 
-    Held rows are not read while neither the quarantine nor any silver table changed since the end of the last
-    run (every held row had then been checked against the parents it still has, :data:`SETTLED`) and no table
-    changed in this run yet."""
+    At the end of a completed run every held row had been checked against the parents it still has
+    (:data:`SETTLED` records their commits then). So held rows are not read while neither the quarantine nor any
+    silver table changed since and no table changed in this run yet, and a table's held rows are not looked at
+    while none of the tables they reference committed since (:meth:`parents_moved`)."""
 
     def __init__(self, ctx: JobContext, tables: Sequence[str]) -> None:
         self.ctx, self.tables = ctx, list(tables)
         self.lock = threading.Lock()
         self.counts = {t: BatchCounts() for t in tables}
         self.settled = InputMemo(ctx.checkpoint("silver", SETTLED))
-        self.changed = not self.settled.unchanged(silver_commits(ctx, tables))
+        self.last_settled = self.settled.recall()
+        self.changed = not self.settled.unchanged(settled_state(ctx, tables))
         self._held_since: dict[str, object] | None = None
 
     def refine(self, table: str) -> None:
@@ -206,8 +209,25 @@ class RefineRun:
             self.changed = True
         if not self.changed:
             return  # nothing new anywhere yet: no held row of this table can be released
-        if self.recheck_due(table):
+        if self.parents_moved(table) and self.recheck_due(table):
             recheck_held(ctx, table, self.counts[table], self.lock)
+
+    def parents_moved(self, table: str) -> bool:
+        """Whether a table that ``table``'s foreign keys reference committed since the end of the last completed
+        run, or the messages its held rows are matched by changed (a contract edit): only then can a held row of
+        ``table`` have found its key. Rows held in this run were checked against those parents as they are now
+        (parents are refined first). Asked after the parents are done, from their Delta logs (no Spark job)."""
+        last = self.last_settled
+        if not isinstance(last, dict) or last.get("holds", {}).get(table) != as_json(held_messages(table)):
+            return True
+        parents = sorted({c.foreign_key.table for c in load_contract("silver", table).checks if c.foreign_key})
+        commits = last.get("commits", {})
+        for parent in parents:
+            layer, name = parent.split(".", 1)
+            now = latest_commit(self.ctx.spark, self.ctx.table(layer, name)) if layer == "silver" else None
+            if now is None or commits.get(name) != as_json(now):
+                return True
+        return False
 
     def recheck_due(self, table: str) -> bool:
         """Whether a row of ``table`` held for a missing reference may be released now: a key one of them misses
@@ -255,11 +275,19 @@ class RefineRun:
             return self._held_since
 
     def settle(self) -> None:
-        self.settled.remember(silver_commits(self.ctx, self.tables))
+        self.settled.remember(settled_state(self.ctx, self.tables))
 
 
-def silver_commits(ctx: JobContext, tables: Sequence[str]) -> dict[str, object]:
-    return {t: latest_commit(ctx.spark, ctx.table("silver", t)) for t in sorted([*tables, QUARANTINE])}
+def held_messages(table: str) -> list[str]:
+    """How the messages of the rows of ``table`` held for a missing reference begin (one per foreign key)."""
+    contract = load_contract("silver", table)
+    return sorted(missing_reference(c.name, c.foreign_key.table) for c in contract.checks if c.foreign_key)
+
+
+def settled_state(ctx: JobContext, tables: Sequence[str]) -> dict[str, object]:
+    """The silver and quarantine commits, and each table's held-row messages (:func:`held_messages`)."""
+    commits = {t: latest_commit(ctx.spark, ctx.table("silver", t)) for t in sorted([*tables, QUARANTINE])}
+    return {"commits": commits, "holds": {t: held_messages(t) for t in tables}}
 
 
 def recheck_held(ctx: JobContext, table: str, counts: BatchCounts, lock: threading.Lock) -> None:
