@@ -180,7 +180,9 @@ def run(ctx: JobContext) -> StepResult:
     # the baseline's rows of the day are always replaced: an item no longer recommended to stay on it loses them
     scope = _today_scope(ctx, [*(p.id for p in policies), baseline.id])
     source = "gold.policy_parameters, gold.policy_recommendation"
-    result.record(f"gold.{TABLE}", publish_gold(ctx, TABLE, orders, scope=scope, source=source))
+    # the day's first run replaces its still empty scope (no MERGE against every earlier day's orders)
+    renewal = f"t.order_date = DATE'{ctx.as_of}'"
+    result.record(f"gold.{TABLE}", publish_gold(ctx, TABLE, orders, scope=scope, source=source, renewal=renewal))
     result.message = _summary(ctx, recommended_items=sum(counts.values()), baseline=baseline)
     return result
 

@@ -100,7 +100,9 @@ def run(ctx: JobContext) -> StepResult:
         )
         ids = ", ".join(f"'{p.id}'" for p in policies)
         scope = f"t.as_of = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})" + scope_sql(ctx)
-        outcome = publish_gold(ctx, TABLE, rows, scope=scope, source="gold.demand_forecast")
+        # the day's first solve replaces its still empty scope (no MERGE against every earlier day's decisions)
+        renewal = f"t.as_of = DATE'{ctx.as_of}'"
+        outcome = publish_gold(ctx, TABLE, rows, scope=scope, source="gold.demand_forecast", renewal=renewal)
         result.record(f"gold.{TABLE}", outcome, counts_input=False)
     finally:
         items.unpersist()
