@@ -77,7 +77,7 @@ def _rows(spark, scores):
     )
 
 
-def test_recommendation_picks_the_best_profit_meeting_the_target_else_the_baseline(spark) -> None:
+def test_recommendation_picks_the_best_profit_meeting_the_target_else_one_filling_as_the_baseline(spark) -> None:
     rows = _rows(
         spark,
         [
@@ -85,13 +85,19 @@ def test_recommendation_picks_the_best_profit_meeting_the_target_else_the_baseli
             ("A", "P1", 120.0, 90, 100),
             ("B", "P1", 110.0, 96, 100),
             ("baseline", "P1", 100.0, 97, 100),
-            # P2: nobody meets 95%: the baseline stays, whatever the profits
+            # P2: nobody meets 95% and A fills less than the baseline: the baseline stays, whatever the profits
             ("A", "P2", 150.0, 80, 100),
             ("baseline", "P2", 90.0, 85, 100),
+            # P4: nobody meets 95%; A and B fill at least the baseline's 85%: the more profitable of them, B;
+            # C earns most but fills less than the baseline
+            ("A", "P4", 95.0, 90, 100),
+            ("B", "P4", 105.0, 85, 100),
+            ("C", "P4", 200.0, 84, 100),
+            ("baseline", "P4", 100.0, 85, 100),
         ],
     )
     store_product = spark.createDataFrame(
-        [("S1", "P1"), ("S1", "P2"), ("S1", "P3")], "store_id string, product_id string"
+        [("S1", "P1"), ("S1", "P2"), ("S1", "P3"), ("S1", "P4")], "store_id string, product_id string"
     )
     targets = spark.createDataFrame([("S1", "P1", 0.95)], "store_id string, product_id string, service_level double")
     day = dt.date(2025, 1, 1)
@@ -101,7 +107,7 @@ def test_recommendation_picks_the_best_profit_meeting_the_target_else_the_baseli
             rows,
             store_product,
             targets,
-            candidates=["A", "B"],
+            candidates=["A", "B", "C"],
             baseline_id="baseline",
             default_service_level=0.95,
             selection=(day, day),
@@ -114,7 +120,12 @@ def test_recommendation_picks_the_best_profit_meeting_the_target_else_the_baseli
     assert out["P2"].policy_id == "baseline" and out["P2"].fill_rate == pytest.approx(0.85)
     assert out["P2"].reason == "no candidate met the 95.0% fill-rate target (best 85.0%): kept on the baseline"
     assert out["P3"].policy_id == "baseline" and out["P3"].reason.startswith("not evaluated")
-    assert len(out) == 3
+    assert (out["P4"].policy_id, out["P4"].expected_profit, out["P4"].fill_rate) == ("B", 105.0, 0.85)
+    assert out["P4"].reason == (
+        "no candidate met the 95.0% fill-rate target (best 90.0%): highest profit among the candidates filling at "
+        "least the baseline's 85.0% (5.00 more than the baseline)"
+    )
+    assert len(out) == 4
 
 
 @pytest.fixture(scope="module")

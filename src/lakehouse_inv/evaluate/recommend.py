@@ -7,7 +7,9 @@ target is its primary supplier's ``service_level`` (the baseline's ``default_ser
 
 * The recommendation is the candidate with the highest profit among those whose fill rate meets the target
   (ties: the smaller policy id).
-* When no candidate meets it, the item stays on the baseline, and the reason names the best fill rate reached.
+* When no candidate meets it, the fallback is the baseline; a candidate that fills at least as well as the baseline
+  does is as acceptable (no worse on service than the fallback), and the highest profit among those is chosen. The
+  reason names the best fill rate reached.
 * An item of ``silver.store_product`` without walk-forward rows (no forecast or supplier terms) stays on the
   baseline with the reason "not evaluated".
 
@@ -69,13 +71,23 @@ def recommend(
         .withColumn("meets", F.coalesce(F.col("fill_rate") >= F.col("service_level"), F.lit(True)))
     )
     by_item = Window.partitionBy(*ITEM_KEYS)
+    baseline_fill = F.max(F.when(F.col("policy_id") == baseline_id, F.col("fill_rate"))).over(by_item)
     ranked = (
         scored.withColumn("candidates", F.count("*").over(by_item).cast("int"))
         .withColumn("candidates_meeting", F.sum(F.col("meets").cast("int")).over(by_item).cast("int"))
         .withColumn("best_fill", F.max("fill_rate").over(by_item))
+        # with no candidate meeting the target, one filling at least as well as the baseline (the fallback) is
+        # as acceptable on service; null when the baseline has no fill rate to compare with
+        .withColumn(
+            "_acceptable",
+            F.col("meets")
+            | ((F.col("candidates_meeting") == 0) & F.coalesce(F.col("fill_rate") >= baseline_fill, F.lit(False))),
+        )
         .withColumn(
             "_rank",
-            F.row_number().over(by_item.orderBy(F.col("meets").desc(), F.col("profit").desc(), F.col("policy_id"))),
+            F.row_number().over(
+                by_item.orderBy(F.col("_acceptable").desc(), F.col("profit").desc(), F.col("policy_id"))
+            ),
         )
     )
     best = ranked.where(F.col("_rank") == 1)
@@ -91,36 +103,38 @@ def recommend(
         level,
         F.lit("% fill-rate target"),
     )
+    missed = F.concat(
+        F.lit("no candidate met the "), level, F.lit("% fill-rate target (best "), _text(F.col("best_fill") * 100, 1)
+    )
+    more = F.concat(
+        F.lit(" ("),
+        _text(F.col("profit") - F.coalesce("baseline_profit", F.lit(0.0)), 2),
+        F.lit(" more than the baseline)"),
+    )
+    kept = F.col("_acceptable")
     chosen = best.join(base, list(ITEM_KEYS), "left").select(
         *ITEM_KEYS,
-        F.when(F.col("meets"), F.col("policy_id")).otherwise(F.lit(baseline_id)).alias("policy_id"),
+        F.when(kept, F.col("policy_id")).otherwise(F.lit(baseline_id)).alias("policy_id"),
         F.when(
             F.col("meets") & (F.col("policy_id") == baseline_id),
             F.concat(F.lit("the baseline had the highest profit among the "), among),
         )
+        .when(F.col("meets"), F.concat(F.lit("highest profit among the "), among, more))
         .when(
-            F.col("meets"),
+            kept & (F.col("policy_id") != baseline_id),
             F.concat(
-                F.lit("highest profit among the "),
-                among,
-                F.lit(" ("),
-                _text(F.col("profit") - F.coalesce("baseline_profit", F.lit(0.0)), 2),
-                F.lit(" more than the baseline)"),
+                missed,
+                F.lit("%): highest profit among the candidates filling at least the baseline's "),
+                _text(F.col("_baseline_fill") * 100, 1),
+                F.lit("%"),
+                more,
             ),
         )
-        .otherwise(
-            F.concat(
-                F.lit("no candidate met the "),
-                level,
-                F.lit("% fill-rate target (best "),
-                _text(F.col("best_fill") * 100, 1),
-                F.lit("%): kept on the baseline"),
-            )
-        )
+        .otherwise(F.concat(missed, F.lit("%): kept on the baseline")))
         .alias("reason"),
-        F.when(F.col("meets"), F.col("profit")).otherwise(F.col("baseline_profit")).alias("expected_profit"),
+        F.when(kept, F.col("profit")).otherwise(F.col("baseline_profit")).alias("expected_profit"),
         "baseline_profit",
-        F.when(F.col("meets"), F.col("fill_rate")).otherwise(F.col("_baseline_fill")).alias("fill_rate"),
+        F.when(kept, F.col("fill_rate")).otherwise(F.col("_baseline_fill")).alias("fill_rate"),
         "service_level",
         "candidates",
         "candidates_meeting",
