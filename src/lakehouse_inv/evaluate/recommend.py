@@ -77,7 +77,7 @@ def recommend(
         .withColumn("candidates_meeting", F.sum(F.col("meets").cast("int")).over(by_item).cast("int"))
         .withColumn("best_fill", F.max("fill_rate").over(by_item))
         # with no candidate meeting the target, one filling at least as well as the baseline (the fallback) is
-        # as acceptable on service; null when the baseline has no fill rate to compare with
+        # as acceptable on service; none is when the baseline has no fill rate to compare with
         .withColumn(
             "_acceptable",
             F.col("meets")
@@ -111,17 +111,17 @@ def recommend(
         _text(F.col("profit") - F.coalesce("baseline_profit", F.lit(0.0)), 2),
         F.lit(" more than the baseline)"),
     )
-    kept = F.col("_acceptable")
+    accepted = F.col("_acceptable")
     chosen = best.join(base, list(ITEM_KEYS), "left").select(
         *ITEM_KEYS,
-        F.when(kept, F.col("policy_id")).otherwise(F.lit(baseline_id)).alias("policy_id"),
+        F.when(accepted, F.col("policy_id")).otherwise(F.lit(baseline_id)).alias("policy_id"),
         F.when(
             F.col("meets") & (F.col("policy_id") == baseline_id),
             F.concat(F.lit("the baseline had the highest profit among the "), among),
         )
         .when(F.col("meets"), F.concat(F.lit("highest profit among the "), among, more))
         .when(
-            kept & (F.col("policy_id") != baseline_id),
+            accepted & (F.col("policy_id") != baseline_id),
             F.concat(
                 missed,
                 F.lit("%): highest profit among the candidates filling at least the baseline's "),
@@ -132,9 +132,9 @@ def recommend(
         )
         .otherwise(F.concat(missed, F.lit("%): kept on the baseline")))
         .alias("reason"),
-        F.when(kept, F.col("profit")).otherwise(F.col("baseline_profit")).alias("expected_profit"),
+        F.when(accepted, F.col("profit")).otherwise(F.col("baseline_profit")).alias("expected_profit"),
         "baseline_profit",
-        F.when(kept, F.col("fill_rate")).otherwise(F.col("_baseline_fill")).alias("fill_rate"),
+        F.when(accepted, F.col("fill_rate")).otherwise(F.col("_baseline_fill")).alias("fill_rate"),
         "service_level",
         "candidates",
         "candidates_meeting",
