@@ -180,16 +180,21 @@ def run(ctx: JobContext) -> StepResult:
     # the baseline's rows of the day are always replaced: an item no longer recommended to stay on it loses them
     scope = _today_scope(ctx, [*(p.id for p in policies), baseline.id])
     source = "gold.policy_parameters, gold.policy_recommendation"
-    # the day's first run replaces its still empty scope (no MERGE against every earlier day's orders)
-    renewal = f"t.order_date = DATE'{ctx.as_of}'"
-    result.record(f"gold.{TABLE}", publish_gold(ctx, TABLE, orders, scope=scope, source=source, renewal=renewal))
+    # every order carries the day: its first run replaces its still empty scope (renewal), no MERGE against every
+    # earlier day's orders
+    written = publish_gold(ctx, TABLE, orders, scope=scope, source=source, renewal=_today(ctx))
+    result.record(f"gold.{TABLE}", written)
     result.message = _summary(ctx, recommended_items=sum(counts.values()), baseline=baseline)
     return result
 
 
+def _today(ctx: JobContext) -> str:
+    return f"t.order_date = DATE'{ctx.as_of}'"
+
+
 def _today_scope(ctx: JobContext, policy_ids: list[str]) -> str:
     ids = ", ".join(f"'{p}'" for p in dict.fromkeys(policy_ids))
-    return f"t.order_date = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})" + scope_sql(ctx)
+    return f"{_today(ctx)} AND t.policy_id IN ({ids})" + scope_sql(ctx)
 
 
 def _no_baseline_rows_today(ctx: JobContext, baseline_id: str) -> bool:

@@ -99,10 +99,11 @@ def run(ctx: JobContext) -> StepResult:
             solved=None if is_forced(ctx) else solved_before(ctx),
         )
         ids = ", ".join(f"'{p.id}'" for p in policies)
-        scope = f"t.as_of = DATE'{ctx.as_of}' AND t.policy_id IN ({ids})" + scope_sql(ctx)
-        # the day's first solve replaces its still empty scope (no MERGE against every earlier day's decisions)
-        renewal = f"t.as_of = DATE'{ctx.as_of}'"
-        outcome = publish_gold(ctx, TABLE, rows, scope=scope, source="gold.demand_forecast", renewal=renewal)
+        # every row carries the day: its first solve replaces its still empty scope (renewal), no MERGE against
+        # every earlier day's decisions
+        today = f"t.as_of = DATE'{ctx.as_of}'"
+        scope = f"{today} AND t.policy_id IN ({ids})" + scope_sql(ctx)
+        outcome = publish_gold(ctx, TABLE, rows, scope=scope, source="gold.demand_forecast", renewal=today)
         result.record(f"gold.{TABLE}", outcome, counts_input=False)
     finally:
         items.unpersist()

@@ -33,6 +33,7 @@ from pyspark.sql import functions as F
 from lakehouse_inv.lakehouse.checked_write import CheckedWrite, write_checked
 from lakehouse_inv.lakehouse.contracts import (
     ERRORS,
+    Check,
     Contract,
     evaluate_checks,
     load_contract,
@@ -220,7 +221,7 @@ class RefineRun:
         last = self.last_settled
         if not isinstance(last, dict) or last.get("holds", {}).get(table) != as_json(held_messages(table)):
             return True
-        parents = sorted({c.foreign_key.table for c in load_contract("silver", table).checks if c.foreign_key})
+        parents = sorted({c.foreign_key.table for c in foreign_key_checks(table)})
         commits = last.get("commits", {})
         for parent in parents:
             layer, name = parent.split(".", 1)
@@ -247,7 +248,7 @@ class RefineRun:
         held = held_rows(ctx.spark, quarantine, [f"silver.{table}"])
         held = held.select("_quarantined_at", F.explode("errors").alias("message"))
         arrivals, understood = [], F.lit(False)
-        for check in (c for c in load_contract("silver", table).checks if c.foreign_key):
+        for check in foreign_key_checks(table):
             fk = check.foreign_key
             prefix = missing_reference(check.name, fk.table)
             written = ctx.read(*fk.table.split(".")).where(F.col("_updated_at") >= F.lit(first_held_at))
@@ -278,10 +279,14 @@ class RefineRun:
         self.settled.remember(settled_state(self.ctx, self.tables))
 
 
+def foreign_key_checks(table: str) -> list[Check]:
+    """The checks of ``silver.<table>``'s contract whose failure holds a row until its reference arrives."""
+    return [c for c in load_contract("silver", table).checks if c.foreign_key]
+
+
 def held_messages(table: str) -> list[str]:
     """How the messages of the rows of ``table`` held for a missing reference begin (one per foreign key)."""
-    contract = load_contract("silver", table)
-    return sorted(missing_reference(c.name, c.foreign_key.table) for c in contract.checks if c.foreign_key)
+    return sorted(missing_reference(c.name, c.foreign_key.table) for c in foreign_key_checks(table))
 
 
 def settled_state(ctx: JobContext, tables: Sequence[str]) -> dict[str, object]:
