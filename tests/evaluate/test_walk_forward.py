@@ -24,7 +24,7 @@ AS_OF = dt.date(2025, 3, 31)
 
 
 def test_windows_and_origins() -> None:
-    config = EvaluateConfig(walk_forward=WalkForwardConfig(selection_days=14, evaluation_days=7))
+    config = EvaluateConfig(walk_forward=WalkForwardConfig(selection_days=14, evaluation_days=7, warmup_days=0))
     w = plan_windows(AS_OF, config, step_days=7)
     assert (w.start, w.selection_end, w.evaluation_start, w.end) == (
         dt.date(2025, 3, 11),
@@ -39,6 +39,13 @@ def test_windows_and_origins() -> None:
     assert extended.origins == (dt.date(2025, 3, 4), dt.date(2025, 3, 11), dt.date(2025, 3, 18), dt.date(2025, 3, 25))
     with pytest.raises(ValueError, match="on or before the window's first day"):
         plan_windows(AS_OF, config, step_days=7, replay_start=dt.date(2025, 3, 12))
+    # a warm-up: the same window, the stretch starting that many days before it (scored in no window), shortened
+    # to the first day with enough history, never into the window
+    warm = config.model_copy(update={"walk_forward": config.walk_forward.model_copy(update={"warmup_days": 10})})
+    assert plan_windows(AS_OF, warm, step_days=7).first_day == dt.date(2025, 3, 1)
+    assert plan_windows(AS_OF, warm, step_days=7, earliest=dt.date(2025, 3, 6)).first_day == dt.date(2025, 3, 6)
+    assert plan_windows(AS_OF, warm, step_days=7, earliest=dt.date(2025, 3, 20)).first_day == w.start
+    assert plan_windows(AS_OF, warm, step_days=7).start == w.start
 
 
 def test_each_policy_re_optimizes_on_its_schedule_from_the_latest_origin() -> None:
@@ -140,7 +147,9 @@ def walked(make_context):
     ctx.configs["evaluate"] = ctx.configs["evaluate"].model_copy(
         update={
             "modes": ["walk_forward"],
-            "walk_forward": WalkForwardConfig(selection_days=14, evaluation_days=14, forecast_step_days=7),
+            "walk_forward": WalkForwardConfig(
+                selection_days=7, evaluation_days=14, forecast_step_days=7, warmup_days=7
+            ),
         }
     )
     quiet = {"out": lambda *_: None}
@@ -227,10 +236,10 @@ def test_an_extended_stretch_equals_a_from_scratch_evaluation_of_the_same_stretc
     from-scratch run rewrites the walk-forward tables (with the same rows, when the test passes)."""
     ctx = walked
     earlier = ctx.as_of - dt.timedelta(days=7)
-    stretch_start = earlier - dt.timedelta(days=27)  # the first evaluation's window: 14 + 14 days
+    stretch_start = earlier - dt.timedelta(days=27)  # the first evaluation's window (7 + 14 days) and its warm-up
     assert ctx.first.due == [
         "evaluate: never run on or before 2025-02-25",
-        f"walk_forward: a new stretch from {stretch_start}",
+        f"walk_forward: a new stretch from {stretch_start} (7 days' warm-up)",
     ]
     assert ctx.extended.due[0] == "evaluate: forced (--force)"
     assert ctx.extended.due[1].startswith(
@@ -245,5 +254,6 @@ def test_an_extended_stretch_equals_a_from_scratch_evaluation_of_the_same_stretc
     first_day = ctx.read("silver", "daily_demand").agg(F.min("date")).first()[0]
     scratch = StepResult()
     run_walk_forward(ctx, ctx.configs["evaluate"], scratch, first_day, replay_start=stretch_start)
-    assert scratch.due == [f"walk_forward: a new stretch from {stretch_start}"]
+    # the same stretch a week later: a week more before the window
+    assert scratch.due == [f"walk_forward: a new stretch from {stretch_start} (14 days' warm-up)"]
     assert _walk_forward_tables(ctx) == incremental

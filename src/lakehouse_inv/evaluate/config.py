@@ -42,8 +42,8 @@ class BaselineConfig(StrictModel):
 
 
 class WalkForwardConfig(StrictModel):
-    """The walk-forward evaluation (:mod:`lakehouse_inv.evaluate.walk_forward`): a selection window, then an
-    evaluation window ending on --as-of, replayed as one stretch from the stock on hand at its start."""
+    """The walk-forward evaluation (:mod:`lakehouse_inv.evaluate.walk_forward`): a warm-up, a selection window, then
+    an evaluation window ending on --as-of, replayed as one stretch from the stock on hand at its start."""
 
     selection_days: int = Field(91, ge=7, description="window the recommendation is chosen on")
     evaluation_days: int = Field(91, ge=7, description="later window the recommendation is scored on (out of sample)")
@@ -52,6 +52,13 @@ class WalkForwardConfig(StrictModel):
     )
     sales_history_days: int = Field(
         28, ge=7, description="days of in-stock sales before the window that seed the baseline rules' averages"
+    )
+    warmup_days: int = Field(
+        28,
+        ge=0,
+        description="days replayed before the selection window and scored in no window: the stretch starts from the "
+        "counted stock, which no policy chose, and a policy's own stock takes a review period and a lead time to "
+        "arrive (fewer when the history is shorter)",
     )
 
 

@@ -339,13 +339,14 @@ def run_walk_forward(
     ``replay_start``: start a new stretch on that day (on or before the window's first day) instead."""
     forecast = ctx.configs["forecast"]
     step_days = config.walk_forward.forecast_step_days or forecast.backtest.step_days
-    windows = plan_windows(ctx.as_of, config, step_days, replay_start)
+    # the warm-up is shortened to the history the first forecast needs; the window itself is not
+    earliest = first_day + dt.timedelta(days=forecast.min_history_days)
+    windows = plan_windows(ctx.as_of, config, step_days, replay_start, earliest=earliest)
     stamp = fingerprint(ctx, config)
     carried = carried_stretch(ctx, config, windows, stamp) if replay_start is None else None
     if carried is not None:
         windows = plan_windows(ctx.as_of, config, step_days, carried.start)
-    needed = windows.first_day - dt.timedelta(days=forecast.min_history_days)
-    if needed < first_day:
+    if windows.first_day < earliest:
         result.skipped.append(f"walk_forward: too little history before {windows.first_day} (data from {first_day})")
         return ModeReport(
             f"Walk-forward skipped: its window starts on {windows.first_day} and its first forecast needs "
@@ -359,7 +360,8 @@ def run_walk_forward(
     new_rows = new_rows.localCheckpoint()
     items = items.localCheckpoint()
     if carried is None:
-        result.due.append(f"walk_forward: a new stretch from {windows.first_day}")
+        warmup = (windows.start - windows.first_day).days
+        result.due.append(f"walk_forward: a new stretch from {windows.first_day} ({warmup} days' warm-up)")
     else:
         result.due.append(
             f"walk_forward: extends the stretch from {carried.start}, evaluated through {carried.through}: only "
@@ -421,7 +423,8 @@ def run_walk_forward(
     above = above_ceiling(report)
     return ModeReport(
         f"Walk-forward, all stores, {period} ({windows.evaluation_start} .. {windows.end}; chosen on "
-        f"{windows.start} .. {windows.selection_end}; {len(windows.origins)} forecast origins, each policy "
+        f"{windows.start} .. {windows.selection_end}; replayed from {windows.first_day}; "
+        f"{len(windows.origins)} forecast origins, each policy "
         f"re-optimized on its schedule; '{RECOMMENDED}' = each item under its recommended policy, out of sample, one "
         "truck per store x supplier; "
         f"baseline '{config.baseline.id}' = {describe(config.baseline)})\n"
