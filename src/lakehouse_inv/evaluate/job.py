@@ -349,7 +349,7 @@ def run_walk_forward(
     if windows.first_day < earliest:
         result.skipped.append(f"walk_forward: too little history before {windows.first_day} (data from {first_day})")
         return ModeReport(
-            f"Walk-forward skipped: its window starts on {windows.first_day} and its first forecast needs "
+            f"Walk-forward skipped: its replay starts on {windows.first_day} and its first forecast needs "
             f"{forecast.min_history_days} days of history before that (data starts on {first_day}); shorten "
             "walk_forward.selection_days / evaluation_days in evaluate.yml or load more history",
             ran=False,

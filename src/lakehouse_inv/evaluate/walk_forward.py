@@ -3,7 +3,7 @@
 The window is ``selection_days`` + ``evaluation_days`` days ending on ``--as-of``, replayed as one stretch that
 starts ``warmup_days`` before it. The warm-up is scored in no window: the stretch starts from the counted stock,
 which no policy chose, and each policy needs its first review and lead time before the stock on hand is its own;
-scoring those days would judge a policy by when its first review falls (in the demo's first three weeks the fill
+scoring those days would judge a policy by when its first review falls (in the demo's first two weeks the fill
 rates of all policies sat 9-23 points below their later ~99 %, the longest-review ones lowest).
 
 1. **Forecast origins** every ``forecast_step_days`` (default: the backtest's step) from the stretch's first day.
