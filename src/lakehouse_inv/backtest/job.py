@@ -13,12 +13,12 @@ import pandas as pd
 from pyspark.sql import functions as F
 
 from lakehouse_inv.forecast.config import ForecastConfig
-from lakehouse_inv.forecast.runs import SOURCE, log_step_run, origin
+from lakehouse_inv.forecast.runs import SOURCE, log_step_run
 from lakehouse_inv.forecast.step import backtest_as_of
 from lakehouse_inv.lakehouse.numeric import exact_mean
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.schedule import due, note
-from lakehouse_inv.pipeline.writes import publish_gold
+from lakehouse_inv.pipeline.writes import publish_gold, rows_of_the_day
 
 
 def run(ctx: JobContext) -> StepResult:
@@ -32,9 +32,10 @@ def run(ctx: JobContext) -> StepResult:
     if not decision.due:
         return result
     accuracy = backtest_as_of(ctx.read("silver", "daily_demand"), ctx.as_of, config)
+    day = rows_of_the_day(ctx)  # every accuracy row carries its origin: the scope is also the renewal
     result.record(
         "gold.forecast_accuracy",
-        publish_gold(ctx, "forecast_accuracy", accuracy, scope=origin(ctx), source=SOURCE, renewal=origin(ctx)),
+        publish_gold(ctx, "forecast_accuracy", accuracy, scope=day, source=SOURCE, renewal=day),
     )
 
     summary = (

@@ -55,7 +55,7 @@ from lakehouse_inv.optimize.solver import SolverOptions
 from lakehouse_inv.optimize.sources import current_items, latest_forecast, latest_parameters
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.schedule import due, note
-from lakehouse_inv.pipeline.writes import publish_gold
+from lakehouse_inv.pipeline.writes import publish_gold, rows_of_the_day
 from lakehouse_inv.replenishment.baseline import service_levels
 
 LEVELS, METRICS, RECOMMENDATION = "inventory_levels", "policy_metrics", "policy_recommendation"
@@ -251,11 +251,10 @@ def publish_evaluation(
     scope = f"t.evaluation = '{evaluation}'"
     # the latest evaluation replaces the previous one (in one overwrite when it is for another as-of: every row
     # changes); its rows are the step's input count
-    renewal = f"t.as_of = DATE'{ctx.as_of}'"
-    outcome = publish_gold(ctx, LEVELS, levels, scope=scope, source=evaluation, renewal=renewal)
+    outcome = publish_gold(ctx, LEVELS, levels, scope=scope, source=evaluation, renewal=rows_of_the_day(ctx))
     result.record(f"gold.{LEVELS}", outcome)
     scored = metrics.withColumns(labels)
-    scope = f"t.as_of = DATE'{ctx.as_of}' AND t.evaluation = '{evaluation}'"
+    scope = f"{rows_of_the_day(ctx)} AND t.evaluation = '{evaluation}'"
     outcome = publish_gold(ctx, METRICS, scored, scope=scope, source=evaluation)
     result.record(f"gold.{METRICS}", outcome, counts_input=False)
 
@@ -381,9 +380,7 @@ def run_walk_forward(
             selection=(windows.start, windows.selection_end),
             evaluation=(windows.evaluation_start, windows.end),
         ).withColumn("as_of", F.lit(ctx.as_of))
-        outcome = publish_gold(
-            ctx, RECOMMENDATION, recommendation, scope=f"t.as_of = DATE'{ctx.as_of}'", source=WALK_FORWARD
-        )
+        outcome = publish_gold(ctx, RECOMMENDATION, recommendation, scope=rows_of_the_day(ctx), source=WALK_FORWARD)
         result.record(f"gold.{RECOMMENDATION}", outcome, counts_input=False)
         chosen = ctx.read("gold", RECOMMENDATION).where(F.col("as_of") == F.lit(ctx.as_of))
         # the portfolio replayed as one set (one truck per store x supplier), scored on the evaluation window only

@@ -16,11 +16,11 @@ from pyspark.sql import functions as F
 from lakehouse_inv.config import ConfigError
 from lakehouse_inv.forecast.config import ForecastConfig, quantile_column
 from lakehouse_inv.forecast.refit import plan_for_run, plan_metrics
-from lakehouse_inv.forecast.runs import SOURCE, log_step_run, origin
+from lakehouse_inv.forecast.runs import SOURCE, log_step_run
 from lakehouse_inv.forecast.step import forecast_as_of
 from lakehouse_inv.lakehouse.numeric import exact_sum
 from lakehouse_inv.pipeline.context import JobContext, StepResult
-from lakehouse_inv.pipeline.writes import publish_gold
+from lakehouse_inv.pipeline.writes import publish_gold, rows_of_the_day
 
 
 def _check_quantile_columns(ctx: JobContext, config: ForecastConfig) -> None:
@@ -56,9 +56,10 @@ def run(ctx: JobContext) -> StepResult:
     result = StepResult()
     plan = refit_plan(ctx, config)  # drifted series re-select their model whatever the schedule says
     forecasts = forecast_as_of(ctx.read("silver", "daily_demand"), ctx.as_of, config, plan)
+    day = rows_of_the_day(ctx)  # every forecast row carries its origin: the scope is also the renewal
     result.record(
         "gold.demand_forecast",
-        publish_gold(ctx, "demand_forecast", forecasts, scope=origin(ctx), source=SOURCE, renewal=origin(ctx)),
+        publish_gold(ctx, "demand_forecast", forecasts, scope=day, source=SOURCE, renewal=day),
     )
 
     written = ctx.read("gold", "demand_forecast").where(F.col("as_of") == F.lit(ctx.as_of))

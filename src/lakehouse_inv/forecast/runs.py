@@ -1,5 +1,4 @@
-"""What the ``forecast`` and ``backtest`` jobs share: the source they read, the rows a run replaces (those of its
-origin) and the MLflow run each logs."""
+"""What the ``forecast`` and ``backtest`` jobs share: the source they read and the MLflow run each logs."""
 
 from __future__ import annotations
 
@@ -10,14 +9,6 @@ from lakehouse_inv.forecast.tracking import log_run
 from lakehouse_inv.pipeline.context import JobContext
 
 SOURCE = "silver.daily_demand"
-
-
-def origin(ctx: JobContext) -> str:
-    """The rows a forecast or backtest run replaces: those of its origin. Every row it writes carries the origin, so
-    this is also the write's renewal (:func:`lakehouse_inv.lakehouse.writes.merge_into`): the first run of an origin
-    writes its rows in one ``REPLACE WHERE`` of the still empty scope instead of a MERGE that joins them with every
-    earlier origin's rows; a re-run merges."""
-    return f"t.as_of = DATE'{ctx.as_of}'"
 
 
 def log_step_run(

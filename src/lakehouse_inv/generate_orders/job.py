@@ -26,7 +26,7 @@ from lakehouse_inv.optimize.config import ITEM_KEYS, PoliciesConfig, PolicyConfi
 from lakehouse_inv.optimize.sources import current_items, latest_forecast, latest_parameters
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.scope import is_scoped, restrict, scope_sql
-from lakehouse_inv.pipeline.writes import publish_gold
+from lakehouse_inv.pipeline.writes import publish_gold, rows_of_the_day
 from lakehouse_inv.replenishment.baseline import history_start, service_levels
 
 TABLE = "orders"
@@ -180,21 +180,16 @@ def run(ctx: JobContext) -> StepResult:
     # the baseline's rows of the day are always replaced: an item no longer recommended to stay on it loses them
     scope = _today_scope(ctx, [*(p.id for p in policies), baseline.id])
     source = "gold.policy_parameters, gold.policy_recommendation"
-    # every order carries the day: its first run replaces its still empty scope (renewal), no MERGE against every
-    # earlier day's orders
-    written = publish_gold(ctx, TABLE, orders, scope=scope, source=source, renewal=_today(ctx))
+    # every order carries the day: the day's orders are the renewal
+    written = publish_gold(ctx, TABLE, orders, scope=scope, source=source, renewal=rows_of_the_day(ctx, "order_date"))
     result.record(f"gold.{TABLE}", written)
     result.message = _summary(ctx, recommended_items=sum(counts.values()), baseline=baseline)
     return result
 
 
-def _today(ctx: JobContext) -> str:
-    return f"t.order_date = DATE'{ctx.as_of}'"
-
-
 def _today_scope(ctx: JobContext, policy_ids: list[str]) -> str:
     ids = ", ".join(f"'{p}'" for p in dict.fromkeys(policy_ids))
-    return f"{_today(ctx)} AND t.policy_id IN ({ids})" + scope_sql(ctx)
+    return f"{rows_of_the_day(ctx, 'order_date')} AND t.policy_id IN ({ids})" + scope_sql(ctx)
 
 
 def _no_baseline_rows_today(ctx: JobContext, baseline_id: str) -> bool:

@@ -18,7 +18,7 @@ from lakehouse_inv.monitor.config import MonitoringConfig
 from lakehouse_inv.monitor.drift import expected_mae, forecast_drift, series_errors
 from lakehouse_inv.monitor.quality import data_quality, quarantine_failures, written_per_table
 from lakehouse_inv.pipeline.context import JobContext, StepResult
-from lakehouse_inv.pipeline.writes import publish_gold
+from lakehouse_inv.pipeline.writes import publish_gold, rows_of_the_day
 
 TABLES = ["data_quality", "forecast_drift", "demand_anomalies", "alerts"]
 
@@ -96,7 +96,7 @@ def publish_drift(ctx: JobContext, config: MonitoringConfig, result: StepResult)
     departments = ctx.read("silver", "store_product").select("store_id", "product_id", "department_id").toPandas()
     drift = forecast_drift(stats_pd, expected, departments, config.drift, as_of=ctx.as_of) if len(stats_pd) else None
     rows = to_spark(ctx, "forecast_drift", drift if drift is not None else pd.DataFrame())
-    scope = f"t.as_of = DATE'{ctx.as_of}'"
+    scope = rows_of_the_day(ctx)
     result.record(
         "gold.forecast_drift", publish_gold(ctx, "forecast_drift", rows, scope=scope, source="gold.demand_forecast")
     )

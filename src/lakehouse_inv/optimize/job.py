@@ -20,7 +20,7 @@ from lakehouse_inv.optimize.sources import SOLVED, current_items, latest_forecas
 from lakehouse_inv.optimize.step import optimize_as_of
 from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.scope import is_scoped, restrict, scope_sql
-from lakehouse_inv.pipeline.writes import publish_gold
+from lakehouse_inv.pipeline.writes import publish_gold, rows_of_the_day
 
 TABLE = "policy_parameters"
 
@@ -99,9 +99,7 @@ def run(ctx: JobContext) -> StepResult:
             solved=None if is_forced(ctx) else solved_before(ctx),
         )
         ids = ", ".join(f"'{p.id}'" for p in policies)
-        # every row carries the day: its first solve replaces its still empty scope (renewal), no MERGE against
-        # every earlier day's decisions
-        today = f"t.as_of = DATE'{ctx.as_of}'"
+        today = rows_of_the_day(ctx)  # every row carries the day: the day's rows are the renewal
         scope = f"{today} AND t.policy_id IN ({ids})" + scope_sql(ctx)
         outcome = publish_gold(ctx, TABLE, rows, scope=scope, source="gold.demand_forecast", renewal=today)
         result.record(f"gold.{TABLE}", outcome, counts_input=False)

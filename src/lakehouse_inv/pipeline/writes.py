@@ -11,6 +11,14 @@ from lakehouse_inv.lakehouse.checked_write import CheckedWrite, check_and_write
 from lakehouse_inv.pipeline.context import JobContext
 
 
+def rows_of_the_day(ctx: JobContext, column: str = "as_of") -> str:
+    """The target rows (alias ``t``) whose ``column`` is the run's ``--as-of``. For a table where every row a run
+    writes carries its day, this is both the write's scope and its renewal
+    (:func:`lakehouse_inv.lakehouse.writes.merge_into`): the day's first run replaces its still empty scope in one
+    ``REPLACE WHERE`` instead of a MERGE that joins its rows with every earlier day's; a re-run merges."""
+    return f"t.{column} = DATE'{ctx.as_of}'"
+
+
 def publish_checked(
     ctx: JobContext,
     layer: str,
