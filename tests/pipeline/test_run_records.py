@@ -53,3 +53,46 @@ def test_a_failed_step_is_recorded_and_stops_the_run(make_context):
     reports = run_steps(ctx, [FAIL, WORK], out=lambda *_: None)
     assert [r.step for r in reports] == ["fail"] and "unreachable" in reports[0].error
     assert _rows(ctx) == [("fail", "failed", 0)]
+
+
+def test_the_session_is_started_and_given_the_warehouse_once_whichever_threads_ask_first(monkeypatch):
+    """The records' thread and the first step ask for the session at the same time on a run's first step: the
+    session is built and its tables and views registered once, and no thread sees it before they are."""
+    import datetime as dt
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    import lakehouse_inv.spark
+    from lakehouse_inv.config import PipelineConfig
+    from lakehouse_inv.lakehouse.catalog import Catalog
+    from lakehouse_inv.pipeline.context import JobContext
+
+    calls, attached = [], threading.Event()
+    session = object()
+
+    def build_spark(*args, **kwargs):
+        calls.append("build")
+        time.sleep(0.05)  # wide enough for every thread to find no session yet
+        return session
+
+    def attach_existing(self, spark, **kwargs):
+        calls.append("attach")
+        time.sleep(0.05)
+        attached.set()
+        return 0
+
+    monkeypatch.setattr(lakehouse_inv.spark, "build_spark", build_spark)
+    monkeypatch.setattr(Catalog, "attach_existing", attach_existing)
+    ctx = JobContext(
+        configs={"pipeline": PipelineConfig()}, conf_dir=Path("conf"), as_of=dt.date(2025, 1, 1), run_id="r"
+    )
+
+    def ask(_):
+        spark = ctx.spark
+        return spark is session and attached.is_set()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        seen = list(pool.map(ask, range(4)))
+    assert seen == [True] * 4 and calls == ["build", "attach"]

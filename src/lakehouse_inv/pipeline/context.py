@@ -4,6 +4,7 @@ session."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -68,6 +69,7 @@ class JobContext:
     run_id: str
     options: RunOptions = field(default_factory=RunOptions)
     spark_session: SparkSession | None = None
+    _spark_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @property
     def pipeline(self) -> PipelineConfig:
@@ -83,14 +85,21 @@ class JobContext:
 
     @property
     def spark(self) -> SparkSession:
+        """The run's session, started and given the warehouse's tables on first use, once: a run's records are
+        written on a background thread while the first step starts, and two threads registering the same views at
+        once made one of them fail (``TABLE_OR_VIEW_ALREADY_EXISTS``). The session is published only once its
+        tables are registered, so no thread reads a catalog that is still being filled."""
         if self.spark_session is None:
-            from lakehouse_inv.spark import build_spark
+            with self._spark_lock:
+                if self.spark_session is None:
+                    from lakehouse_inv.spark import build_spark
 
-            cfg = self.pipeline
-            self.spark_session = build_spark(
-                "lakehouse_inv", master=cfg.spark_master, warehouse_dir=cfg.warehouse_dir, conf=cfg.spark_conf
-            )
-            self.catalog.attach_existing(self.spark_session)
+                    cfg = self.pipeline
+                    session = build_spark(
+                        "lakehouse_inv", master=cfg.spark_master, warehouse_dir=cfg.warehouse_dir, conf=cfg.spark_conf
+                    )
+                    self.catalog.attach_existing(session)
+                    self.spark_session = session
         return self.spark_session
 
     def table(self, layer: str, name: str) -> str:
