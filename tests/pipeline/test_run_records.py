@@ -1,11 +1,21 @@
 """``gold.job_runs``: one row per step of a run, written on a background thread while the next step runs, in
-place for a step that reads them, and never twice for a retried run id."""
+place for a step that reads them, and never twice for a retried run id; the run's session, which that thread and
+the first step ask for at once, started once."""
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 from pyspark.sql import functions as F
 
-from lakehouse_inv.pipeline.context import StepResult
+import lakehouse_inv.spark
+from lakehouse_inv.config import PipelineConfig
+from lakehouse_inv.lakehouse.catalog import Catalog
+from lakehouse_inv.pipeline.context import JobContext, StepResult
 from lakehouse_inv.pipeline.runner import run_steps
 from lakehouse_inv.pipeline.steps import Step
 
@@ -58,17 +68,6 @@ def test_a_failed_step_is_recorded_and_stops_the_run(make_context):
 def test_the_session_is_started_and_given_the_warehouse_once_whichever_threads_ask_first(monkeypatch):
     """The records' thread and the first step ask for the session at the same time on a run's first step: the
     session is built and its tables and views registered once, and no thread sees it before they are."""
-    import datetime as dt
-    import threading
-    import time
-    from concurrent.futures import ThreadPoolExecutor
-    from pathlib import Path
-
-    import lakehouse_inv.spark
-    from lakehouse_inv.config import PipelineConfig
-    from lakehouse_inv.lakehouse.catalog import Catalog
-    from lakehouse_inv.pipeline.context import JobContext
-
     calls, attached = [], threading.Event()
     session = object()
 
