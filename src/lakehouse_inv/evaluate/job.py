@@ -248,13 +248,13 @@ def publish_evaluation(
     """The mode's levels (replacing its previous run) and metrics (replacing its rows for ``--as-of``)."""
     labels = {"as_of": F.lit(ctx.as_of), "evaluation": F.lit(evaluation)}
     levels = rows.drop(*NOT_IN_LEVELS).withColumns(labels)
-    scope = f"t.evaluation = '{evaluation}'"
+    today, mode = rows_of_the_day(ctx), f"t.evaluation = '{evaluation}'"
     # the latest evaluation replaces the previous one (in one overwrite when it is for another as-of: every row
     # changes); its rows are the step's input count
-    outcome = publish_gold(ctx, LEVELS, levels, scope=scope, source=evaluation, renewal=rows_of_the_day(ctx))
+    outcome = publish_gold(ctx, LEVELS, levels, scope=mode, source=evaluation, renewal=today)
     result.record(f"gold.{LEVELS}", outcome)
     scored = metrics.withColumns(labels)
-    scope = f"{rows_of_the_day(ctx)} AND t.evaluation = '{evaluation}'"
+    scope = f"{today} AND {mode}"
     outcome = publish_gold(ctx, METRICS, scored, scope=scope, source=evaluation)
     result.record(f"gold.{METRICS}", outcome, counts_input=False)
 

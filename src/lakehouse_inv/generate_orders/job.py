@@ -178,18 +178,18 @@ def run(ctx: JobContext) -> StepResult:
         proposals = ctx.spark.createDataFrame([], ORDER_SCHEMA)
     orders = mark_recommended(proposals, recommendation)
     # the baseline's rows of the day are always replaced: an item no longer recommended to stay on it loses them
-    scope = _today_scope(ctx, [*(p.id for p in policies), baseline.id])
+    today = rows_of_the_day(ctx, "order_date")  # every order carries the day: the day's orders are the renewal
+    scope = _today_scope(ctx, today, [*(p.id for p in policies), baseline.id])
     source = "gold.policy_parameters, gold.policy_recommendation"
-    # every order carries the day: the day's orders are the renewal
-    written = publish_gold(ctx, TABLE, orders, scope=scope, source=source, renewal=rows_of_the_day(ctx, "order_date"))
+    written = publish_gold(ctx, TABLE, orders, scope=scope, source=source, renewal=today)
     result.record(f"gold.{TABLE}", written)
     result.message = _summary(ctx, recommended_items=sum(counts.values()), baseline=baseline)
     return result
 
 
-def _today_scope(ctx: JobContext, policy_ids: list[str]) -> str:
+def _today_scope(ctx: JobContext, today: str, policy_ids: list[str]) -> str:
     ids = ", ".join(f"'{p}'" for p in dict.fromkeys(policy_ids))
-    return f"{rows_of_the_day(ctx, 'order_date')} AND t.policy_id IN ({ids})" + scope_sql(ctx)
+    return f"{today} AND t.policy_id IN ({ids})" + scope_sql(ctx)
 
 
 def _no_baseline_rows_today(ctx: JobContext, baseline_id: str) -> bool:
